@@ -1,0 +1,278 @@
+"""The default training efficiency (MFU) and its range, derived from published runs.
+
+Method (rerun it with ``costcalc calibration``):
+
+1. For each published run with reported GPU-hours (reliability A or B), its implied MFU is
+   model FLOPs / (GPU-hours x 3600 s x dense bf16/fp16 peak of its accelerator). Model FLOPs
+   are counted exactly as ``costcalc estimate`` counts them (``costcalc.flops.training_flops``,
+   architecture-aware where the model preset has a shape), so the efficiency is consistent with
+   the estimator that uses it.
+2. Runs are grouped by accelerator generation (ampere, hopper, tpu-v4, ...). A generation with
+   at least ``MIN_RUNS`` runs gets its own central value, the median of its runs' implied MFU;
+   any other generation falls back to the median of all runs.
+3. The range is the 10th to 90th percentile of the leave-one-out residuals: each run's log MFU
+   minus the central value fitted without that run, pooled across generations. Using
+   out-of-sample residuals makes the range a prediction interval with a nominal 80% coverage;
+   generations that fall back use residuals around the pooled median, which are wider.
+   ``costcalc calibration`` reports the coverage measured by refitting without each run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+
+from costcalc import cache as disk_cache
+from costcalc.flops import training_flops
+from costcalc.presets import Catalog, default_catalog
+from costcalc.runs import PublishedRun, load_runs
+from costcalc.specs import AcceleratorSpec
+from costcalc.stats import median, quantile
+
+__all__ = [
+    "MIN_RUNS",
+    "Calibration",
+    "EfficiencyPrior",
+    "RunEfficiency",
+    "default_calibration",
+    "efficiency_prior",
+    "fit",
+    "implied_efficiencies",
+]
+
+MIN_RUNS = 3
+LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
+
+
+@dataclass(frozen=True)
+class RunEfficiency:
+    """A published run and the MFU its reported GPU-hours imply."""
+
+    run: PublishedRun
+    generation: str
+    mfu: float
+    params: float
+    seq_len: int | None
+
+
+@dataclass(frozen=True)
+class EfficiencyPrior:
+    """Default efficiency for one generation: central value, range and where they came from."""
+
+    generation: str
+    central: float
+    low: float
+    high: float
+    runs: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted defaults plus the data they came from."""
+
+    points: tuple[RunEfficiency, ...]
+    priors: dict[str, EfficiencyPrior]
+    pooled: EfficiencyPrior
+    excluded: tuple[tuple[str, str], ...]
+
+    def prior(self, generation: str) -> EfficiencyPrior:
+        return self.priors.get(generation, self.pooled)
+
+
+def _peak_bf16(accelerator: AcceleratorSpec) -> float:
+    peak = accelerator.peak.get("bf16", accelerator.peak.get("fp16"))
+    assert peak is not None  # AcceleratorSpec guarantees one of them
+    return float(peak.m_as("FLOP/s"))
+
+
+def implied_efficiencies(
+    runs: Sequence[PublishedRun], catalog: Catalog
+) -> tuple[list[RunEfficiency], list[tuple[str, str]]]:
+    """Implied MFU of each usable run, and the runs left out with the reason."""
+    points: list[RunEfficiency] = []
+    excluded: list[tuple[str, str]] = []
+    for run in runs:
+        hours = run.pretraining_gpu_hours
+        if hours is None:
+            excluded.append((run.id, "no published GPU-hours"))
+            continue
+        if run.reliability == "C":
+            excluded.append((run.id, "reliability C"))
+            continue
+        accelerator = catalog.accelerator(run.accelerator)
+        spec = catalog.find("model", run.model)
+        params = run.active_params or (spec.params if spec is not None else run.params)
+        seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
+        flops = training_flops(run.tokens, params=params, spec=spec, seq_len=seq_len)
+        mfu = float(flops.model.m_as("FLOP")) / (float(hours.m_as("GPU_hour")) * 3600 * _peak_bf16(accelerator))
+        points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
+    return points, excluded
+
+
+def _log_median(values: Sequence[float]) -> float:
+    return median(math.log(v) for v in values)
+
+
+def _centers(points: Sequence[RunEfficiency]) -> tuple[dict[str, float], float]:
+    """Log central MFU per generation with at least MIN_RUNS runs, and the pooled log median."""
+    by_generation: dict[str, list[float]] = {}
+    for p in points:
+        by_generation.setdefault(p.generation, []).append(p.mfu)
+    own = {g: _log_median(v) for g, v in by_generation.items() if len(v) >= MIN_RUNS}
+    return own, _log_median([p.mfu for p in points])
+
+
+def _predictive_residuals(points: Sequence[RunEfficiency]) -> tuple[list[float], list[float]]:
+    """Leave-one-out residuals: each run against the centre fitted without it.
+
+    Returns (generation rule, pooled rule): log(run MFU) minus the generation's centre (or the
+    pooled one where the generation falls back), and minus the pooled centre, each fitted on the
+    other runs. Out-of-sample residuals make the range a prediction interval, not a description
+    of the fitted runs.
+    """
+    by_rule: list[float] = []
+    pooled: list[float] = []
+    for i, point in enumerate(points):
+        rest = [p for j, p in enumerate(points) if j != i]
+        own, pooled_center = _centers(rest)
+        log_mfu = math.log(point.mfu)
+        by_rule.append(log_mfu - own.get(point.generation, pooled_center))
+        pooled.append(log_mfu - pooled_center)
+    return by_rule, pooled
+
+
+def _prior(generation: str, log_center: float, residuals: Sequence[float], runs: int, basis: str) -> EfficiencyPrior:
+    low_r, high_r = quantile(residuals, LOW_QUANTILE), quantile(residuals, HIGH_QUANTILE)
+    return EfficiencyPrior(
+        generation=generation,
+        central=math.exp(log_center),
+        low=math.exp(log_center + float(low_r)),
+        high=min(1.0, math.exp(log_center + float(high_r))),
+        runs=runs,
+        basis=basis,
+    )
+
+
+def fit(points: Sequence[RunEfficiency], excluded: Sequence[tuple[str, str]] = ()) -> Calibration:
+    """Fit per-generation central values and predictive ranges (see the module docstring)."""
+    if len(points) < MIN_RUNS + 1:
+        raise ValueError(f"calibration needs at least {MIN_RUNS + 1} runs with published GPU-hours")
+    own, pooled_center = _centers(points)
+    by_rule, pooled_residuals = _predictive_residuals(points)
+    counts = {g: sum(p.generation == g for p in points) for g in own}
+    priors = {
+        g: _prior(g, center, by_rule, counts[g], f"median of {counts[g]} {g} runs")
+        for g, center in own.items()
+    }
+    pooled = _prior(
+        "any", pooled_center, pooled_residuals, len(points),
+        f"median of all {len(points)} runs (fallback for generations with fewer than {MIN_RUNS} runs)",
+    )
+    return Calibration(tuple(points), priors, pooled, tuple(excluded))
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """How the calibration predicts each run when that run is left out of the fit."""
+
+    run_id: str
+    predicted_mfu: float
+    low: float
+    high: float
+    actual_mfu: float
+
+    @property
+    def inside(self) -> bool:
+        return self.low <= self.actual_mfu <= self.high
+
+    @property
+    def log_error(self) -> float:
+        """log(predicted GPU-hours / published GPU-hours) = log(actual MFU / predicted MFU)."""
+        return math.log(self.actual_mfu / self.predicted_mfu)
+
+
+def leave_one_out(calibration: Calibration) -> list[LeaveOneOut]:
+    """Refit without each run in turn and predict it: an honest check of the range's coverage."""
+    results = []
+    points = calibration.points
+    for i, point in enumerate(points):
+        rest = [p for j, p in enumerate(points) if j != i]
+        prior = fit(rest).prior(point.generation)
+        results.append(LeaveOneOut(point.run.id, prior.central, prior.low, prior.high, point.mfu))
+    return results
+
+
+def correlations(calibration: Calibration) -> dict[str, tuple[float, int]]:
+    """Spearman rank correlation of the runs' residuals with candidate explanations of the spread.
+
+    Keys: log parameters, sequence length, cluster size (GPU count), each with the number of runs
+    that have the value. A residual is log(run MFU / its generation's central value).
+    """
+    import numpy as np
+
+    def rank(values: np.ndarray) -> np.ndarray:
+        return np.argsort(np.argsort(values)).astype(float)
+
+    residual = {p.run.id: math.log(p.mfu / calibration.prior(p.generation).central) for p in calibration.points}
+    candidates = {
+        "model size (parameters)": {p.run.id: p.params for p in calibration.points},
+        "sequence length": {p.run.id: float(p.seq_len) for p in calibration.points if p.seq_len},
+        "cluster size (GPUs)": {p.run.id: float(p.run.gpus) for p in calibration.points if p.run.gpus},
+    }
+    out = {}
+    for name, values in candidates.items():
+        ids = list(values)
+        if len(ids) < 3:
+            continue
+        x = rank(np.array([values[i] for i in ids]))
+        y = rank(np.array([residual[i] for i in ids]))
+        out[name] = (float(np.corrcoef(x, y)[0, 1]), len(ids))
+    return out
+
+
+#: Modules whose code decides the efficiency priors; part of the cache key.
+_DERIVATION_MODULES = ("calibration", "flops", "stats", "runs", "specs")
+
+
+@cache
+def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], EfficiencyPrior]:
+    """The per-generation priors and the pooled fallback, from the on-disk cache when fresh.
+
+    The cache key hashes the preset files holding runs, models and accelerators plus the code of
+    the derivation, so a cached result is always what ``fit`` would return now.
+    """
+    key = catalog.fingerprint(("run", "model", "accelerator")) + disk_cache.code_hash(_DERIVATION_MODULES)
+    stored = disk_cache.load("efficiency-priors", key)
+    if stored is not None:
+        try:
+            priors = {g: EfficiencyPrior(**p) for g, p in stored["priors"].items()}
+            return priors, EfficiencyPrior(**stored["pooled"])
+        except (TypeError, KeyError, AttributeError):
+            pass
+    calibration = default_calibration(catalog)
+    disk_cache.store("efficiency-priors", key, {
+        "priors": {g: asdict(p) for g, p in calibration.priors.items()},
+        "pooled": asdict(calibration.pooled),
+    })
+    return calibration.priors, calibration.pooled
+
+
+def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:
+    """The default efficiency for an accelerator generation (the pooled one if uncalibrated)."""
+    priors, pooled = efficiency_priors(catalog)
+    return priors.get(generation, pooled)
+
+
+@cache
+def _calibration_for(catalog: Catalog) -> Calibration:
+    points, excluded = implied_efficiencies(load_runs(catalog), catalog)
+    return fit(points, excluded)
+
+
+def default_calibration(catalog: Catalog | None = None) -> Calibration:
+    """The calibration from the runs in ``catalog`` (default: built-in and user presets), cached."""
+    catalog = catalog or default_catalog()
+    return _calibration_for(catalog)

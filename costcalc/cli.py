@@ -1,0 +1,124 @@
+"""The ``costcalc`` command: parses arguments, calls the library, renders. Nothing else.
+
+Heavy modules are imported inside the command that needs them, so ``costcalc estimate`` loads
+only the engine (and never textual).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("table", "json", "markdown"), default="table", help="output format (default: table)"
+    )
+
+
+def _add_presets(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--presets", action="append", default=[], metavar="DIR",
+        help="also read preset files (*.toml) from DIR; may be repeated",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    est = sub.add_parser(
+        "estimate", help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
+        description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
+    )
+    est.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
+    est.add_argument("--active-params", help="parameters active per token (mixture of experts)")
+    est.add_argument("--tokens", help="training tokens (default: the model preset's, else 20 x params)")
+    est.add_argument("--model", help="model preset, e.g. llama-2-70b (fills params, architecture, tokens)")
+    est.add_argument("--gpu", help="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)")
+    count = est.add_mutually_exclusive_group()
+    count.add_argument("--gpus", help="number of GPUs (needed for wall-clock)")
+    count.add_argument("--nodes", help="number of nodes of a node preset such as dgx-a100")
+    est.add_argument("--mfu", help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated")
+    est.add_argument("--price", help="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)")
+    est.add_argument("--dtype", help="precision whose dense peak applies: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)")
+    est.add_argument("--seq-len", help="sequence length (default: the model preset's)")
+    est.add_argument("--power", help="power per GPU, e.g. '700 W' (default: TDP, or node power / GPUs)")
+    est.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
+    est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
+    est.add_argument("--recompute", help="activation recomputation: none, selective, full (default: none)")
+    _add_presets(est)
+    _add_format(est)
+    est.set_defaults(handler=_estimate)
+
+    presets = sub.add_parser("presets", help="list accelerator, node and model presets with key figures")
+    presets.add_argument("--kind", choices=("accelerator", "node", "model"), help="list only this kind")
+    _add_presets(presets)
+    _add_format(presets)
+    presets.set_defaults(handler=_presets)
+
+    calib = sub.add_parser(
+        "calibration", help="show how the default efficiency is derived from published runs",
+        description="Rerun the derivation of the default efficiency (MFU) and its range.",
+    )
+    _add_presets(calib)
+    _add_format(calib)
+    calib.set_defaults(handler=_calibration)
+    return parser
+
+
+def _estimate(args: argparse.Namespace) -> str:
+    from costcalc.engine import estimate
+    from costcalc.render import render
+
+    fields = ("params", "active_params", "tokens", "model", "gpu", "gpus", "nodes", "mfu", "price", "dtype",
+              "seq_len", "power", "pue", "carbon_intensity", "recompute")
+    given: dict[str, Any] = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
+    return render(estimate(presets=args.presets, **given), args.format)
+
+
+def _presets(args: argparse.Namespace) -> str:
+    from costcalc.listing import render_presets
+
+    return render_presets(args.kind, args.presets, args.format)
+
+
+def _calibration(args: argparse.Namespace) -> str:
+    from costcalc.listing import render_calibration
+
+    return render_calibration(args.presets, args.format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 internal error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from costcalc.errors import CostcalcError
+
+    try:
+        output = args.handler(args)
+    except CostcalcError as err:
+        print(f"costcalc {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("COSTCALC_DEBUG"):
+            raise
+        print(f"costcalc {args.command}: internal error: {type(err).__name__}: {err} "
+              "(set COSTCALC_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+    sys.stdout.write(output)
+    return 0

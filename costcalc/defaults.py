@@ -1,0 +1,110 @@
+"""Defaults derived from shipped observations: price per GPU-hour, PUE, grid carbon intensity.
+
+Each default is the median of the observations in the preset files and its range is their
+10th to 90th percentile (linear interpolation), so an estimate's assumptions can be traced to
+data and rerun. An accelerator with no price observations uses its ``price_proxy`` (e.g. the
+A800 uses the A100-80GB's prices, same chip; an H800 with a single observation pools in the
+H100's), and one with neither has no default price: cost is
+then reported as unknown unless the user gives ``--price``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from costcalc.errors import PresetError
+from costcalc.fields import QuantityOf
+from costcalc.presets import Catalog, validate_entry
+from costcalc.specs import AcceleratorSpec
+from costcalc.stats import quantile
+from costcalc.units import Q_, Quantity
+
+__all__ = ["Observed", "carbon_intensity_default", "price_default", "pue_default", "summarize"]
+
+LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
+#: Below this many own observations, an accelerator with a ``price_proxy`` pools the proxy's in.
+MIN_PRICE_OBSERVATIONS = 3
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A default taken from observations: median, 10th-90th percentile range, and its basis."""
+
+    value: Quantity
+    low: Quantity
+    high: Quantity
+    count: int
+    basis: str
+
+
+def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
+    """Median and 10th/90th percentiles of ``values`` (quantities), in ``unit``."""
+    if not values:
+        raise ValueError("no observations to summarize")
+    data = [float(v.m_as(unit)) for v in values]
+    low, mid, high = (quantile(data, q) for q in (LOW_QUANTILE, 0.5, HIGH_QUANTILE))
+    return Observed(Q_(float(mid), unit), Q_(float(low), unit), Q_(float(high), unit), len(data), basis)
+
+
+class _PueObservation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    value: float = Field(ge=1.0, le=3.0)
+    scope: str
+    source: str = Field(min_length=1)
+
+
+class _CarbonObservation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    value: Annotated[Quantity, QuantityOf("gCO2e/kWh")]
+    scope: str
+    source: str = Field(min_length=1)
+
+
+def price_default(accelerator: AcceleratorSpec, catalog: Catalog) -> Observed | None:
+    """Default price per GPU-hour for ``accelerator``, from its observations or its proxy's."""
+    return _price_default(accelerator.name, catalog)
+
+
+@cache
+def _price_default(name: str, catalog: Catalog) -> Observed | None:
+    accelerator = catalog.accelerator(name)
+    observations = list(accelerator.prices)
+    proxy = ""
+    if len(observations) < MIN_PRICE_OBSERVATIONS and accelerator.price_proxy:
+        stand_in = catalog.accelerator(accelerator.price_proxy)
+        observations += stand_in.prices
+        reason = accelerator.sources.get("price_proxy", "")
+        proxy = f"with {stand_in.name} prices pooled in ({reason}); "
+    if not observations:
+        return None
+    dates = sorted(o.date for o in observations if o.date != "undated")
+    span = f"dated {dates[0]} to {dates[-1]}" if dates else "undated"
+    basis = f"{proxy}median of {len(observations)} observed prices ({span}); range 10th-90th percentile"
+    return summarize([o.midpoint for o in observations], "USD/GPU/hour", basis)
+
+
+@cache
+def pue_default(catalog: Catalog) -> Observed:
+    """Default PUE: median of the shipped PUE observations."""
+    entries = catalog.data("pue")
+    if not entries:
+        raise PresetError(str(catalog.dirs[0]), "pue", "no PUE observations found")
+    values = [Q_(validate_entry(e, _PueObservation).value, "") for e in entries]
+    return summarize(values, "", f"median of {len(values)} published PUE figures (fleet averages to hyperscale)")
+
+
+@cache
+def carbon_intensity_default(catalog: Catalog) -> Observed:
+    """Default grid carbon intensity: median of the shipped observations."""
+    entries = catalog.data("carbon_intensity")
+    if not entries:
+        raise PresetError(str(catalog.dirs[0]), "carbon_intensity", "no carbon-intensity observations found")
+    values = [validate_entry(e, _CarbonObservation).value for e in entries]
+    return summarize(
+        values, "gCO2e/kWh", f"median of {len(values)} grid intensities used in published training estimates and cloud regions"
+    )

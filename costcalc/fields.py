@@ -1,0 +1,93 @@
+"""Pydantic v2 field types for pint quantities.
+
+``Annotated[Quantity, QuantityOf("token")]`` accepts a number (taken to be in tokens), a string
+("2T tokens", parsed by ``costcalc.parse``), a numpy array or a pint quantity of the right
+dimension, and stores a quantity in the stated unit. This is the "marker class implementing
+``__get_pydantic_core_schema__``" pattern from pydantic's documentation, so models need no
+``arbitrary_types_allowed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from costcalc.errors import InputError
+from costcalc.parse import to_quantity
+from costcalc.units import Quantity
+
+__all__ = ["QuantityOf", "first_error", "magnitude_check"]
+
+
+def magnitude_check(magnitude: Any, *, minimum: float, inclusive: bool, maximum: float | None) -> str | None:
+    """Return why ``magnitude`` (scalar or array) is out of range, or None when it is fine."""
+    values = np.asarray(magnitude, dtype=float)
+    if values.size == 0:
+        return "expected at least one value"
+    if not np.all(np.isfinite(values)):
+        return "expected a finite number (not NaN or infinity)"
+    too_low = values < minimum if inclusive else values <= minimum
+    if np.any(too_low):
+        bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
+        return f"expected a value {bound}, got {float(values[too_low].flat[0]):g}"
+    if maximum is not None and np.any(values > maximum):
+        return f"expected a value <= {maximum:g}, got {float(values[values > maximum].flat[0]):g}"
+    return None
+
+
+@dataclass(frozen=True)
+class QuantityOf:
+    """Validate into a pint quantity of ``unit``; by default strictly positive and finite."""
+
+    unit: str
+    minimum: float = 0.0
+    inclusive: bool = False
+    maximum: float | None = None
+
+    def validate(self, value: Any, field: str) -> Quantity:
+        try:
+            quantity = to_quantity(value, field, self.unit)
+        except InputError as err:
+            raise ValueError(err.message) from None
+        problem = magnitude_check(
+            quantity.magnitude, minimum=self.minimum, inclusive=self.inclusive, maximum=self.maximum
+        )
+        if problem:
+            raise ValueError(f"{problem} ({self.unit})" if self.unit != "dimensionless" else problem)
+        return quantity
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def _validate(value: Any, info: core_schema.ValidationInfo) -> Quantity:
+            return self.validate(value, info.field_name or "value")
+
+        return core_schema.with_info_plain_validator_function(
+            _validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda q: f"{q:~P}", when_used="json"
+            ),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "description": f"a quantity in {self.unit} (or a plain number)"}
+
+
+def first_error(err: ValidationError) -> tuple[str, str]:
+    """The field path and message of a pydantic ValidationError's first error, for one-line reports."""
+    detail = err.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in detail["loc"]) or "value"
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    kind = detail.get("type", "")
+    if kind == "missing":
+        message = "is required but missing"
+    elif kind == "extra_forbidden":
+        message = "is not a known field"
+    return field, message

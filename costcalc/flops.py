@@ -1,0 +1,230 @@
+"""Training FLOP counts: pure functions, each with its equation, symbols and source.
+
+Conventions: a matrix product A(m x k) . B(k x n) costs 2mkn FLOPs (a multiply and an add per
+term). The backward pass costs twice the forward (gradients with respect to both the activations
+and the weights), so training costs 3x the forward pass. "Model FLOPs" are the FLOPs the model
+needs; "hardware FLOPs" add what activation recomputation re-does. MFU is defined on model FLOPs
+(Chowdhery et al. 2022, PaLM, Appendix B), which is what costcalc's efficiency means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from costcalc.specs import ModelSpec
+from costcalc.units import Q_, Quantity
+
+__all__ = [
+    "FlopsPerToken",
+    "Recompute",
+    "dense_training_flops",
+    "flops_per_token",
+    "narayanan_flops",
+    "parameter_count",
+]
+
+Recompute = Literal["none", "selective", "full"]
+
+_PER_PARAM_TOKEN = Q_(6.0, "FLOP / parameter / token")
+
+
+def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
+    """C = 6 · N · D, the standard estimate of dense-transformer training compute.
+
+    N: parameters (for a mixture of experts, the parameters active per token); D: training
+    tokens. 2·N FLOPs per token forward (one multiply-add per weight) and 4·N backward.
+    Leaves out the attention-score term and activation recomputation.
+    Source: Kaplan et al. 2020, "Scaling Laws for Neural Language Models", §2.1;
+    Hoffmann et al. 2022 (Chinchilla), Appendix F.
+    """
+    result: Quantity = (_PER_PARAM_TOKEN * params * tokens).to("FLOP")
+    return result
+
+
+def narayanan_flops(
+    batch: float, seq_len: float, layers: float, hidden: float, vocab: float, *, recompute: bool
+) -> float:
+    """FLOPs of one training iteration of a GPT-style model, closed form.
+
+    F = 72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h))    without activation recomputation
+    F = 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h))    with full recomputation (one extra forward)
+
+    B: batch size in sequences, s: sequence length, l: layers, h: hidden size, V: vocabulary.
+    Assumes multi-head attention, a 4h MLP, no causal-mask saving, and counts the LM head.
+    Source: Narayanan et al. 2021, "Efficient Large-Scale Language Model Training on GPU
+    Clusters Using Megatron-LM", §5.1 and Appendix, eq. (3).
+    """
+    if recompute:
+        return 96 * batch * seq_len * layers * hidden**2 * (
+            1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden)
+        )
+    return 72 * batch * seq_len * layers * hidden**2 * (
+        1 + seq_len / (6 * hidden) + vocab / (12 * layers * hidden)
+    )
+
+
+@dataclass(frozen=True)
+class FlopsPerToken:
+    """Forward-pass FLOPs per token, split by where they are spent."""
+
+    layer_matmuls: float  # projections and MLP (or active experts) in all layers
+    attention_scores: float  # Q·Kᵀ and softmax·V in all layers
+    lm_head: float  # final projection to the vocabulary
+
+    @property
+    def forward(self) -> float:
+        return self.layer_matmuls + self.attention_scores + self.lm_head
+
+    def training(self) -> float:
+        """Model FLOPs per token for a training step: 3 x forward (forward + 2x backward)."""
+        return 3 * self.forward
+
+    def hardware(self, recompute: Recompute) -> float:
+        """Hardware FLOPs per token: training plus what recomputation re-does.
+
+        none: nothing. selective: the attention-score part is recomputed in the backward pass
+        (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+        Models", §4.2). full: the whole forward of every layer is recomputed (the LM head is not),
+        as in Narayanan et al. 2021's 96·B·s·l·h² form.
+        """
+        extra = {
+            "none": 0.0,
+            "selective": self.attention_scores,
+            "full": self.layer_matmuls + self.attention_scores,
+        }[recompute]
+        return self.training() + extra
+
+
+def _attention_projection_params(spec: ModelSpec) -> int:
+    """Q, K, V and output projection weights of one layer: d·(n_h·d_k) + 2·d·(n_kv·d_k) + (n_h·d_k)·d."""
+    assert spec.hidden and spec.heads
+    d_k = spec.head_dim or spec.hidden // spec.heads
+    n_kv = spec.kv_heads or spec.heads
+    return 2 * spec.hidden * spec.heads * d_k + 2 * spec.hidden * n_kv * d_k
+
+
+def _mlp_params(hidden: int, ffn: int, gated: bool) -> int:
+    """MLP weights: 3·d·d_ff for a gated MLP (SwiGLU: gate, up, down), 2·d·d_ff otherwise."""
+    return (3 if gated else 2) * hidden * ffn
+
+
+def _layer_mlp_params(spec: ModelSpec, *, active: bool) -> int:
+    """MLP (or MoE) weights summed over all layers; ``active`` counts only routed-to experts."""
+    assert spec.layers and spec.hidden and spec.ffn
+    gated = spec.mlp == "gated"
+    if not spec.is_moe:
+        return spec.layers * _mlp_params(spec.hidden, spec.ffn, gated)
+    assert spec.experts and spec.experts_per_token and spec.expert_ffn
+    expert = _mlp_params(spec.hidden, spec.expert_ffn, gated)
+    routed = spec.experts_per_token if active else spec.experts
+    moe_layer = (routed + spec.shared_experts) * expert + spec.hidden * spec.experts  # + router
+    dense = spec.dense_layers * _mlp_params(spec.hidden, spec.ffn, gated)
+    return dense + (spec.layers - spec.dense_layers) * moe_layer
+
+
+def parameter_count(spec: ModelSpec, *, active: bool = False) -> int:
+    """Parameters implied by a transformer shape.
+
+    N = l·(attn + mlp + norms + biases) + V·d·(1 if tied else 2) + final norm (+ extras)
+
+    attn = d·(n_h·d_k) + 2·d·(n_kv·d_k) + (n_h·d_k)·d; mlp = 3·d·d_ff (gated) or 2·d·d_ff;
+    norms: d per RMSNorm or bias-free LayerNorm, 2d per LayerNorm with bias; biases (when
+    ``linear_bias``): (n_h·d_k + 2·n_kv·d_k + d) + (d_ff + d); extras: an embedding LayerNorm
+    (2d), learned position embeddings (positions x d). For MoE, mlp counts every expert
+    (``active=False``) or the routed-to and shared experts (``active=True``), plus the router.
+    Source: the cross-check in this project's reference "model-architectures.md" §2, which
+    reproduces BLOOM's stated 176,247,271,424 and PaLM's 540.35B exactly.
+    """
+    if not spec.has_architecture:
+        raise ValueError(f"{spec.name} has no complete architecture")
+    assert spec.layers and spec.hidden and spec.heads and spec.vocab and spec.ffn
+    d = spec.hidden
+    d_k = spec.head_dim or d // spec.heads
+    n_kv = spec.kv_heads or spec.heads
+    norm_size = 2 * d if spec.norm == "layernorm" else d
+    per_layer = _attention_projection_params(spec) + spec.norms_per_layer * norm_size
+    if spec.linear_bias:
+        per_layer += (spec.heads * d_k + 2 * n_kv * d_k + d) + (spec.ffn + d)
+    embeddings = spec.vocab * d * (1 if spec.tied_embeddings else 2)
+    extras = (2 * d if spec.embedding_norm else 0) + spec.learned_positions * d
+    final_norm = norm_size if spec.norms_per_layer else 0
+    return (
+        spec.layers * per_layer
+        + _layer_mlp_params(spec, active=active)
+        + embeddings
+        + extras
+        + final_norm
+    )
+
+
+def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> FlopsPerToken:
+    """Architecture-aware forward FLOPs per token.
+
+    layer matmuls = 2 · l · (attn + mlp_active)       (2 FLOPs per weight per token)
+    attention     = l · 2 · 2 · s_ctx · (n_h · d_k)   (Q·Kᵀ and softmax·V, 2·s_ctx·n_h·d_k each)
+    LM head       = 2 · d · V
+    with s_ctx = s/2 under causal masking (the average number of keys a query attends to) and
+    s_ctx = s without. GQA changes only the K/V projection sizes; gated MLPs have three matrices;
+    MoE counts the experts each token is routed to. Biases, norms, softmax and the embedding
+    lookup are negligible and left out.
+    Sources: Narayanan et al. 2021 (§5.1) for the term structure; Megatron-LM
+    ``num_floating_point_operations`` for GQA, gated-MLP and MoE terms; Chowdhery et al. 2022
+    (PaLM, App. B) for the attention term, which it writes 12·l·h·s per token for training
+    (= 3 x forward, no causal saving).
+    """
+    if not spec.has_architecture:
+        raise ValueError(f"{spec.name} has no complete architecture")
+    assert spec.layers and spec.hidden and spec.heads and spec.vocab
+    d_k = spec.head_dim or spec.hidden // spec.heads
+    s_ctx = seq_len / 2 if causal else float(seq_len)
+    matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(spec, active=True)
+    return FlopsPerToken(
+        layer_matmuls=2.0 * matmul_weights,
+        attention_scores=spec.layers * 4.0 * s_ctx * spec.heads * d_k,
+        lm_head=2.0 * spec.hidden * spec.vocab,
+    )
+
+
+@dataclass(frozen=True)
+class FlopCount:
+    """Training FLOPs of a run: model FLOPs, hardware FLOPs and how they were counted."""
+
+    model: Quantity
+    hardware: Quantity
+    method: str
+
+
+def training_flops(
+    tokens: Quantity,
+    *,
+    params: Quantity,
+    spec: ModelSpec | None = None,
+    seq_len: int | None = None,
+    causal: bool = True,
+    recompute: Recompute = "none",
+) -> FlopCount:
+    """Count training FLOPs with the architecture when it is known, else with 6·N·D.
+
+    With a complete architecture and a sequence length: ``flops_per_token`` x D (model FLOPs),
+    and ``FlopsPerToken.hardware`` x D with recomputation. Otherwise C = 6·N·D with N the
+    active parameters; full recomputation then adds one forward pass (8·N·D hardware FLOPs),
+    and selective recomputation is not counted (its attention term needs the architecture).
+    """
+    if spec is not None and spec.has_architecture and seq_len is not None:
+        per_token = flops_per_token(spec, seq_len, causal=causal)
+        unit = Q_(1.0, "FLOP / token")
+        mask = "causal" if causal else "no causal saving"
+        return FlopCount(
+            model=(per_token.training() * unit * tokens).to("FLOP"),
+            hardware=(per_token.hardware(recompute) * unit * tokens).to("FLOP"),
+            method=f"architecture-aware ({spec.name}, sequence length {seq_len}, {mask})",
+        )
+    model = dense_training_flops(params, tokens)
+    factor = 8 / 6 if recompute == "full" else 1.0
+    note = "" if spec is None or spec.has_architecture else f" ({spec.name}: {spec.architecture_note or 'shape not modelled'})"
+    return FlopCount(
+        model=model,
+        hardware=model * factor,
+        method=f"6·N·D, attention-score FLOPs not counted{note}",
+    )

@@ -1,0 +1,292 @@
+"""Preset files: finding them, reading them, and looking names up.
+
+Preset files are TOML. Each file may hold any of these arrays of tables: ``accelerator``,
+``node``, ``model`` (hardware and model presets), ``run`` (published training runs, the
+calibration set), ``pue`` and ``carbon_intensity`` (facility observations). The built-in files
+ship inside the package; a user adds their own in any folder given with ``--presets DIR``, in
+``$COSTCALC_PRESETS`` (folders separated by ``:``), or in ``~/.config/costcalc/presets``
+(``$XDG_CONFIG_HOME/costcalc/presets``). A user preset with the same name as a built-in one
+replaces it.
+
+Names are matched case-insensitively, with spaces and underscores read as hyphens; an unknown
+name gets a "did you mean". A malformed file gets a ``PresetError`` naming the file and field.
+Built-in entries are validated when first used (so start-up stays fast); user files are
+validated completely when loaded, so a mistake shows at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from costcalc.errors import InputError, PresetError
+from costcalc.fields import first_error
+from costcalc.specs import AcceleratorSpec, ModelSpec, NodeSpec
+
+__all__ = [
+    "Catalog",
+    "builtin_presets_dir",
+    "default_catalog",
+    "normalize_name",
+    "user_preset_dirs",
+]
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+NAMED_KINDS: dict[str, type[BaseModel]] = {
+    "accelerator": AcceleratorSpec,
+    "node": NodeSpec,
+    "model": ModelSpec,
+}
+#: Array names a preset file may contain besides the named kinds (read by other modules).
+DATA_KINDS = ("run", "pue", "carbon_intensity", "claim")
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case, trimmed, with runs of spaces and underscores turned into one hyphen."""
+    return "-".join(name.strip().lower().replace("_", " ").split())
+
+
+def builtin_presets_dir() -> Path:
+    """The shipped presets: inside the installed package, or the repository's ``presets/``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "presets", here.parent / "presets"):
+        if candidate.is_dir():
+            return candidate
+    raise PresetError(str(here / "presets"), "presets", "the built-in preset folder is missing")
+
+
+def user_preset_dirs() -> list[Path]:
+    """Folders searched for user presets, from the environment and the XDG config folder."""
+    dirs = [Path(p) for p in os.environ.get("COSTCALC_PRESETS", "").split(os.pathsep) if p]
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    default = config_home / "costcalc" / "presets"
+    if default.is_dir():
+        dirs.append(default)
+    return dirs
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One table of a preset file, with where it came from."""
+
+    kind: str
+    data: dict[str, Any]
+    path: Path
+    index: int
+    builtin: bool
+
+    @property
+    def where(self) -> str:
+        name = self.data.get("name") or self.data.get("id")
+        label = f" ({name})" if isinstance(name, str) else ""
+        return f"{self.kind}[{self.index}]{label}"
+
+
+_TABLE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*([A-Za-z_][A-Za-z0-9_-]*)", re.MULTILINE)
+
+
+def parse_preset_text(text: str, path: Path, *, builtin: bool) -> list[Entry]:
+    """Parse one TOML preset file into entries; malformed TOML or unknown tables name the file."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise PresetError(str(path), "toml", f"not valid TOML: {err}") from None
+    entries: list[Entry] = []
+    for kind, tables in document.items():
+        if kind not in NAMED_KINDS and kind not in DATA_KINDS:
+            known = ", ".join([*NAMED_KINDS, *DATA_KINDS])
+            raise PresetError(str(path), kind, f"unknown table; expected one of {known}")
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise PresetError(str(path), kind, f"expected an array of tables ([[{kind}]])")
+        entries.extend(Entry(kind, table, path, i, builtin) for i, table in enumerate(tables))
+    return entries
+
+
+@dataclass(eq=False)
+class PresetFile:
+    """A preset file, read at once but parsed only when one of its kinds is needed."""
+
+    path: Path
+    builtin: bool
+    text: str
+    kinds: frozenset[str]
+    _entries: list[Entry] | None = None
+
+    @classmethod
+    def read(cls, path: Path, *, builtin: bool) -> PresetFile:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PresetError(str(path), "file", "is not UTF-8 text") from None
+        except OSError as err:
+            raise PresetError(str(path), "file", f"cannot be read: {err.strerror}") from None
+        return cls(path, builtin, text, frozenset(_TABLE_HEADER.findall(text)))
+
+    def entries(self) -> list[Entry]:
+        if self._entries is None:
+            self._entries = parse_preset_text(self.text, self.path, builtin=self.builtin)
+        return self._entries
+
+
+def validate_entry(entry: Entry, model: type[SpecT]) -> SpecT:
+    """Validate one entry into ``model``; a failure is a PresetError naming file and field."""
+    try:
+        spec = model.model_validate(entry.data)
+    except ValidationError as err:
+        field_name, message = first_error(err)
+        raise PresetError(str(entry.path), f"{entry.where}.{field_name}", message) from None
+    missing = getattr(spec, "missing_sources", lambda: [])()
+    if entry.builtin and missing:
+        raise PresetError(str(entry.path), f"{entry.where}.sources", f"no source for {', '.join(missing)}")
+    return spec
+
+
+@dataclass(eq=False)  # compared and hashed by identity, so results can be cached per catalog
+class Catalog:
+    """All presets from the built-in folder and the user folders, indexed by normalized name.
+
+    Built-in files are parsed on first use of a kind they hold (the estimate path never parses
+    the published runs when the calibration is cached); user files are parsed and validated
+    when the catalog loads, so their mistakes show at once.
+    """
+
+    dirs: Sequence[Path]
+    files: list[PresetFile] = field(default_factory=list)
+    _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    _specs: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[Path | str] = ()) -> Catalog:
+        builtin = builtin_presets_dir()
+        user = [Path(d) for d in extra_dirs] + user_preset_dirs()
+        catalog = cls(dirs=[builtin, *user])
+        for directory in user:
+            if not directory.is_dir():
+                raise PresetError(str(directory), "presets", "is not a folder")
+        for directory in catalog.dirs:
+            for path in sorted(directory.glob("*.toml")):
+                preset_file = PresetFile.read(path, builtin=directory == builtin)
+                catalog.files.append(preset_file)
+                if not preset_file.builtin:
+                    catalog._check_user_file(preset_file)
+        return catalog
+
+    def _check_user_file(self, preset_file: PresetFile) -> None:
+        for entry in preset_file.entries():
+            model = NAMED_KINDS.get(entry.kind)
+            if model is not None:
+                validate_entry(entry, model)
+
+    def _entries(self, kind: str) -> list[Entry]:
+        return [e for f in self.files if not f.builtin or kind in f.kinds for e in f.entries() if e.kind == kind]
+
+    def _index_of(self, kind: str) -> dict[str, Entry]:
+        if kind not in self._index:
+            index: dict[str, Entry] = {}
+            seen: dict[tuple[Path, str], int] = {}
+            for entry in self._entries(kind):
+                names = [entry.data.get("name"), *entry.data.get("aliases", [])]
+                if not isinstance(names[0], str):
+                    raise PresetError(str(entry.path), f"{entry.where}.name", "is required and must be text")
+                for name in names:
+                    if not isinstance(name, str):
+                        raise PresetError(str(entry.path), f"{entry.where}.aliases", "must be a list of text")
+                    key = normalize_name(name)
+                    if seen.setdefault((entry.path, key), entry.index) != entry.index:
+                        raise PresetError(str(entry.path), f"{entry.where}.name", f"{name!r} is defined twice")
+                    index[key] = entry  # later folders (user presets) replace earlier ones
+            self._index[kind] = index
+        return self._index[kind]
+
+    def fingerprint(self, kinds: Iterable[str]) -> str:
+        """A hash of every file holding any of ``kinds``: changes whenever that data changes."""
+        wanted = set(kinds)
+        digest = hashlib.sha256()
+        for f in self.files:
+            if f.kinds & wanted or not f.builtin:
+                digest.update(str(f.path).encode() + b"\0" + f.text.encode() + b"\0")
+        return digest.hexdigest()
+
+    def data(self, kind: str) -> list[Entry]:
+        """Entries of a data kind (``run``, ``pue``...); user files' entries come after built-ins."""
+        return self._entries(kind)
+
+    def names(self, kind: str) -> list[str]:
+        """Canonical names of every preset of ``kind``, in file order, without duplicates."""
+        seen: dict[str, None] = {}
+        for entry in self._index_of(kind).values():
+            seen.setdefault(entry.data["name"], None)
+        return list(seen)
+
+    def find(self, kind: str, name: str) -> Any | None:
+        entry = self._index_of(kind).get(normalize_name(name))
+        if entry is None:
+            return None
+        key = (kind, entry.data["name"])
+        if key not in self._specs:
+            self._specs[key] = validate_entry(entry, NAMED_KINDS[kind])
+        return self._specs[key]
+
+    def get(self, kind: str, name: str, *, field_name: str | None = None) -> Any:
+        found = self.find(kind, name)
+        if found is None:
+            raise InputError(field_name or kind, self.unknown_message(name, [kind]))
+        return found
+
+    def unknown_message(self, name: str, kinds: Sequence[str]) -> str:
+        keys = [k for kind in kinds for k in self._index_of(kind)]
+        close = difflib.get_close_matches(normalize_name(name), keys, n=3, cutoff=0.5)
+        what = " or ".join(kinds)
+        message = f"unknown {what} preset {name!r}"
+        if close:
+            canonical = dict.fromkeys(
+                self._index_of(k)[c].data["name"] for k in kinds for c in close if c in self._index_of(k)
+            )
+            message += f"; did you mean {' or '.join(canonical)}?"
+        else:
+            message += f"; run 'costcalc presets' to list them"
+        return message
+
+    def accelerator(self, name: str) -> AcceleratorSpec:
+        spec: AcceleratorSpec = self.get("accelerator", name, field_name="gpu")
+        return spec
+
+    def model(self, name: str) -> ModelSpec:
+        spec: ModelSpec = self.get("model", name, field_name="model")
+        return spec
+
+    def hardware(self, name: str, *, field_name: str = "gpu") -> AcceleratorSpec | NodeSpec:
+        """An accelerator or a node preset, whichever the name belongs to."""
+        found = self.find("accelerator", name) or self.find("node", name)
+        if found is None:
+            raise InputError(field_name, self.unknown_message(name, ["accelerator", "node"]))
+        result: AcceleratorSpec | NodeSpec = found
+        return result
+
+    def all(self, kind: str) -> list[Any]:
+        return [self.get(kind, name) for name in self.names(kind)]
+
+
+@cache
+def _cached_catalog(extra_dirs: tuple[str, ...], env: str, config_home: str) -> Catalog:
+    return Catalog.load(extra_dirs)
+
+
+def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
+    """The catalog for these extra folders, loaded once per process."""
+    return _cached_catalog(
+        tuple(str(d) for d in extra_dirs),
+        os.environ.get("COSTCALC_PRESETS", ""),
+        os.environ.get("XDG_CONFIG_HOME", ""),
+    )

@@ -1,0 +1,60 @@
+"""Published training runs: the data behind the default efficiency and the back-test."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from costcalc.fields import QuantityOf
+from costcalc.presets import Catalog, validate_entry
+from costcalc.units import Quantity
+
+__all__ = ["PublishedRun", "load_runs"]
+
+
+class PublishedRun(BaseModel):
+    """One published pre-training run, with the basis of each figure and its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    id: str = Field(min_length=1)
+    name: str
+    developer: str
+    model: str = Field(description="model preset whose shape gives the FLOP count")
+    params: Annotated[Quantity, QuantityOf("parameter")]
+    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
+    tokens: Annotated[Quantity, QuantityOf("token")]
+    accelerator: str
+    hardware: str
+    gpus: PositiveInt | None = None
+    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")] | None = None
+    gpu_hours_basis: str | None = None
+    gpu_hours_pretrain: Annotated[Quantity, QuantityOf("GPU_hour")] | None = None
+    wall_clock_days: Annotated[Quantity, QuantityOf("day")] | None = None
+    wall_clock_basis: str | None = None
+    reported_tflops_per_gpu: float | None = Field(default=None, gt=0)
+    reported_mfu: float | None = Field(default=None, gt=0, le=1)
+    reported_tokens_per_sec_per_gpu: float | None = Field(default=None, gt=0)
+    cost_usd: Annotated[Quantity, QuantityOf("USD")] | None = None
+    cost_basis: str | None = None
+    energy_mwh: Annotated[Quantity, QuantityOf("MWh")] | None = None
+    energy_basis: str | None = None
+    co2_t: Annotated[Quantity, QuantityOf("tCO2e")] | None = None
+    co2_basis: str | None = None
+    seq_len: PositiveInt | None = None
+    precision: str | None = None
+    reliability: Literal["A", "B", "C"]
+    source: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+    notes: str | None = None
+
+    @property
+    def pretraining_gpu_hours(self) -> Quantity | None:
+        """GPU-hours of the pre-training the token count refers to (excludes post-training)."""
+        return self.gpu_hours_pretrain if self.gpu_hours_pretrain is not None else self.gpu_hours
+
+
+def load_runs(catalog: Catalog) -> list[PublishedRun]:
+    """Every ``[[run]]`` in the preset folders, validated (errors name the file and field)."""
+    return [validate_entry(entry, PublishedRun) for entry in catalog.data("run")]

@@ -1,0 +1,80 @@
+"""The validated inputs of an estimate and the fully resolved scenario behind it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from costcalc.fields import QuantityOf
+from costcalc.flops import Recompute
+from costcalc.specs import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+from costcalc.units import Quantity
+
+__all__ = ["Assumption", "EstimateInputs", "Scenario"]
+
+
+class Assumption(BaseModel):
+    """One input or default an estimate rests on, with why it has that value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: str
+    value: str
+    basis: str
+    given: bool = False
+    source: str = ""
+
+
+class EstimateInputs(BaseModel):
+    """What a user may give, validated; anything left out is filled from presets and defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    params: Annotated[Quantity, QuantityOf("parameter")] | None = None
+    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
+    tokens: Annotated[Quantity, QuantityOf("token")] | None = None
+    model: str | None = Field(default=None, min_length=1)
+    gpu: str | None = Field(default=None, min_length=1)
+    gpus: Annotated[Quantity, QuantityOf("GPU")] | None = None
+    nodes: PositiveInt | None = None
+    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)] | None = None
+    price: Annotated[Quantity, QuantityOf("USD/GPU/hour")] | None = None
+    dtype: Dtype | None = None
+    seq_len: PositiveInt | None = Field(default=None, le=10_000_000)
+    power: Annotated[Quantity, QuantityOf("W")] | None = None
+    pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True, maximum=5.0)] | None = None
+    carbon_intensity: Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True)] | None = None
+    recompute: Recompute = "none"
+    causal: bool = True
+
+
+class Scenario(BaseModel):
+    """Every input and assumption of one estimate, resolved from the inputs, presets and data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    model: ModelSpec | None
+    params: Annotated[Quantity, QuantityOf("parameter")]
+    flop_params: Annotated[Quantity, QuantityOf("parameter")]
+    tokens: Annotated[Quantity, QuantityOf("token")]
+    hardware: str
+    accelerator: AcceleratorSpec
+    node: NodeSpec | None
+    gpus: Annotated[Quantity, QuantityOf("GPU")] | None
+    dtype: Dtype
+    peak: Annotated[Quantity, QuantityOf("TFLOP/s")]
+    seq_len: int | None
+    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)]
+    mfu_range: tuple[float, float] | None
+    price: Annotated[Quantity, QuantityOf("USD/GPU/hour")] | None
+    price_range: tuple[float, float] | None
+    power: Annotated[Quantity, QuantityOf("W")] | None
+    pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True)]
+    pue_range: tuple[float, float] | None
+    carbon_intensity: Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True)]
+    carbon_range: tuple[float, float] | None
+    recompute: Recompute
+    causal: bool
+    assumptions: tuple[Assumption, ...]
+    inputs: dict[str, Any]

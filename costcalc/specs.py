@@ -1,0 +1,177 @@
+"""Validated descriptions of hardware and models: what a preset file holds.
+
+Every figure in a preset carries its source: each spec has a ``sources`` table mapping field
+names to citations, and validation fails if a figure is given without one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+from costcalc.fields import QuantityOf
+from costcalc.units import Quantity
+
+__all__ = [
+    "DTYPES",
+    "AcceleratorSpec",
+    "Dtype",
+    "ModelSpec",
+    "NodeSpec",
+    "PriceObservation",
+]
+
+Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8"]
+DTYPES: tuple[str, ...] = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
+
+Throughput = Annotated[Quantity, QuantityOf("TFLOP/s")]
+Price = Annotated[Quantity, QuantityOf("USD/GPU/hour")]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    #: Fields that are figures and therefore need an entry in ``sources``.
+    sourced_fields: ClassVar[tuple[str, ...]] = ()
+
+    def missing_sources(self) -> list[str]:
+        """Figures given without a citation in ``sources`` (the built-in presets have none)."""
+        return [
+            name
+            for name in self.sourced_fields
+            if getattr(self, name) not in (None, {}, ()) and not self.sources.get(name)
+        ]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class PriceObservation(BaseModel):
+    """One observed price per accelerator-hour: a list price, rate card, market price or survey."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    low: Price
+    high: Price | None = None
+    kind: Literal["list", "rate-card", "market", "reserved", "survey", "assumed"]
+    provider: str
+    date: str
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceObservation:
+        if self.high is not None and self.high < self.low:
+            raise ValueError("high must not be below low")
+        return self
+
+    @property
+    def midpoint(self) -> Quantity:
+        return self.low if self.high is None else (self.low + self.high) / 2
+
+
+class AcceleratorSpec(_Spec):
+    """One accelerator (GPU or TPU chip): dense peaks per dtype, memory, power, prices."""
+
+    vendor: str
+    generation: str = Field(description="architecture family, used to group calibration runs")
+    peak: dict[Dtype, Throughput] = Field(description="dense (no 2:4 sparsity) peak per dtype")
+    memory: Annotated[Quantity, QuantityOf("GB")]
+    memory_bandwidth: Annotated[Quantity, QuantityOf("TB/s")]
+    tdp: Annotated[Quantity, QuantityOf("W")] | None = Field(
+        default=None, description="board power; None where the vendor publishes none"
+    )
+    interconnect: Annotated[Quantity, QuantityOf("GB/s")] | None = None
+    interconnect_name: str | None = None
+    release: str | None = None
+    prices: tuple[PriceObservation, ...] = ()
+    price_proxy: str | None = Field(
+        default=None, description="accelerator whose prices stand in when this one has none"
+    )
+    sourced_fields = ("peak", "memory", "memory_bandwidth", "tdp", "interconnect", "release", "price_proxy")
+
+    @model_validator(mode="after")
+    def _has_a_training_peak(self) -> AcceleratorSpec:
+        if not any(d in self.peak for d in ("bf16", "fp16")):
+            raise ValueError("peak needs a bf16 or fp16 entry")
+        return self
+
+
+class NodeSpec(_Spec):
+    """A whole server (e.g. DGX A100): a number of one accelerator plus host power."""
+
+    accelerator: str
+    count: PositiveInt
+    power: Annotated[Quantity, QuantityOf("W")] = Field(description="maximum system power")
+    interconnect: str | None = None
+    cpus: str | None = None
+    host_memory: Annotated[Quantity, QuantityOf("GB")] | None = None
+    sourced_fields = ("accelerator", "count", "power", "interconnect", "cpus", "host_memory")
+
+
+class ModelSpec(_Spec):
+    """A model: its stated size and, where published, its transformer shape.
+
+    The architecture fields follow the usual symbols: ``layers`` (l), ``hidden`` (h, d_model),
+    ``heads`` (query heads), ``kv_heads`` (GQA/MQA groups), ``head_dim`` (defaults to h/heads),
+    ``ffn`` (MLP inner size), ``vocab`` (V, embedding rows stored), ``seq_len`` (s).
+    MoE models add ``experts``, ``experts_per_token``, ``shared_experts``, ``expert_ffn`` and
+    ``dense_layers`` (leading layers with a dense MLP of size ``ffn``).
+    """
+
+    params: Annotated[Quantity, QuantityOf("parameter")]
+    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
+    tokens: Annotated[Quantity, QuantityOf("token")] | None = None
+    layers: PositiveInt | None = None
+    hidden: PositiveInt | None = None
+    heads: PositiveInt | None = None
+    kv_heads: PositiveInt | None = None
+    head_dim: PositiveInt | None = None
+    ffn: PositiveInt | None = None
+    mlp: Literal["gated", "plain"] | None = None
+    vocab: PositiveInt | None = None
+    seq_len: PositiveInt | None = None
+    tied_embeddings: bool = False
+    norm: Literal["rmsnorm", "layernorm", "layernorm_nobias"] = "rmsnorm"
+    norms_per_layer: int = Field(default=2, ge=0, le=4)
+    linear_bias: bool = False
+    embedding_norm: bool = False
+    learned_positions: int = Field(default=0, ge=0)
+    experts: PositiveInt | None = None
+    experts_per_token: PositiveInt | None = None
+    shared_experts: int = Field(default=0, ge=0)
+    expert_ffn: PositiveInt | None = None
+    dense_layers: int = Field(default=0, ge=0)
+    architecture_note: str | None = None
+    sourced_fields = ("params", "active_params", "tokens", "layers")
+
+    @property
+    def has_architecture(self) -> bool:
+        """True when the shape is complete enough for the architecture-aware FLOP count."""
+        core = (self.layers, self.hidden, self.heads, self.ffn, self.mlp, self.vocab)
+        return all(v is not None for v in core)
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts is not None
+
+    @model_validator(mode="after")
+    def _consistent_shape(self) -> ModelSpec:
+        if self.heads and self.kv_heads and self.heads % self.kv_heads:
+            raise ValueError(f"heads ({self.heads}) must be a multiple of kv_heads ({self.kv_heads})")
+        if self.hidden and self.heads and self.head_dim is None and self.hidden % self.heads:
+            raise ValueError("hidden must be divisible by heads unless head_dim is given")
+        if self.is_moe and (self.experts_per_token is None or self.expert_ffn is None):
+            raise ValueError("an MoE model needs experts_per_token and expert_ffn")
+        if self.experts and self.experts_per_token and self.experts_per_token > self.experts:
+            raise ValueError("experts_per_token cannot exceed experts")
+        if self.layers is not None and self.dense_layers > self.layers:
+            raise ValueError("dense_layers cannot exceed layers")
+        if self.active_params is not None and self.active_params > self.params:
+            raise ValueError("active_params cannot exceed params")
+        return self
