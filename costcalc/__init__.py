@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "Q_",
     "Assumption",
     "Catalog",
     "CostcalcError",
     "Estimate",
     "InputError",
     "PresetError",
-    "Q_",
     "Range",
     "Scenario",
     "__version__",

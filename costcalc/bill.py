@@ -61,4 +61,3 @@ def co2(energy_used: Quantity, carbon_intensity: Quantity) -> Quantity:
     """
     result: Quantity = (energy_used * carbon_intensity).to("tCO2e")
     return result
-

@@ -163,12 +163,12 @@ def fit(points: Sequence[RunEfficiency], excluded: Sequence[tuple[str, str]] = (
     own, pooled_center = _centers(points)
     by_rule, pooled_residuals = _predictive_residuals(points)
     counts = {g: sum(p.generation == g for p in points) for g in own}
-    priors = {
-        g: _prior(g, center, by_rule, counts[g], f"median of {counts[g]} {g} runs")
-        for g, center in own.items()
-    }
+    priors = {g: _prior(g, center, by_rule, counts[g], f"median of {counts[g]} {g} runs") for g, center in own.items()}
     pooled = _prior(
-        "any", pooled_center, pooled_residuals, len(points),
+        "any",
+        pooled_center,
+        pooled_residuals,
+        len(points),
         f"median of all {len(points)} runs (fallback for generations with fewer than {MIN_RUNS} runs)",
     )
     return Calibration(tuple(points), priors, pooled, tuple(excluded))
@@ -253,10 +253,14 @@ def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], Eff
         except (TypeError, KeyError, AttributeError):
             pass
     calibration = default_calibration(catalog)
-    disk_cache.store("efficiency-priors", key, {
-        "priors": {g: asdict(p) for g, p in calibration.priors.items()},
-        "pooled": asdict(calibration.pooled),
-    })
+    disk_cache.store(
+        "efficiency-priors",
+        key,
+        {
+            "priors": {g: asdict(p) for g, p in calibration.priors.items()},
+            "pooled": asdict(calibration.pooled),
+        },
+    )
     return calibration.priors, calibration.pooled
 
 

@@ -26,13 +26,19 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--format", choices=("table", "json", "markdown"), default="table", help="output format (default: table)"
+        "--format",
+        choices=("table", "json", "markdown"),
+        default="table",
+        help="output format (default: table)",
     )
 
 
 def _add_presets(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--presets", action="append", default=[], metavar="DIR",
+        "--presets",
+        action="append",
+        default=[],
+        metavar="DIR",
         help="also read preset files (*.toml) from DIR; may be repeated",
     )
 
@@ -42,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     est = sub.add_parser(
-        "estimate", help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
+        "estimate",
+        help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
         description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
     )
     est.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
@@ -53,13 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     count = est.add_mutually_exclusive_group()
     count.add_argument("--gpus", help="number of GPUs (needed for wall-clock)")
     count.add_argument("--nodes", help="number of nodes of a node preset such as dgx-a100")
-    est.add_argument("--mfu", help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated")
+    est.add_argument(
+        "--mfu",
+        help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated",
+    )
     est.add_argument("--price", help="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)")
-    est.add_argument("--dtype", help="precision whose dense peak applies: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)")
+    est.add_argument(
+        "--dtype",
+        help="precision whose dense peak applies: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)",
+    )
     est.add_argument("--seq-len", help="sequence length (default: the model preset's)")
     est.add_argument("--power", help="power per GPU, e.g. '700 W' (default: TDP, or node power / GPUs)")
     est.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
-    est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
+    est.add_argument(
+        "--carbon-intensity",
+        help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)",
+    )
     est.add_argument("--recompute", help="activation recomputation: none, selective, full (default: none)")
     _add_presets(est)
     _add_format(est)
@@ -72,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     presets.set_defaults(handler=_presets)
 
     calib = sub.add_parser(
-        "calibration", help="show how the default efficiency is derived from published runs",
+        "calibration",
+        help="show how the default efficiency is derived from published runs",
         description="Rerun the derivation of the default efficiency (MFU) and its range.",
     )
     _add_presets(calib)
@@ -85,8 +102,23 @@ def _estimate(args: argparse.Namespace) -> str:
     from costcalc.engine import estimate
     from costcalc.render import render
 
-    fields = ("params", "active_params", "tokens", "model", "gpu", "gpus", "nodes", "mfu", "price", "dtype",
-              "seq_len", "power", "pue", "carbon_intensity", "recompute")
+    fields = (
+        "params",
+        "active_params",
+        "tokens",
+        "model",
+        "gpu",
+        "gpus",
+        "nodes",
+        "mfu",
+        "price",
+        "dtype",
+        "seq_len",
+        "power",
+        "pue",
+        "carbon_intensity",
+        "recompute",
+    )
     given: dict[str, Any] = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
     return render(estimate(presets=args.presets, **given), args.format)
 
@@ -117,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug: one line for the user, the traceback on request
         if os.environ.get("COSTCALC_DEBUG"):
             raise
-        print(f"costcalc {args.command}: internal error: {type(err).__name__}: {err} "
-              "(set COSTCALC_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"costcalc {args.command}: internal error: {type(err).__name__}: {err} "
+            "(set COSTCALC_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
     sys.stdout.write(output)
     return 0

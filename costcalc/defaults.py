@@ -106,5 +106,7 @@ def carbon_intensity_default(catalog: Catalog) -> Observed:
         raise PresetError(str(catalog.dirs[0]), "carbon_intensity", "no carbon-intensity observations found")
     values = [validate_entry(e, _CarbonObservation).value for e in entries]
     return summarize(
-        values, "gCO2e/kWh", f"median of {len(values)} grid intensities used in published training estimates and cloud regions"
+        values,
+        "gCO2e/kWh",
+        f"median of {len(values)} grid intensities used in published training estimates and cloud regions",
     )

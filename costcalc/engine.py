@@ -93,7 +93,10 @@ def _resolve_gpus(inputs: EstimateInputs, node: NodeSpec | None, hardware: str) 
         raise InputError("nodes", "give either gpus or nodes, not both")
     if inputs.nodes is not None:
         if node is None:
-            raise InputError("nodes", f"{hardware} is a single accelerator; give gpus, or a node preset such as DGX-A100")
+            raise InputError(
+                "nodes",
+                f"{hardware} is a single accelerator; give gpus, or a node preset such as DGX-A100",
+            )
         return Q_(float(inputs.nodes * node.count), "GPU")
     return inputs.gpus
 
@@ -128,7 +131,13 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         spec = catalog.model(inputs.model)
         params = spec.params
         active = spec.active_params
-        note("model", spec.name, "model preset", given=True, source=spec.sources.get("layers", spec.sources.get("params", "")))
+        note(
+            "model",
+            spec.name,
+            "model preset",
+            given=True,
+            source=spec.sources.get("layers", spec.sources.get("params", "")),
+        )
     elif inputs.params is not None:
         params, active = inputs.params, inputs.active_params
         if active is not None and np.any(np.asarray(active.m_as("parameter")) > np.asarray(params.m_as("parameter"))):
@@ -137,27 +146,49 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         raise InputError("params", "required: give params (e.g. 70B) or a model preset (e.g. llama-2-70b)")
     flop_params = active if active is not None else params
     if active is not None:
-        note("active params", _scalar_text(active), "mixture of experts: FLOPs use the parameters active per token", given=spec is None)
+        note(
+            "active params",
+            _scalar_text(active),
+            "mixture of experts: FLOPs use the parameters active per token",
+            given=spec is None,
+        )
 
     if inputs.tokens is not None:
         tokens = inputs.tokens
     elif spec is not None and spec.tokens is not None:
         tokens = spec.tokens
-        note("tokens", _scalar_text(tokens), f"from the {spec.name} preset", source=spec.sources.get("tokens", ""))
+        note(
+            "tokens",
+            _scalar_text(tokens),
+            f"from the {spec.name} preset",
+            source=spec.sources.get("tokens", ""),
+        )
     else:
         tokens = (flop_params * Q_(TOKENS_PER_PARAMETER, "token/parameter")).to("token")
         what = "active parameters" if active is not None else "parameters"
-        note("tokens", _scalar_text(tokens), f"compute-optimal default: {TOKENS_PER_PARAMETER:g} tokens per {what[:-1]}",
-             source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models' (Chinchilla)")
+        note(
+            "tokens",
+            _scalar_text(tokens),
+            f"compute-optimal default: {TOKENS_PER_PARAMETER:g} tokens per {what[:-1]}",
+            source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models' (Chinchilla)",
+        )
 
     hardware, accelerator, node = _resolve_hardware(inputs, catalog)
-    note("gpu", hardware + (f" ({node.count}x {accelerator.name})" if node else ""),
-         "given" if inputs.gpu else f"default accelerator (the article's 'A100' is the 80 GB SXM part)",
-         given=inputs.gpu is not None)
+    note(
+        "gpu",
+        hardware + (f" ({node.count}x {accelerator.name})" if node else ""),
+        "given" if inputs.gpu else "default accelerator (the article's 'A100' is the 80 GB SXM part)",
+        given=inputs.gpu is not None,
+    )
     gpus = _resolve_gpus(inputs, node, hardware)
     dtype, peak, dtype_basis = _resolve_dtype(inputs, accelerator)
-    note("peak", f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({dtype}, dense)", dtype_basis, given=inputs.dtype is not None,
-         source=accelerator.sources.get("peak", ""))
+    note(
+        "peak",
+        f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({dtype}, dense)",
+        dtype_basis,
+        given=inputs.dtype is not None,
+        source=accelerator.sources.get("peak", ""),
+    )
 
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
 
@@ -168,9 +199,12 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         mfu = Q_(prior.central, "")
         mfu_range = _ratio_range(prior.central, prior.low, prior.high)
         fallback = "" if prior.generation == accelerator.generation else f" (no {accelerator.generation} runs: pooled)"
-        note("efficiency", f"MFU {prior.central:.1%} (range {prior.low:.1%} to {prior.high:.1%})",
-             f"{prior.basis}{fallback}; range = 10th-90th percentile of leave-one-out residuals",
-             source="published runs in presets/runs.toml; rerun with 'costcalc calibration'")
+        note(
+            "efficiency",
+            f"MFU {prior.central:.1%} (range {prior.low:.1%} to {prior.high:.1%})",
+            f"{prior.basis}{fallback}; range = 10th-90th percentile of leave-one-out residuals",
+            source="published runs in presets/runs.toml; rerun with 'costcalc calibration'",
+        )
 
     if inputs.price is not None:
         price, price_range = inputs.price, None
@@ -178,26 +212,46 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         observed = price_default(accelerator, catalog)
         if observed is None:
             price, price_range = None, None
-            note("price", "unknown", f"no price observations for {accelerator.name}; give --price to get a cost")
+            note(
+                "price",
+                "unknown",
+                f"no price observations for {accelerator.name}; give --price to get a cost",
+            )
         else:
             price = observed.value
             price_range = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
-            note("price", f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
-                 observed.basis, source=f"prices of {accelerator.name} in presets/accelerators.toml")
+            note(
+                "price",
+                f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
+                observed.basis,
+                source=f"prices of {accelerator.name} in presets/accelerators.toml",
+            )
 
     if inputs.power is not None:
         power = inputs.power
     elif node is not None:
         power = (node.power / node.count).to("W")
-        note("power per GPU", f"{power.m:.0f} W", f"{node.name} maximum power {node.power.m_as('kW'):g} kW shared by {node.count} GPUs",
-             source=node.sources.get("power", ""))
+        note(
+            "power per GPU",
+            f"{power.m:.0f} W",
+            f"{node.name} maximum power {node.power.m_as('kW'):g} kW shared by {node.count} GPUs",
+            source=node.sources.get("power", ""),
+        )
     elif accelerator.tdp is not None:
         power = accelerator.tdp
-        note("power per GPU", f"{power.m:.0f} W", f"{accelerator.name} TDP, drawn for the whole run (an upper bound; host power not included)",
-             source=accelerator.sources.get("tdp", ""))
+        note(
+            "power per GPU",
+            f"{power.m:.0f} W",
+            f"{accelerator.name} TDP, drawn for the whole run (an upper bound; host power not included)",
+            source=accelerator.sources.get("tdp", ""),
+        )
     else:
         power = None
-        note("power per GPU", "unknown", f"{accelerator.name} has no published power figure; give --power for energy and CO2")
+        note(
+            "power per GPU",
+            "unknown",
+            f"{accelerator.name} has no published power figure; give --power for energy and CO2",
+        )
 
     if inputs.pue is not None:
         pue, pue_range = inputs.pue, None
@@ -205,8 +259,12 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         observed_pue = pue_default(catalog)
         pue = observed_pue.value
         pue_range = _ratio_range(float(observed_pue.value.m), float(observed_pue.low.m), float(observed_pue.high.m))
-        note("PUE", f"{pue.m:.2f} (range {observed_pue.low.m:.2f} to {observed_pue.high.m:.2f})", observed_pue.basis,
-             source="presets/facility.toml")
+        note(
+            "PUE",
+            f"{pue.m:.2f} (range {observed_pue.low.m:.2f} to {observed_pue.high.m:.2f})",
+            observed_pue.basis,
+            source="presets/facility.toml",
+        )
 
     if inputs.carbon_intensity is not None:
         intensity, carbon_range = inputs.carbon_intensity, None
@@ -215,19 +273,47 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         intensity = observed_ci.value
         low_ci = max(float(observed_ci.low.m), 1e-9)
         carbon_range = _ratio_range(float(observed_ci.value.m), low_ci, float(observed_ci.high.m))
-        note("carbon intensity", f"{intensity.m:.0f} gCO2e/kWh (range {observed_ci.low.m:.0f} to {observed_ci.high.m:.0f})",
-             observed_ci.basis, source="presets/facility.toml")
+        note(
+            "carbon intensity",
+            f"{intensity.m:.0f} gCO2e/kWh (range {observed_ci.low.m:.0f} to {observed_ci.high.m:.0f})",
+            observed_ci.basis,
+            source="presets/facility.toml",
+        )
 
     if inputs.recompute != "none":
-        note("recomputation", inputs.recompute, "adds hardware FLOPs; the efficiency (MFU) is defined on model FLOPs", given=True)
+        note(
+            "recomputation",
+            inputs.recompute,
+            "adds hardware FLOPs; the efficiency (MFU) is defined on model FLOPs",
+            given=True,
+        )
 
     try:
         return Scenario(
-            model=spec, params=params, flop_params=flop_params, tokens=tokens, hardware=hardware,
-            accelerator=accelerator, node=node, gpus=gpus, dtype=dtype, peak=peak, seq_len=seq_len,
-            mfu=mfu, mfu_range=mfu_range, price=price, price_range=price_range, power=power,
-            pue=pue, pue_range=pue_range, carbon_intensity=intensity, carbon_range=carbon_range,
-            recompute=inputs.recompute, causal=inputs.causal, assumptions=tuple(assumptions), inputs=_echo(inputs),
+            model=spec,
+            params=params,
+            flop_params=flop_params,
+            tokens=tokens,
+            hardware=hardware,
+            accelerator=accelerator,
+            node=node,
+            gpus=gpus,
+            dtype=dtype,
+            peak=peak,
+            seq_len=seq_len,
+            mfu=mfu,
+            mfu_range=mfu_range,
+            price=price,
+            price_range=price_range,
+            power=power,
+            pue=pue,
+            pue_range=pue_range,
+            carbon_intensity=intensity,
+            carbon_range=carbon_range,
+            recompute=inputs.recompute,
+            causal=inputs.causal,
+            assumptions=tuple(assumptions),
+            inputs=_echo(inputs),
         )
     except ValidationError as err:
         field, message = first_error(err)
@@ -249,12 +335,20 @@ def _combine(factors: list[tuple[float, float] | None]) -> tuple[float, float]:
 def compute(scenario: Scenario) -> Estimate:
     """Run the formulas on a resolved scenario."""
     flops = training_flops(
-        scenario.tokens, params=scenario.flop_params, spec=scenario.model, seq_len=scenario.seq_len,
-        causal=scenario.causal, recompute=scenario.recompute,
+        scenario.tokens,
+        params=scenario.flop_params,
+        spec=scenario.model,
+        seq_len=scenario.seq_len,
+        causal=scenario.causal,
+        recompute=scenario.recompute,
     )
     assumptions = [
-        Assumption(name="FLOPs", value=flops.method, basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
-                   source="costcalc.flops"),
+        Assumption(
+            name="FLOPs",
+            value=flops.method,
+            basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
+            source="costcalc.flops",
+        ),
         *scenario.assumptions,
     ]
     hours = bill.gpu_hours(flops.model, scenario.peak, scenario.mfu)
@@ -275,8 +369,13 @@ def compute(scenario: Scenario) -> Estimate:
         "co2": [mfu_factor, scenario.pue_range, scenario.carbon_range],
     }
     values = {
-        "flops": flops.model, "hardware_flops": flops.hardware, "gpu_hours": hours,
-        "wall_clock": days, "cost": dollars, "energy": mwh, "co2": tonnes,
+        "flops": flops.model,
+        "hardware_flops": flops.hardware,
+        "gpu_hours": hours,
+        "wall_clock": days,
+        "cost": dollars,
+        "energy": mwh,
+        "co2": tonnes,
     }
     ranges = {}
     for key, value in values.items():
@@ -285,13 +384,28 @@ def compute(scenario: Scenario) -> Estimate:
         low, high = _combine(factors[key])
         ranges[key] = Range(value * low, value * high)
     if any(len([f for f in fs if f is not None]) > 1 for fs in factors.values()):
-        assumptions.append(Assumption(
-            name="ranges", value="10th-90th percentile",
-            basis="independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in quadrature of their logs; inputs you give are taken as exact",
-            source="costcalc.engine._combine"))
+        assumptions.append(
+            Assumption(
+                name="ranges",
+                value="10th-90th percentile",
+                basis=(
+                    "independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in "
+                    "quadrature of their logs; inputs you give are taken as exact"
+                ),
+                source="costcalc.engine._combine",
+            )
+        )
     return Estimate(
-        flops=flops.model, hardware_flops=flops.hardware, gpu_hours=hours, wall_clock=days, cost=dollars,
-        energy=mwh, co2=tonnes, ranges=ranges, scenario=scenario, assumptions=tuple(assumptions),
+        flops=flops.model,
+        hardware_flops=flops.hardware,
+        gpu_hours=hours,
+        wall_clock=days,
+        cost=dollars,
+        energy=mwh,
+        co2=tonnes,
+        ranges=ranges,
+        scenario=scenario,
+        assumptions=tuple(assumptions),
     )
 
 
@@ -327,13 +441,29 @@ def estimate(
 
     Raises ``InputError`` naming the field for any invalid input.
     """
-    inputs = _validate_inputs({
-        k: v for k, v in {
-            "params": params, "tokens": tokens, "model": model, "active_params": active_params, "gpu": gpu,
-            "gpus": gpus, "nodes": nodes, "mfu": mfu, "price": price, "dtype": dtype, "seq_len": seq_len,
-            "power": power, "pue": pue, "carbon_intensity": carbon_intensity, "recompute": recompute,
-            "causal": causal,
-        }.items() if v is not None
-    })
+    inputs = _validate_inputs(
+        {
+            k: v
+            for k, v in {
+                "params": params,
+                "tokens": tokens,
+                "model": model,
+                "active_params": active_params,
+                "gpu": gpu,
+                "gpus": gpus,
+                "nodes": nodes,
+                "mfu": mfu,
+                "price": price,
+                "dtype": dtype,
+                "seq_len": seq_len,
+                "power": power,
+                "pue": pue,
+                "carbon_intensity": carbon_intensity,
+                "recompute": recompute,
+                "causal": causal,
+            }.items()
+            if v is not None
+        }
+    )
     catalog = catalog or default_catalog(presets)
     return compute(resolve(inputs, catalog))

@@ -61,17 +61,13 @@ class QuantityOf:
             raise ValueError(f"{problem} ({self.unit})" if self.unit != "dimensionless" else problem)
         return quantity
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         def _validate(value: Any, info: core_schema.ValidationInfo) -> Quantity:
             return self.validate(value, info.field_name or "value")
 
         return core_schema.with_info_plain_validator_function(
             _validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda q: f"{q:~P}", when_used="json"
-            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda q: f"{q:~P}", when_used="json"),
         )
 
     def __get_pydantic_json_schema__(

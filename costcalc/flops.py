@@ -56,12 +56,8 @@ def narayanan_flops(
     Clusters Using Megatron-LM", §5.1 and Appendix, eq. (3).
     """
     if recompute:
-        return 96 * batch * seq_len * layers * hidden**2 * (
-            1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden)
-        )
-    return 72 * batch * seq_len * layers * hidden**2 * (
-        1 + seq_len / (6 * hidden) + vocab / (12 * layers * hidden)
-    )
+        return 96 * batch * seq_len * layers * hidden**2 * (1 + seq_len / (6 * hidden) + vocab / (16 * layers * hidden))
+    return 72 * batch * seq_len * layers * hidden**2 * (1 + seq_len / (6 * hidden) + vocab / (12 * layers * hidden))
 
 
 @dataclass(frozen=True)
@@ -149,13 +145,7 @@ def parameter_count(spec: ModelSpec, *, active: bool = False) -> int:
     embeddings = spec.vocab * d * (1 if spec.tied_embeddings else 2)
     extras = (2 * d if spec.embedding_norm else 0) + spec.learned_positions * d
     final_norm = norm_size if spec.norms_per_layer else 0
-    return (
-        spec.layers * per_layer
-        + _layer_mlp_params(spec, active=active)
-        + embeddings
-        + extras
-        + final_norm
-    )
+    return spec.layers * per_layer + _layer_mlp_params(spec, active=active) + embeddings + extras + final_norm
 
 
 def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> FlopsPerToken:
@@ -222,7 +212,11 @@ def training_flops(
         )
     model = dense_training_flops(params, tokens)
     factor = 8 / 6 if recompute == "full" else 1.0
-    note = "" if spec is None or spec.has_architecture else f" ({spec.name}: {spec.architecture_note or 'shape not modelled'})"
+    note = (
+        ""
+        if spec is None or spec.has_architecture
+        else f" ({spec.name}: {spec.architecture_note or 'shape not modelled'})"
+    )
     return FlopCount(
         model=model,
         hardware=model * factor,

@@ -89,24 +89,73 @@ def _count(value: float | None) -> str:
 def _tables(data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, list[str], list[list[str]]]]:
     tables = []
     if "accelerator" in data:
-        tables.append(("Accelerators", ["name", "bf16 TFLOP/s", "memory GB", "TB/s", "TDP W", "USD/GPU-h", "aliases"], [
-            [r["name"], _g(r["bf16_tflops"]), _g(r["memory_gb"]), _g(r["memory_bandwidth_tb_s"]), _g(r["tdp_w"]),
-             _g(r["price_usd_per_gpu_hour"], ".2f"), ", ".join(r["aliases"])]
-            for r in data["accelerator"]
-        ]))
+        tables.append(
+            (
+                "Accelerators",
+                ["name", "bf16 TFLOP/s", "memory GB", "TB/s", "TDP W", "USD/GPU-h", "aliases"],
+                [
+                    [
+                        r["name"],
+                        _g(r["bf16_tflops"]),
+                        _g(r["memory_gb"]),
+                        _g(r["memory_bandwidth_tb_s"]),
+                        _g(r["tdp_w"]),
+                        _g(r["price_usd_per_gpu_hour"], ".2f"),
+                        ", ".join(r["aliases"]),
+                    ]
+                    for r in data["accelerator"]
+                ],
+            )
+        )
     if "node" in data:
-        tables.append(("Nodes", ["name", "accelerator", "GPUs", "power kW", "W per GPU", "aliases"], [
-            [r["name"], r["accelerator"], str(r["count"]), _g(r["power_kw"]), _g(r["power_per_gpu_w"], ".0f"),
-             ", ".join(r["aliases"])]
-            for r in data["node"]
-        ]))
+        tables.append(
+            (
+                "Nodes",
+                ["name", "accelerator", "GPUs", "power kW", "W per GPU", "aliases"],
+                [
+                    [
+                        r["name"],
+                        r["accelerator"],
+                        str(r["count"]),
+                        _g(r["power_kw"]),
+                        _g(r["power_per_gpu_w"], ".0f"),
+                        ", ".join(r["aliases"]),
+                    ]
+                    for r in data["node"]
+                ],
+            )
+        )
     if "model" in data:
-        tables.append(("Models", ["name", "params", "active", "tokens", "layers", "hidden", "heads/kv", "seq", "aliases"], [
-            [r["name"], _count(r["params"]), _count(r["active_params"]), _count(r["tokens"]), _g(r["layers"], "d"),
-             _g(r["hidden"], "d"), "-" if r["heads"] is None else f"{r['heads']}/{r['kv_heads'] or r['heads']}",
-             _g(r["seq_len"], "d"), ", ".join(r["aliases"])]
-            for r in data["model"]
-        ]))
+        tables.append(
+            (
+                "Models",
+                [
+                    "name",
+                    "params",
+                    "active",
+                    "tokens",
+                    "layers",
+                    "hidden",
+                    "heads/kv",
+                    "seq",
+                    "aliases",
+                ],
+                [
+                    [
+                        r["name"],
+                        _count(r["params"]),
+                        _count(r["active_params"]),
+                        _count(r["tokens"]),
+                        _g(r["layers"], "d"),
+                        _g(r["hidden"], "d"),
+                        "-" if r["heads"] is None else f"{r['heads']}/{r['kv_heads'] or r['heads']}",
+                        _g(r["seq_len"], "d"),
+                        ", ".join(r["aliases"]),
+                    ]
+                    for r in data["model"]
+                ],
+            )
+        )
     return tables
 
 
@@ -117,7 +166,12 @@ def render_presets(kind: str | None, extra_dirs: Sequence[str], fmt: str) -> str
     parts = []
     for title, headers, rows in _tables(data):
         if fmt == "markdown":
-            lines = [f"### {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            lines = [
+                f"### {title}",
+                "",
+                "| " + " | ".join(headers) + " |",
+                "|" + "---|" * len(headers),
+            ]
             lines += ["| " + " | ".join(row) + " |" for row in rows]
             parts.append("\n".join(lines))
         else:
@@ -146,7 +200,14 @@ def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
         ],
         "excluded": [{"id": run_id, "reason": reason} for run_id, reason in calibration.excluded],
         "defaults": [
-            {"generation": p.generation, "mfu": p.central, "low": p.low, "high": p.high, "runs": p.runs, "basis": p.basis}
+            {
+                "generation": p.generation,
+                "mfu": p.central,
+                "low": p.low,
+                "high": p.high,
+                "runs": p.runs,
+                "basis": p.basis,
+            }
             for p in [*calibration.priors.values(), calibration.pooled]
         ],
         "leave_one_out": {
@@ -167,23 +228,48 @@ def render_calibration(extra_dirs: Sequence[str], fmt: str) -> str:
     if fmt == "json":
         return render_json(report)
     runs = [
-        [r["id"], r["generation"], f"{r['implied_mfu']:.1%}", f"{r['loo_predicted_mfu']:.1%}",
-         f"{r['loo_range'][0]:.1%} to {r['loo_range'][1]:.1%}", "yes" if r["inside_loo_range"] else "no"]
+        [
+            r["id"],
+            r["generation"],
+            f"{r['implied_mfu']:.1%}",
+            f"{r['loo_predicted_mfu']:.1%}",
+            f"{r['loo_range'][0]:.1%} to {r['loo_range'][1]:.1%}",
+            "yes" if r["inside_loo_range"] else "no",
+        ]
         for r in report["runs"]
     ]
     defaults = [
-        [d["generation"], f"{d['mfu']:.1%}", f"{d['low']:.1%} to {d['high']:.1%}", str(d["runs"]), d["basis"]]
+        [
+            d["generation"],
+            f"{d['mfu']:.1%}",
+            f"{d['low']:.1%} to {d['high']:.1%}",
+            str(d["runs"]),
+            d["basis"],
+        ]
         for d in report["defaults"]
     ]
     loo = report["leave_one_out"]
-    corr = "; ".join(f"{k}: {v['spearman']:+.2f} ({v['runs']} runs)" for k, v in report["residual_correlations"].items())
+    corr = "; ".join(
+        f"{k}: {v['spearman']:+.2f} ({v['runs']} runs)" for k, v in report["residual_correlations"].items()
+    )
     excluded = "; ".join(f"{e['id']} ({e['reason']})" for e in report["excluded"]) or "none"
-    headers_runs = ["run", "generation", "implied MFU", "predicted (left out)", "range (left out)", "inside"]
+    headers_runs = [
+        "run",
+        "generation",
+        "implied MFU",
+        "predicted (left out)",
+        "range (left out)",
+        "inside",
+    ]
     headers_defaults = ["generation", "default MFU", "range", "runs", "basis"]
     if fmt == "markdown":
+
         def md(headers: list[str], rows: list[list[str]]) -> str:
-            return "\n".join(["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-                             + ["| " + " | ".join(r) + " |" for r in rows])
+            return "\n".join(
+                ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+                + ["| " + " | ".join(r) + " |" for r in rows]
+            )
+
         body = f"{md(headers_defaults, defaults)}\n\n{md(headers_runs, runs)}"
     else:
         body = f"{text_table(headers_defaults, defaults)}\n\n{text_table(headers_runs, runs)}"

@@ -161,9 +161,7 @@ def _convert(quantity: Quantity, field: str, unit: str, shown: str) -> Quantity:
         return quantity if quantity.units == target else quantity.to(target)
     except pint.DimensionalityError:
         got = describe_dimension(quantity)
-        raise InputError(
-            field, f"expected {describe_dimension(unit)}, got {got} ({shown})"
-        ) from None
+        raise InputError(field, f"expected {describe_dimension(unit)}, got {got} ({shown})") from None
 
 
 def to_quantity(value: Any, field: str, unit: str) -> Quantity:

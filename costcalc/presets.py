@@ -146,7 +146,7 @@ def validate_entry(entry: Entry, model: type[SpecT]) -> SpecT:
     except ValidationError as err:
         field_name, message = first_error(err)
         raise PresetError(str(entry.path), f"{entry.where}.{field_name}", message) from None
-    missing = getattr(spec, "missing_sources", lambda: [])()
+    missing: list[str] = spec.missing_sources() if hasattr(spec, "missing_sources") else []
     if entry.builtin and missing:
         raise PresetError(str(entry.path), f"{entry.where}.sources", f"no source for {', '.join(missing)}")
     return spec
@@ -187,6 +187,9 @@ class Catalog:
             model = NAMED_KINDS.get(entry.kind)
             if model is not None:
                 validate_entry(entry, model)
+        for kind in {e.kind for e in preset_file.entries()} & NAMED_KINDS.keys():
+            self._index.pop(kind, None)
+            self._index_of(kind)  # duplicate names show now, not at first lookup
 
     def _entries(self, kind: str) -> list[Entry]:
         return [e for f in self.files if not f.builtin or kind in f.kinds for e in f.entries() if e.kind == kind]
@@ -255,7 +258,7 @@ class Catalog:
             )
             message += f"; did you mean {' or '.join(canonical)}?"
         else:
-            message += f"; run 'costcalc presets' to list them"
+            message += "; run 'costcalc presets' to list them"
         return message
 
     def accelerator(self, name: str) -> AcceleratorSpec:
@@ -279,14 +282,23 @@ class Catalog:
 
 
 @cache
-def _cached_catalog(extra_dirs: tuple[str, ...], env: str, config_home: str) -> Catalog:
+def _cached_catalog(extra_dirs: tuple[str, ...], state: tuple[object, ...]) -> Catalog:
     return Catalog.load(extra_dirs)
 
 
+def _folder_state(dirs: Iterable[Path]) -> tuple[object, ...]:
+    """Names, sizes and modification times of the preset files: changes when a file does."""
+    state: list[object] = []
+    for directory in dirs:
+        try:
+            state += [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.toml"))]
+        except OSError:
+            state.append((str(directory), None))
+    return tuple(state)
+
+
 def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
-    """The catalog for these extra folders, loaded once per process."""
-    return _cached_catalog(
-        tuple(str(d) for d in extra_dirs),
-        os.environ.get("COSTCALC_PRESETS", ""),
-        os.environ.get("XDG_CONFIG_HOME", ""),
-    )
+    """The catalog for these extra folders, loaded once per process and reloaded when a file changes."""
+    extra = tuple(str(d) for d in extra_dirs)
+    dirs = [builtin_presets_dir(), *(Path(d) for d in extra), *user_preset_dirs()]
+    return _cached_catalog(extra, _folder_state(dirs))

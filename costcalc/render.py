@@ -11,7 +11,14 @@ import numpy as np
 from costcalc.result import Estimate
 from costcalc.units import DISPLAY_UNITS, Quantity
 
-__all__ = ["format_quantity", "render", "render_json", "render_markdown", "render_table", "text_table"]
+__all__ = [
+    "format_quantity",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_table",
+    "text_table",
+]
 
 
 def _money(value: float) -> str:
@@ -44,7 +51,10 @@ def format_quantity(q: Quantity, field: str) -> str:
     magnitude = np.asarray(q.magnitude)
     if magnitude.size == 1:
         return _one(q.__class__(float(magnitude.reshape(-1)[0]), q.units), field)
-    low, high = q.__class__(float(magnitude.min()), q.units), q.__class__(float(magnitude.max()), q.units)
+    low, high = (
+        q.__class__(float(magnitude.min()), q.units),
+        q.__class__(float(magnitude.max()), q.units),
+    )
     return f"{magnitude.size} values, {_one(low, field)} to {_one(high, field)}"
 
 

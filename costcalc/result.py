@@ -80,7 +80,7 @@ class Estimate(BaseModel):
         from costcalc.render import format_quantity
 
         rows = []
-        for field, (_key, unit, label) in JSON_KEYS.items():
+        for field, (_key, _unit, label) in JSON_KEYS.items():
             value = getattr(self, field)
             if field == "hardware_flops" and self.scenario.recompute == "none":
                 continue
@@ -89,8 +89,10 @@ class Estimate(BaseModel):
                 continue
             span = self.ranges.get(field)
             shown = format_quantity(value, field)
-            low_high = "" if span is None or _same(span.low, span.high) else (
-                f"{format_quantity(span.low, field)} to {format_quantity(span.high, field)}"
+            low_high = (
+                ""
+                if span is None or _same(span.low, span.high)
+                else (f"{format_quantity(span.low, field)} to {format_quantity(span.high, field)}")
             )
             rows.append((label, shown, low_high))
         return rows

@@ -93,7 +93,15 @@ class AcceleratorSpec(_Spec):
     price_proxy: str | None = Field(
         default=None, description="accelerator whose prices stand in when this one has none"
     )
-    sourced_fields = ("peak", "memory", "memory_bandwidth", "tdp", "interconnect", "release", "price_proxy")
+    sourced_fields = (
+        "peak",
+        "memory",
+        "memory_bandwidth",
+        "tdp",
+        "interconnect",
+        "release",
+        "price_proxy",
+    )
 
     @model_validator(mode="after")
     def _has_a_training_peak(self) -> AcceleratorSpec:

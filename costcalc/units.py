@@ -24,7 +24,7 @@ __all__ = ["DISPLAY_UNITS", "Q_", "Quantity", "ureg"]
 _DEFINITIONS = str(files("costcalc").joinpath("units.txt"))
 
 
-def _build_registry() -> pint.UnitRegistry:
+def _build_registry() -> pint.UnitRegistry[Any]:
     """The registry, with pint's own definitions cache (``cache_folder``) where it can write one.
 
     pint keys its cache on the definitions file's content, so an edited ``units.txt`` is reparsed.
@@ -39,7 +39,7 @@ def _build_registry() -> pint.UnitRegistry:
     return pint.UnitRegistry(_DEFINITIONS)
 
 
-ureg: pint.UnitRegistry = _build_registry()
+ureg: pint.UnitRegistry[Any] = _build_registry()
 ureg.formatter.default_format = "~P"
 
 Q_ = ureg.Quantity

@@ -1,0 +1,25 @@
+"""Test isolation: no user presets or caches from the machine running the tests leak in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.getbasetemp() / "home"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(home / "cache"))
+    monkeypatch.delenv("COSTCALC_PRESETS", raising=False)
+    monkeypatch.delenv("COSTCALC_NO_CACHE", raising=False)
+    monkeypatch.delenv("COSTCALC_DEBUG", raising=False)
+
+
+@pytest.fixture
+def user_presets(tmp_path: Path) -> Path:
+    """An empty folder for user preset files."""
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    return folder

@@ -1,0 +1,242 @@
+"""The CLI: thin over the library, one-line errors with exit code 2, documented commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from costcalc.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse usage errors
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_estimate_with_only_params_and_gpus(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "estimate", "--params", "70e9", "--gpus", "2000")
+    assert code == 0 and err == ""
+    for label in (
+        "Training compute",
+        "GPU-hours",
+        "Wall-clock",
+        "Cost",
+        "Energy",
+        "CO2",
+        "Assumptions",
+    ):
+        assert label in out
+    assert "20 tokens per parameter" in out and "A100-80GB" in out and "MFU" in out
+
+
+def test_estimate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "estimate", "--model", "llama-2-70b", "--gpus", "2000", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("flops", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "co2_t"):
+        assert isinstance(data[key], float)
+        assert len(data["range"][key]) == 2
+    assert data["inputs"]["model"] == "llama-2-70b"
+    assert isinstance(data["assumptions"], list)
+
+
+def test_estimate_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "estimate", "--params", "7B", "--format", "markdown")
+    assert code == 0 and out.startswith("| result | estimate |") and "| assumption | value | basis |" in out
+
+
+def test_estimate_all_options(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+        "estimate",
+        "--params",
+        "671B",
+        "--active-params",
+        "37B",
+        "--tokens",
+        "14.8T",
+        "--gpu",
+        "h800",
+        "--gpus",
+        "2048",
+        "--mfu",
+        "35%",
+        "--price",
+        "2 USD/GPU/h",
+        "--dtype",
+        "bf16",
+        "--seq-len",
+        "4096",
+        "--power",
+        "700 W",
+        "--pue",
+        "1.1",
+        "--carbon-intensity",
+        "500 gCO2e/kWh",
+        "--recompute",
+        "full",
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["cost_usd"] == pytest.approx(data["gpu_hours"] * 2)
+    assert data["hardware_flops"] == pytest.approx(data["flops"] * 8 / 6)
+
+
+def test_nodes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "estimate",
+        "--model",
+        "bloom",
+        "--gpu",
+        "dgx-a100",
+        "--nodes",
+        "48",
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["inputs"]["nodes"] == 48
+
+
+BAD_INPUTS = [
+    (["--params", "0"], "params"),
+    (["--params", "-70e9"], "params"),
+    (["--params", "nan"], "params"),
+    (["--params", "inf"], "params"),
+    (["--params", "1e999"], "params"),
+    (["--params", "70 kg"], "params"),
+    (["--params", "9**9**9"], "params"),
+    (["--params", "70B", "--gpus", "0"], "gpus"),
+    (["--params", "70B", "--gpus", "-5"], "gpus"),
+    (["--params", "70B", "--gpus", "2000 kg"], "gpus"),
+    (["--params", "70B", "--tokens", "0"], "tokens"),
+    (["--params", "70B", "--mfu", "0"], "mfu"),
+    (["--params", "70B", "--mfu", "1.01"], "mfu"),
+    (["--params", "70B", "--mfu", "-0.3"], "mfu"),
+    (["--params", "70B", "--mfu", "nan"], "mfu"),
+    (["--params", "70B", "--gpu", "a1000"], "gpu"),
+    (["--model", "llama-3-700b"], "model"),
+    (["--params", "70B", "--dtype", "fp64"], "dtype"),
+    (["--params", "70B", "--price", "-1"], "price"),
+    (["--params", "70B", "--seq-len", "lots"], "seq_len"),
+    (["--params", "70B", "--nodes", "3"], "nodes"),
+    (["--params", "__import__('os').system('true')"], "params"),
+    (["--params", "70B", "--presets", "/nonexistent/folder"], "presets"),
+    ([], "params"),
+]
+
+
+@pytest.mark.parametrize(("args", "field"), BAD_INPUTS)
+def test_bad_input_is_one_clean_line(capsys: pytest.CaptureFixture[str], args: list[str], field: str) -> None:
+    code, out, err = run(capsys, "estimate", *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("costcalc estimate: error: ")
+    assert field in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["estimate", "--gpus"],
+        ["estimate", "--format", "yaml"],
+        ["frobnicate"],
+        ["estimate", "--gpus", "1", "--nodes", "1"],
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "error:" in err
+
+
+def test_user_presets_folder(capsys: pytest.CaptureFixture[str], user_presets: Path) -> None:
+    (user_presets / "chip.toml").write_text(
+        '[[accelerator]]\nname = "Chip9"\nvendor = "x"\ngeneration = "custom"\nmemory = "64 GB"\n'
+        'memory_bandwidth = "1 TB/s"\ntdp = "300 W"\n[accelerator.peak]\nbf16 = "100 TFLOP/s"\n'
+    )
+    code, out, _ = run(capsys, "estimate", "--params", "7B", "--gpu", "chip9", "--presets", str(user_presets))
+    assert code == 0 and "Chip9" in out and "price: unknown" in out
+    (user_presets / "broken.toml").write_text("[[model]]\nname = 'x'\n")
+    code, out, err = run(capsys, "presets", "--presets", str(user_presets))
+    assert code == 2 and "broken.toml" in err and "params" in err and err.count("\n") == 1
+
+
+def test_presets_listing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "presets")
+    assert code == 0
+    for name in ("A100-80GB", "H800", "TPU-v5p", "DGX-A100", "LLaMA-2-70B", "BLOOM-176B"):
+        assert name in out
+    code, out, _ = run(capsys, "presets", "--kind", "model", "--format", "json")
+    data = json.loads(out)
+    assert list(data) == ["model"] and any(m["name"] == "Falcon-180B" for m in data["model"])
+
+
+def test_calibration_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "calibration")
+    assert code == 0 and "Leave-one-out" in out and "ampere" in out and "bloom-176b" in out
+    code, out, _ = run(capsys, "calibration", "--format", "json")
+    data = json.loads(out)
+    assert data["leave_one_out"]["runs"] == 16
+
+
+def test_every_command_and_option_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in subparsers.items():
+        assert f"costcalc {name}" in readme, name
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in readme, f"{name} {option}"
+
+
+def test_installed_entry_point_and_module() -> None:
+    """One real process: the console script (or python -m) works and bad input exits 2 quickly."""
+    exe = shutil.which("costcalc")
+    command = [exe] if exe else [sys.executable, "-m", "costcalc"]
+    env = {**os.environ, "COSTCALC_NO_CACHE": "1"}
+    ok = subprocess.run(
+        [*command, "estimate", "--params", "70e9", "--gpus", "2000", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["gpu_hours"] > 0
+    # The exponent tower must be refused, not computed: the timeout only guards against a hang.
+    bad = subprocess.run(
+        [sys.executable, "-m", "costcalc", "estimate", "--params", "9**9**9**9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_estimate_path_does_not_import_textual() -> None:
+    code = (
+        "import sys; from costcalc.cli import main; main(['estimate','--params','7B']); "
+        "print('textual' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stderr.strip() == "False"
