@@ -22,6 +22,7 @@ from costcalc.defaults import carbon_intensity_default, price_default, pue_defau
 from costcalc.errors import InputError
 from costcalc.fields import first_error
 from costcalc.flops import training_flops
+from costcalc.parse import unit_of
 from costcalc.presets import Catalog, default_catalog
 from costcalc.result import Estimate, Range
 from costcalc.scenario import Assumption, EstimateInputs, Scenario
@@ -57,9 +58,9 @@ def _count(value: float) -> str:
 
 
 def _scalar_text(q: Quantity) -> str:
-    unit = str(q.units)
-    name = _COUNT_NAMES.get(unit, f"{q.units:~P}")
-    show = _count if unit in _COUNT_NAMES else (lambda v: f"{v:.4g}")
+    unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
+    name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
+    show = _count if unit else (lambda v: f"{v:.4g}")
     m = np.asarray(q.magnitude, dtype=float)
     if m.size == 1:
         return f"{show(float(m.reshape(-1)[0]))} {name}".strip()

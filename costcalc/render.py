@@ -71,7 +71,9 @@ def render_table(est: Estimate) -> str:
     """Results with their ranges, then the assumptions each rests on."""
     results = text_table(["result", "estimate", "range (P10 to P90)"], est.rows())
     assumptions = "\n".join(
-        f"  {'*' if a.given else '-'} {a.name}: {a.value}\n      {a.basis}" for a in est.assumptions
+        f"  {'*' if a.given else '-'} {a.name}: {a.value}\n      {a.basis}"
+        + (f"\n      source: {a.source}" if a.source else "")
+        for a in est.assumptions
     )
     return f"{results}\n\nAssumptions (* = given by you):\n{assumptions}\n"
 
