@@ -135,14 +135,27 @@ def _calibration(args: argparse.Namespace) -> str:
     return render_calibration(args.presets, args.format)
 
 
+def _options(parser: argparse.ArgumentParser, command: str) -> list[argparse.Action]:
+    """The actions of one subcommand, to name a bad field by the option the user typed."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices[command]._actions)
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 internal error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from costcalc.errors import CostcalcError
+    from costcalc.errors import CostcalcError, InputError
 
     try:
         output = args.handler(args)
+    except InputError as err:
+        option = f"--{err.field.replace('_', '-')}"
+        known = any(option in action.option_strings for action in _options(parser, args.command))
+        print(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}", file=sys.stderr)
+        return EXIT_USAGE
     except CostcalcError as err:
         print(f"costcalc {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -113,30 +113,31 @@ def test_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 BAD_INPUTS = [
-    (["--params", "0"], "params"),
-    (["--params", "-70e9"], "params"),
-    (["--params", "nan"], "params"),
-    (["--params", "inf"], "params"),
-    (["--params", "1e999"], "params"),
-    (["--params", "70 kg"], "params"),
-    (["--params", "9**9**9"], "params"),
-    (["--params", "70B", "--gpus", "0"], "gpus"),
-    (["--params", "70B", "--gpus", "-5"], "gpus"),
-    (["--params", "70B", "--gpus", "2000 kg"], "gpus"),
-    (["--params", "70B", "--tokens", "0"], "tokens"),
-    (["--params", "70B", "--mfu", "0"], "mfu"),
-    (["--params", "70B", "--mfu", "1.01"], "mfu"),
-    (["--params", "70B", "--mfu", "-0.3"], "mfu"),
-    (["--params", "70B", "--mfu", "nan"], "mfu"),
-    (["--params", "70B", "--gpu", "a1000"], "gpu"),
-    (["--model", "llama-3-700b"], "model"),
-    (["--params", "70B", "--dtype", "fp64"], "dtype"),
-    (["--params", "70B", "--price", "-1"], "price"),
-    (["--params", "70B", "--seq-len", "lots"], "seq_len"),
-    (["--params", "70B", "--nodes", "3"], "nodes"),
-    (["--params", "__import__('os').system('true')"], "params"),
-    (["--params", "70B", "--presets", "/nonexistent/folder"], "presets"),
-    ([], "params"),
+    (["--params", "0"], "--params"),
+    (["--params=-70e9"], "--params"),
+    (["--params", "-70e9"], "argument --params"),  # argparse reads -70e9 as an option: still one line
+    (["--params", "nan"], "--params"),
+    (["--params", "inf"], "--params"),
+    (["--params", "1e999"], "--params"),
+    (["--params", "70 kg"], "--params"),
+    (["--params", "9**9**9"], "--params"),
+    (["--params", "70B", "--gpus", "0"], "--gpus"),
+    (["--params", "70B", "--gpus", "-5"], "--gpus"),
+    (["--params", "70B", "--gpus", "2000 kg"], "--gpus"),
+    (["--params", "70B", "--tokens", "0"], "--tokens"),
+    (["--params", "70B", "--mfu", "0"], "--mfu"),
+    (["--params", "70B", "--mfu", "1.01"], "--mfu"),
+    (["--params", "70B", "--mfu", "-0.3"], "--mfu"),
+    (["--params", "70B", "--mfu", "nan"], "--mfu"),
+    (["--params", "70B", "--gpu", "a1000"], "--gpu"),
+    (["--model", "llama-3-700b"], "--model"),
+    (["--params", "70B", "--dtype", "fp64"], "--dtype"),
+    (["--params", "70B", "--price", "-1"], "--price"),
+    (["--params", "70B", "--seq-len", "lots"], "--seq-len"),
+    (["--params", "70B", "--nodes", "3"], "--nodes"),
+    (["--params", "__import__('os').system('true')"], "--params"),
+    (["--params", "70B", "--presets", "/nonexistent/folder"], "/nonexistent/folder: presets"),
+    ([], "--params"),
 ]
 
 
@@ -146,7 +147,7 @@ def test_bad_input_is_one_clean_line(capsys: pytest.CaptureFixture[str], args: l
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("costcalc estimate: error: ")
-    assert field in err
+    assert f"error: {field}" in err
     assert "Traceback" not in err
 
 
@@ -206,9 +207,11 @@ def test_every_command_and_option_is_documented_in_the_readme() -> None:
                     assert option in readme, f"{name} {option}"
 
 
-def test_installed_entry_point_and_module() -> None:
-    """One real process: the console script (or python -m) works and bad input exits 2 quickly."""
-    exe = shutil.which("costcalc")
+def test_installed_entry_point_and_module(tmp_path: Path) -> None:
+    """One real process: the console script (or python -m) works from any folder (so the presets
+    travel with the installed package), and bad input exits 2."""
+    script = Path(sys.executable).with_name("costcalc")  # the console script beside this interpreter
+    exe = str(script) if script.exists() else shutil.which("costcalc")
     command = [exe] if exe else [sys.executable, "-m", "costcalc"]
     env = {**os.environ, "COSTCALC_NO_CACHE": "1"}
     ok = subprocess.run(
@@ -218,6 +221,7 @@ def test_installed_entry_point_and_module() -> None:
         timeout=60,
         env=env,
         check=False,
+        cwd=tmp_path,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["gpu_hours"] > 0
