@@ -396,18 +396,28 @@ def compute(scenario: Scenario) -> Estimate:
                 source="costcalc.engine._combine",
             )
         )
-    return Estimate(
-        flops=flops.model,
-        hardware_flops=flops.hardware,
-        gpu_hours=hours,
-        wall_clock=days,
-        cost=dollars,
-        energy=mwh,
-        co2=tonnes,
-        ranges=ranges,
-        scenario=scenario,
-        assumptions=tuple(assumptions),
-    )
+    try:
+        return _validated_estimate(
+            flops=flops.model,
+            hardware_flops=flops.hardware,
+            gpu_hours=hours,
+            wall_clock=days,
+            cost=dollars,
+            energy=mwh,
+            co2=tonnes,
+            ranges=ranges,
+            scenario=scenario,
+            assumptions=tuple(assumptions),
+        )
+    except ValidationError as err:
+        field, _ = first_error(err)
+        raise InputError(
+            field, "the result is not a finite positive number for these inputs; check their magnitudes"
+        ) from None
+
+
+def _validated_estimate(**fields: Any) -> Estimate:
+    return Estimate(**fields)
 
 
 def estimate(

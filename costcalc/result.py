@@ -26,6 +26,15 @@ JSON_KEYS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Why a result can be missing, shown in its place.
+_MISSING = {
+    "wall_clock": "needs a GPU count (--gpus or --nodes)",
+    "cost": "unknown: no price for this accelerator (give --price)",
+    "energy": "unknown: no power figure (give --power)",
+    "co2": "unknown: no power figure (give --power)",
+}
+
+
 class Range(NamedTuple):
     """Low and high ends of a quantity's range (nominal 10th and 90th percentiles)."""
 
@@ -85,7 +94,7 @@ class Estimate(BaseModel):
             if field == "hardware_flops" and self.scenario.recompute == "none":
                 continue
             if value is None:
-                rows.append((label, "unknown", ""))
+                rows.append((label, _MISSING.get(field, "unknown"), ""))
                 continue
             span = self.ranges.get(field)
             shown = format_quantity(value, field)

@@ -26,25 +26,33 @@ class Assumption(BaseModel):
     source: str = ""
 
 
+#: Plausibility bounds: far beyond any real run, tight enough that results stay finite floats.
+ParamCount = QuantityOf("parameter", minimum=1.0, inclusive=True, maximum=1e16)
+TokenCount = QuantityOf("token", minimum=1.0, inclusive=True, maximum=1e18)
+GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9)
+
+
 class EstimateInputs(BaseModel):
     """What a user may give, validated; anything left out is filled from presets and defaults."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    params: Annotated[Quantity, QuantityOf("parameter")] | None = None
-    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
-    tokens: Annotated[Quantity, QuantityOf("token")] | None = None
-    model: str | None = Field(default=None, min_length=1)
-    gpu: str | None = Field(default=None, min_length=1)
-    gpus: Annotated[Quantity, QuantityOf("GPU")] | None = None
-    nodes: PositiveInt | None = None
+    params: Annotated[Quantity, ParamCount] | None = None
+    active_params: Annotated[Quantity, ParamCount] | None = None
+    tokens: Annotated[Quantity, TokenCount] | None = None
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+    gpu: str | None = Field(default=None, min_length=1, max_length=200)
+    gpus: Annotated[Quantity, GpuCount] | None = None
+    nodes: PositiveInt | None = Field(default=None, le=100_000_000)
     mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)] | None = None
-    price: Annotated[Quantity, QuantityOf("USD/GPU/hour")] | None = None
+    price: Annotated[Quantity, QuantityOf("USD/GPU/hour", maximum=10_000.0)] | None = None
     dtype: Dtype | None = None
-    seq_len: PositiveInt | None = Field(default=None, le=10_000_000)
-    power: Annotated[Quantity, QuantityOf("W")] | None = None
+    seq_len: PositiveInt | None = Field(default=None, le=100_000_000)
+    power: Annotated[Quantity, QuantityOf("W", maximum=100_000.0)] | None = None
     pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True, maximum=5.0)] | None = None
-    carbon_intensity: Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True)] | None = None
+    carbon_intensity: (
+        Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True, maximum=5000.0)] | None
+    ) = None
     recompute: Recompute = "none"
     causal: bool = True
 
