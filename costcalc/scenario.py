@@ -48,7 +48,7 @@ class EstimateInputs(BaseModel):
     price: Annotated[Quantity, QuantityOf("USD/GPU/hour", maximum=10_000.0)] | None = None
     dtype: Dtype | None = None
     seq_len: PositiveInt | None = Field(default=None, le=100_000_000)
-    power: Annotated[Quantity, QuantityOf("W", maximum=100_000.0)] | None = None
+    power: Annotated[Quantity, QuantityOf("W", minimum=1.0, inclusive=True, maximum=100_000.0)] | None = None
     pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True, maximum=5.0)] | None = None
     carbon_intensity: (
         Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True, maximum=5000.0)] | None

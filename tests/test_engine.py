@@ -172,7 +172,7 @@ def test_html_repr_for_notebooks() -> None:
         ({"params": "70B", "tokens": 1e300}, "tokens", "<= 1e+18"),
         ({"params": "70B", "price": 1e300}, "price", "<= 10000"),
         ({"params": "70B", "mfu": 1e-300}, "gpu_hours", "not a finite positive number"),
-        ({"params": "70B", "power": "1e-300 W"}, "energy", "not a finite positive number"),
+        ({"params": "70B", "power": "1e-300 W"}, "power", ">= 1"),
         ({"params": "70B", "tokens": "-1T"}, "tokens", ">= 1"),
         ({"params": "70B", "mfu": 0}, "mfu", "> 0"),
         ({"params": "70B", "mfu": 1.5}, "mfu", "<= 1"),
