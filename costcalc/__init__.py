@@ -19,7 +19,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Q_",
     "Assumption",
+    "BacktestReport",
     "Catalog",
+    "ClaimCheck",
     "CostcalcError",
     "Estimate",
     "InputError",
@@ -27,7 +29,9 @@ __all__ = [
     "Range",
     "Scenario",
     "__version__",
+    "backtest",
     "calibration_report",
+    "check_article",
     "estimate",
     "parse_quantity",
     "ureg",
@@ -47,9 +51,16 @@ _LAZY = {
     "Q_": "costcalc.units",
     "parse_quantity": "costcalc.parse",
     "calibration_report": "costcalc.listing",
+    "check_article": "costcalc.article",
+    "ClaimCheck": "costcalc.checks",
+    "backtest": "costcalc.backtest",
+    "BacktestReport": "costcalc.backtest",
 }
 
 if TYPE_CHECKING:
+    from costcalc.article import check_article
+    from costcalc.backtest import BacktestReport, backtest
+    from costcalc.checks import ClaimCheck
     from costcalc.engine import estimate
     from costcalc.errors import CostcalcError, InputError, PresetError
     from costcalc.listing import calibration_report

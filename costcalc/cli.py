@@ -87,6 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(presets)
     presets.set_defaults(handler=_presets)
 
+    check = sub.add_parser(
+        "check",
+        help="recompute the 2023 article's cost and hardware claims and give verdicts",
+        description="Check each claim of the article against primary sources and costcalc's own arithmetic.",
+    )
+    _add_presets(check)
+    _add_format(check)
+    check.set_defaults(handler=_check)
+
+    back = sub.add_parser(
+        "backtest",
+        help="run the estimator on every shipped published run and compare",
+        description="Predicted vs published GPU-hours (and days) for every published run, with a summary.",
+    )
+    _add_presets(back)
+    _add_format(back)
+    back.set_defaults(handler=_backtest)
+
     calib = sub.add_parser(
         "calibration",
         help="show how the default efficiency is derived from published runs",
@@ -127,6 +145,18 @@ def _presets(args: argparse.Namespace) -> str:
     from costcalc.listing import render_presets
 
     return render_presets(args.kind, args.presets, args.format)
+
+
+def _check(args: argparse.Namespace) -> str:
+    from costcalc.article import check_article, render_checks
+
+    return render_checks(check_article(args.presets), args.format)
+
+
+def _backtest(args: argparse.Namespace) -> str:
+    from costcalc.backtest import backtest, render_backtest
+
+    return render_backtest(backtest(args.presets), args.format)
 
 
 def _calibration(args: argparse.Namespace) -> str:

@@ -1,0 +1,168 @@
+"""``costcalc backtest``: the estimator, on its defaults, against every published run it ships.
+
+For each run with published GPU-hours: costcalc's estimate (the run's model preset, tokens,
+accelerator and GPU count; efficiency, as for any user, the calibrated default) against the
+published GPU-hours and, where the GPU count and duration are known, days. The summary is how far
+to trust the defaults: median absolute log error, share within 25%, share inside the range.
+
+The default efficiency is fitted on these same runs, so the in-sample figures flatter it; the
+leave-one-out figures (each run predicted by a calibration fitted without it) are the honest ones
+and are reported beside them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from statistics import median
+
+from pydantic import BaseModel, ConfigDict
+
+from costcalc.calibration import default_calibration, leave_one_out
+from costcalc.engine import estimate
+from costcalc.presets import Catalog, default_catalog
+from costcalc.render import render_json, text_table
+from costcalc.runs import PublishedRun, load_runs
+
+__all__ = ["BacktestReport", "BacktestRow", "backtest", "render_backtest"]
+
+
+class BacktestRow(BaseModel):
+    """One published run: published and predicted GPU-hours (and days), with the verdicts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    accelerator: str
+    gpus: int | None
+    published_gpu_hours: float
+    predicted_gpu_hours: float
+    range_gpu_hours: tuple[float, float]
+    ratio: float
+    inside_range: bool
+    published_days: float | None
+    predicted_days: float | None
+    loo_ratio: float
+    loo_inside_range: bool
+    reliability: str
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    runs: int
+    median_abs_log_error: float
+    within_25_percent: float
+    inside_range: float
+
+
+class BacktestReport(BaseModel):
+    """The rows, and the in-sample and leave-one-out summaries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rows: list[BacktestRow]
+    in_sample: Summary
+    leave_one_out: Summary
+    skipped: list[tuple[str, str]]
+
+
+def _summary(ratios: Sequence[float], inside: Sequence[bool]) -> Summary:
+    errors = [abs(math.log(r)) for r in ratios]
+    return Summary(
+        runs=len(ratios),
+        median_abs_log_error=median(errors),
+        within_25_percent=sum(abs(r - 1) <= 0.25 for r in ratios) / len(ratios),
+        inside_range=sum(inside) / len(inside),
+    )
+
+
+def _predict(run: PublishedRun, catalog: Catalog) -> tuple[float, tuple[float, float], float | None]:
+    spec = catalog.find("model", run.model)
+    if spec is not None:
+        est = estimate(model=spec.name, tokens=run.tokens, gpu=run.accelerator, gpus=run.gpus, catalog=catalog)
+    else:
+        est = estimate(
+            params=run.params, active_params=run.active_params, tokens=run.tokens, gpu=run.accelerator,
+            gpus=run.gpus, seq_len=run.seq_len, catalog=catalog,
+        )  # fmt: skip
+    low, high = est.ranges["gpu_hours"]
+    days = None if est.wall_clock is None else float(est.wall_clock.m_as("day"))
+    return float(est.gpu_hours.m_as("GPU_hour")), (float(low.m_as("GPU_hour")), float(high.m_as("GPU_hour"))), days
+
+
+def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> BacktestReport:
+    """Predict every shipped run with GPU-hours on costcalc's defaults and compare."""
+    catalog = catalog or default_catalog(presets)
+    loo = {r.run_id: r for r in leave_one_out(default_calibration(catalog))}
+    rows, skipped = [], []
+    for run in load_runs(catalog):
+        published = run.pretraining_gpu_hours
+        if published is None:
+            skipped.append((run.id, "no published GPU-hours"))
+            continue
+        if run.id not in loo:
+            skipped.append((run.id, f"not in the calibration set (reliability {run.reliability})"))
+            continue
+        predicted, (low, high), days = _predict(run, catalog)
+        hours = float(published.m_as("GPU_hour"))
+        held_out = loo[run.id]
+        rows.append(
+            BacktestRow(
+                id=run.id,
+                accelerator=run.accelerator,
+                gpus=run.gpus,
+                published_gpu_hours=hours,
+                predicted_gpu_hours=predicted,
+                range_gpu_hours=(low, high),
+                ratio=predicted / hours,
+                inside_range=low <= hours <= high,
+                published_days=None if run.wall_clock_days is None else float(run.wall_clock_days.m_as("day")),
+                predicted_days=days,
+                loo_ratio=math.exp(held_out.log_error),
+                loo_inside_range=held_out.inside,
+                reliability=run.reliability,
+            )
+        )
+    return BacktestReport(
+        rows=rows,
+        in_sample=_summary([r.ratio for r in rows], [r.inside_range for r in rows]),
+        leave_one_out=_summary([r.loo_ratio for r in rows], [r.loo_inside_range for r in rows]),
+        skipped=skipped,
+    )
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def render_backtest(report: BacktestReport, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(report.model_dump())
+    headers = ["run", "GPUs", "published GPU-h", "predicted GPU-h", "ratio", "inside range", "days pub.", "days pred.",
+               "ratio (left out)"]  # fmt: skip
+    rows = [
+        [r.id, "-" if r.gpus is None else str(r.gpus), f"{r.published_gpu_hours:,.0f}", f"{r.predicted_gpu_hours:,.0f}",
+         f"{r.ratio:.2f}", "yes" if r.inside_range else "no", _days(r.published_days), _days(r.predicted_days),
+         f"{r.loo_ratio:.2f}"]
+        for r in report.rows
+    ]  # fmt: skip
+
+    def line(name: str, s: Summary) -> str:
+        return (
+            f"{name}: median |log error| {s.median_abs_log_error:.3f}, {s.within_25_percent:.0%} within 25%, "
+            f"{s.inside_range:.0%} inside the range ({s.runs} runs)"
+        )
+
+    skipped = "; ".join(f"{i} ({why})" for i, why in report.skipped) or "none"
+    summary = "\n".join(
+        [line("In sample", report.in_sample), line("Leave-one-out", report.leave_one_out), f"Skipped: {skipped}"]
+    )
+    if fmt == "markdown":
+        table = "\n".join(
+            ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            + ["| " + " | ".join(r) + " |" for r in rows]
+        )
+        return f"{table}\n\n{summary}\n"
+    return f"{text_table(headers, rows)}\n\n{summary}\n"

@@ -1,0 +1,192 @@
+"""The article check: every verdict pinned, and each check shown to turn on its arithmetic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import costcalc
+from costcalc.checks import check_claim
+from costcalc.claims import Claim
+from costcalc.errors import PresetError
+from costcalc.presets import Catalog
+
+# The claims ledger's verdicts (reference article-claims.md, summary table rows L1 to BL4), split
+# where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2).
+LEDGER = {
+    "L1": "consistent",  # sizes 7B/13B/70B, model card
+    "L2a": "consistent",  # GPU type A100-80GB
+    "L2b": "unverifiable",  # GPU count: no primary source
+    "L2c": "inconsistent",  # 2000 GPUs x Jan-Jul is 33-38% used: not the compute used
+    "L3": "consistent",  # "trained between January 2023 and July 2023"
+    "L4": "inconsistent",  # behind GPT-3.5 on MMLU, GSM8K, HumanEval (outside the estimator)
+    "B1": "consistent",  # 2.6T tokens
+    "B2a": "consistent",  # 1,024 A800
+    "B2b": "unverifiable",  # duration/GPU-hours not published
+    "B3": "consistent",  # 11 checkpoints (outside the estimator)
+    "F1a": "consistent",  # TII, Sept 2023, 180B, causal decoder
+    "F1b": "consistent",  # 6ND matches 43,500 PF-days within 0.2%
+    "F2": "consistent",  # "4x more compute": 4.07x GPU-hours
+    "F3a": "unverifiable",  # no primary cost figure
+    "F3b": "implausible",  # $80M needs $11.43 per A100-40GB hour
+    "F4": "consistent",  # MMLU 70.6 > 68.9, 70.0 (outside the estimator)
+    "BL1": "inconsistent",  # OPT-175B and YaLM-100B came first (outside the estimator)
+    "BL2a": "consistent",  # 1,082,990 compute hours
+    "BL2b": "consistent",  # 3.5 months ~ 117.5 days
+    "BL2c": "consistent",  # inside costcalc's range
+    "BL3": "consistent",  # 48 x 8 = 384, 4 spare nodes
+    "BL4": "inconsistent",  # HPE Apollo 6500, EPYC 7543, not a DGX A100 (EPYC 7742)
+}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, costcalc.ClaimCheck]:
+    return {r.id: r for r in costcalc.check_article()}
+
+
+def test_every_claim_has_the_ledgers_verdict(results: dict[str, costcalc.ClaimCheck]) -> None:
+    assert {i: r.verdict for i, r in results.items()} == LEDGER
+
+
+def test_every_result_has_a_reason_and_the_articles_wording(results: dict[str, costcalc.ClaimCheck]) -> None:
+    for r in results.values():
+        assert r.reason.endswith(".") and r.tolerance and r.claim and r.source
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.claim), r.id  # the article's Chinese text
+
+
+def test_key_figures_in_the_estimates(results: dict[str, costcalc.ClaimCheck]) -> None:
+    assert "8.69M-10.18M GPU-h" in results["L2c"].estimate and "69 days" in results["L2c"].estimate
+    assert "11.43 USD/GPU-h" in results["F3b"].estimate
+    assert "GPU-hour ratio 4.07x" in results["F2"].estimate
+    assert "117.5 days" in results["BL2b"].estimate
+    assert "MFU 32.2%" in results["BL2c"].estimate
+
+
+def _claim(check: dict[str, object], **fields: object) -> Claim:
+    base: dict[str, object] = {
+        "id": "X", "model": "m", "topic": "t", "claim": "c", "claim_en": "c", "article_value": "a",
+        "source_value": "s", "source": "src", "in_estimator": True, "check": check,
+    }  # fmt: skip
+    base.update(fields)
+    return Claim.model_validate(base)
+
+
+def verdict(check: dict[str, object]) -> str:
+    return check_claim(_claim(check), Catalog.load()).verdict
+
+
+def test_capacity_turns_on_the_used_share() -> None:
+    window = {"kind": "capacity", "start": "2023-01-01", "end_earliest": "2023-07-01", "end_latest": "2023-08-01"}
+    assert verdict({**window, "gpus": 2000, "used_gpu_hours": 3_311_616}) == "inconsistent"
+    # 800 GPUs over 181 days are 3.48M GPU-h: the same hours now fill 95% of them.
+    assert verdict({**window, "gpus": 800, "used_gpu_hours": 3_311_616}) == "consistent"
+
+
+def test_cost_turns_on_the_implied_price() -> None:
+    base = {"kind": "cost", "gpu_hours": 7_000_000, "gpu": "A100-40GB"}
+    assert verdict({**base, "claimed": "80M USD"}) == "implausible"
+    assert verdict({**base, "claimed": "20M USD"}) == "consistent"  # 2.86 USD/GPU-h
+    assert verdict({**base, "claimed": "1M USD"}) == "implausible"  # 0.14 USD/GPU-h: too cheap
+    assert verdict({**base, "claimed": "80M USD", "gpu": "TPU-v4"}) == "unverifiable"  # no prices
+
+
+def test_ratio_turns_on_the_tolerance() -> None:
+    base = {"kind": "ratio", "numerator": "Falcon-180B", "denominator": "LLaMA-2-70B",
+            "numerator_gpu_hours": 7e6, "denominator_gpu_hours": 1_720_320}  # fmt: skip
+    assert verdict({**base, "claimed": 4}) == "consistent"
+    assert verdict({**base, "claimed": 8}) == "inconsistent"
+    assert verdict({**base, "claimed": 4, "tolerance": 0.05}) == "inconsistent"  # FLOP ratio 4.44x is +11%
+
+
+def test_compute_duration_gpu_hours_feasibility() -> None:
+    assert (
+        verdict({"kind": "compute", "model": "Falcon-180B", "tokens": "3.5T", "published": "43500 PFLOP/s*day"})
+        == "consistent"
+    )
+    assert (
+        verdict({"kind": "compute", "model": "Falcon-180B", "tokens": "3.5T", "published": "60000 PFLOP/s*day"})
+        == "inconsistent"
+    )
+    assert verdict({"kind": "duration", "claimed": "3.5 months", "gpu_hours": 1_082_990, "gpus": 384}) == "consistent"
+    assert verdict({"kind": "duration", "claimed": "2 months", "gpu_hours": 1_082_990, "gpus": 384}) == "inconsistent"
+    bloom = {"kind": "gpu_hours", "model": "BLOOM-176B", "tokens": "366B", "gpu": "A100-80GB", "gpus": 384}
+    assert verdict({**bloom, "claimed": 1_082_990}) == "consistent"
+    assert verdict({**bloom, "claimed": 3_000_000}) == "inconsistent"
+    feasible = {"kind": "feasibility", "models": ["Baichuan-2-7B", "Baichuan-2-13B"], "gpu": "A800-80GB"}
+    assert verdict({**feasible, "gpus": 1024, "max_days": 365}) == "unverifiable"
+    assert verdict({**feasible, "gpus": 8, "max_days": 365}) == "implausible"  # years on one node
+
+
+def test_match_benchmark_first_node_type() -> None:
+    assert verdict({"kind": "match", "article": 1024, "source": 1024}) == "consistent"
+    assert verdict({"kind": "match", "article": 1024, "source": 2048}) == "inconsistent"
+    assert verdict({"kind": "match", "article": 2000}) == "unverifiable"
+    assert verdict({"kind": "match", "article": "A100-80GB", "source": " a100-80gb "}) == "consistent"
+    assert verdict({"kind": "match", "article": [48], "source": [48], "products": [[48, 8, 385]]}) == "inconsistent"
+    scores = [{"benchmark": "MMLU", "subject": 70.6, "others": {"A": 68.9, "B": 70.0}}]
+    assert verdict({"kind": "benchmark", "subject": "F", "require": "all", "scores": scores}) == "consistent"
+    scores[0]["subject"] = 69.5
+    assert verdict({"kind": "benchmark", "subject": "F", "require": "all", "scores": scores}) == "inconsistent"
+    assert verdict({"kind": "benchmark", "subject": "F", "require": "majority", "scores": scores}) == "inconsistent"
+    dates = [
+        {"name": "A", "released": "2022-05-03", "params": 1e11},
+        {"name": "B", "released": "2022-07-11", "params": 1e11},
+    ]
+    assert verdict({"kind": "first", "subject": "B", "candidates": dates}) == "inconsistent"
+    assert verdict({"kind": "first", "subject": "A", "candidates": dates}) == "consistent"
+    node = {"kind": "node_type", "claimed_node": "DGX-A100", "actual_system": "x"}
+    assert verdict({**node, "actual_cpus": "2x AMD EPYC 7543"}) == "inconsistent"
+    assert verdict({**node, "actual_cpus": "2x AMD EPYC 7742 (64 cores)"}) == "consistent"
+
+
+def test_json_output_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    from costcalc.cli import main
+
+    assert main(["check", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == len(LEDGER)
+    for item in data:
+        assert {"id", "model", "claim", "article_value", "source_value", "estimate", "verdict", "reason"} <= set(item)
+        assert item["verdict"] in {"consistent", "inconsistent", "unverifiable", "implausible"}
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        ("[[claim]]\nid = 'Z'\n", "claim[0] (Z).model", "required"),
+        (
+            "[[claim]]\nid='Z'\nmodel='m'\ntopic='t'\nclaim='c'\nclaim_en='c'\narticle_value='a'\nsource_value='s'\n"
+            "source='x'\nin_estimator=true\n[claim.check]\nkind='guess'\n",
+            "claim[0] (Z).check",
+            "does not match any of the expected tags",
+        ),
+        (
+            "[[claim]]\nid='L1'\nmodel='m'\ntopic='t'\nclaim='c'\nclaim_en='c'\narticle_value='a'\nsource_value='s'\n"
+            "source='x'\nin_estimator=true\n[claim.check]\nkind='match'\narticle=1\n",
+            "claim[0] (L1).id",
+            "used twice",
+        ),
+        (
+            "[[claim]]\nid='Z'\nmodel='m'\ntopic='t'\nclaim='c'\nclaim_en='c'\narticle_value='a'\nsource_value='s'\n"
+            "source='x'\nin_estimator=true\n[claim.check]\nkind='duration'\nclaimed='3 kg'\ngpu_hours=1\ngpus=1\n",
+            "claim[0] (Z).check.duration.claimed",
+            "expected a duration",
+        ),
+    ],
+)
+def test_malformed_claims_name_file_and_field(user_presets: Path, content: str, field: str, message: str) -> None:
+    path = user_presets / "claims.toml"
+    path.write_text(content)
+    with pytest.raises(PresetError) as err:
+        costcalc.check_article([user_presets])
+    assert err.value.path == str(path) and err.value.field == field and message in err.value.message
+
+
+def test_malformed_run_names_file_and_field(user_presets: Path) -> None:
+    path = user_presets / "runs.toml"
+    path.write_text("[[run]]\nid = 'r'\nname = 'r'\n")
+    with pytest.raises(PresetError) as err:
+        costcalc.backtest([user_presets])
+    assert err.value.path == str(path) and err.value.field == "run[0] (r).developer"
