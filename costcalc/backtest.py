@@ -84,9 +84,14 @@ def _predict(run: PublishedRun, catalog: Catalog) -> tuple[float, tuple[float, f
         est = estimate(model=spec.name, tokens=run.tokens, gpu=run.accelerator, gpus=run.gpus, catalog=catalog)
     else:
         est = estimate(
-            params=run.params, active_params=run.active_params, tokens=run.tokens, gpu=run.accelerator,
-            gpus=run.gpus, seq_len=run.seq_len, catalog=catalog,
-        )  # fmt: skip
+            params=run.params,
+            active_params=run.active_params,
+            tokens=run.tokens,
+            gpu=run.accelerator,
+            gpus=run.gpus,
+            seq_len=run.seq_len,
+            catalog=catalog,
+        )
     low, high = est.ranges["gpu_hours"]
     days = None if est.wall_clock is None else float(est.wall_clock.m_as("day"))
     return float(est.gpu_hours.m_as("GPU_hour")), (float(low.m_as("GPU_hour")), float(high.m_as("GPU_hour"))), days
@@ -140,14 +145,31 @@ def _days(value: float | None) -> str:
 def render_backtest(report: BacktestReport, fmt: str) -> str:
     if fmt == "json":
         return render_json(report.model_dump())
-    headers = ["run", "GPUs", "published GPU-h", "predicted GPU-h", "ratio", "inside range", "days pub.", "days pred.",
-               "ratio (left out)"]  # fmt: skip
+    headers = [
+        "run",
+        "GPUs",
+        "published GPU-h",
+        "predicted GPU-h",
+        "ratio",
+        "inside range",
+        "days pub.",
+        "days pred.",
+        "ratio (left out)",
+    ]
     rows = [
-        [r.id, "-" if r.gpus is None else str(r.gpus), f"{r.published_gpu_hours:,.0f}", f"{r.predicted_gpu_hours:,.0f}",
-         f"{r.ratio:.2f}", "yes" if r.inside_range else "no", _days(r.published_days), _days(r.predicted_days),
-         f"{r.loo_ratio:.2f}"]
+        [
+            r.id,
+            "-" if r.gpus is None else str(r.gpus),
+            f"{r.published_gpu_hours:,.0f}",
+            f"{r.predicted_gpu_hours:,.0f}",
+            f"{r.ratio:.2f}",
+            "yes" if r.inside_range else "no",
+            _days(r.published_days),
+            _days(r.predicted_days),
+            f"{r.loo_ratio:.2f}",
+        ]
         for r in report.rows
-    ]  # fmt: skip
+    ]
 
     def line(name: str, s: Summary) -> str:
         return (

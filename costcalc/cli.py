@@ -43,6 +43,34 @@ def _add_presets(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_memory(parser: argparse.ArgumentParser, *, with_recompute: bool = True) -> None:
+    """Options shared by estimate and memory: the parallel layout and what memory depends on."""
+    group = parser.add_argument_group("memory and parallelism")
+    group.add_argument("--zero", help="ZeRO stage 0-3 (3 = FSDP full sharding; default 1)")
+    group.add_argument("--tp", help="tensor-parallel degree (default: chosen by costcalc)")
+    group.add_argument("--pp", help="pipeline-parallel stages (default: chosen by costcalc)")
+    group.add_argument("--sp", action="store_true", default=None, help="sequence parallelism (with --tp)")
+    group.add_argument("--ep", help="expert-parallel degree for mixture-of-experts models (default 1)")
+    group.add_argument("--micro-batch", help="micro-batch size in sequences (default 1)")
+    group.add_argument("--optimizer", help="adamw (default), adam8bit or sgd")
+    if with_recompute:
+        group.add_argument(
+            "--recompute", help="activation recomputation: none, selective, full (default: the least that fits)"
+        )
+
+
+def _add_model_and_hardware(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
+    parser.add_argument("--active-params", help="parameters active per token (mixture of experts)")
+    parser.add_argument("--model", help="model preset, e.g. llama-2-70b (fills params, architecture, tokens)")
+    parser.add_argument("--gpu", help="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)")
+    count = parser.add_mutually_exclusive_group()
+    count.add_argument("--gpus", help="number of GPUs (needed for wall-clock)")
+    count.add_argument("--nodes", help="number of nodes of a node preset such as dgx-a100")
+    parser.add_argument("--dtype", help="precision: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)")
+    parser.add_argument("--seq-len", help="sequence length (default: the model preset's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
@@ -52,34 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
         description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
     )
-    est.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
-    est.add_argument("--active-params", help="parameters active per token (mixture of experts)")
+    _add_model_and_hardware(est)
     est.add_argument("--tokens", help="training tokens (default: the model preset's, else 20 x params)")
-    est.add_argument("--model", help="model preset, e.g. llama-2-70b (fills params, architecture, tokens)")
-    est.add_argument("--gpu", help="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)")
-    count = est.add_mutually_exclusive_group()
-    count.add_argument("--gpus", help="number of GPUs (needed for wall-clock)")
-    count.add_argument("--nodes", help="number of nodes of a node preset such as dgx-a100")
     est.add_argument(
-        "--mfu",
-        help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated",
+        "--mfu", help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated"
     )
     est.add_argument("--price", help="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)")
-    est.add_argument(
-        "--dtype",
-        help="precision whose dense peak applies: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)",
-    )
-    est.add_argument("--seq-len", help="sequence length (default: the model preset's)")
     est.add_argument("--power", help="power per GPU, e.g. '700 W' (default: TDP, or node power / GPUs)")
     est.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
-    est.add_argument(
-        "--carbon-intensity",
-        help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)",
-    )
-    est.add_argument("--recompute", help="activation recomputation: none, selective, full (default: none)")
+    est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
+    _add_memory(est)
     _add_presets(est)
     _add_format(est)
     est.set_defaults(handler=_estimate)
+
+    mem = sub.add_parser(
+        "memory",
+        help="per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
+        description="Training memory per GPU (weights, gradients, optimizer, activations, overhead) for a layout.",
+    )
+    _add_model_and_hardware(mem)
+    _add_memory(mem)
+    _add_presets(mem)
+    _add_format(mem)
+    mem.set_defaults(handler=_memory)
 
     presets = sub.add_parser("presets", help="list accelerator, node and model presets with key figures")
     presets.add_argument("--kind", choices=("accelerator", "node", "model"), help="list only this kind")
@@ -116,29 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MEMORY_FIELDS = ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer")
+MODEL_FIELDS = ("params", "active_params", "model", "gpu", "gpus", "nodes", "dtype", "seq_len", "recompute")
+
+
+def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
 def _estimate(args: argparse.Namespace) -> str:
     from costcalc.engine import estimate
     from costcalc.render import render
 
-    fields = (
-        "params",
-        "active_params",
-        "tokens",
-        "model",
-        "gpu",
-        "gpus",
-        "nodes",
-        "mfu",
-        "price",
-        "dtype",
-        "seq_len",
-        "power",
-        "pue",
-        "carbon_intensity",
-        "recompute",
-    )
-    given: dict[str, Any] = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
+    extra = ("tokens", "mfu", "price", "power", "pue", "carbon_intensity")
+    given = _given(args, MODEL_FIELDS + extra + MEMORY_FIELDS)
     return render(estimate(presets=args.presets, **given), args.format)
+
+
+def _memory(args: argparse.Namespace) -> str:
+    from costcalc.fit import render_memory, training_memory
+
+    return render_memory(
+        training_memory(presets=args.presets, **_given(args, MODEL_FIELDS + MEMORY_FIELDS)), args.format
+    )
 
 
 def _presets(args: argparse.Namespace) -> str:

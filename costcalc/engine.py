@@ -21,7 +21,8 @@ from costcalc.calibration import efficiency_prior
 from costcalc.defaults import carbon_intensity_default, price_default, pue_default
 from costcalc.errors import InputError
 from costcalc.fields import first_error
-from costcalc.flops import training_flops
+from costcalc.flops import Recompute, training_flops
+from costcalc.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
 from costcalc.parse import unit_of
 from costcalc.presets import Catalog, default_catalog
 from costcalc.result import Estimate, Range
@@ -37,7 +38,7 @@ DEFAULT_GPU = "A100-80GB"
 TOKENS_PER_PARAMETER = 20.0
 
 
-def _validate_inputs(values: dict[str, Any]) -> EstimateInputs:
+def validate_inputs(values: dict[str, Any]) -> EstimateInputs:
     try:
         return EstimateInputs.model_validate(values)
     except ValidationError as err:
@@ -281,13 +282,16 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
             source="presets/facility.toml",
         )
 
-    if inputs.recompute != "none":
+    memory, recompute, memory_note = _plan_memory(inputs, spec, params, accelerator, node, gpus, dtype)
+    if inputs.recompute is not None and inputs.recompute != "none":
         note(
             "recomputation",
-            inputs.recompute,
+            recompute,
             "adds hardware FLOPs; the efficiency (MFU) is defined on model FLOPs",
             given=True,
         )
+    elif recompute != "none":
+        note("recomputation", recompute, memory_note + "; adds hardware FLOPs, MFU stays on model FLOPs")
 
     try:
         return Scenario(
@@ -311,8 +315,9 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
             pue_range=pue_range,
             carbon_intensity=intensity,
             carbon_range=carbon_range,
-            recompute=inputs.recompute,
+            recompute=recompute,
             causal=inputs.causal,
+            memory=memory,
             assumptions=tuple(assumptions),
             inputs=_echo(inputs),
         )
@@ -406,6 +411,7 @@ def compute(scenario: Scenario) -> Estimate:
             energy=mwh,
             co2=tonnes,
             ranges=ranges,
+            memory=scenario.memory,
             scenario=scenario,
             assumptions=tuple(assumptions),
         )
@@ -414,6 +420,79 @@ def compute(scenario: Scenario) -> Estimate:
         raise InputError(
             field, "the result is not a finite positive number for these inputs; check their magnitudes"
         ) from None
+
+
+_RECOMPUTE_ORDER: tuple[Recompute, ...] = ("none", "selective", "full")
+
+
+def _plan_memory(
+    inputs: EstimateInputs,
+    spec: ModelSpec | None,
+    params: Quantity,
+    accelerator: AcceleratorSpec,
+    node: NodeSpec | None,
+    gpus: Quantity | None,
+    dtype: str,
+) -> tuple[MemoryBreakdown | None, Recompute, str]:
+    """Per-GPU memory, and the recomputation the estimate uses.
+
+    A layout the user gave is taken as it is. Otherwise, with an architecture, costcalc searches
+    the sensible layouts (sequence parallelism on with tensor parallelism) and, when the user left
+    recomputation open, tries none, then selective, then full: the first that fits is used, for
+    the memory and the hardware FLOPs alike. Sweeps (arrays) get no memory section.
+    """
+    given = inputs.recompute
+    default: Recompute = given or "none"
+    if any(np.asarray(q.magnitude).size > 1 for q in (params, gpus) if q is not None):
+        return None, default, ""
+    n_params = float(np.asarray(params.m_as("parameter")).reshape(-1)[0])
+    per_node = node.count if node is not None else 8
+    options = inputs.memory_options()
+    architecture = spec is not None and spec.has_architecture
+    if gpus is None:
+        if not architecture:
+            return None, default, ""
+        assert spec is not None
+        for recompute in [given] if given else _RECOMPUTE_ORDER:
+            trial = options.model_copy(update={"recompute": recompute, "sp": True if inputs.sp is None else inputs.sp})
+            best = smallest_fit(spec, n_params, accelerator, trial, gpus_per_node=per_node, dtype=dtype)
+            if best is not None:
+                note = "no GPU count given: the smallest count that fits"
+                return (
+                    _noted(best.memory, note),
+                    recompute,
+                    f"needed to fit on {best.memory.dp * best.memory.tp * best.memory.pp} GPUs",
+                )
+        return None, default, ""
+    count_f = float(np.asarray(gpus.m_as("GPU")).reshape(-1)[0])
+    if not count_f.is_integer():
+        raise InputError("gpus", f"memory needs a whole number of GPUs, got {count_f:g}")
+    count = int(count_f)
+    if inputs.layout_given() or not architecture:
+        memory = breakdown(spec, n_params, accelerator, count, options, dtype=dtype)
+        if not architecture and not inputs.layout_given():
+            memory = _noted(memory, "without an architecture costcalc cannot choose a layout: give --tp/--pp/--zero")
+        return memory, default, ""
+    closest = None
+    for recompute in [given] if given else _RECOMPUTE_ORDER:
+        trial = options.model_copy(update={"recompute": recompute, "sp": True if inputs.sp is None else inputs.sp})
+        choice = preferred(find_layouts(spec, n_params, accelerator, count, trial, gpus_per_node=per_node, dtype=dtype))
+        if choice is None:
+            continue
+        if choice.memory.fits:
+            return (
+                _noted(choice.memory, "layout chosen by costcalc: fits with the least model parallelism"),
+                (recompute),
+                f"needed to fit in {accelerator.name} memory",
+            )
+        closest = choice
+    if closest is None:
+        return breakdown(spec, n_params, accelerator, count, options, dtype=dtype), default, ""
+    return _noted(closest.memory, "no sensible layout fits on this many GPUs; this one comes closest"), default, ""
+
+
+def _noted(memory: MemoryBreakdown, note: str) -> MemoryBreakdown:
+    return memory.model_copy(update={"notes": (*memory.notes, note)})
 
 
 def _validated_estimate(**fields: Any) -> Estimate:
@@ -436,8 +515,15 @@ def estimate(
     power: Any = None,
     pue: Any = None,
     carbon_intensity: Any = None,
-    recompute: Literal["none", "selective", "full"] = "none",
+    recompute: Literal["none", "selective", "full"] | None = None,
     causal: bool = True,
+    zero: int | None = None,
+    tp: int | None = None,
+    pp: int | None = None,
+    sp: bool | None = None,
+    ep: int | None = None,
+    micro_batch: int | None = None,
+    optimizer: str | None = None,
     presets: Iterable[Path | str] = (),
     catalog: Catalog | None = None,
 ) -> Estimate:
@@ -452,7 +538,7 @@ def estimate(
 
     Raises ``InputError`` naming the field for any invalid input.
     """
-    inputs = _validate_inputs(
+    inputs = validate_inputs(
         {
             k: v
             for k, v in {
@@ -472,6 +558,13 @@ def estimate(
                 "carbon_intensity": carbon_intensity,
                 "recompute": recompute,
                 "causal": causal,
+                "zero": zero,
+                "tp": tp,
+                "pp": pp,
+                "sp": sp,
+                "ep": ep,
+                "micro_batch": micro_batch,
+                "optimizer": optimizer,
             }.items()
             if v is not None
         }

@@ -39,12 +39,20 @@ _NUMBER = re.compile(
 
 #: Scale words and suffixes (short scale). Suffixes apply only when followed by a space or the end.
 _SCALES: dict[str, float] = {
-    "k": 1e3, "K": 1e3, "thousand": 1e3,
-    "M": 1e6, "mn": 1e6, "million": 1e6,
-    "B": 1e9, "bn": 1e9, "billion": 1e9,
-    "T": 1e12, "tn": 1e12, "trillion": 1e12,
+    "k": 1e3,
+    "K": 1e3,
+    "thousand": 1e3,
+    "M": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "B": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "T": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
     "quadrillion": 1e15,
-}  # fmt: skip
+}
 _SCALE = re.compile(r"^\s*(?P<word>[A-Za-z]+)(?=\s|$)")
 _UNIT_CHARS = re.compile(r"^[A-Za-z0-9_µμ%*/·^()\s.]*$")
 _EXPONENT = re.compile(r"(\*\*|\^)\s*(-?\s*[0-9]+)")

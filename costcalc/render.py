@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.memory import MemoryBreakdown
 from costcalc.result import Estimate
 from costcalc.units import DISPLAY_UNITS, Quantity
 
@@ -67,9 +68,42 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(out)
 
 
+def gigabytes(value: float | None) -> str:
+    return "unknown" if value is None else f"{value / 1e9:.1f} GB"
+
+
+def memory_lines(memory: MemoryBreakdown) -> list[str]:
+    """The memory section: layout, parts, total against capacity, verdict, notes."""
+    m = memory
+    sp = ", SP" if m.sp else ""
+    ep = f" EP={m.ep}" if m.ep > 1 else ""
+    verdict = {True: "fits", False: "DOES NOT FIT", None: "unknown"}[m.fits]
+    lines = [
+        f"Memory per GPU (TP={m.tp} PP={m.pp} DP={m.dp}{ep} ZeRO-{m.zero}{sp}, micro-batch {m.micro_batch}, "
+        f"recompute {m.recompute}, {m.optimizer_kind}):",
+        "  "
+        + ", ".join(
+            f"{name} {gigabytes(value)}"
+            for name, value in (
+                ("weights", m.weights),
+                ("gradients", m.gradients),
+                ("optimizer", m.optimizer),
+                ("activations", m.activations),
+                ("overhead", m.overhead),
+            )
+        ),
+        f"  total {gigabytes(m.total)} of {gigabytes(m.capacity)}: {verdict}; pipeline bubble {m.bubble:.1%} "
+        f"({m.micro_batches} micro-batch{'es' if m.micro_batches != 1 else ''} per step)",
+    ]
+    lines += [f"  note: {n}" for n in m.notes]
+    return lines
+
+
 def render_table(est: Estimate) -> str:
-    """Results with their ranges, then the assumptions each rests on."""
+    """Results with their ranges, the memory per GPU, then the assumptions each rests on."""
     results = text_table(["result", "estimate", "range (P10 to P90)"], est.rows())
+    if est.memory is not None:
+        results += "\n\n" + "\n".join(memory_lines(est.memory))
     assumptions = "\n".join(
         f"  {'*' if a.given else '-'} {a.name}: {a.value}\n      {a.basis}"
         + (f"\n      source: {a.source}" if a.source else "")
@@ -86,6 +120,8 @@ def render_markdown(est: Estimate) -> str:
     """The same content as the table, as GitHub-flavoured Markdown."""
     lines = ["| result | estimate | range (P10 to P90) |", "|---|---|---|"]
     lines += [f"| {_md_cell(a)} | {_md_cell(b)} | {_md_cell(c)} |" for a, b, c in est.rows()]
+    if est.memory is not None:
+        lines += ["", *(line.strip() for line in memory_lines(est.memory))]
     lines += ["", "| assumption | value | basis |", "|---|---|---|"]
     lines += [
         f"| {_md_cell(a.name)}{' (given)' if a.given else ''} | {_md_cell(a.value)} | {_md_cell(a.basis)} |"

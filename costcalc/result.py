@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costcalc.fields import QuantityOf
+from costcalc.memory import MemoryBreakdown
 from costcalc.scenario import Assumption, Scenario
 from costcalc.units import Quantity
 
@@ -67,6 +68,7 @@ class Estimate(BaseModel):
     energy: Annotated[Quantity, QuantityOf("MWh")] | None
     co2: Annotated[Quantity, QuantityOf("tCO2e", minimum=0.0, inclusive=True)] | None
     ranges: dict[str, Range]
+    memory: MemoryBreakdown | None = None
     scenario: Scenario
     assumptions: tuple[Assumption, ...]
 
@@ -80,6 +82,7 @@ class Estimate(BaseModel):
             ranges[key] = None if span is None else [_number(span.low, unit), _number(span.high, unit)]
         out["range"] = ranges
         out["units"] = {key: unit for key, unit, _ in JSON_KEYS.values()}
+        out["memory"] = None if self.memory is None else self.memory.to_dict()
         out["inputs"] = dict(self.scenario.inputs)
         out["assumptions"] = [a.model_dump() for a in self.assumptions]
         return out

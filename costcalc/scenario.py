@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from costcalc.fields import QuantityOf
 from costcalc.flops import Recompute
+from costcalc.memory import MemoryBreakdown, MemoryOptions, Optimizer
 from costcalc.specs import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.units import Quantity
 
@@ -53,8 +54,26 @@ class EstimateInputs(BaseModel):
     carbon_intensity: (
         Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True, maximum=5000.0)] | None
     ) = None
-    recompute: Recompute = "none"
+    recompute: Recompute | None = None
     causal: bool = True
+    zero: int | None = Field(default=None, ge=0, le=3)
+    tp: PositiveInt | None = Field(default=None, le=1024)
+    pp: PositiveInt | None = Field(default=None, le=10_000)
+    sp: bool | None = None
+    ep: PositiveInt | None = Field(default=None, le=10_000)
+    micro_batch: PositiveInt | None = Field(default=None, le=1_000_000)
+    optimizer: Optimizer | None = None
+
+    def layout_given(self) -> bool:
+        """True when the user fixed any part of the parallel layout."""
+        return any(getattr(self, f) is not None for f in ("zero", "tp", "pp", "sp", "ep"))
+
+    def memory_options(self) -> MemoryOptions:
+        """The memory settings, with MemoryOptions' defaults for anything not given."""
+        given = {f: getattr(self, f) for f in ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer")}
+        given["recompute"] = self.recompute or "none"
+        given["seq_len"] = self.seq_len
+        return MemoryOptions(**{k: v for k, v in given.items() if v is not None})
 
 
 class Scenario(BaseModel):
@@ -84,5 +103,6 @@ class Scenario(BaseModel):
     carbon_range: tuple[float, float] | None
     recompute: Recompute
     causal: bool
+    memory: MemoryBreakdown | None
     assumptions: tuple[Assumption, ...]
     inputs: dict[str, Any]

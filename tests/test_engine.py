@@ -147,7 +147,11 @@ def test_json_output_has_the_documented_keys() -> None:
         assert isinstance(data[key], float)
         low, high = data["range"][key]
         assert low <= data[key] <= high
-    assert data["inputs"] == {"params": 70e9, "gpus": 2000.0, "recompute": "none", "causal": True}
+    assert data["inputs"] == {"params": 70e9, "gpus": 2000.0, "causal": True}
+    memory = data["memory"]
+    assert memory["fits"] is None  # params only: no architecture, so no activations
+    for key in ("weights", "gradients", "optimizer", "activations", "overhead", "total"):
+        assert key in memory
     assert {"name", "value", "basis", "given", "source"} <= set(data["assumptions"][0])
 
 

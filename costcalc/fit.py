@@ -1,0 +1,129 @@
+"""``costcalc memory``: does the model fit, on how many GPUs, and in which layouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from costcalc.engine import resolve, validate_inputs
+from costcalc.errors import InputError
+from costcalc.memory import MemoryBreakdown, find_layouts, recommended_layouts, smallest_fit
+from costcalc.presets import Catalog, default_catalog
+from costcalc.render import gigabytes, memory_lines, render_json, text_table
+
+__all__ = ["MemoryReport", "render_memory", "training_memory"]
+
+
+class MemoryReport(BaseModel):
+    """The breakdown for the given (or chosen) layout, the sensible layouts, the smallest fit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str | None
+    accelerator: str
+    gpus: int | None
+    memory: MemoryBreakdown | None
+    layouts: list[MemoryBreakdown]
+    smallest_fit: MemoryBreakdown | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``memory`` object of ``estimate --format json``, plus the layouts and smallest fit."""
+        base = self.memory.to_dict() if self.memory is not None else {"fits": None}
+        smallest = None
+        if self.smallest_fit is not None:
+            m = self.smallest_fit
+            smallest = {"gpus": m.tp * m.pp * m.dp, **m.to_dict()}
+        return {
+            **base,
+            "model": self.model,
+            "accelerator": self.accelerator,
+            "gpus": self.gpus,
+            "layouts": [m.to_dict() for m in self.layouts],
+            "smallest_fit": smallest,
+        }
+
+
+def training_memory(
+    *, presets: Iterable[Path | str] = (), catalog: Catalog | None = None, **fields: Any
+) -> MemoryReport:
+    """Per-GPU training memory for a model on a cluster, with alternatives.
+
+    Takes the same inputs as ``costcalc.estimate`` (``model=``, ``params=``, ``gpu=``, ``gpus=``,
+    ``nodes=``, ``seq_len=``, ``recompute=``) plus the layout: ``zero`` (0-3), ``tp``, ``pp``,
+    ``sp``, ``ep``, ``micro_batch`` and ``optimizer`` (``adamw``, ``adam8bit``, ``sgd``).
+    """
+    catalog = catalog or default_catalog(presets)
+    inputs = validate_inputs(fields)
+    scenario = resolve(inputs, catalog)
+    if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
+        raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
+    spec = scenario.model
+    params = float(scenario.params.m_as("parameter"))
+    per_node = scenario.node.count if scenario.node is not None else 8
+    options = inputs.memory_options().model_copy(update={"recompute": scenario.recompute})
+    if inputs.sp is None:
+        options = options.model_copy(update={"sp": True})
+    gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
+    layouts: list[MemoryBreakdown] = []
+    smallest = None
+    if spec is not None and spec.has_architecture:
+        if gpus is not None:
+            found = find_layouts(
+                spec, params, scenario.accelerator, gpus, options, gpus_per_node=per_node, dtype=scenario.dtype
+            )
+            layouts = [lay.memory for lay in recommended_layouts(found)]
+        best = smallest_fit(spec, params, scenario.accelerator, options, gpus_per_node=per_node, dtype=scenario.dtype)
+        smallest = None if best is None else best.memory
+    return MemoryReport(
+        model=None if spec is None else spec.name,
+        accelerator=scenario.hardware,
+        gpus=gpus,
+        memory=scenario.memory,
+        layouts=layouts,
+        smallest_fit=smallest,
+    )
+
+
+def render_memory(report: MemoryReport, fmt: str) -> str:
+    if fmt == "json":
+        return render_json(report.to_dict())
+    what = report.model or "the model"
+    head = f"{what} on {report.gpus if report.gpus is not None else 'an unspecified number of'} x {report.accelerator}"
+    parts = [head, ""]
+    if report.memory is not None:
+        parts += memory_lines(report.memory)
+    rows = [
+        [
+            f"TP={m.tp} PP={m.pp} DP={m.dp}" + (f" EP={m.ep}" if m.ep > 1 else ""),
+            f"ZeRO-{m.zero}",
+            m.recompute,
+            gigabytes(m.total),
+            gigabytes(m.headroom),
+            "yes" if m.fits else "no",
+            f"{m.bubble:.1%}",
+        ]
+        for m in report.layouts
+    ]
+    if rows:
+        table = text_table(["layout", "ZeRO", "recompute", "total/GPU", "headroom", "fits", "bubble"], rows)
+        if fmt == "markdown":
+            table = "\n".join(
+                [
+                    "| layout | ZeRO | recompute | total/GPU | headroom | fits | bubble |",
+                    "|---|---|---|---|---|---|---|",
+                ]
+                + ["| " + " | ".join(r) + " |" for r in rows]
+            )
+        parts += ["", "Sensible layouts (tensor parallel within a node, pipeline across nodes):", table]
+    if report.smallest_fit is not None:
+        m = report.smallest_fit
+        parts += [
+            "",
+            f"Smallest GPU count that fits: {m.tp * m.pp * m.dp} (TP={m.tp} PP={m.pp} DP={m.dp} "
+            f"ZeRO-{m.zero}, recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
+        ]
+    return "\n".join(parts) + "\n"
