@@ -67,6 +67,8 @@ class EfficiencyPrior:
     high: float
     runs: int
     basis: str
+    #: The leave-one-out log residuals the range was taken from: the Monte Carlo samples these.
+    residuals: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def _prior(generation: str, log_center: float, residuals: Sequence[float], runs:
         high=min(1.0, math.exp(log_center + float(high_r))),
         runs=runs,
         basis=basis,
+        residuals=tuple(residuals),
     )
 
 
@@ -248,8 +251,8 @@ def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], Eff
     stored = disk_cache.load("efficiency-priors", key)
     if stored is not None:
         try:
-            priors = {g: EfficiencyPrior(**p) for g, p in stored["priors"].items()}
-            return priors, EfficiencyPrior(**stored["pooled"])
+            priors = {g: _from_json(p) for g, p in stored["priors"].items()}
+            return priors, _from_json(stored["pooled"])
         except (TypeError, KeyError, AttributeError):
             pass
     calibration = default_calibration(catalog)
@@ -262,6 +265,10 @@ def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], Eff
         },
     )
     return calibration.priors, calibration.pooled
+
+
+def _from_json(data: dict[str, object]) -> EfficiencyPrior:
+    return EfficiencyPrior(**{**data, "residuals": tuple(data["residuals"])})  # type: ignore[arg-type]
 
 
 def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:

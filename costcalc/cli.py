@@ -59,6 +59,18 @@ def _add_memory(parser: argparse.ArgumentParser, *, with_recompute: bool = True)
         )
 
 
+def _add_overheads(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("overheads and uncertainty")
+    group.add_argument("--goodput", help="share of wall-clock doing useful steps (failures, restarts), e.g. 0.9")
+    group.add_argument("--checkpoint-overhead", help="share of time spent checkpointing, e.g. 2%%")
+    group.add_argument("--eval-overhead", help="share of time spent on evaluation, e.g. 1%%")
+    group.add_argument(
+        "--count-bubble", action="store_true", default=None, help="stretch wall-clock by the layout's pipeline bubble"
+    )
+    group.add_argument("--samples", help="Monte Carlo samples for P10/P50/P90 (e.g. 100000; default: analytic range)")
+    group.add_argument("--seed", help="random seed for --samples (default 0)")
+
+
 def _add_model_and_hardware(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
     parser.add_argument("--active-params", help="parameters active per token (mixture of experts)")
@@ -90,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
     est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
     _add_memory(est)
+    _add_overheads(est)
     _add_presets(est)
     _add_format(est)
     est.set_defaults(handler=_estimate)
@@ -152,7 +165,20 @@ def _estimate(args: argparse.Namespace) -> str:
     from costcalc.engine import estimate
     from costcalc.render import render
 
-    extra = ("tokens", "mfu", "price", "power", "pue", "carbon_intensity")
+    extra = (
+        "tokens",
+        "mfu",
+        "price",
+        "power",
+        "pue",
+        "carbon_intensity",
+        "goodput",
+        "checkpoint_overhead",
+        "eval_overhead",
+        "count_bubble",
+        "samples",
+        "seed",
+    )
     given = _given(args, MODEL_FIELDS + extra + MEMORY_FIELDS)
     return render(estimate(presets=args.presets, **given), args.format)
 

@@ -40,6 +40,8 @@ class Observed:
     high: Quantity
     count: int
     basis: str
+    #: The observations themselves (in the value's unit), for Monte Carlo sampling.
+    values: tuple[float, ...] = ()
 
 
 def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
@@ -48,7 +50,7 @@ def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
         raise ValueError("no observations to summarize")
     data = [float(v.m_as(unit)) for v in values]
     low, mid, high = (quantile(data, q) for q in (LOW_QUANTILE, 0.5, HIGH_QUANTILE))
-    return Observed(Q_(float(mid), unit), Q_(float(low), unit), Q_(float(high), unit), len(data), basis)
+    return Observed(Q_(float(mid), unit), Q_(float(low), unit), Q_(float(high), unit), len(data), basis, tuple(data))
 
 
 class _PueObservation(BaseModel):

@@ -9,7 +9,7 @@ whose fields are pint quantities with low/high ranges.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ from costcalc.defaults import carbon_intensity_default, price_default, pue_defau
 from costcalc.errors import InputError
 from costcalc.fields import first_error
 from costcalc.flops import Recompute, training_flops
+from costcalc.uncertainty import simulate
 from costcalc.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
 from costcalc.parse import unit_of
 from costcalc.presets import Catalog, default_catalog
@@ -194,12 +195,14 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
 
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
 
+    mfu_residuals = price_samples = pue_samples = carbon_samples = None
     if inputs.mfu is not None:
         mfu, mfu_range = inputs.mfu, None
     else:
         prior = efficiency_prior(catalog, accelerator.generation)
         mfu = Q_(prior.central, "")
         mfu_range = _ratio_range(prior.central, prior.low, prior.high)
+        mfu_residuals = prior.residuals
         fallback = "" if prior.generation == accelerator.generation else f" (no {accelerator.generation} runs: pooled)"
         note(
             "efficiency",
@@ -221,6 +224,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
             )
         else:
             price = observed.value
+            price_samples = observed.values
             price_range = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
             note(
                 "price",
@@ -260,6 +264,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     else:
         observed_pue = pue_default(catalog)
         pue = observed_pue.value
+        pue_samples = observed_pue.values
         pue_range = _ratio_range(float(observed_pue.value.m), float(observed_pue.low.m), float(observed_pue.high.m))
         note(
             "PUE",
@@ -273,6 +278,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     else:
         observed_ci = carbon_intensity_default(catalog)
         intensity = observed_ci.value
+        carbon_samples = observed_ci.values
         low_ci = max(float(observed_ci.low.m), 1e-9)
         carbon_range = _ratio_range(float(observed_ci.value.m), low_ci, float(observed_ci.high.m))
         note(
@@ -292,6 +298,8 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         )
     elif recompute != "none":
         note("recomputation", recompute, memory_note + "; adds hardware FLOPs, MFU stays on model FLOPs")
+
+    stretch = _overheads(inputs, memory, note)
 
     try:
         return Scenario(
@@ -318,6 +326,13 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
             recompute=recompute,
             causal=inputs.causal,
             memory=memory,
+            stretch=stretch,
+            mfu_residuals=mfu_residuals,
+            price_samples=price_samples,
+            pue_samples=pue_samples,
+            carbon_samples=carbon_samples,
+            samples=inputs.samples,
+            seed=inputs.seed,
             assumptions=tuple(assumptions),
             inputs=_echo(inputs),
         )
@@ -357,7 +372,7 @@ def compute(scenario: Scenario) -> Estimate:
         ),
         *scenario.assumptions,
     ]
-    hours = bill.gpu_hours(flops.model, scenario.peak, scenario.mfu)
+    hours = bill.gpu_hours(flops.model, scenario.peak, scenario.mfu) * scenario.stretch
     # Ranges as factors: fewer GPU-hours when the efficiency is high, so the MFU range flips.
     mfu_factor = None if scenario.mfu_range is None else (1 / scenario.mfu_range[1], 1 / scenario.mfu_range[0])
     days = bill.wall_clock(hours, scenario.gpus) if scenario.gpus is not None else None
@@ -401,6 +416,22 @@ def compute(scenario: Scenario) -> Estimate:
                 source="costcalc.engine._combine",
             )
         )
+    percentiles = None
+    if scenario.samples:
+        percentiles = simulate(scenario, flops.model, scenario.samples, scenario.seed)
+        ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
+        assumptions = [a for a in assumptions if a.name != "ranges"]
+        assumptions.append(
+            Assumption(
+                name="ranges",
+                value=f"Monte Carlo, {scenario.samples:,} samples (seed {scenario.seed}): P10 to P90, with P50",
+                basis=(
+                    "efficiency = default x exp(a leave-one-out residual of the published runs); price, PUE and "
+                    "carbon intensity drawn from their observations; inputs you give are fixed"
+                ),
+                source="costcalc.uncertainty",
+            )
+        )
     try:
         return _validated_estimate(
             flops=flops.model,
@@ -412,6 +443,7 @@ def compute(scenario: Scenario) -> Estimate:
             co2=tonnes,
             ranges=ranges,
             memory=scenario.memory,
+            percentiles=percentiles,
             scenario=scenario,
             assumptions=tuple(assumptions),
         )
@@ -420,6 +452,37 @@ def compute(scenario: Scenario) -> Estimate:
         raise InputError(
             field, "the result is not a finite positive number for these inputs; check their magnitudes"
         ) from None
+
+
+def _overheads(inputs: EstimateInputs, memory: MemoryBreakdown | None, note: Callable[..., None]) -> float:
+    """The factor by which overheads stretch wall-clock (and the GPU-hours the cluster is held).
+
+    stretch = (1 + bubble if counted) / (goodput x (1 - checkpointing) x (1 - evaluation)).
+    All default to none: the calibrated efficiency already contains the restarts, checkpoints,
+    evaluation and bubbles of the published runs, so these are for an efficiency you give as a
+    steady-state figure, or for a deliberately pessimistic plan.
+    """
+    goodput = 1.0 if inputs.goodput is None else float(inputs.goodput.m)
+    checkpoint = 0.0 if inputs.checkpoint_overhead is None else float(inputs.checkpoint_overhead.m)
+    evaluation = 0.0 if inputs.eval_overhead is None else float(inputs.eval_overhead.m)
+    bubble = memory.bubble if inputs.count_bubble and memory is not None else 0.0
+    if inputs.count_bubble and memory is None:
+        raise InputError("count_bubble", "the pipeline bubble needs a memory layout: give a model preset and GPUs")
+    stretch = (1 + bubble) / (goodput * (1 - checkpoint) * (1 - evaluation))
+    if stretch != 1.0:
+        parts = [
+            f"goodput {goodput:.0%}" if goodput != 1 else "",
+            f"checkpointing {checkpoint:.0%}" if checkpoint else "",
+            f"evaluation {evaluation:.0%}" if evaluation else "",
+            f"pipeline bubble {bubble:.1%}" if bubble else "",
+        ]
+        note(
+            "overheads",
+            f"x{stretch:.3f} wall-clock and GPU-hours ({', '.join(p for p in parts if p)})",
+            "(1 + bubble) / (goodput x (1 - checkpointing) x (1 - evaluation)), on top of the efficiency",
+            given=True,
+        )
+    return stretch
 
 
 _RECOMPUTE_ORDER: tuple[Recompute, ...] = ("none", "selective", "full")
@@ -524,6 +587,12 @@ def estimate(
     ep: int | None = None,
     micro_batch: int | None = None,
     optimizer: str | None = None,
+    goodput: Any = None,
+    checkpoint_overhead: Any = None,
+    eval_overhead: Any = None,
+    count_bubble: bool = False,
+    samples: int | None = None,
+    seed: int = 0,
     presets: Iterable[Path | str] = (),
     catalog: Catalog | None = None,
 ) -> Estimate:
@@ -565,6 +634,12 @@ def estimate(
                 "ep": ep,
                 "micro_batch": micro_batch,
                 "optimizer": optimizer,
+                "goodput": goodput,
+                "checkpoint_overhead": checkpoint_overhead,
+                "eval_overhead": eval_overhead,
+                "count_bubble": count_bubble or None,
+                "samples": samples,
+                "seed": seed or None,
             }.items()
             if v is not None
         }

@@ -69,6 +69,7 @@ class Estimate(BaseModel):
     co2: Annotated[Quantity, QuantityOf("tCO2e", minimum=0.0, inclusive=True)] | None
     ranges: dict[str, Range]
     memory: MemoryBreakdown | None = None
+    percentiles: dict[str, tuple[Any, Any, Any]] | None = None
     scenario: Scenario
     assumptions: tuple[Assumption, ...]
 
@@ -81,6 +82,11 @@ class Estimate(BaseModel):
             span = self.ranges.get(field)
             ranges[key] = None if span is None else [_number(span.low, unit), _number(span.high, unit)]
         out["range"] = ranges
+        if self.percentiles is not None:
+            out["p50"] = {
+                JSON_KEYS[field][0]: _number(p50, JSON_KEYS[field][1])
+                for field, (_p10, p50, _p90) in self.percentiles.items()
+            }
         out["units"] = {key: unit for key, unit, _ in JSON_KEYS.values()}
         out["memory"] = None if self.memory is None else self.memory.to_dict()
         out["inputs"] = dict(self.scenario.inputs)
@@ -106,6 +112,8 @@ class Estimate(BaseModel):
                 if span is None or _same(span.low, span.high)
                 else (f"{format_quantity(span.low, field)} to {format_quantity(span.high, field)}")
             )
+            if self.percentiles is not None and field in self.percentiles:
+                low_high += f" (P50 {format_quantity(self.percentiles[field][1], field)})"
             rows.append((label, shown, low_high))
         return rows
 

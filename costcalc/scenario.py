@@ -63,6 +63,12 @@ class EstimateInputs(BaseModel):
     ep: PositiveInt | None = Field(default=None, le=10_000)
     micro_batch: PositiveInt | None = Field(default=None, le=1_000_000)
     optimizer: Optimizer | None = None
+    goodput: Annotated[Quantity, QuantityOf("dimensionless", minimum=0.05, inclusive=True, maximum=1.0)] | None = None
+    checkpoint_overhead: Annotated[Quantity, QuantityOf("dimensionless", inclusive=True, maximum=0.9)] | None = None
+    eval_overhead: Annotated[Quantity, QuantityOf("dimensionless", inclusive=True, maximum=0.9)] | None = None
+    count_bubble: bool = False
+    samples: int | None = Field(default=None, ge=100, le=10_000_000)
+    seed: int = 0
 
     def layout_given(self) -> bool:
         """True when the user fixed any part of the parallel layout."""
@@ -104,5 +110,12 @@ class Scenario(BaseModel):
     recompute: Recompute
     causal: bool
     memory: MemoryBreakdown | None
+    stretch: float = Field(default=1.0, ge=1.0, description="wall-clock and GPU-hour multiplier from overheads")
+    mfu_residuals: tuple[float, ...] | None = None
+    price_samples: tuple[float, ...] | None = None
+    pue_samples: tuple[float, ...] | None = None
+    carbon_samples: tuple[float, ...] | None = None
+    samples: int | None = None
+    seed: int = 0
     assumptions: tuple[Assumption, ...]
     inputs: dict[str, Any]
