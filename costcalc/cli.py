@@ -107,6 +107,45 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(est)
     est.set_defaults(handler=_estimate)
 
+    pl = sub.add_parser(
+        "plan",
+        help="inverse questions: what a budget buys, how many GPUs meet a deadline",
+        description="Plan a run from a budget (USD, FLOP or GPU-hours) and/or a deadline.",
+    )
+    pl.add_argument("--budget", help="dollars (2M USD), FLOPs (5.76e23 FLOP) or GPU-hours (1e6 GPU*h)")
+    pl.add_argument("--deadline", help="wall-clock limit, e.g. '30 days'")
+    pl.add_argument("--gpu", help="accelerator or node preset (default: A100-80GB)")
+    pl.add_argument("--gpus", help="GPU count (else derived from the deadline)")
+    pl.add_argument("--params", help="fix the model size: the plan gives the most tokens the budget buys")
+    pl.add_argument("--model", help="fix the model by preset")
+    pl.add_argument("--mfu", help="efficiency (default: calibrated)")
+    pl.add_argument("--price", help="price per GPU-hour (default: observed median)")
+    pl.add_argument(
+        "--scaling",
+        choices=("hoffmann", "besiroglu"),
+        default="hoffmann",
+        help="compute-optimal rule (default: hoffmann, 20 tokens per parameter)",
+    )
+    _add_presets(pl)
+    _add_format(pl)
+    pl.set_defaults(handler=_plan)
+
+    costs = sub.add_parser(
+        "costs",
+        help="price a run four ways: cloud on-demand, reserved, market, owned hardware",
+        description="Cost models side by side for the run that 'costcalc estimate' would estimate.",
+    )
+    _add_model_and_hardware(costs)
+    costs.add_argument("--tokens", help="training tokens (default: the model preset's, else 20 x params)")
+    costs.add_argument("--mfu", help="efficiency (default: calibrated)")
+    costs.add_argument("--power", help="power per GPU (default: TDP, or node power / GPUs)")
+    costs.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
+    costs.add_argument("--lifetime", default="4", help="owned hardware lifetime in years (default 4, stated)")
+    costs.add_argument("--network-overhead", default="0", help="owned: network share over server cost (default 0)")
+    _add_presets(costs)
+    _add_format(costs)
+    costs.set_defaults(handler=_costs)
+
     mem = sub.add_parser(
         "memory",
         help="per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
@@ -181,6 +220,24 @@ def _estimate(args: argparse.Namespace) -> str:
     )
     given = _given(args, MODEL_FIELDS + extra + MEMORY_FIELDS)
     return render(estimate(presets=args.presets, **given), args.format)
+
+
+def _plan(args: argparse.Namespace) -> str:
+    from costcalc.plan import plan, render_plan
+
+    given = _given(args, ("deadline", "gpu", "gpus", "params", "model", "mfu", "price"))
+    return render_plan(plan(args.budget, scaling=args.scaling, presets=args.presets, **given), args.format)
+
+
+def _costs(args: argparse.Namespace) -> str:
+    from costcalc.costmodels import estimate_cost_models, render_cost_models
+    from costcalc.parse import parse_quantity
+
+    lifetime = float(parse_quantity(args.lifetime, "lifetime", "year").m)
+    network = float(parse_quantity(args.network_overhead, "network_overhead", "dimensionless").m)
+    given = _given(args, (*MODEL_FIELDS, "tokens", "mfu", "power", "pue"))
+    est, models = estimate_cost_models(lifetime_years=lifetime, network_overhead=network, presets=args.presets, **given)
+    return render_cost_models(est, models, args.format)
 
 
 def _memory(args: argparse.Namespace) -> str:

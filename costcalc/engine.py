@@ -22,13 +22,13 @@ from costcalc.defaults import carbon_intensity_default, price_default, pue_defau
 from costcalc.errors import InputError
 from costcalc.fields import first_error
 from costcalc.flops import Recompute, training_flops
-from costcalc.uncertainty import simulate
 from costcalc.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
 from costcalc.parse import unit_of
 from costcalc.presets import Catalog, default_catalog
 from costcalc.result import Estimate, Range
 from costcalc.scenario import Assumption, EstimateInputs, Scenario
 from costcalc.specs import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+from costcalc.uncertainty import simulate
 from costcalc.units import Q_, Quantity
 
 __all__ = ["DEFAULT_GPU", "TOKENS_PER_PARAMETER", "EstimateInputs", "Scenario", "estimate"]
@@ -73,7 +73,7 @@ def _echo(inputs: EstimateInputs) -> dict[str, Any]:
     """A JSON-safe copy of what the user gave (numbers in the field's unit)."""
     out: dict[str, Any] = {}
     for name, value in inputs:
-        if value is None:
+        if value is None or name not in inputs.model_fields_set:
             continue
         if hasattr(value, "magnitude"):
             m = np.asarray(value.magnitude)

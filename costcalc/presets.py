@@ -49,7 +49,7 @@ NAMED_KINDS: dict[str, type[BaseModel]] = {
     "model": ModelSpec,
 }
 #: Array names a preset file may contain besides the named kinds (read by other modules).
-DATA_KINDS = ("run", "pue", "carbon_intensity", "claim")
+DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium")
 
 
 def normalize_name(name: str) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "ModelSpec",
     "NodeSpec",
     "PriceObservation",
+    "PurchaseObservation",
 ]
 
 Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8"]
@@ -75,6 +76,17 @@ class PriceObservation(BaseModel):
         return self.low if self.high is None else (self.low + self.high) / 2
 
 
+class PurchaseObservation(BaseModel):
+    """A purchase price per GPU; ``includes_server`` when it is a whole server's price divided by its GPUs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    usd: Annotated[Quantity, QuantityOf("USD")]
+    includes_server: bool
+    date: str
+    source: str = Field(min_length=1)
+
+
 class AcceleratorSpec(_Spec):
     """One accelerator (GPU or TPU chip): dense peaks per dtype, memory, power, prices."""
 
@@ -90,6 +102,7 @@ class AcceleratorSpec(_Spec):
     interconnect_name: str | None = None
     release: str | None = None
     prices: tuple[PriceObservation, ...] = ()
+    purchase: tuple[PurchaseObservation, ...] = ()
     price_proxy: str | None = Field(
         default=None, description="accelerator whose prices stand in when this one has none"
     )

@@ -1,0 +1,260 @@
+"""Cost models side by side: cloud on-demand, reserved and market prices, and owned hardware.
+
+Cloud tiers come from the dated price observations of the accelerator (pooled with its proxy's
+when it has fewer than three, as for the default price): on-demand = list prices, rate cards,
+surveys of them and stated assumptions; reserved = capacity blocks and commitments; market =
+marketplace and spot-like clearing prices. Each tier's price is the median of its observations,
+its range the 10th to 90th percentile.
+
+Owned hardware, in the manner of Epoch AI's cost methodology ("How Much Does It Cost to Train
+Frontier AI Models?", Cottier et al. 2024): the purchase price per GPU, plus the server premium
+when the price is for the GPU alone (Epoch: an 8-GPU server costs about 38% more than its GPUs),
+plus a network share you may state, amortised straight-line over a stated lifetime, plus the
+energy the GPU draws (power x PUE x electricity price). The lifetime is costcalc's stated
+assumption (4 years; not derived from data: override it), and the hardware is taken as fully used
+over that lifetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from costcalc.defaults import MIN_PRICE_OBSERVATIONS, pue_default, summarize
+from costcalc.engine import estimate
+from costcalc.errors import InputError
+from costcalc.fields import QuantityOf
+from costcalc.presets import Catalog, default_catalog, validate_entry
+from costcalc.render import render_json, text_table
+from costcalc.result import Estimate
+from costcalc.specs import AcceleratorSpec, PriceObservation, PurchaseObservation
+from costcalc.units import Q_, Quantity
+
+__all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "render_cost_models"]
+
+DEFAULT_LIFETIME_YEARS = 4.0
+HOURS_PER_YEAR = 8766.0
+TIERS = {
+    "cloud on-demand": ("list", "rate-card", "survey", "assumed"),
+    "cloud reserved": ("reserved",),
+    "cloud market (spot)": ("market",),
+}
+
+
+class CostModel(BaseModel):
+    """One way of paying for the run: price per GPU-hour with its range, and the total."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    usd_per_gpu_hour: float | None
+    low: float | None
+    high: float | None
+    total_usd: float | None
+    observations: int
+    basis: str
+
+
+class _Observation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: Annotated[Quantity, QuantityOf("USD/kWh")] | float
+    scope: str
+    source: str = Field(min_length=1)
+
+
+def _pool(
+    accelerator: AcceleratorSpec, catalog: Catalog
+) -> tuple[list[PriceObservation], list[PurchaseObservation], str]:
+    prices, purchases, note = list(accelerator.prices), list(accelerator.purchase), ""
+    if accelerator.price_proxy:
+        proxy = catalog.accelerator(accelerator.price_proxy)
+        if len(prices) < MIN_PRICE_OBSERVATIONS:
+            prices += proxy.prices
+            note = f" (with {proxy.name}'s observations pooled in)"
+        if not purchases:
+            purchases = list(proxy.purchase)
+            note = f" (with {proxy.name}'s observations pooled in)"
+    return prices, purchases, note
+
+
+def _data_values(catalog: Catalog, kind: str, unit: str) -> list[Quantity]:
+    values = []
+    for entry in catalog.data(kind):
+        observed = validate_entry(entry, _Observation).value
+        values.append(observed if hasattr(observed, "m_as") else Q_(float(observed), unit))
+    if not values:
+        raise InputError(kind, f"no {kind} observations in the preset files")
+    return values
+
+
+def cost_models(
+    est: Estimate,
+    *,
+    lifetime_years: float = DEFAULT_LIFETIME_YEARS,
+    network_overhead: float = 0.0,
+    catalog: Catalog | None = None,
+) -> list[CostModel]:
+    """The run of ``est`` priced four ways."""
+    if not 0.5 <= lifetime_years <= 20:
+        raise InputError("lifetime", f"expected a hardware lifetime between 0.5 and 20 years, got {lifetime_years:g}")
+    if not 0 <= network_overhead <= 5:
+        raise InputError("network_overhead", f"expected a share between 0 and 5, got {network_overhead:g}")
+    catalog = catalog or default_catalog()
+    scenario = est.scenario
+    hours = float(est.gpu_hours.m_as("GPU_hour")) if np.asarray(est.gpu_hours.m).size == 1 else None
+    if hours is None:
+        raise InputError("params", "cost models are computed for one scenario at a time, not for arrays")
+    accelerator = scenario.accelerator
+    prices, purchases, pooled = _pool(accelerator, catalog)
+    models = []
+    for name, kinds in TIERS.items():
+        tier = [o.midpoint for o in prices if o.kind in kinds]
+        if not tier:
+            models.append(
+                CostModel(
+                    name=name,
+                    usd_per_gpu_hour=None,
+                    low=None,
+                    high=None,
+                    total_usd=None,
+                    observations=0,
+                    basis=f"no {name} observations for {accelerator.name}",
+                )
+            )
+            continue
+        observed = summarize(tier, "USD/GPU/hour", "")
+        dates = sorted(o.date for o in prices if o.kind in kinds and o.date != "undated")
+        span = f", dated {dates[0]} to {dates[-1]}" if dates else ""
+        models.append(
+            CostModel(
+                name=name,
+                usd_per_gpu_hour=float(observed.value.m),
+                low=float(observed.low.m),
+                high=float(observed.high.m),
+                total_usd=hours * float(observed.value.m),
+                observations=len(tier),
+                basis=f"median of {len(tier)} observation{'' if len(tier) == 1 else 's'}{span}{pooled}",
+            )
+        )
+    models.append(_owned(est, purchases, pooled, lifetime_years, network_overhead, hours, catalog))
+    return models
+
+
+def _owned(
+    est: Estimate,
+    purchases: list[PurchaseObservation],
+    pooled: str,
+    lifetime_years: float,
+    network_overhead: float,
+    hours: float,
+    catalog: Catalog,
+) -> CostModel:
+    scenario = est.scenario
+    name = "owned hardware"
+    if not purchases:
+        return CostModel(
+            name=name,
+            usd_per_gpu_hour=None,
+            low=None,
+            high=None,
+            total_usd=None,
+            observations=0,
+            basis=f"no purchase price for {scenario.accelerator.name}",
+        )
+    if scenario.power is None:
+        return CostModel(
+            name=name,
+            usd_per_gpu_hour=None,
+            low=None,
+            high=None,
+            total_usd=None,
+            observations=0,
+            basis=f"no power figure for {scenario.accelerator.name} (give --power)",
+        )
+    premium = float(_data_values(catalog, "server_premium", "")[0].m)
+    capex = [
+        Q_(float(p.usd.m) * (1.0 if p.includes_server else 1 + premium) * (1 + network_overhead), "USD")
+        for p in purchases
+    ]
+    per_hour = summarize(capex, "USD", "")
+    electricity = summarize(_data_values(catalog, "electricity", "USD/kWh"), "USD/kWh", "")
+    pue = pue_default(catalog)
+    kw = float(scenario.power.m_as("kW"))
+    pue_value = float(scenario.pue.m)
+    life_hours = lifetime_years * HOURS_PER_YEAR
+
+    def rate(capex_usd: float, usd_per_kwh: float, pue_factor: float) -> float:
+        return capex_usd / life_hours + kw * pue_factor * usd_per_kwh
+
+    central = rate(float(per_hour.value.m), float(electricity.value.m), pue_value)
+    low = rate(float(per_hour.low.m), float(electricity.low.m), float(pue.low.m) if scenario.pue_range else pue_value)
+    high = rate(
+        float(per_hour.high.m), float(electricity.high.m), float(pue.high.m) if scenario.pue_range else pue_value
+    )
+    return CostModel(
+        name=name,
+        usd_per_gpu_hour=central,
+        low=low,
+        high=high,
+        total_usd=hours * central,
+        observations=len(purchases),
+        basis=(
+            f"purchase ${float(per_hour.value.m):,.0f} per GPU incl. server (+{premium:.0%} where the price is the GPU "
+            f"alone, Epoch){'' if not network_overhead else f' and network +{network_overhead:.0%}'}{pooled} over "
+            f"{lifetime_years:g} years (stated, not from data), plus {kw * 1000:.0f} W x PUE {pue_value:.2f} x "
+            f"{float(electricity.value.m) * 100:.2f} c/kWh (median US industrial)"
+        ),
+    )
+
+
+def estimate_cost_models(
+    *,
+    lifetime_years: float = DEFAULT_LIFETIME_YEARS,
+    network_overhead: float = 0.0,
+    presets: Iterable[Path | str] = (),
+    **fields: Any,
+) -> tuple[Estimate, list[CostModel]]:
+    """Estimate a run (same inputs as ``costcalc.estimate``) and price it four ways."""
+    catalog = default_catalog(presets)
+    est = estimate(catalog=catalog, **fields)
+    return est, cost_models(est, lifetime_years=lifetime_years, network_overhead=network_overhead, catalog=catalog)
+
+
+def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(
+            {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
+        )
+
+    def money(value: float | None) -> str:
+        if value is None:
+            return "-"
+        for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if value >= threshold:
+                return f"${value / threshold:.3g}{suffix}"
+        return f"${value:.3g}"
+
+    rows = [
+        [
+            m.name,
+            "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}",
+            "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}",
+            money(m.total_usd),
+            m.basis,
+        ]
+        for m in models
+    ]
+    headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
+    hours = float(est.gpu_hours.m_as("GPU_hour"))
+    head = f"{hours:,.0f} GPU-hours on {est.scenario.hardware}, priced four ways:"
+    if fmt == "markdown":
+        table = "\n".join(
+            ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            + ["| " + " | ".join(r) + " |" for r in rows]
+        )
+        return f"{head}\n\n{table}\n"
+    return f"{head}\n{text_table(headers, rows)}\n"
