@@ -32,8 +32,12 @@ __all__ = [
     "backtest",
     "calibration_report",
     "check_article",
+    "compare",
     "estimate",
     "parse_quantity",
+    "plan",
+    "sweep",
+    "training_memory",
     "ureg",
 ]
 
@@ -55,6 +59,10 @@ _LAZY = {
     "ClaimCheck": "costcalc.checks",
     "backtest": "costcalc.backtest",
     "BacktestReport": "costcalc.backtest",
+    "plan": "costcalc.plan",
+    "sweep": "costcalc.scenarios",
+    "compare": "costcalc.scenarios",
+    "training_memory": "costcalc.fit",
 }
 
 if TYPE_CHECKING:
@@ -63,11 +71,14 @@ if TYPE_CHECKING:
     from costcalc.checks import ClaimCheck
     from costcalc.engine import estimate
     from costcalc.errors import CostcalcError, InputError, PresetError
+    from costcalc.fit import training_memory
     from costcalc.listing import calibration_report
     from costcalc.parse import parse_quantity
+    from costcalc.plan import plan
     from costcalc.presets import Catalog
     from costcalc.result import Estimate, Range
     from costcalc.scenario import Assumption, Scenario
+    from costcalc.scenarios import compare, sweep
     from costcalc.units import Q_, ureg
 
 

@@ -45,6 +45,7 @@ class BacktestRow(BaseModel):
     predicted_days: float | None
     loo_ratio: float
     loo_inside_range: bool
+    loo_inside_monte_carlo: bool
     reliability: str
 
 
@@ -65,6 +66,7 @@ class BacktestReport(BaseModel):
     rows: list[BacktestRow]
     in_sample: Summary
     leave_one_out: Summary
+    monte_carlo_coverage: float
     skipped: list[tuple[str, str]]
 
 
@@ -127,6 +129,7 @@ def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None)
                 predicted_days=days,
                 loo_ratio=math.exp(held_out.log_error),
                 loo_inside_range=held_out.inside,
+                loo_inside_monte_carlo=held_out.monte_carlo_inside(),
                 reliability=run.reliability,
             )
         )
@@ -134,6 +137,7 @@ def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None)
         rows=rows,
         in_sample=_summary([r.ratio for r in rows], [r.inside_range for r in rows]),
         leave_one_out=_summary([r.loo_ratio for r in rows], [r.loo_inside_range for r in rows]),
+        monte_carlo_coverage=sum(r.loo_inside_monte_carlo for r in rows) / len(rows),
         skipped=skipped,
     )
 
@@ -179,7 +183,13 @@ def render_backtest(report: BacktestReport, fmt: str) -> str:
 
     skipped = "; ".join(f"{i} ({why})" for i, why in report.skipped) or "none"
     summary = "\n".join(
-        [line("In sample", report.in_sample), line("Leave-one-out", report.leave_one_out), f"Skipped: {skipped}"]
+        [
+            line("In sample", report.in_sample),
+            line("Leave-one-out", report.leave_one_out),
+            f"Monte Carlo P10-P90 (--samples), left out: {report.monte_carlo_coverage:.0%} of runs inside "
+            "(nominal 80%)",
+            f"Skipped: {skipped}",
+        ]
     )
     if fmt == "markdown":
         table = "\n".join(

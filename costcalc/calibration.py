@@ -186,6 +186,16 @@ class LeaveOneOut:
     low: float
     high: float
     actual_mfu: float
+    #: The left-out fit's residuals: what the Monte Carlo draws the efficiency from.
+    residuals: tuple[float, ...] = ()
+
+    def monte_carlo_inside(self, samples: int = 20_000, seed: int = 0) -> bool:
+        """Whether the run's MFU lies in the P10-P90 band of the Monte Carlo efficiency draws."""
+        import numpy as np
+
+        draws = self.predicted_mfu * np.exp(np.random.default_rng(seed).choice(np.asarray(self.residuals), samples))
+        low, high = np.percentile(np.minimum(draws, 1.0), [10, 90])
+        return bool(low <= self.actual_mfu <= high)
 
     @property
     def inside(self) -> bool:
@@ -204,7 +214,7 @@ def leave_one_out(calibration: Calibration) -> list[LeaveOneOut]:
     for i, point in enumerate(points):
         rest = [p for j, p in enumerate(points) if j != i]
         prior = fit(rest).prior(point.generation)
-        results.append(LeaveOneOut(point.run.id, prior.central, prior.low, prior.high, point.mfu))
+        results.append(LeaveOneOut(point.run.id, prior.central, prior.low, prior.high, point.mfu, prior.residuals))
     return results
 
 

@@ -103,9 +103,36 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
     _add_memory(est)
     _add_overheads(est)
+    est.add_argument(
+        "--scenario", metavar="FILE", help="read inputs from a scenario file (options given here override)"
+    )
+    est.add_argument("--save", metavar="FILE", help="also write the inputs to a scenario file (atomically)")
     _add_presets(est)
     _add_format(est)
     est.set_defaults(handler=_estimate)
+
+    swp = sub.add_parser(
+        "sweep",
+        help="estimate over ranges of inputs, vectorised (table, CSV or JSON)",
+        description="Sweep inputs: --over gpus=512,1024,2048 or --over params=1e9..1e12:log:7 (repeatable).",
+    )
+    swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
+    swp.add_argument("--model", help="model preset (fixed)")
+    swp.add_argument("--params", help="parameters (fixed)")
+    swp.add_argument("--tokens", help="tokens (fixed)")
+    swp.add_argument("--gpu", help="accelerator or node preset (fixed)")
+    swp.add_argument("--gpus", help="GPU count (fixed)")
+    swp.add_argument("--mfu", help="efficiency (fixed)")
+    swp.add_argument("--price", help="price per GPU-hour (fixed)")
+    _add_presets(swp)
+    swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
+    swp.set_defaults(handler=_sweep)
+
+    cmp_ = sub.add_parser("compare", help="saved scenario files side by side", description="Compare scenario files.")
+    cmp_.add_argument("files", nargs="+", metavar="FILE", help="scenario files (TOML), at least two")
+    _add_presets(cmp_)
+    _add_format(cmp_)
+    cmp_.set_defaults(handler=_compare)
 
     pl = sub.add_parser(
         "plan",
@@ -204,6 +231,14 @@ def _estimate(args: argparse.Namespace) -> str:
     from costcalc.engine import estimate
     from costcalc.render import render
 
+    if args.scenario:
+        from costcalc.render import render
+        from costcalc.scenarios import estimate_file
+
+        overrides = _given(args, MODEL_FIELDS + EXTRA_FIELDS + MEMORY_FIELDS)
+        _, result = estimate_file(args.scenario, args.presets, **overrides)
+        _save(args, result)
+        return render(result, args.format)
     extra = (
         "tokens",
         "mfu",
@@ -219,7 +254,46 @@ def _estimate(args: argparse.Namespace) -> str:
         "seed",
     )
     given = _given(args, MODEL_FIELDS + extra + MEMORY_FIELDS)
-    return render(estimate(presets=args.presets, **given), args.format)
+    result = estimate(presets=args.presets, **given)
+    _save(args, result)
+    return render(result, args.format)
+
+
+EXTRA_FIELDS = (
+    "tokens",
+    "mfu",
+    "price",
+    "power",
+    "pue",
+    "carbon_intensity",
+    "goodput",
+    "checkpoint_overhead",
+    "eval_overhead",
+    "count_bubble",
+    "samples",
+    "seed",
+)
+
+
+def _save(args: argparse.Namespace, result: Any) -> None:
+    if args.save:
+        from costcalc.scenarios import SCENARIO_KEYS, save_scenario
+
+        save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
+
+
+def _sweep(args: argparse.Namespace) -> str:
+    from costcalc.scenarios import render_sweep, sweep
+
+    fixed = _given(args, ("model", "params", "tokens", "gpu", "gpus", "mfu", "price"))
+    columns, result = sweep(args.over, args.presets, **fixed)
+    return render_sweep(columns, result, args.format)
+
+
+def _compare(args: argparse.Namespace) -> str:
+    from costcalc.scenarios import compare, render_compare
+
+    return render_compare(compare(args.files, args.presets), args.format)
 
 
 def _plan(args: argparse.Namespace) -> str:

@@ -1,0 +1,217 @@
+"""Planning under uncertainty: allocation, plans, Monte Carlo, overheads, cost models, sweeps, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import costcalc
+from costcalc.cli import main
+from costcalc.costmodels import HOURS_PER_YEAR, estimate_cost_models
+from costcalc.errors import InputError
+from costcalc.plan import plan
+from costcalc.scaling import BESIROGLU_2024, allocate
+from costcalc.scenarios import ScenarioFileError, compare, load_scenario, parse_sweep, save_scenario, sweep
+
+
+def test_hoffmann_allocation_is_the_chinchilla_point() -> None:
+    """Hoffmann et al. 2022: Chinchilla, 70B parameters on 1.4T tokens, C = 6·N·D = 5.88e23."""
+    n, d = allocate(6 * 70e9 * 1.4e12, "hoffmann")
+    assert n == pytest.approx(70e9, rel=1e-9) and d == pytest.approx(1.4e12, rel=1e-9)
+
+
+def test_besiroglu_allocation_is_near_the_chinchilla_point() -> None:
+    """Besiroglu et al. 2024 report that their refit agrees with Chinchilla's ~20 tokens per
+    parameter; at Chinchilla's compute it gives 73B and 1.34T (within 10% of 70B / 1.4T)."""
+    n, d = allocate(6 * 70e9 * 1.4e12, "besiroglu")
+    assert n == pytest.approx(70e9, rel=0.10) and d == pytest.approx(1.4e12, rel=0.10)
+    assert 15 < d / n < 25
+    # The optimum is a minimum of the fitted loss along C = 6ND.
+    c = 6 * n * d
+    assert BESIROGLU_2024.loss(n, d) < BESIROGLU_2024.loss(n * 1.2, c / 6 / (n * 1.2))
+    assert BESIROGLU_2024.loss(n, d) < BESIROGLU_2024.loss(n / 1.2, c / 6 / (n / 1.2))
+
+
+def test_plan_then_estimate_gives_back_the_budget() -> None:
+    p = plan("2M USD", deadline="30 days", gpu="h100")
+    again = costcalc.estimate(params=p.params, tokens=p.tokens, gpu="h100", gpus=p.gpus)
+    assert again.cost.m_as("USD") == pytest.approx(2e6, rel=1e-9)
+    assert again.wall_clock.m_as("day") <= 30
+    # The GPU count is the fewest that meet the deadline: rounding up leaves under 5% idle.
+    assert p.gpus is not None and again.gpu_hours.m_as("GPU_hour") > 0.95 * p.gpus * 30 * 24
+    lo, hi = p.range["params"]  # type: ignore[misc]
+    assert lo < p.params < hi
+
+
+def test_plan_command_reruns_to_the_same_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    p = plan("5.88e23 FLOP", gpu="a100", gpus=1024)
+    assert p.params == pytest.approx(70e9) and p.flops == pytest.approx(5.88e23)
+    argv = p.command.split()[1:]
+    assert main([*argv, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["flops"] == pytest.approx(5.88e23, rel=1e-5)
+
+
+def test_plan_for_a_given_model_buys_tokens() -> None:
+    p = plan("1e6 GPU*h", params="7B", gpu="a100", mfu=0.4)
+    assert p.tokens == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 7e9))
+    assert p.scaling is None
+
+
+def test_deadline_binds_when_the_cluster_is_small() -> None:
+    p = plan("100M USD", deadline="10 days", gpu="a100", gpus=64)
+    assert p.binding == "deadline"
+    assert p.estimate.wall_clock.m_as("day") == pytest.approx(10, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({}, "budget"),
+        ({"budget": "2 kg"}, "budget"),
+        ({"budget": "-5 USD"}, "budget"),
+        ({"deadline": "30 days"}, "gpus"),
+        ({"budget": "1M USD", "gpu": "tpu-v4"}, "price"),
+        ({"budget": "1M USD", "deadline": "5 tokens"}, "deadline"),
+        ({"budget": "1M USD", "params": "7B", "model": "llama-2-7b"}, "params"),
+    ],
+)
+def test_plan_errors(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        plan(**kwargs)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_monte_carlo_percentiles() -> None:
+    a = costcalc.estimate(model="llama-2-70b", gpus=2000, samples=20_000, seed=1)
+    b = costcalc.estimate(model="llama-2-70b", gpus=2000, samples=20_000, seed=1)
+    assert a.percentiles is not None
+    for field, (p10, p50, p90) in a.percentiles.items():
+        assert p10 <= p50 <= p90, field
+        assert b.percentiles is not None and b.percentiles[field][1] == p50  # same seed, same answer
+        assert a.ranges[field].low == p10
+    # The median efficiency draw is near the calibrated centre: P50 within 15% of the central value.
+    assert a.percentiles["gpu_hours"][1].m == pytest.approx(a.gpu_hours.m, rel=0.15)
+    fixed = costcalc.estimate(
+        model="llama-2-70b", gpus=2000, mfu=0.4, price=2, pue=1.1, carbon_intensity=400, samples=1000
+    )
+    assert fixed.percentiles is not None
+    p10, p50, p90 = fixed.percentiles["cost"]
+    assert p10 == p50 == p90  # nothing uncertain is left
+    assert json.loads(json.dumps(a.to_dict()))["p50"]["cost_usd"] > 0
+
+
+def test_monte_carlo_coverage_is_reported() -> None:
+    report = costcalc.backtest()
+    assert 0.5 <= report.monte_carlo_coverage <= 1.0
+
+
+def test_overheads_stretch_wall_clock() -> None:
+    base = costcalc.estimate(params="70B", gpus=1000, mfu=0.4)
+    slow = costcalc.estimate(
+        params="70B", gpus=1000, mfu=0.4, goodput=0.9, checkpoint_overhead="2%", eval_overhead=0.01
+    )
+    stretch = 1 / (0.9 * 0.98 * 0.99)
+    assert (slow.wall_clock / base.wall_clock).m_as("") == pytest.approx(stretch)
+    assert (slow.gpu_hours / base.gpu_hours).m_as("") == pytest.approx(stretch)
+    assert slow.flops == base.flops
+    bubble = costcalc.estimate(model="llama-2-70b", gpus=2048, tp=8, pp=8, recompute="selective", count_bubble=True)
+    plain = costcalc.estimate(model="llama-2-70b", gpus=2048, tp=8, pp=8, recompute="selective")
+    assert bubble.memory is not None and bubble.memory.bubble > 0
+    assert (bubble.wall_clock / plain.wall_clock).m_as("") == pytest.approx(1 + bubble.memory.bubble)
+    with pytest.raises(InputError, match="goodput"):
+        costcalc.estimate(params="7B", goodput=0)
+
+
+def test_cost_models_side_by_side() -> None:
+    est, models = estimate_cost_models(model="llama-2-70b", gpus=2000, pue=1.2)
+    by_name = {m.name: m for m in models}
+    assert set(by_name) == {"cloud on-demand", "cloud reserved", "cloud market (spot)", "owned hardware"}
+    owned = by_name["owned hardware"]
+    # DGX A100 list price $199,000 / 8 over 4 years, plus 400 W x PUE 1.2 x the US industrial median.
+    electricity = float(np.median([0.0806, 0.0862, 0.0575, 0.0588, 0.0635, 0.0660, 0.0752, 0.0892, 0.1864, 0.3528]))
+    expected = 24875 / (4 * HOURS_PER_YEAR) + 0.4 * 1.2 * electricity
+    assert owned.usd_per_gpu_hour == pytest.approx(expected)
+    assert owned.total_usd == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
+    assert by_name["cloud reserved"].usd_per_gpu_hour is None  # no A100-80GB reserved observation
+    _, tpu = estimate_cost_models(params="7B", gpu="tpu-v4")
+    assert all(m.total_usd is None for m in tpu)
+    with pytest.raises(InputError, match="lifetime"):
+        estimate_cost_models(params="7B", lifetime_years=100)
+
+
+def test_sweep_is_the_product_and_matches_single_estimates() -> None:
+    columns, est = sweep(["gpus=512,1024,2048", "mfu=0.3..0.5:lin:3"], params="70B")
+    assert len(columns["gpus"]) == 9
+    days = est.wall_clock.m_as("day")
+    single = costcalc.estimate(params="70B", gpus=1024, mfu=0.4).wall_clock.m_as("day")
+    index = int(np.flatnonzero((columns["gpus"] == 1024) & np.isclose(columns["mfu"], 0.4))[0])
+    assert days[index] == pytest.approx(single)
+    name, values = parse_sweep("params=1e9..1e12:log:4")
+    assert name == "params" and values == pytest.approx([1e9, 1e10, 1e11, 1e12])
+
+
+@pytest.mark.parametrize(
+    ("over", "fixed", "message"),
+    [
+        (["colour=1,2"], {}, "NAME=VALUES"),
+        (["gpus=1..10:log:1"], {}, "between 2"),
+        (["gpus=-1..10:log:3"], {}, "positive"),
+        (["gpus=512,1024"], {"gpus": 8}, "both swept and fixed"),
+        (["gpus=1,2", "gpus=3"], {}, "swept once"),
+        (["params=1B,70 kg"], {}, "parameter count"),
+        ([], {}, "at least one"),
+    ],
+)
+def test_sweep_errors(over: list[str], fixed: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        sweep(over, **({"params": "7B"} | fixed))  # type: ignore[arg-type]
+
+
+def test_sweep_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--params", "70B", "--over", "gpus=512,1024", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("gpus,flops,gpu_hours,wall_clock_days,cost_usd") and len(lines) == 3
+
+
+def test_scenario_files_round_trip_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert main(["estimate", "--model", "llama-2-70b", "--gpus", "2000", "--save", str(a)]) == 0
+    assert main(["estimate", "--model", "llama-2-70b", "--gpu", "h100", "--gpus", "2000", "--save", str(b)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.toml", "b.toml"]  # no temporary files left
+    name, inputs = load_scenario(a)
+    assert name == "a" and inputs["model"] == "llama-2-70b" and inputs["gpus"] == 2000
+    results = compare([a, b])
+    assert results[1][1].gpu_hours < results[0][1].gpu_hours  # H100 is faster
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "x)" in out and "H100-SXM" in out
+    assert main(["estimate", "--scenario", str(a), "--gpus", "1000", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["inputs"]["gpus"] == 1000.0
+    save_scenario(a, {"params": 7e9, "gpus": 8}, name="small")
+    assert load_scenario(a) == ("small", {"gpus": 8, "params": 7000000000})
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        ("model = [", "toml", "not valid TOML"),
+        ("colour = 'red'", "colour", "unknown key"),
+        ("gpus = 'lots'", "gpus", "expected a number"),
+        ("params = '70 kg'", "params", "parameter count"),
+        ("name = 3", "name", "must be text"),
+        ("gpus = [1, 2]", "gpus", "not a table or list"),
+    ],
+)
+def test_bad_scenario_files_name_file_and_field(tmp_path: Path, content: str, field: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    good = tmp_path / "good.toml"
+    good.write_text("params = 7e9\n")
+    with pytest.raises(ScenarioFileError) as err:
+        compare([good, path])
+    assert err.value.path == str(path) and err.value.field == field and message in err.value.message
