@@ -184,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(mem)
     mem.set_defaults(handler=_memory)
 
+    tui = sub.add_parser("tui", help="interactive terminal UI", description="Start the Textual terminal UI.")
+    tui.add_argument("--scenario", metavar="FILE", help="open with this scenario file")
+    tui.set_defaults(handler=_tui)
+
     presets = sub.add_parser("presets", help="list accelerator, node and model presets with key figures")
     presets.add_argument("--kind", choices=("accelerator", "node", "model"), help="list only this kind")
     _add_presets(presets)
@@ -320,6 +324,13 @@ def _memory(args: argparse.Namespace) -> str:
     return render_memory(
         training_memory(presets=args.presets, **_given(args, MODEL_FIELDS + MEMORY_FIELDS)), args.format
     )
+
+
+def _tui(args: argparse.Namespace) -> str:
+    from costcalc_tui import run
+
+    run(args.scenario)
+    return ""
 
 
 def _presets(args: argparse.Namespace) -> str:

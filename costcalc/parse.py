@@ -89,7 +89,7 @@ def unit_of(text: str) -> Any:
 
 def describe_dimension(unit: Any) -> str:
     """A reader's name for the dimension of a unit or quantity ("a token count", ...)."""
-    dim = ureg.get_dimensionality(unit) if isinstance(unit, str) else unit.dimensionality
+    dim = unit_of(unit).dimensionality if isinstance(unit, str) else unit.dimensionality
     key = "dimensionless" if not dim else str(dim)
     return _DIMENSION_NAMES.get(key, f"a quantity of dimension {key}")
 

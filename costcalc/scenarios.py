@@ -45,6 +45,7 @@ __all__ = [
     "render_sweep",
     "save_scenario",
     "sweep",
+    "write_atomic",
 ]
 
 SCENARIO_KEYS = frozenset(EstimateInputs.model_fields) - {"samples", "seed"}
@@ -116,7 +117,11 @@ def save_scenario(path: str | Path, inputs: dict[str, Any], name: str | None = N
         if isinstance(value, list | tuple | np.ndarray):
             raise InputError(key, "a scenario file holds one value per input, not an array")
         lines.append(f"{key} = {_toml_value(value)}")
-    text = "\n".join(lines) + "\n"
+    return write_atomic(file, "\n".join(lines) + "\n")
+
+
+def write_atomic(file: Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``file``, sync it, and rename it into place."""
     folder = file.parent if str(file.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{file.name}.", suffix=".tmp")

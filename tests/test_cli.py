@@ -129,6 +129,8 @@ BAD_INPUTS = [
     (["--params", "70B", "--mfu", "1.01"], "--mfu"),
     (["--params", "70B", "--mfu", "-0.3"], "--mfu"),
     (["--params", "70B", "--mfu", "nan"], "--mfu"),
+    (["--params", "70B", "--mfu", "70 kg"], "--mfu"),
+    (["--params", "70B", "--pue", "3 W"], "--pue"),
     (["--params", "70B", "--gpu", "a1000"], "--gpu"),
     (["--model", "llama-3-700b"], "--model"),
     (["--params", "70B", "--dtype", "fp64"], "--dtype"),

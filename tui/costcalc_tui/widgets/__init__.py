@@ -1,0 +1,1 @@
+"""Widgets of the costcalc TUI, one module per view."""

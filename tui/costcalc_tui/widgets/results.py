@@ -1,0 +1,104 @@
+"""The results panel: each quantity with its range, the memory verdict, the assumptions."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from costcalc.render import format_quantity, gigabytes
+from costcalc.result import Estimate
+from costcalc.units import Quantity
+
+
+def compact(q: Quantity, field: str) -> str:
+    """Shorter than the CLI's form, to fit 80 columns: GPU-hours and dollars with SI suffixes."""
+    unit = {"gpu_hours": "GPU_hour", "cost": "USD"}.get(field)
+    if unit is None:
+        return format_quantity(q, field)
+    value = float(q.m_as(unit))
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            text = f"{value / threshold:.3g}{suffix}"
+            break
+    else:
+        text = f"{value:.3g}"
+    return f"${text}" if field == "cost" else f"{text} GPU-h"
+
+
+LABELS = {
+    "flops": "FLOPs",
+    "gpu_hours": "GPU-hours",
+    "wall_clock": "Days",
+    "cost": "Cost",
+    "energy": "Energy",
+    "co2": "CO2e",
+}
+
+
+def number(q: Quantity, field: str) -> str:
+    """A range end as a bare number in the field's display unit (the unit is in the estimate column)."""
+    if field == "energy":
+        return f"{float(q.m_as('MWh')):.3g}"
+    if field == "co2":
+        return f"{float(q.m_as('tCO2e')):.3g}"
+    text = compact(q, field)
+    for unit in (" GPU-h", " days", " day"):
+        text = text.removesuffix(unit)
+    return text
+
+
+def value_text(q: Quantity, field: str) -> str:
+    if field == "energy":
+        return f"{float(q.m_as('MWh')):.3g} MWh"
+    if field == "co2":
+        return f"{float(q.m_as('tCO2e')):.3g} t"
+    return compact(q, field)
+
+
+def results_table(est: Estimate) -> Table:
+    table = Table(expand=True, box=None, pad_edge=False)
+    table.add_column("result", style="bold", no_wrap=True, min_width=9)
+    table.add_column("estimate", no_wrap=True, min_width=11)
+    table.add_column("P10 to P90", no_wrap=True, ratio=1)
+    for field in LABELS:
+        value = getattr(est, field)
+        label = LABELS[field]
+        if value is None:
+            table.add_row(label, Text("n/a", style="dim"), "")
+            continue
+        span = est.ranges.get(field)
+        shown = "" if span is None else f"{number(span.low, field)} to {number(span.high, field)}"
+        if span is not None and float(span.low.m) == float(span.high.m):
+            shown = ""
+        table.add_row(label, value_text(value, field), shown)
+    memory = est.memory
+    if memory is not None and memory.total is not None:
+        verdict = Text("fits", style="green") if memory.fits else Text("does not fit", style="bold red")
+        layout = f" TP{memory.tp} PP{memory.pp} ZeRO-{memory.zero}"
+        table.add_row("Memory", f"{gigabytes(memory.total)}/GPU", Text.assemble(verdict, layout))
+    elif memory is not None:
+        table.add_row("Memory", Text("n/a", style="dim"), Text("pick a model preset", style="dim"))
+    return table
+
+
+class Results(Static):
+    """Shows the last valid estimate."""
+
+    def show(self, est: Estimate | None) -> None:
+        self.update(results_table(est) if est is not None else Text("no estimate yet", style="dim"))
+
+
+class Assumptions(Static):
+    """Each assumption the estimate rests on, one line, with its value."""
+
+    def show(self, est: Estimate | None) -> None:
+        if est is None:
+            self.update("")
+            return
+        text = Text()
+        for a in est.assumptions:
+            text.append("* " if a.given else "- ", style="bold" if a.given else "dim")
+            text.append(f"{a.name}: ", style="bold")
+            text.append(f"{a.value}\n")
+        self.update(text)
