@@ -145,6 +145,26 @@ def test_export_json_and_markdown(tmp_path: Path) -> None:
     run(scenario())
 
 
+def test_function_keys_switch_views_from_any_field() -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _settle(pilot)
+            app.query_one("#gpu", Select).focus()
+            for key, tab in (("f3", "compare"), ("f4", "plot"), ("f5", "check"), ("f2", "estimate")):
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.query_one("#tabs").active == tab
+
+    run(scenario())
+
+
+def test_plain_numbers() -> None:
+    from costcalc_tui.widgets.results import plain
+
+    assert [plain(v) for v in (1330.4, 720.2, 52.61, 0.5, 123456.0)] == ["1,330", "720", "52.6", "0.5", "123,000"]
+
+
 def test_article_check_view() -> None:
     async def scenario() -> None:
         app = make_app()

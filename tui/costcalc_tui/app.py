@@ -35,16 +35,17 @@ class CostcalcApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "costcalc"
     BINDINGS = [
-        Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("f2", "show_tab('estimate')", "Estimate", id="tab-estimate", show=False),
-        Binding("f3", "show_tab('compare')", "Compare", id="tab-compare", show=False),
-        Binding("f4", "show_tab('plot')", "Plot", id="tab-plot", show=False),
-        Binding("f5", "show_tab('check')", "Check", id="tab-check", show=False),
-        Binding("f6", "pin", "Pin", id="pin"),
-        Binding("ctrl+s", "save", "Save", id="save"),
-        Binding("ctrl+o", "load", "Load", id="load"),
-        Binding("ctrl+e", "export", "Export", id="export"),
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("f1", "help", "Help", id="help", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f2", "show_tab('estimate')", "Estimate", id="tab-estimate", show=False, priority=True),
+        Binding("f3", "show_tab('compare')", "Compare", id="tab-compare", show=False, priority=True),
+        Binding("f4", "show_tab('plot')", "Plot", id="tab-plot", show=False, priority=True),
+        Binding("f5", "show_tab('check')", "Check", id="tab-check", show=False, priority=True),
+        Binding("f6", "pin", "Pin", id="pin", priority=True),
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("ctrl+o", "load", "Load", id="load", priority=True),
+        Binding("ctrl+e", "export", "Export", id="export", priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
     def __init__(self, scenario: str | None = None) -> None:
@@ -193,8 +194,12 @@ class CostcalcApp(App[None]):
         self.query_one(ClaimDetail).show(self.claims.get(str(key)))
 
     # -- actions ----------------------------------------------------------------------------
+    #: The widget each tab puts the focus on (focus inside a hidden pane would switch back to it).
+    TAB_FOCUS = {"estimate": "#model", "compare": "#pinned", "plot": "#axis", "check": "#claims"}
+
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
+        self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -36,12 +36,20 @@ LABELS = {
 }
 
 
+def plain(value: float) -> str:
+    """Three significant figures without exponents for everyday magnitudes: 720, 1,330, 52.6."""
+    if abs(value) >= 100:
+        digits = max(0, 3 - len(str(int(abs(value)))))
+        return f"{round(value, -(len(str(int(abs(value)))) - 3)):,.{digits}f}"
+    return f"{value:.3g}"
+
+
 def number(q: Quantity, field: str) -> str:
     """A range end as a bare number in the field's display unit (the unit is in the estimate column)."""
     if field == "energy":
-        return f"{float(q.m_as('MWh')):.3g}"
+        return plain(float(q.m_as("MWh")))
     if field == "co2":
-        return f"{float(q.m_as('tCO2e')):.3g}"
+        return plain(float(q.m_as("tCO2e")))
     text = compact(q, field)
     for unit in (" GPU-h", " days", " day"):
         text = text.removesuffix(unit)
@@ -50,9 +58,9 @@ def number(q: Quantity, field: str) -> str:
 
 def value_text(q: Quantity, field: str) -> str:
     if field == "energy":
-        return f"{float(q.m_as('MWh')):.3g} MWh"
+        return f"{plain(float(q.m_as('MWh')))} MWh"
     if field == "co2":
-        return f"{float(q.m_as('tCO2e')):.3g} t"
+        return f"{plain(float(q.m_as('tCO2e')))} t"
     return compact(q, field)
 
 
