@@ -44,7 +44,7 @@ class CapacityCheck(_Check):
     start: dt.date
     end_earliest: dt.date
     end_latest: dt.date
-    used_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")]
+    used_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
     @model_validator(mode="after")
     def _ordered(self) -> CapacityCheck:
@@ -60,16 +60,16 @@ class RatioCheck(_Check):
     claimed: float = Field(gt=0)
     numerator: str
     denominator: str
-    numerator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")]
-    denominator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")]
+    numerator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
+    denominator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
 
 class CostCheck(_Check):
     """A claimed cost against published GPU-hours x costcalc's observed prices."""
 
     kind: Literal["cost"]
-    claimed: Annotated[Quantity, QuantityOf("USD")]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")]
+    claimed: Annotated[Quantity, QuantityOf("USD", scalar=True)]
+    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
     gpu: str
 
 
@@ -78,16 +78,16 @@ class ComputeCheck(_Check):
 
     kind: Literal["compute"]
     model: str
-    tokens: Annotated[Quantity, QuantityOf("token")]
-    published: Annotated[Quantity, QuantityOf("FLOP")]
+    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
+    published: Annotated[Quantity, QuantityOf("FLOP", scalar=True)]
 
 
 class DurationCheck(_Check):
     """A claimed duration against GPU-hours / GPUs."""
 
     kind: Literal["duration"]
-    claimed: Annotated[Quantity, QuantityOf("day")]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")]
+    claimed: Annotated[Quantity, QuantityOf("day", scalar=True)]
+    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
     gpus: PositiveInt
 
 
@@ -96,10 +96,10 @@ class GpuHoursCheck(_Check):
 
     kind: Literal["gpu_hours"]
     model: str
-    tokens: Annotated[Quantity, QuantityOf("token")]
+    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
     gpu: str
     gpus: PositiveInt
-    claimed: Annotated[Quantity, QuantityOf("GPU_hour")]
+    claimed: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
 
 class FeasibilityCheck(_Check):

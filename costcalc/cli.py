@@ -371,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from costcalc.errors import CostcalcError, InputError
 
+    for name, value in vars(args).items():
+        # argparse turns "--option=--" into an empty list; every option but these takes one value
+        if isinstance(value, list) and name not in ("presets", "over", "files"):
+            print(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value", file=sys.stderr)
+            return EXIT_USAGE
     try:
         output = args.handler(args)
     except InputError as err:

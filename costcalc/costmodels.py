@@ -59,9 +59,9 @@ class CostModel(BaseModel):
     basis: str
 
 
-class _Observation(BaseModel):
+class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    value: Annotated[Quantity, QuantityOf("USD/kWh")] | float
+    value: Annotated[Quantity, QuantityOf("USD/kWh", scalar=True)] | float
     scope: str
     source: str = Field(min_length=1)
 
@@ -84,7 +84,7 @@ def _pool(
 def _data_values(catalog: Catalog, kind: str, unit: str) -> list[Quantity]:
     values = []
     for entry in catalog.data(kind):
-        observed = validate_entry(entry, _Observation).value
+        observed = validate_entry(entry, Observation).value
         values.append(observed if hasattr(observed, "m_as") else Q_(float(observed), unit))
     if not values:
         raise InputError(kind, f"no {kind} observations in the preset files")

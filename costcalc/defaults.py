@@ -53,16 +53,16 @@ def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
     return Observed(Q_(float(mid), unit), Q_(float(low), unit), Q_(float(high), unit), len(data), basis, tuple(data))
 
 
-class _PueObservation(BaseModel):
+class PueObservation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     value: float = Field(ge=1.0, le=3.0)
     scope: str
     source: str = Field(min_length=1)
 
 
-class _CarbonObservation(BaseModel):
+class CarbonObservation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    value: Annotated[Quantity, QuantityOf("gCO2e/kWh")]
+    value: Annotated[Quantity, QuantityOf("gCO2e/kWh", scalar=True)]
     scope: str
     source: str = Field(min_length=1)
 
@@ -96,7 +96,7 @@ def pue_default(catalog: Catalog) -> Observed:
     entries = catalog.data("pue")
     if not entries:
         raise PresetError(str(catalog.dirs[0]), "pue", "no PUE observations found")
-    values = [Q_(validate_entry(e, _PueObservation).value, "") for e in entries]
+    values = [Q_(validate_entry(e, PueObservation).value, "") for e in entries]
     return summarize(values, "", f"median of {len(values)} published PUE figures (fleet averages to hyperscale)")
 
 
@@ -106,7 +106,7 @@ def carbon_intensity_default(catalog: Catalog) -> Observed:
     entries = catalog.data("carbon_intensity")
     if not entries:
         raise PresetError(str(catalog.dirs[0]), "carbon_intensity", "no carbon-intensity observations found")
-    values = [validate_entry(e, _CarbonObservation).value for e in entries]
+    values = [validate_entry(e, CarbonObservation).value for e in entries]
     return summarize(
         values,
         "gCO2e/kWh",

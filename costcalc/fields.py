@@ -48,12 +48,16 @@ class QuantityOf:
     minimum: float = 0.0
     inclusive: bool = False
     maximum: float | None = None
+    #: Refuse arrays (preset and claim figures, overheads); sweepable inputs and results allow them.
+    scalar: bool = False
 
     def validate(self, value: Any, field: str) -> Quantity:
         try:
             quantity = to_quantity(value, field, self.unit)
         except InputError as err:
             raise ValueError(err.message) from None
+        if self.scalar and np.asarray(quantity.magnitude).ndim:
+            raise ValueError("expected a single value, not a list")
         problem = magnitude_check(
             quantity.magnitude, minimum=self.minimum, inclusive=self.inclusive, maximum=self.maximum
         )

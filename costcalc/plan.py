@@ -19,11 +19,13 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.engine import estimate, resolve, validate_inputs
 from costcalc.errors import InputError
+from costcalc.fields import QuantityOf
 from costcalc.parse import to_quantity
 from costcalc.presets import Catalog, default_catalog
 from costcalc.render import render_json, render_table
 from costcalc.result import Estimate
 from costcalc.scaling import Scaling, allocate
+from costcalc.scenario import ParamCount
 
 __all__ = ["Plan", "plan", "render_plan"]
 
@@ -165,7 +167,7 @@ def plan(
     if spec is not None:
         fixed_params = float(spec.params.m)
     elif params is not None:
-        fixed_params = float(to_quantity(params, "params", "parameter").m)
+        fixed_params = float(_checked(ParamCount, params, "params").m)
     if fixed_params is not None:
         active = float(spec.active_params.m) if spec is not None and spec.active_params is not None else fixed_params
         n, d = fixed_params, compute / (6 * active)
@@ -213,6 +215,14 @@ def plan(
         command=command,
         estimate=result,
     )
+
+
+def _checked(marker: QuantityOf, value: Any, field: str) -> Any:
+    """Validate one value with a field marker, reporting like the estimator does."""
+    try:
+        return marker.validate(value, field)
+    except ValueError as err:
+        raise InputError(field, str(err)) from None
 
 
 def _quad(a: float, b: float, *, high: bool = False) -> float:

@@ -139,6 +139,27 @@ class PresetFile:
         return self._entries
 
 
+def _data_model(kind: str) -> type[BaseModel]:
+    """The model a data kind's tables validate against (imported here: only user files need it)."""
+    if kind == "run":
+        from costcalc.runs import PublishedRun
+
+        return PublishedRun
+    if kind == "claim":
+        from costcalc.claims import Claim
+
+        return Claim
+    from costcalc import costmodels, defaults
+
+    models: dict[str, type[BaseModel]] = {
+        "pue": defaults.PueObservation,
+        "carbon_intensity": defaults.CarbonObservation,
+        "electricity": costmodels.Observation,
+        "server_premium": costmodels.Observation,
+    }
+    return models[kind]
+
+
 def validate_entry(entry: Entry, model: type[SpecT]) -> SpecT:
     """Validate one entry into ``model``; a failure is a PresetError naming file and field."""
     try:
@@ -184,9 +205,8 @@ class Catalog:
 
     def _check_user_file(self, preset_file: PresetFile) -> None:
         for entry in preset_file.entries():
-            model = NAMED_KINDS.get(entry.kind)
-            if model is not None:
-                validate_entry(entry, model)
+            model = NAMED_KINDS.get(entry.kind) or _data_model(entry.kind)
+            validate_entry(entry, model)
         for kind in {e.kind for e in preset_file.entries()} & NAMED_KINDS.keys():
             self._index.pop(kind, None)
             self._index_of(kind)  # duplicate names show now, not at first lookup

@@ -22,25 +22,25 @@ class PublishedRun(BaseModel):
     name: str
     developer: str
     model: str = Field(description="model preset whose shape gives the FLOP count")
-    params: Annotated[Quantity, QuantityOf("parameter")]
-    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
-    tokens: Annotated[Quantity, QuantityOf("token")]
+    params: Annotated[Quantity, QuantityOf("parameter", scalar=True)]
+    active_params: Annotated[Quantity, QuantityOf("parameter", scalar=True)] | None = None
+    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
     accelerator: str
     hardware: str
     gpus: PositiveInt | None = None
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour")] | None = None
+    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)] | None = None
     gpu_hours_basis: str | None = None
-    gpu_hours_pretrain: Annotated[Quantity, QuantityOf("GPU_hour")] | None = None
-    wall_clock_days: Annotated[Quantity, QuantityOf("day")] | None = None
+    gpu_hours_pretrain: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)] | None = None
+    wall_clock_days: Annotated[Quantity, QuantityOf("day", scalar=True)] | None = None
     wall_clock_basis: str | None = None
     reported_tflops_per_gpu: float | None = Field(default=None, gt=0)
     reported_mfu: float | None = Field(default=None, gt=0, le=1)
     reported_tokens_per_sec_per_gpu: float | None = Field(default=None, gt=0)
-    cost_usd: Annotated[Quantity, QuantityOf("USD")] | None = None
+    cost_usd: Annotated[Quantity, QuantityOf("USD", scalar=True)] | None = None
     cost_basis: str | None = None
-    energy_mwh: Annotated[Quantity, QuantityOf("MWh")] | None = None
+    energy_mwh: Annotated[Quantity, QuantityOf("MWh", scalar=True)] | None = None
     energy_basis: str | None = None
-    co2_t: Annotated[Quantity, QuantityOf("tCO2e")] | None = None
+    co2_t: Annotated[Quantity, QuantityOf("tCO2e", scalar=True)] | None = None
     co2_basis: str | None = None
     seq_len: PositiveInt | None = None
     precision: str | None = None

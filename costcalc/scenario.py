@@ -63,9 +63,15 @@ class EstimateInputs(BaseModel):
     ep: PositiveInt | None = Field(default=None, le=10_000)
     micro_batch: PositiveInt | None = Field(default=None, le=1_000_000)
     optimizer: Optimizer | None = None
-    goodput: Annotated[Quantity, QuantityOf("dimensionless", minimum=0.05, inclusive=True, maximum=1.0)] | None = None
-    checkpoint_overhead: Annotated[Quantity, QuantityOf("dimensionless", inclusive=True, maximum=0.9)] | None = None
-    eval_overhead: Annotated[Quantity, QuantityOf("dimensionless", inclusive=True, maximum=0.9)] | None = None
+    goodput: (
+        Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
+    ) = None
+    checkpoint_overhead: (
+        Annotated[Quantity, QuantityOf("dimensionless", scalar=True, inclusive=True, maximum=0.9)] | None
+    ) = None
+    eval_overhead: Annotated[Quantity, QuantityOf("dimensionless", scalar=True, inclusive=True, maximum=0.9)] | None = (
+        None
+    )
     count_bubble: bool = False
     samples: int | None = Field(default=None, ge=100, le=10_000_000)
     seed: int = 0

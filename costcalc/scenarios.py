@@ -200,6 +200,8 @@ _RANGE = re.compile(r"^(?P<start>[^.][^:]*?)\.\.(?P<stop>[^:]+):(?P<scale>log|li
 
 def parse_sweep(spec: str) -> tuple[str, np.ndarray]:
     """``name=v1,v2,...`` or ``name=start..stop:log:N`` / ``:lin:N`` into (name, values in its unit)."""
+    if not isinstance(spec, str):
+        raise InputError("over", "expected NAME=VALUES")
     name, sep, values = spec.partition("=")
     name = name.strip().replace("-", "_")
     if not sep or name not in SWEEPABLE:

@@ -26,8 +26,8 @@ __all__ = [
 Dtype = Literal["fp32", "tf32", "bf16", "fp16", "fp8", "int8"]
 DTYPES: tuple[str, ...] = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 
-Throughput = Annotated[Quantity, QuantityOf("TFLOP/s")]
-Price = Annotated[Quantity, QuantityOf("USD/GPU/hour")]
+Throughput = Annotated[Quantity, QuantityOf("TFLOP/s", scalar=True)]
+Price = Annotated[Quantity, QuantityOf("USD/GPU/hour", scalar=True)]
 
 
 class _Spec(BaseModel):
@@ -81,7 +81,7 @@ class PurchaseObservation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    usd: Annotated[Quantity, QuantityOf("USD")]
+    usd: Annotated[Quantity, QuantityOf("USD", scalar=True)]
     includes_server: bool
     date: str
     source: str = Field(min_length=1)
@@ -93,12 +93,12 @@ class AcceleratorSpec(_Spec):
     vendor: str
     generation: str = Field(description="architecture family, used to group calibration runs")
     peak: dict[Dtype, Throughput] = Field(description="dense (no 2:4 sparsity) peak per dtype")
-    memory: Annotated[Quantity, QuantityOf("GB")]
-    memory_bandwidth: Annotated[Quantity, QuantityOf("TB/s")]
-    tdp: Annotated[Quantity, QuantityOf("W")] | None = Field(
+    memory: Annotated[Quantity, QuantityOf("GB", scalar=True)]
+    memory_bandwidth: Annotated[Quantity, QuantityOf("TB/s", scalar=True)]
+    tdp: Annotated[Quantity, QuantityOf("W", scalar=True)] | None = Field(
         default=None, description="board power; None where the vendor publishes none"
     )
-    interconnect: Annotated[Quantity, QuantityOf("GB/s")] | None = None
+    interconnect: Annotated[Quantity, QuantityOf("GB/s", scalar=True)] | None = None
     interconnect_name: str | None = None
     release: str | None = None
     prices: tuple[PriceObservation, ...] = ()
@@ -128,10 +128,10 @@ class NodeSpec(_Spec):
 
     accelerator: str
     count: PositiveInt
-    power: Annotated[Quantity, QuantityOf("W")] = Field(description="maximum system power")
+    power: Annotated[Quantity, QuantityOf("W", scalar=True)] = Field(description="maximum system power")
     interconnect: str | None = None
     cpus: str | None = None
-    host_memory: Annotated[Quantity, QuantityOf("GB")] | None = None
+    host_memory: Annotated[Quantity, QuantityOf("GB", scalar=True)] | None = None
     sourced_fields = ("accelerator", "count", "power", "interconnect", "cpus", "host_memory")
 
 
@@ -145,9 +145,9 @@ class ModelSpec(_Spec):
     ``dense_layers`` (leading layers with a dense MLP of size ``ffn``).
     """
 
-    params: Annotated[Quantity, QuantityOf("parameter")]
-    active_params: Annotated[Quantity, QuantityOf("parameter")] | None = None
-    tokens: Annotated[Quantity, QuantityOf("token")] | None = None
+    params: Annotated[Quantity, QuantityOf("parameter", scalar=True)]
+    active_params: Annotated[Quantity, QuantityOf("parameter", scalar=True)] | None = None
+    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)] | None = None
     layers: PositiveInt | None = None
     hidden: PositiveInt | None = None
     heads: PositiveInt | None = None
