@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 ESTIMATE = ["estimate", "--params", "70e9", "--gpus", "2000"]
 PYDANTIC_FLOOR = "import pint, numpy; from pydantic import BaseModel\nclass M(BaseModel):\n    x: int\n"
@@ -29,7 +30,8 @@ def _time(cmd: list[str]) -> float:
 
 
 def measure(rounds: int) -> dict[str, float]:
-    exe = shutil.which("costcalc")
+    beside = Path(sys.executable).with_name("costcalc")  # the console script of this environment
+    exe = str(beside) if beside.exists() else shutil.which("costcalc")
     costcalc = [exe, *ESTIMATE] if exe else [sys.executable, "-m", "costcalc", *ESTIMATE]
     commands = {
         "import_pint": [sys.executable, "-c", "import pint"],

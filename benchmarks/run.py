@@ -1,0 +1,96 @@
+"""All benchmarks in one command, compared with the previous figures so a regression shows.
+
+Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint"``), ``sweep.py``
+(1,000,000 scenarios through the API) and ``tui_keystroke.py`` (TUI recompute per keystroke),
+prints each next to the figures in ``benchmarks/results.json`` with the change, and with
+``--write`` stores the new figures there and rewrites the README's performance table (between
+its ``benchmarks`` markers) with exactly what was printed. Never fails on a slow result: these
+are measurements, not tests.
+
+Run: python benchmarks/run.py [--quick] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import startup  # noqa: E402
+import sweep  # noqa: E402
+import tui_keystroke  # noqa: E402
+
+RESULTS = HERE / "results.json"
+README = HERE.parent / "README.md"
+START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+
+#: (key, label, unit, target, lower is better)
+ROWS = [
+    ("startup_ratio", "`costcalc estimate --params 70e9 --gpus 2000` start-up / `python -c \"import pint\"`", "x",
+     "<= 1.3", True),
+    ("startup_floor_ratio", "floor: `import pint` + pydantic + one model / `import pint`", "x", "", True),
+    ("startup_ms", "`costcalc estimate` whole process, median", "ms", "", True),
+    ("sweep_s", "vectorised sweep of 1,000,000 scenarios through `costcalc.estimate`", "s", "< 1", True),
+    ("tui_recompute_ms", "TUI recompute per keystroke, median", "ms", "", True),
+]  # fmt: skip
+
+
+def measure(quick: bool) -> dict[str, float]:
+    s = startup.measure(7 if quick else 21)
+    w = sweep.measure(1_000_000, 3 if quick else 5)
+    t = asyncio.run(tui_keystroke.measure(30 if quick else 60))
+    return {
+        "startup_ratio": s["ratio"],
+        "startup_floor_ratio": s["floor_ratio"],
+        "startup_ms": s["costcalc_estimate_s"] * 1000,
+        "sweep_s": w["seconds"],
+        "tui_recompute_ms": t["recompute_median_ms"],
+    }
+
+
+def table(current: dict[str, float], previous: dict[str, float] | None) -> str:
+    lines = ["| benchmark | measured | previous | change | target |", "|---|---|---|---|---|"]
+    for key, label, unit, target, lower_better in ROWS:
+        now = current[key]
+        before = None if previous is None else previous.get(key)
+        if before:
+            change = now / before - 1
+            worse = change > 0 if lower_better else change < 0
+            flag = " (worse)" if worse and abs(change) > 0.10 else ""
+            shown_change = f"{change:+.0%}{flag}"
+        else:
+            shown_change = "-"
+        fmt = ".2f" if unit in ("x", "s") else ".1f"
+        prev = "-" if before is None else f"{before:{fmt}} {unit}"
+        lines.append(f"| {label} | {now:{fmt}} {unit} | {prev} | {shown_change} | {target} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (for CI)")
+    parser.add_argument("--write", action="store_true", help="store the figures and update the README table")
+    args = parser.parse_args()
+    previous = json.loads(RESULTS.read_text())["figures"] if RESULTS.exists() else None
+    current = measure(args.quick)
+    text = table(current, previous)
+    stamp = f"Measured {dt.date.today().isoformat()} on {platform.machine()}, Python {platform.python_version()}"
+    print(text)
+    print(stamp)
+    if args.write:
+        RESULTS.write_text(json.dumps({"measured": stamp, "figures": current}, indent=2) + "\n")
+        readme = README.read_text(encoding="utf-8")
+        head, _, rest = readme.partition(START)
+        _, _, tail = rest.partition(END)
+        README.write_text(f"{head}{START}\n{text}\n\n{stamp}.\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
