@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from costcalc.calibration import default_calibration, leave_one_out
 from costcalc.engine import estimate
 from costcalc.presets import Catalog, default_catalog
-from costcalc.render import render_json, text_table
+from costcalc.render import markdown_table, render_json, text_table
 from costcalc.runs import PublishedRun, load_runs
 
 __all__ = ["BacktestReport", "BacktestRow", "backtest", "render_backtest"]
@@ -192,9 +192,5 @@ def render_backtest(report: BacktestReport, fmt: str) -> str:
         ]
     )
     if fmt == "markdown":
-        table = "\n".join(
-            ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-            + ["| " + " | ".join(r) + " |" for r in rows]
-        )
-        return f"{table}\n\n{summary}\n"
+        return f"{markdown_table(headers, rows)}\n\n{summary}\n"
     return f"{text_table(headers, rows)}\n\n{summary}\n"

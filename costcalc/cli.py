@@ -194,32 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(presets)
     presets.set_defaults(handler=_presets)
 
-    check = sub.add_parser(
-        "check",
-        help="recompute the 2023 article's cost and hardware claims and give verdicts",
-        description="Check each claim of the article against primary sources and costcalc's own arithmetic.",
-    )
-    _add_presets(check)
-    _add_format(check)
-    check.set_defaults(handler=_check)
-
-    back = sub.add_parser(
-        "backtest",
-        help="run the estimator on every shipped published run and compare",
-        description="Predicted vs published GPU-hours (and days) for every published run, with a summary.",
-    )
-    _add_presets(back)
-    _add_format(back)
-    back.set_defaults(handler=_backtest)
-
-    calib = sub.add_parser(
-        "calibration",
-        help="show how the default efficiency is derived from published runs",
-        description="Rerun the derivation of the default efficiency (MFU) and its range.",
-    )
-    _add_presets(calib)
-    _add_format(calib)
-    calib.set_defaults(handler=_calibration)
+    reports = (
+        ("check", "recompute the 2023 article's cost and hardware claims and give verdicts",
+         "Check each claim of the article against primary sources and costcalc's own arithmetic.", _check),
+        ("backtest", "run the estimator on every shipped published run and compare",
+         "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _backtest),
+        ("calibration", "show how the default efficiency is derived from published runs",
+         "Rerun the derivation of the default efficiency (MFU) and its range.", _calibration),
+    )  # fmt: skip
+    for name, summary, description, handler in reports:
+        report = sub.add_parser(name, help=summary, description=description)
+        _add_presets(report)
+        _add_format(report)
+        report.set_defaults(handler=handler)
     return parser
 
 

@@ -29,7 +29,7 @@ from costcalc.engine import estimate
 from costcalc.errors import InputError
 from costcalc.fields import QuantityOf
 from costcalc.presets import Catalog, default_catalog, validate_entry
-from costcalc.render import render_json, text_table
+from costcalc.render import markdown_table, money, render_json, text_table
 from costcalc.result import Estimate
 from costcalc.specs import AcceleratorSpec, PriceObservation, PurchaseObservation
 from costcalc.units import Q_, Quantity
@@ -230,14 +230,6 @@ def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
             {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
         )
 
-    def money(value: float | None) -> str:
-        if value is None:
-            return "-"
-        for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if value >= threshold:
-                return f"${value / threshold:.3g}{suffix}"
-        return f"${value:.3g}"
-
     rows = [
         [
             m.name,
@@ -252,9 +244,5 @@ def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
     hours = float(est.gpu_hours.m_as("GPU_hour"))
     head = f"{hours:,.0f} GPU-hours on {est.scenario.hardware}, priced four ways:"
     if fmt == "markdown":
-        table = "\n".join(
-            ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-            + ["| " + " | ".join(r) + " |" for r in rows]
-        )
-        return f"{head}\n\n{table}\n"
+        return f"{head}\n\n{markdown_table(headers, rows)}\n"
     return f"{head}\n{text_table(headers, rows)}\n"

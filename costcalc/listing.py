@@ -11,7 +11,7 @@ import numpy as np
 from costcalc.calibration import correlations, default_calibration, leave_one_out
 from costcalc.defaults import price_default
 from costcalc.presets import Catalog, default_catalog
-from costcalc.render import render_json, text_table
+from costcalc.render import markdown_table, render_json, text_table
 from costcalc.specs import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = ["calibration_report", "preset_rows", "render_calibration", "render_presets"]
@@ -166,14 +166,7 @@ def render_presets(kind: str | None, extra_dirs: Sequence[str], fmt: str) -> str
     parts = []
     for title, headers, rows in _tables(data):
         if fmt == "markdown":
-            lines = [
-                f"### {title}",
-                "",
-                "| " + " | ".join(headers) + " |",
-                "|" + "---|" * len(headers),
-            ]
-            lines += ["| " + " | ".join(row) + " |" for row in rows]
-            parts.append("\n".join(lines))
+            parts.append(f"### {title}\n\n{markdown_table(headers, rows)}")
         else:
             parts.append(f"{title}\n{text_table(headers, rows)}")
     return "\n\n".join(parts) + "\n"
@@ -263,14 +256,7 @@ def render_calibration(extra_dirs: Sequence[str], fmt: str) -> str:
     ]
     headers_defaults = ["generation", "default MFU", "range", "runs", "basis"]
     if fmt == "markdown":
-
-        def md(headers: list[str], rows: list[list[str]]) -> str:
-            return "\n".join(
-                ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-                + ["| " + " | ".join(r) + " |" for r in rows]
-            )
-
-        body = f"{md(headers_defaults, defaults)}\n\n{md(headers_runs, runs)}"
+        body = f"{markdown_table(headers_defaults, defaults)}\n\n{markdown_table(headers_runs, runs)}"
     else:
         body = f"{text_table(headers_defaults, defaults)}\n\n{text_table(headers_runs, runs)}"
     return (

@@ -32,7 +32,7 @@ from costcalc.engine import estimate
 from costcalc.errors import CostcalcError, InputError
 from costcalc.parse import parse_quantity
 from costcalc.presets import default_catalog
-from costcalc.render import format_quantity, render_json, text_table
+from costcalc.render import format_quantity, markdown_table, render_json, text_table
 from costcalc.result import JSON_KEYS, Estimate
 from costcalc.scenario import EstimateInputs
 
@@ -185,13 +185,7 @@ def render_compare(results: list[tuple[str, Estimate]], fmt: str) -> str:
         rows.append(row)
     note = "(ratios against the first scenario)"
     if fmt == "markdown":
-        return (
-            "\n".join(
-                ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-                + ["| " + " | ".join(r) + " |" for r in rows]
-            )
-            + f"\n\n{note}\n"
-        )
+        return f"{markdown_table(headers, rows)}\n\n{note}\n"
     return f"{text_table(headers, rows)}\n{note}\n"
 
 
@@ -295,9 +289,6 @@ def render_sweep(columns: dict[str, np.ndarray], est: Estimate, fmt: str) -> str
     ]
     table = text_table([*columns, *keys], rows)
     if fmt == "markdown":
-        table = "\n".join(
-            ["| " + " | ".join([*columns, *keys]) + " |", "|" + "---|" * (len(columns) + len(keys))]
-            + ["| " + " | ".join(r) + " |" for r in rows]
-        )
+        table = markdown_table([*columns, *keys], rows)
     more = f"\n({n - shown:,} more rows: use --format csv or json)" if n > shown else ""
     return f"{table}{more}\n"

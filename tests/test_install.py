@@ -61,5 +61,7 @@ def test_wheel_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
     assert len(json.loads(check.stdout)) == 22
     tui = _run([str(python), "-c", TUI_SMOKE], work)
     assert tui.returncode == 0 and "tui ok" in tui.stdout, tui.stderr[-2000:]
-    where = _run([str(python), "-c", "import costcalc, costcalc_tui; print(costcalc.__file__, costcalc_tui.__file__)"], work)
+    where = _run(
+        [str(python), "-c", "import costcalc, costcalc_tui; print(costcalc.__file__, costcalc_tui.__file__)"], work
+    )
     assert str(venv) in where.stdout and str(ROOT) not in where.stdout

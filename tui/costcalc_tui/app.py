@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 
 from costcalc.errors import CostcalcError
 from costcalc.presets import default_catalog
-from costcalc.render import render_json, render_markdown
+from costcalc.render import markdown_table, render_json, render_markdown
 from costcalc.scenarios import write_atomic
 from costcalc_tui.screens import HelpScreen, PathScreen
 from costcalc_tui.state import FORM_FIELDS, Session
@@ -264,10 +264,8 @@ class CostcalcApp(App[None]):
             if as_json:
                 return json.dumps(rows, indent=2, allow_nan=False, default=str) + "\n"
             table = self.query_one(CompareTable)
-            lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-            for row in range(table.row_count):
-                lines.append("| " + " | ".join(str(c) for c in table.get_row_at(row)) + " |")
-            return "\n".join(lines) + "\n"
+            cells = [[str(c) for c in table.get_row_at(row)] for row in range(table.row_count)]
+            return markdown_table(COLUMNS, cells) + "\n"
         est = self.session.last
         if est is None:
             raise ValueError("no estimate to export")
