@@ -230,21 +230,7 @@ def _estimate(args: argparse.Namespace) -> str:
         _, result = estimate_file(args.scenario, args.presets, **overrides)
         _save(args, result)
         return render(result, args.format)
-    extra = (
-        "tokens",
-        "mfu",
-        "price",
-        "power",
-        "pue",
-        "carbon_intensity",
-        "goodput",
-        "checkpoint_overhead",
-        "eval_overhead",
-        "count_bubble",
-        "samples",
-        "seed",
-    )
-    given = _given(args, MODEL_FIELDS + extra + MEMORY_FIELDS)
+    given = _given(args, MODEL_FIELDS + EXTRA_FIELDS + MEMORY_FIELDS)
     result = estimate(presets=args.presets, **given)
     _save(args, result)
     return render(result, args.format)

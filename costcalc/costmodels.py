@@ -114,17 +114,7 @@ def cost_models(
     for name, kinds in TIERS.items():
         tier = [o.midpoint for o in prices if o.kind in kinds]
         if not tier:
-            models.append(
-                CostModel(
-                    name=name,
-                    usd_per_gpu_hour=None,
-                    low=None,
-                    high=None,
-                    total_usd=None,
-                    observations=0,
-                    basis=f"no {name} observations for {accelerator.name}",
-                )
-            )
+            models.append(_unknown(name, f"no {name} observations for {accelerator.name}"))
             continue
         observed = summarize(tier, "USD/GPU/hour", "")
         dates = sorted(o.date for o in prices if o.kind in kinds and o.date != "undated")
@@ -144,6 +134,11 @@ def cost_models(
     return models
 
 
+def _unknown(name: str, basis: str) -> CostModel:
+    """A cost model the data cannot price, with the reason."""
+    return CostModel(name=name, usd_per_gpu_hour=None, low=None, high=None, total_usd=None, observations=0, basis=basis)
+
+
 def _owned(
     est: Estimate,
     purchases: list[PurchaseObservation],
@@ -156,25 +151,9 @@ def _owned(
     scenario = est.scenario
     name = "owned hardware"
     if not purchases:
-        return CostModel(
-            name=name,
-            usd_per_gpu_hour=None,
-            low=None,
-            high=None,
-            total_usd=None,
-            observations=0,
-            basis=f"no purchase price for {scenario.accelerator.name}",
-        )
+        return _unknown(name, f"no purchase price for {scenario.accelerator.name}")
     if scenario.power is None:
-        return CostModel(
-            name=name,
-            usd_per_gpu_hour=None,
-            low=None,
-            high=None,
-            total_usd=None,
-            observations=0,
-            basis=f"no power figure for {scenario.accelerator.name} (give --power)",
-        )
+        return _unknown(name, f"no power figure for {scenario.accelerator.name} (give --power)")
     premium = float(_data_values(catalog, "server_premium", "")[0].m)
     capex = [
         Q_(float(p.usd.m) * (1.0 if p.includes_server else 1 + premium) * (1 + network_overhead), "USD")

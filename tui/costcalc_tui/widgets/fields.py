@@ -7,16 +7,10 @@ from textual.validation import ValidationResult, Validator
 from costcalc.errors import InputError
 from costcalc.fields import magnitude_check
 from costcalc.parse import parse_quantity
+from costcalc.scenarios import SWEEPABLE
 
-#: The unit each quantity field is read in.
-UNITS = {
-    "params": "parameter",
-    "active_params": "parameter",
-    "tokens": "token",
-    "gpus": "GPU",
-    "mfu": "dimensionless",
-    "price": "USD/GPU/hour",
-}
+#: The unit each quantity field is read in: the same table ``costcalc sweep`` uses.
+UNITS = SWEEPABLE
 
 
 class QuantityField(Validator):
