@@ -23,13 +23,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from costcalc import cache as disk_cache
 from costcalc.flops import training_flops
 from costcalc.presets import Catalog, default_catalog
-from costcalc.runs import PublishedRun, load_runs
 from costcalc.specs import AcceleratorSpec
 from costcalc.stats import median, quantile
+
+if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
+    from costcalc.runs import PublishedRun
 
 __all__ = [
     "MIN_RUNS",
@@ -289,6 +292,8 @@ def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:
 
 @cache
 def _calibration_for(catalog: Catalog) -> Calibration:
+    from costcalc.runs import load_runs
+
     points, excluded = implied_efficiencies(load_runs(catalog), catalog)
     return fit(points, excluded)
 

@@ -28,7 +28,6 @@ from costcalc.presets import Catalog, default_catalog
 from costcalc.result import Estimate, Range
 from costcalc.scenario import Assumption, EstimateInputs, Scenario
 from costcalc.specs import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
-from costcalc.uncertainty import simulate
 from costcalc.units import Q_, Quantity
 
 __all__ = ["DEFAULT_GPU", "TOKENS_PER_PARAMETER", "EstimateInputs", "Scenario", "estimate"]
@@ -418,6 +417,8 @@ def compute(scenario: Scenario) -> Estimate:
         )
     percentiles = None
     if scenario.samples:
+        from costcalc.uncertainty import simulate  # only Monte Carlo runs need it
+
         percentiles = simulate(scenario, flops.model, scenario.samples, scenario.seed)
         ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
         assumptions = [a for a in assumptions if a.name != "ranges"]
