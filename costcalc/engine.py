@@ -23,7 +23,7 @@ from costcalc.errors import InputError
 from costcalc.fields import first_error
 from costcalc.flops import Recompute, training_flops
 from costcalc.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
-from costcalc.parse import unit_of
+from costcalc.parse import format_count, unit_of
 from costcalc.presets import Catalog, default_catalog
 from costcalc.result import Estimate, Range
 from costcalc.scenario import Assumption, EstimateInputs, Scenario
@@ -46,22 +46,13 @@ def validate_inputs(values: dict[str, Any]) -> EstimateInputs:
         raise InputError(field, message) from None
 
 
-_SCALE_WORDS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 _COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
-
-
-def _count(value: float) -> str:
-    """A count the way people write it and the parser reads it back: 2T, 70B, 1.5k."""
-    for threshold, suffix in _SCALE_WORDS:
-        if abs(value) >= threshold:
-            return f"{value / threshold:.4g}{suffix}"
-    return f"{value:.4g}"
 
 
 def _scalar_text(q: Quantity) -> str:
     unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
     name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
-    show = _count if unit else (lambda v: f"{v:.4g}")
+    show = format_count if unit else (lambda v: f"{v:.4g}")
     m = np.asarray(q.magnitude, dtype=float)
     if m.size == 1:
         return f"{show(float(m.reshape(-1)[0]))} {name}".strip()

@@ -10,6 +10,7 @@ import numpy as np
 
 from costcalc.calibration import correlations, default_calibration, leave_one_out
 from costcalc.defaults import price_default
+from costcalc.parse import format_count
 from costcalc.presets import Catalog, default_catalog
 from costcalc.render import markdown_table, render_json, text_table
 from costcalc.specs import AcceleratorSpec, ModelSpec, NodeSpec
@@ -78,12 +79,7 @@ def _g(value: float | None, fmt: str = ".4g") -> str:
 
 
 def _count(value: float | None) -> str:
-    if value is None:
-        return "-"
-    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if value >= threshold:
-            return f"{value / threshold:.4g}{suffix}"
-    return f"{value:.4g}"
+    return "-" if value is None else format_count(value)
 
 
 def _tables(data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, list[str], list[list[str]]]]:

@@ -26,7 +26,7 @@ import pint
 from costcalc.errors import InputError
 from costcalc.units import Q_, Quantity, ureg
 
-__all__ = ["describe_dimension", "parse_quantity", "to_quantity"]
+__all__ = ["describe_dimension", "format_count", "parse_quantity", "to_quantity"]
 
 MAX_INPUT_LENGTH = 200
 
@@ -79,6 +79,14 @@ _DIMENSION_NAMES: dict[str, str] = {
     "[information] / [time]": "a bandwidth such as 2 TB/s",
     "dimensionless": "a plain number",
 }
+
+
+def format_count(value: float, digits: int = 4) -> str:
+    """A count the way people write it and ``parse_quantity`` reads it back: 2T, 70B, 1.5k."""
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            return f"{value / threshold:.{digits}g}{suffix}"
+    return f"{value:.{digits}g}"
 
 
 @lru_cache(maxsize=512)

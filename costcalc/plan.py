@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from costcalc.engine import estimate, resolve, validate_inputs
 from costcalc.errors import InputError
 from costcalc.fields import QuantityOf
-from costcalc.parse import to_quantity
+from costcalc.parse import format_count, to_quantity
 from costcalc.presets import Catalog, default_catalog
 from costcalc.render import render_json, render_table
 from costcalc.result import Estimate
@@ -242,10 +242,7 @@ def render_plan(result: Plan, fmt: str) -> str:
         return render_json(result.to_dict())
 
     def count(value: float) -> str:
-        for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-            if value >= threshold:
-                return f"{value / threshold:.3g}{suffix}"
-        return f"{value:.3g}"
+        return format_count(value, 3)
 
     def span(name: str) -> str:
         r = result.range.get(name)
