@@ -151,10 +151,52 @@ def test_function_keys_switch_views_from_any_field() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
             app.query_one("#gpu", Select).focus()
-            for key, tab in (("f3", "compare"), ("f4", "plot"), ("f5", "check"), ("f2", "estimate")):
+            views = (
+                ("f3", "compare"),
+                ("f4", "plot"),
+                ("f5", "check"),
+                ("f7", "plan"),
+                ("f8", "costs"),
+                ("f2", "estimate"),
+            )
+            for key, tab in views:
                 await pilot.press(key)
                 await pilot.pause()
                 assert app.query_one("#tabs").active == tab
+
+    run(scenario())
+
+
+def test_plan_costs_and_layout_fields() -> None:
+    async def scenario() -> None:
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _settle(pilot)
+            await pilot.press("f7")
+            await pilot.pause()
+            assert "Plan for 2,000,000 USD and 30 days on A100-80GB" in str(app.query_one("#plan-result").render())
+            app.query_one("#budget", Input).value = "2 kg"
+            await pilot.pause()
+            assert "budget" in str(app.query_one("#plan-result").render())
+            app.query_one("#budget", Input).value = "1M USD"
+            await pilot.pause()
+            await pilot.press("ctrl+u")  # copy the plan into the form
+            await pilot.pause()
+            est = app.session.last
+            assert est is not None and app.query_one("#tabs").active == "estimate"
+            assert est.cost.m_as("USD") == pytest.approx(1e6, rel=1e-3)
+            await pilot.press("f8")
+            await pilot.pause()
+            assert "priced four ways" in str(app.query_one("#costs-result").render())
+            app.query_one("#model", Select).value = "LLaMA-2-7B"
+            await _type(pilot, "gpus", "48")
+            app.query_one("#recompute", Select).value = "full"
+            app.query_one("#zero", Select).value = "3"
+            await _type(pilot, "tp", "2")
+            memory = app.session.last.memory
+            assert memory is not None and (memory.tp, memory.zero, memory.recompute) == (2, 3, "full")
+            await _type(pilot, "tp", "3")  # 48 GPUs divide by 3, LLaMA-2-7B's 32 heads do not
+            assert app.session.error is not None and app.session.error[0] == "tp"
 
     run(scenario())
 
@@ -191,7 +233,10 @@ def test_garbage_in_every_input_never_crashes() -> None:
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
             await _settle(pilot)
-            for field in ("params", "active_params", "tokens", "gpus", "mfu", "price", "seq_len"):
+            fields = ("params", "active_params", "tokens", "gpus", "mfu", "price", "seq_len", "tp", "pp", "micro_batch",
+                      "budget", "deadline", "plan-gpus")  # fmt: skip
+            await pilot.press("f7")
+            for field in fields:
                 for text in GARBAGE:
                     app.query_one(f"#{field}", Input).value = text
                     await pilot.pause()
@@ -207,7 +252,7 @@ def test_random_key_presses_never_crash() -> None:
     keys = [
         *"0123456789abcdefkKMBT.,%$ /-*^()e",
         *("tab", "shift+tab", "enter", "escape", "backspace", "delete", "left", "right", "up", "down", "home"),
-        *("end", "f1", "f2", "f3", "f4", "f5", "f6", "space", "pageup", "pagedown"),
+        *("end", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "ctrl+u", "space", "pageup", "pagedown"),
     ]
     rng = random.Random(20261128)
 
@@ -227,7 +272,7 @@ def _app() -> CostcalcApp:
     return make_app()
 
 
-@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5"])
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f7", "f8"])
 def test_snapshot_views(snap_compare, key: str) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.app.workers.wait_for_complete()

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rich.console import Group
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -17,16 +19,14 @@ from costcalc.presets import default_catalog
 from costcalc.render import markdown_table, render_json, render_markdown
 from costcalc.scenarios import write_atomic
 from costcalc_tui.screens import HelpScreen, PathScreen
-from costcalc_tui.state import FORM_FIELDS, Session
+from costcalc_tui.state import CHOICE_FIELDS, FORM_FIELDS, Session
 from costcalc_tui.widgets.checks import ClaimDetail, ClaimsTable
 from costcalc_tui.widgets.compare import COLUMNS, CompareTable
 from costcalc_tui.widgets.fields import QuantityField
 from costcalc_tui.widgets.plot import AXES, CostPlot
-from costcalc_tui.widgets.results import Assumptions, Results
+from costcalc_tui.widgets.results import Assumptions, Results, cost_table, results_table
 
 __all__ = ["CostcalcApp", "make_app"]
-
-DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 
 
 class CostcalcApp(App[None]):
@@ -41,7 +41,10 @@ class CostcalcApp(App[None]):
         Binding("f3", "show_tab('compare')", "Compare", id="tab-compare", show=False, priority=True),
         Binding("f4", "show_tab('plot')", "Plot", id="tab-plot", show=False, priority=True),
         Binding("f5", "show_tab('check')", "Check", id="tab-check", show=False, priority=True),
+        Binding("f7", "show_tab('plan')", "Plan", id="tab-plan", show=False, priority=True),
+        Binding("f8", "show_tab('costs')", "Costs", id="tab-costs", show=False, priority=True),
         Binding("f6", "pin", "Pin", id="pin", priority=True),
+        Binding("ctrl+u", "use_plan", "Use plan", id="use-plan", show=False, priority=True),
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("ctrl+o", "load", "Load", id="load", priority=True),
         Binding("ctrl+e", "export", "Export", id="export", priority=True),
@@ -71,13 +74,15 @@ class CostcalcApp(App[None]):
                     yield Select(
                         [(h, h) for h in self.hardware], value="A100-80GB", allow_blank=False, id="gpu", compact=True
                     )
-                    yield Label("Precision")
-                    yield Select([(d, d) for d in DTYPES], prompt="default (bf16)", id="dtype", compact=True)
+                    for key, label, options, prompt in CHOICE_FIELDS:
+                        yield Label(label)
+                        yield Select([(o, o) for o in options], prompt=prompt, id=key, compact=True)
                     for key, label, placeholder in FORM_FIELDS:
                         yield Label(label)
                         yield Input(
                             placeholder=placeholder,
                             id=key,
+                            classes="form-field",
                             validators=[QuantityField(key)],
                             validate_on=["changed"],
                             compact=True,
@@ -100,6 +105,27 @@ class CostcalcApp(App[None]):
                 )
                 yield CostPlot(id="chart")
                 yield Static("", id="plot-error")
+            with TabPane("Plan", id="plan"), Horizontal():
+                with VerticalScroll(id="plan-form"):
+                    yield Label("Budget")
+                    yield Input(value="2M USD", placeholder="2M USD, 5e23 FLOP or 1e6 GPU*h", id="budget", compact=True)
+                    yield Label("Deadline")
+                    yield Input(value="30 days", placeholder="e.g. 30 days (optional)", id="deadline", compact=True)
+                    yield Label("GPUs (optional)")
+                    yield Input(placeholder="else from the deadline", id="plan-gpus", compact=True)
+                    yield Label("Allocation")
+                    yield Select(
+                        [("Hoffmann 2022 (20 tok/param)", "hoffmann"), ("Besiroglu 2024 fit", "besiroglu")],
+                        value="hoffmann",
+                        allow_blank=False,
+                        id="scaling",
+                        compact=True,
+                    )
+                    yield Static("Ctrl+U copies the plan into the Estimate form.", classes="hint")
+                with VerticalScroll(id="plan-output"):
+                    yield Static("", id="plan-result")
+            with TabPane("Costs", id="costs"), VerticalScroll(id="costs-box"):
+                yield Static("", id="costs-result")
             with TabPane("Article check", id="check"), Vertical():
                 yield ClaimsTable(id="claims")
                 yield ClaimDetail(id="claim-detail")
@@ -120,8 +146,9 @@ class CostcalcApp(App[None]):
         model = self.query_one("#model", Select).value
         session.model = None if model is Select.NULL else str(model)
         session.gpu = str(self.query_one("#gpu", Select).value)
-        dtype = self.query_one("#dtype", Select).value
-        session.dtype = None if dtype is Select.NULL else str(dtype)
+        for key, _, _, _ in CHOICE_FIELDS:
+            value = self.query_one(f"#{key}", Select).value
+            session.choices[key] = None if value is Select.NULL else str(value)
         est = session.recompute()
         self.query_one(Results).show(est)
         self.query_one(Assumptions).show(est)
@@ -136,12 +163,15 @@ class CostcalcApp(App[None]):
         for widget in self.query(f"#{field}"):
             widget.add_class("-rejected")
 
-    @on(Input.Changed)
-    @on(Select.Changed, "#model, #gpu, #dtype")
+    @on(Input.Changed, ".form-field")
+    @on(Select.Changed, "#model, #gpu, #dtype, #zero, #recompute, #optimizer")
     def _changed(self) -> None:
         self.recompute()
-        if self.query_one("#tabs", TabbedContent).active == "plot":
+        active = self.query_one("#tabs", TabbedContent).active
+        if active == "plot":
             self.redraw_plot()
+        elif active == "costs":
+            self.show_costs()
 
     # -- compare ----------------------------------------------------------------------------
     def action_pin(self) -> None:
@@ -169,6 +199,69 @@ class CostcalcApp(App[None]):
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "plot":
             self.redraw_plot()
+        elif event.pane.id == "plan":
+            self.replan()
+        elif event.pane.id == "costs":
+            self.show_costs()
+
+    # -- plan and costs ---------------------------------------------------------------------
+    @on(Input.Changed, "#budget, #deadline, #plan-gpus")
+    @on(Select.Changed, "#scaling")
+    def _plan_changed(self) -> None:
+        self.replan()
+
+    def replan(self) -> None:
+        """Plan from the budget, deadline and GPUs, on the Estimate form's accelerator and defaults."""
+        from costcalc.plan import plan, render_plan
+
+        fields = {k: self.query_one(f"#{k}", Input).value.strip() for k in ("budget", "deadline", "plan-gpus")}
+        form = self.session.inputs()
+        try:
+            result = plan(
+                fields["budget"] or None,
+                deadline=fields["deadline"] or None,
+                gpus=fields["plan-gpus"] or None,
+                gpu=form.get("gpu"),
+                mfu=form.get("mfu"),
+                price=form.get("price"),
+                scaling=str(self.query_one("#scaling", Select).value),  # type: ignore[arg-type]
+            )
+        except CostcalcError as err:
+            self.query_one("#plan-result", Static).update(f"[b]{getattr(err, 'field', 'plan')}[/b]: {err}")
+            self.plan_result = None
+            return
+        self.plan_result = result
+        summary = render_plan(result, "table").split("\n\n")[0].split("result ")[0].rstrip()
+        self.query_one("#plan-result", Static).update(Group(Text(summary), Text(""), results_table(result.estimate)))
+
+    def action_use_plan(self) -> None:
+        result = getattr(self, "plan_result", None)
+        if result is None:
+            self.notify("No valid plan to use.", severity="warning")
+            return
+        with self.batch_update():
+            self.query_one("#model", Select).value = Select.NULL
+            self.query_one("#params", Input).value = f"{result.params:.4g}"
+            self.query_one("#tokens", Input).value = f"{result.tokens:.4g}"
+            if result.gpus is not None:
+                self.query_one("#gpus", Input).value = str(result.gpus)
+        self.action_show_tab("estimate")
+        self.recompute()
+
+    def show_costs(self) -> None:
+        from costcalc.costmodels import cost_models
+
+        est = self.session.last
+        target = self.query_one("#costs-result", Static)
+        if est is None:
+            target.update("no estimate yet")
+            return
+        try:
+            models = cost_models(est)
+        except CostcalcError as err:
+            target.update(f"cannot price this scenario: {err}")
+            return
+        target.update(cost_table(est, models))
 
     def redraw_plot(self) -> None:
         problem = self.query_one(CostPlot).draw(self.session.inputs(), self.session.last, self.axis)
@@ -195,7 +288,14 @@ class CostcalcApp(App[None]):
 
     # -- actions ----------------------------------------------------------------------------
     #: The widget each tab puts the focus on (focus inside a hidden pane would switch back to it).
-    TAB_FOCUS = {"estimate": "#model", "compare": "#pinned", "plot": "#axis", "check": "#claims"}
+    TAB_FOCUS = {
+        "estimate": "#model",
+        "compare": "#pinned",
+        "plot": "#axis",
+        "plan": "#budget",
+        "costs": "#costs-box",
+        "check": "#claims",
+    }
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -235,7 +335,8 @@ class CostcalcApp(App[None]):
             self.query_one("#model", Select).value = self.session.model or Select.NULL
             if self.session.gpu in self.hardware:
                 self.query_one("#gpu", Select).value = self.session.gpu
-            self.query_one("#dtype", Select).value = self.session.dtype or Select.NULL
+            for key, _, _, _ in CHOICE_FIELDS:
+                self.query_one(f"#{key}", Select).value = self.session.choices.get(key) or Select.NULL
         self.recompute()
         self.notify(f"Loaded {name}")
 
@@ -255,6 +356,20 @@ class CostcalcApp(App[None]):
 
     def export_text(self, tab: str, *, as_json: bool) -> str:
         """The current view as Markdown or JSON."""
+        if tab == "plan":
+            result = getattr(self, "plan_result", None)
+            if result is None:
+                raise ValueError("no valid plan to export")
+            from costcalc.plan import render_plan
+
+            return render_plan(result, "json" if as_json else "markdown")
+        if tab == "costs":
+            from costcalc.costmodels import cost_models, render_cost_models
+
+            if self.session.last is None:
+                raise ValueError("no estimate to export")
+            models = cost_models(self.session.last)
+            return render_cost_models(self.session.last, models, "json" if as_json else "markdown")
         if tab == "check":
             from costcalc.article import render_checks
 

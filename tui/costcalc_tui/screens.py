@@ -18,8 +18,10 @@ in red with the reason; the results keep the last valid estimate.
 | key | action |
 |---|---|
 | Tab / Shift+Tab | move between fields |
-| F2 F3 F4 F5 | Estimate, Compare, Plot, Article check |
+| F2 F3 F4 | Estimate, Compare, Plot |
+| F7 F8 F5 | Plan, Costs, Article check |
 | F6 | pin the current scenario (Compare shows the pinned side by side) |
+| Ctrl+U | in Plan: copy the plan into the Estimate form |
 | Delete | in Compare: unpin the selected scenario |
 | Ctrl+S / Ctrl+O | save / load the scenario as TOML (`costcalc estimate --scenario FILE` reads it) |
 | Ctrl+E | export the current view (`.md` or `.json`) |

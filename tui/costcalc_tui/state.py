@@ -15,7 +15,7 @@ from costcalc.errors import CostcalcError, InputError
 from costcalc.result import Estimate
 from costcalc.scenarios import SCENARIO_KEYS, load_scenario, save_scenario
 
-__all__ = ["FORM_FIELDS", "Pinned", "Session"]
+__all__ = ["CHOICE_FIELDS", "FORM_FIELDS", "Pinned", "Session"]
 
 #: Form fields in display order: (key, label, placeholder).
 FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -26,6 +26,17 @@ FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("mfu", "Efficiency (MFU)", "default: calibrated"),
     ("price", "Price USD/GPU-h", "default: observed median"),
     ("seq_len", "Sequence length", "default: preset's"),
+    ("tp", "Tensor parallel", "default: chosen to fit"),
+    ("pp", "Pipeline stages", "default: chosen to fit"),
+    ("micro_batch", "Micro-batch", "default 1"),
+)
+
+#: Pick-list fields: (key, label, options, prompt shown when nothing is picked).
+CHOICE_FIELDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("dtype", "Precision", ("fp32", "tf32", "bf16", "fp16", "fp8", "int8"), "default (bf16)"),
+    ("zero", "ZeRO stage", ("0", "1", "2", "3"), "default (1)"),
+    ("recompute", "Recomputation", ("none", "selective", "full"), "least that fits"),
+    ("optimizer", "Optimizer", ("adamw", "adam8bit", "sgd"), "default (adamw)"),
 )
 
 
@@ -45,7 +56,7 @@ class Session:
     values: dict[str, str] = field(default_factory=dict)
     model: str | None = None
     gpu: str | None = "A100-80GB"
-    dtype: str | None = None
+    choices: dict[str, str | None] = field(default_factory=dict)
     last: Estimate | None = None
     error: tuple[str, str] | None = None
     pinned: list[Pinned] = field(default_factory=list)
@@ -59,8 +70,7 @@ class Session:
             given["model"] = self.model
         if self.gpu:
             given["gpu"] = self.gpu
-        if self.dtype:
-            given["dtype"] = self.dtype
+        given.update({key: value for key, value in self.choices.items() if value})
         return given
 
     def recompute(self) -> Estimate | None:
@@ -98,5 +108,5 @@ class Session:
         self.values = {k: str(v) for k, v in data.items() if k in {key for key, _, _ in FORM_FIELDS}}
         self.model = str(data["model"]) if "model" in data else None
         self.gpu = str(data.get("gpu", "A100-80GB"))
-        self.dtype = str(data["dtype"]) if "dtype" in data else None
+        self.choices = {key: str(data[key]) if key in data else None for key, _, _, _ in CHOICE_FIELDS}
         return name

@@ -13,6 +13,10 @@ from costcalc.scenarios import SWEEPABLE
 UNITS = SWEEPABLE
 
 
+#: Fields that take a whole number, with the largest value accepted.
+WHOLE_NUMBERS = {"seq_len": 100_000_000, "tp": 1024, "pp": 10_000, "micro_batch": 1_000_000}
+
+
 class QuantityField(Validator):
     """Valid when costcalc can read the text as a positive, finite quantity of the field's unit."""
 
@@ -23,10 +27,10 @@ class QuantityField(Validator):
     def validate(self, value: str) -> ValidationResult:
         if not value.strip():
             return self.success()  # empty means "use the default"
-        if self.field == "seq_len":
-            text = value.strip()
-            if not text.isascii() or not text.isdigit() or not 0 < int(text) <= 100_000_000:
-                return self.failure("a whole number of tokens, e.g. 4096")
+        if self.field in WHOLE_NUMBERS:
+            text, limit = value.strip(), WHOLE_NUMBERS[self.field]
+            if not text.isascii() or not text.isdigit() or not 0 < int(text) <= limit:
+                return self.failure(f"a whole number from 1 to {limit:,}")
             return self.success()
         try:
             quantity = parse_quantity(value, self.field, UNITS[self.field])

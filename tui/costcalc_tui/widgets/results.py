@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from costcalc.render import format_quantity, gigabytes
+from costcalc.render import format_quantity, gigabytes, money
 from costcalc.result import Estimate
 from costcalc.units import Quantity
 
@@ -110,3 +113,21 @@ class Assumptions(Static):
             text.append(f"{a.name}: ", style="bold")
             text.append(f"{a.value}\n")
         self.update(text)
+
+
+def cost_table(est: Estimate, models: list[Any]) -> Group:
+    """The cost models side by side, then the basis of each."""
+    hours = float(est.gpu_hours.m_as("GPU_hour"))
+    table = Table(title=f"{hours:,.0f} GPU-hours on {est.scenario.hardware}", box=None, pad_edge=False)
+    table.add_column("cost model", style="bold", no_wrap=True)
+    table.add_column("USD/GPU-h", no_wrap=True)
+    table.add_column("P10 to P90", no_wrap=True)
+    table.add_column("total", no_wrap=True)
+    notes = Text()
+    for m in models:
+        price = "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}"
+        span = "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}"
+        table.add_row(m.name, price, span, money(m.total_usd))
+        notes.append(f"\n{m.name}: ", style="bold")
+        notes.append(m.basis)
+    return Group(table, notes)
