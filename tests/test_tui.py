@@ -174,10 +174,10 @@ def test_plan_costs_and_layout_fields() -> None:
             await _settle(pilot)
             await pilot.press("f7")
             await pilot.pause()
-            assert "Plan for 2,000,000 USD and 30 days on A100-80GB" in str(app.query_one("#plan-result").render())
+            assert app.plan_result is not None and app.plan_result.question == "2,000,000 USD and 30 days on A100-80GB"
             app.query_one("#budget", Input).value = "2 kg"
             await pilot.pause()
-            assert "budget" in str(app.query_one("#plan-result").render())
+            assert app.plan_result is None and "budget" in str(app.query_one("#plan-result").render())
             app.query_one("#budget", Input).value = "1M USD"
             await pilot.pause()
             await pilot.press("ctrl+u")  # copy the plan into the form
@@ -187,7 +187,7 @@ def test_plan_costs_and_layout_fields() -> None:
             assert est.cost.m_as("USD") == pytest.approx(1e6, rel=1e-3)
             await pilot.press("f8")
             await pilot.pause()
-            assert "priced four ways" in str(app.query_one("#costs-result").render())
+            assert [m.name for m in app.cost_models][-1] == "owned hardware"
             app.query_one("#model", Select).value = "LLaMA-2-7B"
             await _type(pilot, "gpus", "48")
             app.query_one("#recompute", Select).value = "full"

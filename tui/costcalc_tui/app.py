@@ -60,6 +60,8 @@ class CostcalcApp(App[None]):
         self.hardware = catalog.names("accelerator") + catalog.names("node")
         self.axis = "gpus"
         self.claims: dict[str, Any] = {}
+        self.plan_result: Any = None
+        self.cost_models: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -235,7 +237,7 @@ class CostcalcApp(App[None]):
         self.query_one("#plan-result", Static).update(Group(Text(summary), Text(""), results_table(result.estimate)))
 
     def action_use_plan(self) -> None:
-        result = getattr(self, "plan_result", None)
+        result = self.plan_result
         if result is None:
             self.notify("No valid plan to use.", severity="warning")
             return
@@ -261,6 +263,7 @@ class CostcalcApp(App[None]):
         except CostcalcError as err:
             target.update(f"cannot price this scenario: {err}")
             return
+        self.cost_models = models
         target.update(cost_table(est, models))
 
     def redraw_plot(self) -> None:
@@ -357,7 +360,7 @@ class CostcalcApp(App[None]):
     def export_text(self, tab: str, *, as_json: bool) -> str:
         """The current view as Markdown or JSON."""
         if tab == "plan":
-            result = getattr(self, "plan_result", None)
+            result = self.plan_result
             if result is None:
                 raise ValueError("no valid plan to export")
             from costcalc.plan import render_plan
