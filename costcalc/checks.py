@@ -173,8 +173,7 @@ def check_cost(check: CostCheck, catalog: Catalog, tol: float) -> Outcome:
     implied = claimed / hours
     if observed is None:
         return Outcome("-", "unverifiable", f"costcalc has no price observations for {accelerator.name}.", "n/a")
-    prices = [float(o.midpoint.m) for o in accelerator.prices] or [float(observed.value.m)]
-    cheapest, dearest = min(prices), max(prices)
+    cheapest, dearest = min(observed.values), max(observed.values)
     low, high = float(observed.low.m), float(observed.high.m)
     estimate_text = (
         f"{_m(hours)} GPU-h x {low:.2f}-{high:.2f} USD/GPU-h (P10-P90 of observed {accelerator.name} prices) = "

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from costcalc.defaults import MIN_PRICE_OBSERVATIONS, pue_default, summarize
+from costcalc.defaults import price_observations, pue_default, summarize
 from costcalc.engine import estimate
 from costcalc.errors import InputError
 from costcalc.fields import QuantityOf
@@ -69,15 +69,12 @@ class Observation(BaseModel):
 def _pool(
     accelerator: AcceleratorSpec, catalog: Catalog
 ) -> tuple[list[PriceObservation], list[PurchaseObservation], str]:
-    prices, purchases, note = list(accelerator.prices), list(accelerator.purchase), ""
-    if accelerator.price_proxy:
-        proxy = catalog.accelerator(accelerator.price_proxy)
-        if len(prices) < MIN_PRICE_OBSERVATIONS:
-            prices += proxy.prices
-            note = f" (with {proxy.name}'s observations pooled in)"
-        if not purchases:
-            purchases = list(proxy.purchase)
-            note = f" (with {proxy.name}'s observations pooled in)"
+    prices, stand_in = price_observations(accelerator, catalog)
+    purchases = list(accelerator.purchase)
+    if not purchases and accelerator.price_proxy:
+        stand_in = catalog.accelerator(accelerator.price_proxy)
+        purchases = list(stand_in.purchase)
+    note = "" if stand_in is None else f" (with {stand_in.name}'s observations pooled in)"
     return prices, purchases, note
 
 

@@ -20,11 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from costcalc.errors import PresetError
 from costcalc.fields import QuantityOf
 from costcalc.presets import Catalog, validate_entry
-from costcalc.specs import AcceleratorSpec
+from costcalc.specs import AcceleratorSpec, PriceObservation
 from costcalc.stats import quantile
 from costcalc.units import Q_, Quantity
 
-__all__ = ["Observed", "carbon_intensity_default", "price_default", "pue_default", "summarize"]
+__all__ = [
+    "Observed",
+    "carbon_intensity_default",
+    "price_default",
+    "price_observations",
+    "pue_default",
+    "summarize",
+]
 
 LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
 #: Below this many own observations, an accelerator with a ``price_proxy`` pools the proxy's in.
@@ -72,14 +79,27 @@ def price_default(accelerator: AcceleratorSpec, catalog: Catalog) -> Observed | 
     return _price_default(accelerator.name, catalog)
 
 
+def price_observations(
+    accelerator: AcceleratorSpec, catalog: Catalog
+) -> tuple[list[PriceObservation], AcceleratorSpec | None]:
+    """The price observations an accelerator is judged by, and the proxy pooled in (if any).
+
+    Its own observations; with fewer than ``MIN_PRICE_OBSERVATIONS`` and a ``price_proxy``, the
+    proxy's are added.
+    """
+    observations = list(accelerator.prices)
+    if len(observations) < MIN_PRICE_OBSERVATIONS and accelerator.price_proxy:
+        stand_in = catalog.accelerator(accelerator.price_proxy)
+        return observations + list(stand_in.prices), stand_in
+    return observations, None
+
+
 @cache
 def _price_default(name: str, catalog: Catalog) -> Observed | None:
     accelerator = catalog.accelerator(name)
-    observations = list(accelerator.prices)
+    observations, stand_in = price_observations(accelerator, catalog)
     proxy = ""
-    if len(observations) < MIN_PRICE_OBSERVATIONS and accelerator.price_proxy:
-        stand_in = catalog.accelerator(accelerator.price_proxy)
-        observations += stand_in.prices
+    if stand_in is not None:
         reason = accelerator.sources.get("price_proxy", "")
         proxy = f"with {stand_in.name} prices pooled in ({reason}); "
     if not observations:
