@@ -272,6 +272,13 @@ def _app() -> CostcalcApp:
     return make_app()
 
 
+async def _steady(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Stop every text cursor blinking, so a snapshot never depends on when it was taken."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f7", "f8"])
 def test_snapshot_views(snap_compare, key: str) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -281,6 +288,7 @@ def test_snapshot_views(snap_compare, key: str) -> None:  # type: ignore[no-unty
             pilot.app.clear_notifications()
         await pilot.press(key)
         await pilot.pause()
+        await _steady(pilot)
 
     assert snap_compare(_app(), terminal_size=(80, 24), run_before=before)
 
@@ -290,5 +298,6 @@ def test_snapshot_help_at_larger_size(snap_compare) -> None:  # type: ignore[no-
         await pilot.app.workers.wait_for_complete()
         await pilot.press("f1")
         await pilot.pause()
+        await _steady(pilot)
 
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
