@@ -42,44 +42,44 @@ __all__ = [
 ]
 
 _LAZY = {
-    "estimate": "costcalc.engine",
-    "Estimate": "costcalc.result",
-    "Range": "costcalc.result",
-    "Assumption": "costcalc.scenario",
-    "Scenario": "costcalc.scenario",
-    "Catalog": "costcalc.presets",
-    "CostcalcError": "costcalc.errors",
-    "InputError": "costcalc.errors",
-    "PresetError": "costcalc.errors",
-    "ureg": "costcalc.units",
-    "Q_": "costcalc.units",
-    "parse_quantity": "costcalc.parse",
-    "calibration_report": "costcalc.listing",
-    "check_article": "costcalc.article",
-    "ClaimCheck": "costcalc.checks",
-    "backtest": "costcalc.backtest",
-    "BacktestReport": "costcalc.backtest",
-    "plan": "costcalc.plan",
-    "sweep": "costcalc.scenarios",
-    "compare": "costcalc.scenarios",
-    "training_memory": "costcalc.fit",
+    "estimate": "costcalc.estimator.api",
+    "Estimate": "costcalc.estimator.result",
+    "Range": "costcalc.estimator.result",
+    "Assumption": "costcalc.estimator.inputs",
+    "Scenario": "costcalc.estimator.inputs",
+    "Catalog": "costcalc.data.catalog",
+    "CostcalcError": "costcalc.base.errors",
+    "InputError": "costcalc.base.errors",
+    "PresetError": "costcalc.base.errors",
+    "ureg": "costcalc.base.units",
+    "Q_": "costcalc.base.units",
+    "parse_quantity": "costcalc.base.parse",
+    "calibration_report": "costcalc.commands.listing",
+    "check_article": "costcalc.commands.article",
+    "ClaimCheck": "costcalc.commands.checks",
+    "backtest": "costcalc.commands.backtest",
+    "BacktestReport": "costcalc.commands.backtest",
+    "plan": "costcalc.commands.plan",
+    "sweep": "costcalc.commands.scenarios",
+    "compare": "costcalc.commands.scenarios",
+    "training_memory": "costcalc.commands.memory_report",
 }
 
 if TYPE_CHECKING:
-    from costcalc.article import check_article
-    from costcalc.backtest import BacktestReport, backtest
-    from costcalc.checks import ClaimCheck
-    from costcalc.engine import estimate
-    from costcalc.errors import CostcalcError, InputError, PresetError
-    from costcalc.fit import training_memory
-    from costcalc.listing import calibration_report
-    from costcalc.parse import parse_quantity
-    from costcalc.plan import plan
-    from costcalc.presets import Catalog
-    from costcalc.result import Estimate, Range
-    from costcalc.scenario import Assumption, Scenario
-    from costcalc.scenarios import compare, sweep
-    from costcalc.units import Q_, ureg
+    from costcalc.base.errors import CostcalcError, InputError, PresetError
+    from costcalc.base.parse import parse_quantity
+    from costcalc.base.units import Q_, ureg
+    from costcalc.commands.article import check_article
+    from costcalc.commands.backtest import BacktestReport, backtest
+    from costcalc.commands.checks import ClaimCheck
+    from costcalc.commands.listing import calibration_report
+    from costcalc.commands.memory_report import training_memory
+    from costcalc.commands.plan import plan
+    from costcalc.commands.scenarios import compare, sweep
+    from costcalc.data.catalog import Catalog
+    from costcalc.estimator.api import estimate
+    from costcalc.estimator.inputs import Assumption, Scenario
+    from costcalc.estimator.result import Estimate, Range
 
 
 def __getattr__(name: str) -> Any:

@@ -219,12 +219,12 @@ def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _estimate(args: argparse.Namespace) -> str:
-    from costcalc.engine import estimate
-    from costcalc.render import render
+    from costcalc.estimator.api import estimate
+    from costcalc.render.estimate import render
 
     if args.scenario:
-        from costcalc.render import render
-        from costcalc.scenarios import estimate_file
+        from costcalc.commands.scenarios import estimate_file
+        from costcalc.render.estimate import render
 
         overrides = _given(args, MODEL_FIELDS + EXTRA_FIELDS + MEMORY_FIELDS)
         _, result = estimate_file(args.scenario, args.presets, **overrides)
@@ -254,13 +254,13 @@ EXTRA_FIELDS = (
 
 def _save(args: argparse.Namespace, result: Any) -> None:
     if args.save:
-        from costcalc.scenarios import SCENARIO_KEYS, save_scenario
+        from costcalc.commands.scenarios import SCENARIO_KEYS, save_scenario
 
         save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
 
 
 def _sweep(args: argparse.Namespace) -> str:
-    from costcalc.scenarios import render_sweep, sweep
+    from costcalc.commands.scenarios import render_sweep, sweep
 
     fixed = _given(args, ("model", "params", "tokens", "gpu", "gpus", "mfu", "price"))
     columns, result = sweep(args.over, args.presets, **fixed)
@@ -268,21 +268,21 @@ def _sweep(args: argparse.Namespace) -> str:
 
 
 def _compare(args: argparse.Namespace) -> str:
-    from costcalc.scenarios import compare, render_compare
+    from costcalc.commands.scenarios import compare, render_compare
 
     return render_compare(compare(args.files, args.presets), args.format)
 
 
 def _plan(args: argparse.Namespace) -> str:
-    from costcalc.plan import plan, render_plan
+    from costcalc.commands.plan import plan, render_plan
 
     given = _given(args, ("deadline", "gpu", "gpus", "params", "model", "mfu", "price"))
     return render_plan(plan(args.budget, scaling=args.scaling, presets=args.presets, **given), args.format)
 
 
 def _costs(args: argparse.Namespace) -> str:
-    from costcalc.costmodels import estimate_cost_models, render_cost_models
-    from costcalc.parse import parse_quantity
+    from costcalc.base.parse import parse_quantity
+    from costcalc.commands.costs import estimate_cost_models, render_cost_models
 
     lifetime = float(parse_quantity(args.lifetime, "lifetime", "year").m)
     network = float(parse_quantity(args.network_overhead, "network_overhead", "dimensionless").m)
@@ -292,7 +292,7 @@ def _costs(args: argparse.Namespace) -> str:
 
 
 def _memory(args: argparse.Namespace) -> str:
-    from costcalc.fit import render_memory, training_memory
+    from costcalc.commands.memory_report import render_memory, training_memory
 
     return render_memory(
         training_memory(presets=args.presets, **_given(args, MODEL_FIELDS + MEMORY_FIELDS)), args.format
@@ -307,25 +307,25 @@ def _tui(args: argparse.Namespace) -> str:
 
 
 def _presets(args: argparse.Namespace) -> str:
-    from costcalc.listing import render_presets
+    from costcalc.commands.listing import render_presets
 
     return render_presets(args.kind, args.presets, args.format)
 
 
 def _check(args: argparse.Namespace) -> str:
-    from costcalc.article import check_article, render_checks
+    from costcalc.commands.article import check_article, render_checks
 
     return render_checks(check_article(args.presets), args.format)
 
 
 def _backtest(args: argparse.Namespace) -> str:
-    from costcalc.backtest import backtest, render_backtest
+    from costcalc.commands.backtest import backtest, render_backtest
 
     return render_backtest(backtest(args.presets), args.format)
 
 
 def _calibration(args: argparse.Namespace) -> str:
-    from costcalc.listing import render_calibration
+    from costcalc.commands.listing import render_calibration
 
     return render_calibration(args.presets, args.format)
 
@@ -342,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 internal error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from costcalc.errors import CostcalcError, InputError
+    from costcalc.base.errors import CostcalcError, InputError
 
     for name, value in vars(args).items():
         # argparse turns "--option=--" into an empty list; every option but these takes one value

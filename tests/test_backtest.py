@@ -9,8 +9,8 @@ from statistics import median
 import pytest
 
 import costcalc
-from costcalc.calibration import default_calibration, leave_one_out
 from costcalc.cli import main
+from costcalc.data.calibration import default_calibration, leave_one_out
 
 
 @pytest.fixture(scope="module")

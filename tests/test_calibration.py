@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from costcalc import cache
-from costcalc.calibration import (
+from costcalc.base import cache
+from costcalc.base.stats import median, quantile
+from costcalc.data.calibration import (
     MIN_RUNS,
     efficiency_prior,
     efficiency_priors,
@@ -16,9 +17,8 @@ from costcalc.calibration import (
     implied_efficiencies,
     leave_one_out,
 )
-from costcalc.presets import Catalog
-from costcalc.runs import load_runs
-from costcalc.stats import median, quantile
+from costcalc.data.catalog import Catalog
+from costcalc.data.runs import load_runs
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def catalog() -> Catalog:
 def test_bloom_implied_mfu_by_hand(catalog: Catalog) -> None:
     """BLOOM (BigScience 2022, §3.4.1; Luccioni et al. 2022 Table 1): 1,082,990 A100-80GB hours
     for 366B tokens. Architecture-aware model FLOPs: 72·s·l·h²-style terms with causal masking
-    and the 250,880-row LM head, worked out here independently of costcalc.flops."""
+    and the 250,880-row LM head, worked out here independently of costcalc.formulas.flops."""
     points, _ = implied_efficiencies(load_runs(catalog), catalog)
     bloom = next(p for p in points if p.run.id == "bloom-176b")
     layers, h, s, vocab, tokens = 70, 14336, 2048, 250880, 366e9

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import costcalc
-from costcalc.checks import check_claim
-from costcalc.claims import Claim
-from costcalc.errors import PresetError
-from costcalc.presets import Catalog
+from costcalc.base.errors import PresetError
+from costcalc.commands.checks import check_claim
+from costcalc.data.catalog import Catalog
+from costcalc.data.claims import Claim
 
 # The claims ledger's verdicts (reference article-claims.md, summary table rows L1 to BL4), split
 # where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2).

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import costcalc
-from costcalc.errors import InputError
-from costcalc.units import Q_
+from costcalc.base.errors import InputError
+from costcalc.base.units import Q_
 
 
 def inside(value: float, span: costcalc.Range, unit: str) -> bool:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from costcalc.flops import (
+from costcalc.base.units import Q_
+from costcalc.data.catalog import default_catalog
+from costcalc.formulas.flops import (
     dense_training_flops,
     flops_per_token,
     narayanan_flops,
     parameter_count,
     training_flops,
 )
-from costcalc.presets import default_catalog
-from costcalc.specs import ModelSpec
-from costcalc.units import Q_
+from costcalc.schemas import ModelSpec
 
 
 def gpt3_like(**overrides: object) -> ModelSpec:

@@ -7,17 +7,17 @@ import json
 import pytest
 
 import costcalc
+from costcalc.base.errors import InputError
 from costcalc.cli import main
-from costcalc.errors import InputError
-from costcalc.fit import training_memory
-from costcalc.memory import (
+from costcalc.commands.memory_report import training_memory
+from costcalc.data.catalog import Catalog
+from costcalc.formulas.memory import (
     MemoryOptions,
     activation_bytes_per_layer,
     breakdown,
     pipeline_bubble,
     zero_model_state_bytes,
 )
-from costcalc.presets import Catalog
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_smallest_fit_is_smallest(catalog: Catalog) -> None:
 
 
 def _layouts(catalog: Catalog, gpus: int) -> list:  # type: ignore[type-arg]
-    from costcalc.memory import find_layouts
+    from costcalc.formulas.memory import find_layouts
 
     spec = catalog.model("llama-2-70b")
     options = MemoryOptions(recompute="full", zero=3, sp=True)

@@ -1,4 +1,4 @@
-"""The one parser for what people type (costcalc.parse)."""
+"""The one parser for what people type (costcalc.base.parse)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from costcalc.errors import InputError
-from costcalc.parse import parse_quantity, to_quantity
-from costcalc.units import Q_
+from costcalc.base.errors import InputError
+from costcalc.base.parse import parse_quantity, to_quantity
+from costcalc.base.units import Q_
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import costcalc
+from costcalc.base.errors import InputError
 from costcalc.cli import main
-from costcalc.costmodels import HOURS_PER_YEAR, estimate_cost_models
-from costcalc.errors import InputError
-from costcalc.plan import plan
-from costcalc.scaling import BESIROGLU_2024, allocate
-from costcalc.scenarios import ScenarioFileError, compare, load_scenario, parse_sweep, save_scenario, sweep
+from costcalc.commands.costs import HOURS_PER_YEAR, estimate_cost_models
+from costcalc.commands.plan import plan
+from costcalc.commands.scenarios import ScenarioFileError, compare, load_scenario, parse_sweep, save_scenario, sweep
+from costcalc.formulas.scaling import BESIROGLU_2024, allocate
 
 
 def test_hoffmann_allocation_is_the_chinchilla_point() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from costcalc.errors import InputError, PresetError
-from costcalc.presets import Catalog, builtin_presets_dir, normalize_name
+from costcalc.base.errors import InputError, PresetError
+from costcalc.data.catalog import Catalog, builtin_presets_dir, normalize_name
 
 REQUIRED_ACCELERATORS = [
     "V100-32GB",

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import costcalc
-from costcalc.memory import MemoryOptions, breakdown
-from costcalc.plan import plan
-from costcalc.presets import Catalog
-from costcalc.units import Q_
+from costcalc.base.units import Q_
+from costcalc.commands.plan import plan
+from costcalc.data.catalog import Catalog
+from costcalc.formulas.memory import MemoryOptions, breakdown
 
 settings.register_profile("costcalc", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("costcalc")

@@ -14,10 +14,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
-from costcalc.errors import CostcalcError
-from costcalc.presets import default_catalog
-from costcalc.render import markdown_table, render_json, render_markdown
-from costcalc.scenarios import write_atomic
+from costcalc.base.errors import CostcalcError
+from costcalc.commands.scenarios import write_atomic
+from costcalc.data.catalog import default_catalog
+from costcalc.render.estimate import markdown_table, render_json, render_markdown
 from costcalc_tui.screens import HelpScreen, PathScreen
 from costcalc_tui.state import CHOICE_FIELDS, FORM_FIELDS, Session
 from costcalc_tui.widgets.checks import ClaimDetail, ClaimsTable
@@ -214,7 +214,7 @@ class CostcalcApp(App[None]):
 
     def replan(self) -> None:
         """Plan from the budget, deadline and GPUs, on the Estimate form's accelerator and defaults."""
-        from costcalc.plan import plan, render_plan
+        from costcalc.commands.plan import plan, render_plan
 
         fields = {k: self.query_one(f"#{k}", Input).value.strip() for k in ("budget", "deadline", "plan-gpus")}
         form = self.session.inputs()
@@ -251,7 +251,7 @@ class CostcalcApp(App[None]):
         self.recompute()
 
     def show_costs(self) -> None:
-        from costcalc.costmodels import cost_models
+        from costcalc.commands.costs import cost_models
 
         est = self.session.last
         target = self.query_one("#costs-result", Static)
@@ -273,7 +273,7 @@ class CostcalcApp(App[None]):
     # -- article check ----------------------------------------------------------------------
     @work(thread=True, exclusive=True)
     def load_claims(self) -> None:
-        from costcalc.article import check_article
+        from costcalc.commands.article import check_article
 
         results = check_article()
         self.call_from_thread(self._show_claims, results)
@@ -363,18 +363,18 @@ class CostcalcApp(App[None]):
             result = self.plan_result
             if result is None:
                 raise ValueError("no valid plan to export")
-            from costcalc.plan import render_plan
+            from costcalc.commands.plan import render_plan
 
             return render_plan(result, "json" if as_json else "markdown")
         if tab == "costs":
-            from costcalc.costmodels import cost_models, render_cost_models
+            from costcalc.commands.costs import cost_models, render_cost_models
 
             if self.session.last is None:
                 raise ValueError("no estimate to export")
             models = cost_models(self.session.last)
             return render_cost_models(self.session.last, models, "json" if as_json else "markdown")
         if tab == "check":
-            from costcalc.article import render_checks
+            from costcalc.commands.article import render_checks
 
             return render_checks(list(self.claims.values()), "json" if as_json else "markdown")
         if tab == "compare":

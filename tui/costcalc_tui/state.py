@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from costcalc.engine import estimate
-from costcalc.errors import CostcalcError, InputError
-from costcalc.result import Estimate
-from costcalc.scenarios import SCENARIO_KEYS, load_scenario, save_scenario
+from costcalc.base.errors import CostcalcError, InputError
+from costcalc.commands.scenarios import SCENARIO_KEYS, load_scenario, save_scenario
+from costcalc.estimator.api import estimate
+from costcalc.estimator.result import Estimate
 
 __all__ = ["CHOICE_FIELDS", "FORM_FIELDS", "Pinned", "Session"]
 

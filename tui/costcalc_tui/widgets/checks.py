@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from costcalc.checks import ClaimCheck
+from costcalc.commands.checks import ClaimCheck
 
 VERDICT_STYLES = {
     "consistent": "green",

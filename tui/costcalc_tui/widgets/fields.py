@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.validation import ValidationResult, Validator
 
-from costcalc.engine import validate_inputs
-from costcalc.errors import InputError
+from costcalc.base.errors import InputError
+from costcalc.estimator.api import validate_inputs
 
 
 class QuantityField(Validator):

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from costcalc.engine import estimate
-from costcalc.errors import CostcalcError
-from costcalc.result import Estimate
+from costcalc.base.errors import CostcalcError
+from costcalc.estimator.api import estimate
+from costcalc.estimator.result import Estimate
 
 AXES = {
     "gpus": ("GPUs", np.geomspace(64, 16384, 9)),

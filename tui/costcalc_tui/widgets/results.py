@@ -9,9 +9,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from costcalc.render import format_quantity, gigabytes, money
-from costcalc.result import Estimate
-from costcalc.units import Quantity
+from costcalc.base.units import Quantity
+from costcalc.estimator.result import Estimate
+from costcalc.render.estimate import format_quantity, gigabytes, money
 
 
 def compact(q: Quantity, field: str) -> str:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from costcalc.units import Q_, Quantity
+from costcalc.base.units import Q_, Quantity
 
 if TYPE_CHECKING:
-    from costcalc.scenario import Scenario
+    from costcalc.estimator.inputs import Scenario
 
 __all__ = ["simulate"]
 

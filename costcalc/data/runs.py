@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from costcalc.fields import QuantityOf
-from costcalc.presets import Catalog, validate_entry
-from costcalc.units import Quantity
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Quantity
+from costcalc.data.catalog import Catalog, validate_entry
 
 __all__ = ["PublishedRun", "load_runs"]
 

@@ -4,7 +4,7 @@ Method (rerun it with ``costcalc calibration``):
 
 1. For each published run with reported GPU-hours (reliability A or B), its implied MFU is
    model FLOPs / (GPU-hours x 3600 s x dense bf16/fp16 peak of its accelerator). Model FLOPs
-   are counted exactly as ``costcalc estimate`` counts them (``costcalc.flops.training_flops``,
+   are counted exactly as ``costcalc estimate`` counts them (``costcalc.formulas.flops.training_flops``,
    architecture-aware where the model preset has a shape), so the efficiency is consistent with
    the estimator that uses it.
 2. Runs are grouped by accelerator generation (ampere, hopper, tpu-v4, ...). A generation with
@@ -25,14 +25,14 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from costcalc import cache as disk_cache
-from costcalc.flops import training_flops
-from costcalc.presets import Catalog, default_catalog
-from costcalc.specs import AcceleratorSpec
-from costcalc.stats import median, quantile
+from costcalc.base import cache as disk_cache
+from costcalc.base.stats import median, quantile
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.formulas.flops import training_flops
+from costcalc.schemas import AcceleratorSpec
 
 if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
-    from costcalc.runs import PublishedRun
+    from costcalc.data.runs import PublishedRun
 
 __all__ = [
     "MIN_RUNS",
@@ -250,7 +250,7 @@ def correlations(calibration: Calibration) -> dict[str, tuple[float, int]]:
 
 
 #: Modules whose code decides the efficiency priors; part of the cache key.
-_DERIVATION_MODULES = ("calibration", "flops", "stats", "runs", "specs")
+_DERIVATION_MODULES = ("data.calibration", "formulas.flops", "base.stats", "data.runs", "schemas")
 
 
 @cache
@@ -292,7 +292,7 @@ def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:
 
 @cache
 def _calibration_for(catalog: Catalog) -> Calibration:
-    from costcalc.runs import load_runs
+    from costcalc.data.runs import load_runs
 
     points, excluded = implied_efficiencies(load_runs(catalog), catalog)
     return fit(points, excluded)

@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.claims import (
+from costcalc.base.units import Q_
+from costcalc.data.catalog import Catalog
+from costcalc.data.claims import (
     BenchmarkCheck,
     CapacityCheck,
     Claim,
@@ -34,11 +36,9 @@ from costcalc.claims import (
     NodeTypeCheck,
     RatioCheck,
 )
-from costcalc.defaults import price_default
-from costcalc.engine import estimate
-from costcalc.flops import training_flops
-from costcalc.presets import Catalog
-from costcalc.units import Q_
+from costcalc.data.defaults import price_default
+from costcalc.estimator.api import estimate
+from costcalc.formulas.flops import training_flops
 
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim"]
 

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.engine import resolve, validate_inputs
-from costcalc.errors import InputError
-from costcalc.memory import MemoryBreakdown, find_layouts, recommended_layouts, smallest_fit
-from costcalc.presets import Catalog, default_catalog
-from costcalc.render import gigabytes, memory_lines, render_json, text_table
+from costcalc.base.errors import InputError
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.estimator.api import resolve, validate_inputs
+from costcalc.formulas.memory import MemoryBreakdown, find_layouts, recommended_layouts, smallest_fit
+from costcalc.render.estimate import gigabytes, memory_lines, render_json, text_table
 
 __all__ = ["MemoryReport", "render_memory", "training_memory"]
 

@@ -1,7 +1,7 @@
 """``costcalc plan``: inverse questions. What does a budget buy, and how many GPUs meet a deadline?
 
 Budget -> FLOPs: dollars / price = GPU-hours; GPU-hours x 3600 x peak x MFU = FLOPs. FLOPs ->
-model: the compute-optimal parameters and tokens (``costcalc.scaling``), or, for a given
+model: the compute-optimal parameters and tokens (``costcalc.formulas.scaling``), or, for a given
 parameter count, the most tokens the FLOPs buy (D = C / 6N). Deadline -> GPUs: GPU-hours /
 deadline hours, rounded up. Every answer is then run through ``costcalc.estimate`` as a scenario
 you can rerun, so plan and estimate cannot disagree.
@@ -17,15 +17,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.engine import estimate, resolve, validate_inputs
-from costcalc.errors import InputError
-from costcalc.fields import QuantityOf
-from costcalc.parse import format_count, to_quantity
-from costcalc.presets import Catalog, default_catalog
-from costcalc.render import render_json, render_table
-from costcalc.result import Estimate
-from costcalc.scaling import Scaling, allocate
-from costcalc.scenario import ParamCount
+from costcalc.base.errors import InputError
+from costcalc.base.fields import QuantityOf
+from costcalc.base.parse import format_count, to_quantity
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.estimator.api import estimate, resolve, validate_inputs
+from costcalc.estimator.inputs import ParamCount
+from costcalc.estimator.result import Estimate
+from costcalc.formulas.scaling import Scaling, allocate
+from costcalc.render.estimate import render_json, render_table
 
 __all__ = ["Plan", "plan", "render_plan"]
 
@@ -261,7 +261,7 @@ def render_plan(result: Plan, fmt: str) -> str:
     ]
     body = render_table(result.estimate) if fmt == "table" else ""
     if fmt == "markdown":
-        from costcalc.render import render_markdown
+        from costcalc.render.estimate import render_markdown
 
         body = render_markdown(result.estimate)
     return "\n".join(lines) + body

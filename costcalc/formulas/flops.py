@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from costcalc.specs import ModelSpec
-from costcalc.units import Q_, Quantity
+from costcalc.base.units import Q_, Quantity
+from costcalc.schemas import ModelSpec
 
 __all__ = [
     "FlopsPerToken",

@@ -19,11 +19,11 @@ from statistics import median
 
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.calibration import default_calibration, leave_one_out
-from costcalc.engine import estimate
-from costcalc.presets import Catalog, default_catalog
-from costcalc.render import markdown_table, render_json, text_table
-from costcalc.runs import PublishedRun, load_runs
+from costcalc.data.calibration import default_calibration, leave_one_out
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.runs import PublishedRun, load_runs
+from costcalc.estimator.api import estimate
+from costcalc.render.estimate import markdown_table, render_json, text_table
 
 __all__ = ["BacktestReport", "BacktestRow", "backtest", "render_backtest"]
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from costcalc.memory import MemoryBreakdown
-from costcalc.result import Estimate
-from costcalc.units import DISPLAY_UNITS, Quantity
+from costcalc.base.units import DISPLAY_UNITS, Quantity
+from costcalc.estimator.result import Estimate
+from costcalc.formulas.memory import MemoryBreakdown
 
 __all__ = [
     "format_quantity",

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from costcalc.calibration import correlations, default_calibration, leave_one_out
-from costcalc.defaults import price_default
-from costcalc.parse import format_count
-from costcalc.presets import Catalog, default_catalog
-from costcalc.render import markdown_table, render_json, text_table
-from costcalc.specs import AcceleratorSpec, ModelSpec, NodeSpec
+from costcalc.base.parse import format_count
+from costcalc.data.calibration import correlations, default_calibration, leave_one_out
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.defaults import price_default
+from costcalc.render.estimate import markdown_table, render_json, text_table
+from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = ["calibration_report", "preset_rows", "render_calibration", "render_presets"]
 

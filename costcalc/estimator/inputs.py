@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from costcalc.fields import QuantityOf
-from costcalc.flops import Recompute
-from costcalc.memory import MemoryBreakdown, MemoryOptions, Optimizer
-from costcalc.specs import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
-from costcalc.units import Quantity
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Quantity
+from costcalc.formulas.flops import Recompute
+from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, Optimizer
+from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
 __all__ = ["Assumption", "EstimateInputs", "Scenario"]
 

@@ -1,7 +1,7 @@
 """Pydantic v2 field types for pint quantities.
 
 ``Annotated[Quantity, QuantityOf("token")]`` accepts a number (taken to be in tokens), a string
-("2T tokens", parsed by ``costcalc.parse``), a numpy array or a pint quantity of the right
+("2T tokens", parsed by ``costcalc.base.parse``), a numpy array or a pint quantity of the right
 dimension, and stores a quantity in the stated unit. This is the "marker class implementing
 ``__get_pydantic_core_schema__``" pattern from pydantic's documentation, so models need no
 ``arbitrary_types_allowed``.
@@ -17,9 +17,9 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from costcalc.errors import InputError
-from costcalc.parse import to_quantity
-from costcalc.units import Quantity
+from costcalc.base.errors import InputError
+from costcalc.base.parse import to_quantity
+from costcalc.base.units import Quantity
 
 __all__ = ["QuantityOf", "first_error", "magnitude_check"]
 

@@ -5,7 +5,7 @@ Each works element-wise on numpy-array magnitudes, so a sweep of a million scena
 
 from __future__ import annotations
 
-from costcalc.units import Q_, Quantity
+from costcalc.base.units import Q_, Quantity
 
 __all__ = ["co2", "cost", "energy", "gpu_hours", "wall_clock"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from costcalc.checks import ClaimCheck, check_claim
-from costcalc.claims import load_claims
-from costcalc.presets import Catalog, default_catalog
-from costcalc.render import render_json, text_table
+from costcalc.commands.checks import ClaimCheck, check_claim
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.claims import load_claims
+from costcalc.render.estimate import render_json, text_table
 
 __all__ = ["check_article", "render_checks"]
 

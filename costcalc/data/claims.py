@@ -2,7 +2,7 @@
 
 A claim holds the article's wording, the value it gives, the primary-source value and source,
 and a ``check``: the numbers one kind of arithmetic check needs. The verdict is not data: it is
-computed by ``costcalc.checks`` from these numbers and costcalc's own estimates.
+computed by ``costcalc.commands.checks`` from these numbers and costcalc's own estimates.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-from costcalc.fields import QuantityOf
-from costcalc.presets import Catalog, validate_entry
-from costcalc.units import Quantity
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Quantity
+from costcalc.data.catalog import Catalog, validate_entry
 
 __all__ = ["Check", "Claim", "load_claims"]
 
@@ -193,7 +193,7 @@ def load_claims(catalog: Catalog) -> list[Claim]:
     seen: set[str] = set()
     for entry, claim in zip(catalog.data("claim"), claims, strict=True):
         if claim.id in seen:
-            from costcalc.errors import PresetError
+            from costcalc.base.errors import PresetError
 
             raise PresetError(str(entry.path), f"{entry.where}.id", f"claim id {claim.id!r} is used twice")
         seen.add(claim.id)

@@ -29,11 +29,11 @@ def cache_dir() -> Path:
 
 
 def code_hash(modules: Iterable[str]) -> str:
-    """Hash of the source files of the named costcalc modules (e.g. "calibration")."""
+    """Hash of the source files of the named costcalc modules (e.g. "data.calibration")."""
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for name in modules:
-        digest.update((here / f"{name}.py").read_bytes())
+        digest.update((package / f"{name.replace('.', '/')}.py").read_bytes())
     return digest.hexdigest()
 
 

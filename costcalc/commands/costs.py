@@ -24,15 +24,15 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from costcalc.defaults import price_observations, pue_default, summarize
-from costcalc.engine import estimate
-from costcalc.errors import InputError
-from costcalc.fields import QuantityOf
-from costcalc.presets import Catalog, default_catalog, validate_entry
-from costcalc.render import markdown_table, money, render_json, text_table
-from costcalc.result import Estimate
-from costcalc.specs import AcceleratorSpec, PriceObservation, PurchaseObservation
-from costcalc.units import Q_, Quantity
+from costcalc.base.errors import InputError
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.catalog import Catalog, default_catalog, validate_entry
+from costcalc.data.defaults import price_observations, pue_default, summarize
+from costcalc.estimator.api import estimate
+from costcalc.estimator.result import Estimate
+from costcalc.render.estimate import markdown_table, money, render_json, text_table
+from costcalc.schemas import AcceleratorSpec, PriceObservation, PurchaseObservation
 
 __all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "render_cost_models"]
 

@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from costcalc.errors import InputError, PresetError
-from costcalc.fields import first_error
-from costcalc.specs import AcceleratorSpec, ModelSpec, NodeSpec
+from costcalc.base.errors import InputError, PresetError
+from costcalc.base.fields import first_error
+from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = [
     "Catalog",
@@ -59,7 +59,7 @@ def normalize_name(name: str) -> str:
 
 def builtin_presets_dir() -> Path:
     """The shipped presets: inside the installed package, or the repository's ``presets/``."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the costcalc package
     for candidate in (here / "presets", here.parent / "presets"):
         if candidate.is_dir():
             return candidate
@@ -142,14 +142,15 @@ class PresetFile:
 def _data_model(kind: str) -> type[BaseModel]:
     """The model a data kind's tables validate against (imported here: only user files need it)."""
     if kind == "run":
-        from costcalc.runs import PublishedRun
+        from costcalc.data.runs import PublishedRun
 
         return PublishedRun
     if kind == "claim":
-        from costcalc.claims import Claim
+        from costcalc.data.claims import Claim
 
         return Claim
-    from costcalc import costmodels, defaults
+    from costcalc.commands import costs as costmodels
+    from costcalc.data import defaults
 
     models: dict[str, type[BaseModel]] = {
         "pue": defaults.PueObservation,

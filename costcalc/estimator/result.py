@@ -8,10 +8,10 @@ from typing import Annotated, Any, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.fields import QuantityOf
-from costcalc.memory import MemoryBreakdown
-from costcalc.scenario import Assumption, Scenario
-from costcalc.units import Quantity
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Quantity
+from costcalc.estimator.inputs import Assumption, Scenario
+from costcalc.formulas.memory import MemoryBreakdown
 
 __all__ = ["JSON_KEYS", "Assumption", "Estimate", "Range"]
 
@@ -95,7 +95,7 @@ class Estimate(BaseModel):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(label, value, range) for each result, formatted for people."""
-        from costcalc.render import format_quantity
+        from costcalc.render.estimate import format_quantity
 
         rows = []
         for field, (_key, _unit, label) in JSON_KEYS.items():
@@ -118,7 +118,7 @@ class Estimate(BaseModel):
         return rows
 
     def __str__(self) -> str:
-        from costcalc.render import render_table
+        from costcalc.render.estimate import render_table
 
         return render_table(self)
 

@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from costcalc.engine import estimate
-from costcalc.errors import CostcalcError, InputError
-from costcalc.parse import parse_quantity
-from costcalc.presets import default_catalog
-from costcalc.render import format_quantity, markdown_table, render_json, text_table
-from costcalc.result import JSON_KEYS, Estimate
-from costcalc.scenario import EstimateInputs
+from costcalc.base.errors import CostcalcError, InputError
+from costcalc.base.parse import parse_quantity
+from costcalc.data.catalog import default_catalog
+from costcalc.estimator.api import estimate
+from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.result import JSON_KEYS, Estimate
+from costcalc.render.estimate import format_quantity, markdown_table, render_json, text_table
 
 __all__ = [
     "ScenarioFileError",

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from costcalc.errors import InputError
-from costcalc.flops import Recompute, parameter_count
-from costcalc.specs import AcceleratorSpec, ModelSpec
+from costcalc.base.errors import InputError
+from costcalc.formulas.flops import Recompute, parameter_count
+from costcalc.schemas import AcceleratorSpec, ModelSpec
 
 __all__ = [
     "OPTIMIZER_BYTES",

@@ -2,7 +2,7 @@
 
 ``estimate()`` is the one entry point the CLI, the notebook API and the TUI share. It resolves
 presets and defaults into a ``Scenario`` (every input and assumption, each with its basis),
-runs the formulas of ``costcalc.flops`` and ``costcalc.bill``, and returns an ``Estimate``
+runs the formulas of ``costcalc.formulas.flops`` and ``costcalc.formulas.runtime``, and returns an ``Estimate``
 whose fields are pint quantities with low/high ranges.
 """
 
@@ -16,19 +16,19 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ValidationError
 
-from costcalc import bill
-from costcalc.calibration import efficiency_prior
-from costcalc.defaults import carbon_intensity_default, price_default, pue_default
-from costcalc.errors import InputError
-from costcalc.fields import first_error
-from costcalc.flops import Recompute, training_flops
-from costcalc.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
-from costcalc.parse import format_count, unit_of
-from costcalc.presets import Catalog, default_catalog
-from costcalc.result import Estimate, Range
-from costcalc.scenario import Assumption, EstimateInputs, Scenario
-from costcalc.specs import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
-from costcalc.units import Q_, Quantity
+from costcalc.base.errors import InputError
+from costcalc.base.fields import first_error
+from costcalc.base.parse import format_count, unit_of
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.calibration import efficiency_prior
+from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.estimator.inputs import Assumption, EstimateInputs, Scenario
+from costcalc.estimator.result import Estimate, Range
+from costcalc.formulas import runtime as bill
+from costcalc.formulas.flops import Recompute, training_flops
+from costcalc.formulas.memory import MemoryBreakdown, breakdown, find_layouts, preferred, smallest_fit
+from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
 __all__ = ["DEFAULT_GPU", "TOKENS_PER_PARAMETER", "EstimateInputs", "Scenario", "estimate"]
 
@@ -358,7 +358,7 @@ def compute(scenario: Scenario) -> Estimate:
             name="FLOPs",
             value=flops.method,
             basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
-            source="costcalc.flops",
+            source="costcalc.formulas.flops",
         ),
         *scenario.assumptions,
     ]
@@ -403,12 +403,12 @@ def compute(scenario: Scenario) -> Estimate:
                     "independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in "
                     "quadrature of their logs; inputs you give are taken as exact"
                 ),
-                source="costcalc.engine._combine",
+                source="costcalc.estimator.api._combine",
             )
         )
     percentiles = None
     if scenario.samples:
-        from costcalc.uncertainty import simulate  # only Monte Carlo runs need it
+        from costcalc.estimator.uncertainty import simulate  # only Monte Carlo runs need it
 
         percentiles = simulate(scenario, flops.model, scenario.samples, scenario.seed)
         ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
@@ -421,7 +421,7 @@ def compute(scenario: Scenario) -> Estimate:
                     "efficiency = default x exp(a leave-one-out residual of the published runs); price, PUE and "
                     "carbon intensity drawn from their observations; inputs you give are fixed"
                 ),
-                source="costcalc.uncertainty",
+                source="costcalc.estimator.uncertainty",
             )
         )
     try:

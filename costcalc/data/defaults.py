@@ -17,12 +17,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from costcalc.errors import PresetError
-from costcalc.fields import QuantityOf
-from costcalc.presets import Catalog, validate_entry
-from costcalc.specs import AcceleratorSpec, PriceObservation
-from costcalc.stats import quantile
-from costcalc.units import Q_, Quantity
+from costcalc.base.errors import PresetError
+from costcalc.base.fields import QuantityOf
+from costcalc.base.stats import quantile
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.catalog import Catalog, validate_entry
+from costcalc.schemas import AcceleratorSpec, PriceObservation
 
 __all__ = [
     "Observed",

@@ -21,7 +21,7 @@ import pint
 
 __all__ = ["DISPLAY_UNITS", "Q_", "Quantity", "ureg"]
 
-_DEFINITIONS = str(files("costcalc").joinpath("units.txt"))
+_DEFINITIONS = str(files("costcalc.base").joinpath("units.txt"))
 
 
 def _build_registry() -> pint.UnitRegistry[Any]:
@@ -29,7 +29,7 @@ def _build_registry() -> pint.UnitRegistry[Any]:
 
     pint keys its cache on the definitions file's content, so an edited ``units.txt`` is reparsed.
     """
-    from costcalc.cache import cache_dir, enabled
+    from costcalc.base.cache import cache_dir, enabled
 
     if enabled():
         try:

@@ -10,8 +10,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-from costcalc.fields import QuantityOf
-from costcalc.units import Quantity
+from costcalc.base.fields import QuantityOf
+from costcalc.base.units import Quantity
 
 __all__ = [
     "DTYPES",

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pint
 
-from costcalc.errors import InputError
-from costcalc.units import Q_, Quantity, ureg
+from costcalc.base.errors import InputError
+from costcalc.base.units import Q_, Quantity, ureg
 
 __all__ = ["describe_dimension", "format_count", "parse_quantity", "to_quantity"]
 

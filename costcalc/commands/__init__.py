@@ -1,0 +1,1 @@
+"""The jobs built on the estimator: plan, sweep, scenario files, memory report, cost models, back-test, claim checks."""

@@ -1,0 +1,1 @@
+"""Every formatter: text tables, Markdown, JSON and HTML for each result type."""
