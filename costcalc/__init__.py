@@ -45,8 +45,8 @@ _LAZY = {
     "estimate": "costcalc.estimator.api",
     "Estimate": "costcalc.estimator.result",
     "Range": "costcalc.estimator.result",
-    "Assumption": "costcalc.estimator.inputs",
-    "Scenario": "costcalc.estimator.inputs",
+    "Assumption": "costcalc.estimator.scenario",
+    "Scenario": "costcalc.estimator.scenario",
     "Catalog": "costcalc.data.catalog",
     "CostcalcError": "costcalc.base.errors",
     "InputError": "costcalc.base.errors",
@@ -60,8 +60,8 @@ _LAZY = {
     "backtest": "costcalc.commands.backtest",
     "BacktestReport": "costcalc.commands.backtest",
     "plan": "costcalc.commands.plan",
-    "sweep": "costcalc.commands.scenarios",
-    "compare": "costcalc.commands.scenarios",
+    "sweep": "costcalc.commands.sweep",
+    "compare": "costcalc.commands.compare",
     "training_memory": "costcalc.commands.memory_report",
 }
 
@@ -72,14 +72,15 @@ if TYPE_CHECKING:
     from costcalc.commands.article import check_article
     from costcalc.commands.backtest import BacktestReport, backtest
     from costcalc.commands.checks import ClaimCheck
+    from costcalc.commands.compare import compare
     from costcalc.commands.listing import calibration_report
     from costcalc.commands.memory_report import training_memory
     from costcalc.commands.plan import plan
-    from costcalc.commands.scenarios import compare, sweep
+    from costcalc.commands.sweep import sweep
     from costcalc.data.catalog import Catalog
     from costcalc.estimator.api import estimate
-    from costcalc.estimator.inputs import Assumption, Scenario
     from costcalc.estimator.result import Estimate, Range
+    from costcalc.estimator.scenario import Assumption, Scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -43,66 +43,48 @@ def _add_presets(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_memory(parser: argparse.ArgumentParser, *, with_recompute: bool = True) -> None:
-    """Options shared by estimate and memory: the parallel layout and what memory depends on."""
-    group = parser.add_argument_group("memory and parallelism")
-    group.add_argument("--zero", help="ZeRO stage 0-3 (3 = FSDP full sharding; default 1)")
-    group.add_argument("--tp", help="tensor-parallel degree (default: chosen by costcalc)")
-    group.add_argument("--pp", help="pipeline-parallel stages (default: chosen by costcalc)")
-    group.add_argument("--sp", action="store_true", default=None, help="sequence parallelism (with --tp)")
-    group.add_argument("--ep", help="expert-parallel degree for mixture-of-experts models (default 1)")
-    group.add_argument("--micro-batch", help="micro-batch size in sequences (default 1)")
-    group.add_argument("--optimizer", help="adamw (default), adam8bit or sgd")
-    if with_recompute:
-        group.add_argument(
-            "--recompute", help="activation recomputation: none, selective, full (default: the least that fits)"
-        )
+def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for: dict[str, str] | None = None) -> None:
+    """One option per estimate input, generated from ``EstimateInputs`` (help, choices, flags).
+
+    Options are grouped as the inputs are (model, hardware, costs, memory, overheads); only the
+    parsing happens here: values stay strings and are validated by the input model.
+    """
+    from costcalc.estimator.inputs import GROUPS, EstimateInputs, choices, field_group
+
+    fields = EstimateInputs.model_fields
+    groups = {g: parser.add_argument_group(g) for g in GROUPS if any(field_group(n) == g for n in names)}
+    for name in names:
+        info = fields[name]
+        text = (help_for or {}).get(name) or info.description or name
+        allowed = choices(name)
+        if allowed:
+            text += f"; one of: {', '.join(allowed)}"
+        option = f"--{name.replace('_', '-')}"
+        if info.annotation in (bool, bool | None):
+            groups[field_group(name)].add_argument(option, action="store_true", default=None, help=text)
+        else:
+            groups[field_group(name)].add_argument(option, help=text.replace("%", "%%"))
 
 
-def _add_overheads(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("overheads and uncertainty")
-    group.add_argument("--goodput", help="share of wall-clock doing useful steps (failures, restarts), e.g. 0.9")
-    group.add_argument("--checkpoint-overhead", help="share of time spent checkpointing, e.g. 2%%")
-    group.add_argument("--eval-overhead", help="share of time spent on evaluation, e.g. 1%%")
-    group.add_argument(
-        "--count-bubble", action="store_true", default=None, help="stretch wall-clock by the layout's pipeline bubble"
-    )
-    group.add_argument("--samples", help="Monte Carlo samples for P10/P50/P90 (e.g. 100000; default: analytic range)")
-    group.add_argument("--seed", help="random seed for --samples (default 0)")
+def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
+    """The names of the CLI inputs in ``groups`` (in the input model's order)."""
+    from costcalc.estimator.inputs import EstimateInputs, field_group, in_cli
 
-
-def _add_model_and_hardware(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", help="total parameters, e.g. 70e9 or 70B")
-    parser.add_argument("--active-params", help="parameters active per token (mixture of experts)")
-    parser.add_argument("--model", help="model preset, e.g. llama-2-70b (fills params, architecture, tokens)")
-    parser.add_argument("--gpu", help="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)")
-    count = parser.add_mutually_exclusive_group()
-    count.add_argument("--gpus", help="number of GPUs (needed for wall-clock)")
-    count.add_argument("--nodes", help="number of nodes of a node preset such as dgx-a100")
-    parser.add_argument("--dtype", help="precision: fp32, tf32, bf16, fp16, fp8, int8 (default: bf16)")
-    parser.add_argument("--seq-len", help="sequence length (default: the model preset's)")
+    return [n for n in EstimateInputs.model_fields if in_cli(n) and field_group(n) in groups and n not in exclude]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; estimate inputs come from the one input model."""
     parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    every = ("model", "hardware", "costs", "memory", "overheads")
 
     est = sub.add_parser(
         "estimate",
         help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
         description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
     )
-    _add_model_and_hardware(est)
-    est.add_argument("--tokens", help="training tokens (default: the model preset's, else 20 x params)")
-    est.add_argument(
-        "--mfu", help="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated"
-    )
-    est.add_argument("--price", help="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)")
-    est.add_argument("--power", help="power per GPU, e.g. '700 W' (default: TDP, or node power / GPUs)")
-    est.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
-    est.add_argument("--carbon-intensity", help="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)")
-    _add_memory(est)
-    _add_overheads(est)
+    _add_inputs(est, _inputs(*every))
     est.add_argument(
         "--scenario", metavar="FILE", help="read inputs from a scenario file (options given here override)"
     )
@@ -114,16 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     swp = sub.add_parser(
         "sweep",
         help="estimate over ranges of inputs, vectorised (table, CSV or JSON)",
-        description="Sweep inputs: --over gpus=512,1024,2048 or --over params=1e9..1e12:log:7 (repeatable).",
+        description="Sweep inputs: --over gpus=512,1024,2048 or --over params=1e9..1e12:log:7 (repeatable). "
+        "Options fix the other inputs.",
     )
     swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
-    swp.add_argument("--model", help="model preset (fixed)")
-    swp.add_argument("--params", help="parameters (fixed)")
-    swp.add_argument("--tokens", help="tokens (fixed)")
-    swp.add_argument("--gpu", help="accelerator or node preset (fixed)")
-    swp.add_argument("--gpus", help="GPU count (fixed)")
-    swp.add_argument("--mfu", help="efficiency (fixed)")
-    swp.add_argument("--price", help="price per GPU-hour (fixed)")
+    _add_inputs(swp, _inputs("model", "hardware", "costs"))
     _add_presets(swp)
     swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
     swp.set_defaults(handler=_sweep)
@@ -141,12 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--budget", help="dollars (2M USD), FLOPs (5.76e23 FLOP) or GPU-hours (1e6 GPU*h)")
     pl.add_argument("--deadline", help="wall-clock limit, e.g. '30 days'")
-    pl.add_argument("--gpu", help="accelerator or node preset (default: A100-80GB)")
-    pl.add_argument("--gpus", help="GPU count (else derived from the deadline)")
-    pl.add_argument("--params", help="fix the model size: the plan gives the most tokens the budget buys")
-    pl.add_argument("--model", help="fix the model by preset")
-    pl.add_argument("--mfu", help="efficiency (default: calibrated)")
-    pl.add_argument("--price", help="price per GPU-hour (default: observed median)")
+    plan_help = {
+        "gpus": "GPU count (else derived from the deadline)",
+        "params": "fix the model size: the plan gives the most tokens the budget buys",
+        "model": "fix the model by preset",
+    }
+    _add_inputs(pl, ["gpu", "gpus", "params", "model", "mfu", "price"], plan_help)
     pl.add_argument(
         "--scaling",
         choices=("hoffmann", "besiroglu"),
@@ -162,11 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="price a run four ways: cloud on-demand, reserved, market, owned hardware",
         description="Cost models side by side for the run that 'costcalc estimate' would estimate.",
     )
-    _add_model_and_hardware(costs)
-    costs.add_argument("--tokens", help="training tokens (default: the model preset's, else 20 x params)")
-    costs.add_argument("--mfu", help="efficiency (default: calibrated)")
-    costs.add_argument("--power", help="power per GPU (default: TDP, or node power / GPUs)")
-    costs.add_argument("--pue", help="datacenter PUE (default: median of published figures)")
+    _add_inputs(costs, [*_inputs("model", "hardware"), "power", "pue"])
     costs.add_argument("--lifetime", default="4", help="owned hardware lifetime in years (default 4, stated)")
     costs.add_argument("--network-overhead", default="0", help="owned: network share over server cost (default 0)")
     _add_presets(costs)
@@ -178,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
         description="Training memory per GPU (weights, gradients, optimizer, activations, overhead) for a layout.",
     )
-    _add_model_and_hardware(mem)
-    _add_memory(mem)
+    _add_inputs(mem, _inputs("model", "hardware", "memory", exclude=("tokens", "mfu")))
     _add_presets(mem)
     _add_format(mem)
     mem.set_defaults(handler=_memory)
@@ -210,93 +182,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-MEMORY_FIELDS = ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer")
-MODEL_FIELDS = ("params", "active_params", "model", "gpu", "gpus", "nodes", "dtype", "seq_len", "recompute")
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimate inputs the user typed (options left out are not passed on)."""
+    from costcalc.estimator.inputs import EstimateInputs
 
-
-def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    return {name: getattr(args, name) for name in EstimateInputs.model_fields if getattr(args, name, None) is not None}
 
 
 def _estimate(args: argparse.Namespace) -> str:
-    from costcalc.estimator.api import estimate
     from costcalc.render.estimate import render
 
     if args.scenario:
-        from costcalc.commands.scenarios import estimate_file
-        from costcalc.render.estimate import render
+        from costcalc.commands.scenario_files import estimate_file
 
-        overrides = _given(args, MODEL_FIELDS + EXTRA_FIELDS + MEMORY_FIELDS)
-        _, result = estimate_file(args.scenario, args.presets, **overrides)
-        _save(args, result)
-        return render(result, args.format)
-    given = _given(args, MODEL_FIELDS + EXTRA_FIELDS + MEMORY_FIELDS)
-    result = estimate(presets=args.presets, **given)
-    _save(args, result)
+        _, result = estimate_file(args.scenario, args.presets, **_given(args))
+    else:
+        from costcalc.estimator.api import estimate
+
+        result = estimate(presets=args.presets, **_given(args))
+    if args.save:
+        from costcalc.commands.scenario_files import SCENARIO_KEYS, save_scenario
+
+        save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
     return render(result, args.format)
 
 
-EXTRA_FIELDS = (
-    "tokens",
-    "mfu",
-    "price",
-    "power",
-    "pue",
-    "carbon_intensity",
-    "goodput",
-    "checkpoint_overhead",
-    "eval_overhead",
-    "count_bubble",
-    "samples",
-    "seed",
-)
-
-
-def _save(args: argparse.Namespace, result: Any) -> None:
-    if args.save:
-        from costcalc.commands.scenarios import SCENARIO_KEYS, save_scenario
-
-        save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
-
-
 def _sweep(args: argparse.Namespace) -> str:
-    from costcalc.commands.scenarios import render_sweep, sweep
+    from costcalc.commands.sweep import sweep
+    from costcalc.render.sweep import render_sweep
 
-    fixed = _given(args, ("model", "params", "tokens", "gpu", "gpus", "mfu", "price"))
-    columns, result = sweep(args.over, args.presets, **fixed)
+    columns, result = sweep(args.over, args.presets, **_given(args))
     return render_sweep(columns, result, args.format)
 
 
 def _compare(args: argparse.Namespace) -> str:
-    from costcalc.commands.scenarios import compare, render_compare
+    from costcalc.commands.compare import compare
+    from costcalc.render.sweep import render_compare
 
     return render_compare(compare(args.files, args.presets), args.format)
 
 
 def _plan(args: argparse.Namespace) -> str:
-    from costcalc.commands.plan import plan, render_plan
+    from costcalc.commands.plan import plan
+    from costcalc.render.plan import render_plan
 
-    given = _given(args, ("deadline", "gpu", "gpus", "params", "model", "mfu", "price"))
+    given = _given(args)
+    if args.deadline is not None:
+        given["deadline"] = args.deadline
     return render_plan(plan(args.budget, scaling=args.scaling, presets=args.presets, **given), args.format)
 
 
 def _costs(args: argparse.Namespace) -> str:
     from costcalc.base.parse import parse_quantity
-    from costcalc.commands.costs import estimate_cost_models, render_cost_models
+    from costcalc.commands.costs import estimate_cost_models
+    from costcalc.render.costs import render_cost_models
 
     lifetime = float(parse_quantity(args.lifetime, "lifetime", "year").m)
     network = float(parse_quantity(args.network_overhead, "network_overhead", "dimensionless").m)
-    given = _given(args, (*MODEL_FIELDS, "tokens", "mfu", "power", "pue"))
-    est, models = estimate_cost_models(lifetime_years=lifetime, network_overhead=network, presets=args.presets, **given)
+    est, models = estimate_cost_models(
+        lifetime_years=lifetime, network_overhead=network, presets=args.presets, **_given(args)
+    )
     return render_cost_models(est, models, args.format)
 
 
 def _memory(args: argparse.Namespace) -> str:
-    from costcalc.commands.memory_report import render_memory, training_memory
+    from costcalc.commands.memory_report import training_memory
+    from costcalc.render.memory import render_memory
 
-    return render_memory(
-        training_memory(presets=args.presets, **_given(args, MODEL_FIELDS + MEMORY_FIELDS)), args.format
-    )
+    return render_memory(training_memory(presets=args.presets, **_given(args)), args.format)
 
 
 def _tui(args: argparse.Namespace) -> str:
@@ -307,27 +260,31 @@ def _tui(args: argparse.Namespace) -> str:
 
 
 def _presets(args: argparse.Namespace) -> str:
-    from costcalc.commands.listing import render_presets
+    from costcalc.commands.listing import preset_rows
+    from costcalc.render.listing import render_presets
 
-    return render_presets(args.kind, args.presets, args.format)
+    return render_presets(preset_rows(args.kind, args.presets), args.format)
 
 
 def _check(args: argparse.Namespace) -> str:
-    from costcalc.commands.article import check_article, render_checks
+    from costcalc.commands.article import ARTICLE, check_article
+    from costcalc.render.checks import render_checks
 
-    return render_checks(check_article(args.presets), args.format)
+    return render_checks(check_article(args.presets), args.format, title=f"Claims of the article {ARTICLE}")
 
 
 def _backtest(args: argparse.Namespace) -> str:
-    from costcalc.commands.backtest import backtest, render_backtest
+    from costcalc.commands.backtest import backtest
+    from costcalc.render.backtest import render_backtest
 
     return render_backtest(backtest(args.presets), args.format)
 
 
 def _calibration(args: argparse.Namespace) -> str:
-    from costcalc.commands.listing import render_calibration
+    from costcalc.commands.listing import calibration_report
+    from costcalc.render.listing import render_calibration
 
-    return render_calibration(args.presets, args.format)
+    return render_calibration(calibration_report(args.presets), args.format)
 
 
 def _options(parser: argparse.ArgumentParser, command: str) -> list[argparse.Action]:

@@ -135,7 +135,7 @@ def test_smallest_fit_is_smallest(catalog: Catalog) -> None:
 
 
 def _layouts(catalog: Catalog, gpus: int) -> list:  # type: ignore[type-arg]
-    from costcalc.formulas.memory import find_layouts
+    from costcalc.estimator.layouts import find_layouts
 
     spec = catalog.model("llama-2-70b")
     options = MemoryOptions(recompute="full", zero=3, sp=True)

@@ -11,9 +11,11 @@ import pytest
 import costcalc
 from costcalc.base.errors import InputError
 from costcalc.cli import main
+from costcalc.commands.compare import compare
 from costcalc.commands.costs import HOURS_PER_YEAR, estimate_cost_models
 from costcalc.commands.plan import plan
-from costcalc.commands.scenarios import ScenarioFileError, compare, load_scenario, parse_sweep, save_scenario, sweep
+from costcalc.commands.scenario_files import ScenarioFileError, load_scenario, save_scenario
+from costcalc.commands.sweep import parse_sweep, sweep
 from costcalc.formulas.scaling import BESIROGLU_2024, allocate
 
 

@@ -123,9 +123,9 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
     run(scenario())
     # The CLI reads the same file.
-    import costcalc.commands.scenarios
+    import costcalc.commands.scenario_files
 
-    assert costcalc.commands.scenarios.load_scenario(path)[1]["tokens"] == "3T"
+    assert costcalc.commands.scenario_files.load_scenario(path)[1]["tokens"] == "3T"
 
 
 def test_export_json_and_markdown(tmp_path: Path) -> None:

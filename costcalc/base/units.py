@@ -19,7 +19,7 @@ from typing import Any
 
 import pint
 
-__all__ = ["DISPLAY_UNITS", "Q_", "Quantity", "ureg"]
+__all__ = ["Q_", "Quantity", "ureg"]
 
 _DEFINITIONS = str(files("costcalc.base").joinpath("units.txt"))
 
@@ -44,14 +44,3 @@ ureg.formatter.default_format = "~P"
 
 Q_ = ureg.Quantity
 Quantity = Any  # pint's Quantity class is generated per registry; annotate with this alias.
-
-#: The unit each reported quantity is shown and exported in.
-DISPLAY_UNITS: dict[str, str] = {
-    "flops": "FLOP",
-    "hardware_flops": "FLOP",
-    "gpu_hours": "GPU_hour",
-    "wall_clock": "day",
-    "cost": "USD",
-    "energy": "MWh",
-    "co2": "tCO2e",
-}

@@ -31,10 +31,9 @@ from costcalc.data.catalog import Catalog, default_catalog, validate_entry
 from costcalc.data.defaults import price_observations, pue_default, summarize
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
-from costcalc.render.estimate import markdown_table, money, render_json, text_table
 from costcalc.schemas import AcceleratorSpec, PriceObservation, PurchaseObservation
 
-__all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "render_cost_models"]
+__all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "estimate_cost_models"]
 
 DEFAULT_LIFETIME_YEARS = 4.0
 HOURS_PER_YEAR = 8766.0
@@ -198,27 +197,3 @@ def estimate_cost_models(
     catalog = default_catalog(presets)
     est = estimate(catalog=catalog, **fields)
     return est, cost_models(est, lifetime_years=lifetime_years, network_overhead=network_overhead, catalog=catalog)
-
-
-def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
-    if fmt == "json":
-        return render_json(
-            {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
-        )
-
-    rows = [
-        [
-            m.name,
-            "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}",
-            "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}",
-            money(m.total_usd),
-            m.basis,
-        ]
-        for m in models
-    ]
-    headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
-    hours = float(est.gpu_hours.m_as("GPU_hour"))
-    head = f"{hours:,.0f} GPU-hours on {est.scenario.hardware}, priced four ways:"
-    if fmt == "markdown":
-        return f"{head}\n\n{markdown_table(headers, rows)}\n"
-    return f"{head}\n{text_table(headers, rows)}\n"

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.estimator.api import resolve, validate_inputs
-from costcalc.formulas.memory import MemoryBreakdown, find_layouts, recommended_layouts, smallest_fit
-from costcalc.render.estimate import gigabytes, memory_lines, render_json, text_table
+from costcalc.estimator.inputs import validate_inputs
+from costcalc.estimator.layouts import find_layouts, recommended_layouts, smallest_fit
+from costcalc.estimator.resolve import resolve
+from costcalc.formulas.memory import MemoryBreakdown
 
-__all__ = ["MemoryReport", "render_memory", "training_memory"]
+__all__ = ["MemoryReport", "training_memory"]
 
 
 class MemoryReport(BaseModel):
@@ -86,44 +87,3 @@ def training_memory(
         layouts=layouts,
         smallest_fit=smallest,
     )
-
-
-def render_memory(report: MemoryReport, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(report.to_dict())
-    what = report.model or "the model"
-    head = f"{what} on {report.gpus if report.gpus is not None else 'an unspecified number of'} x {report.accelerator}"
-    parts = [head, ""]
-    if report.memory is not None:
-        parts += memory_lines(report.memory)
-    rows = [
-        [
-            f"TP={m.tp} PP={m.pp} DP={m.dp}" + (f" EP={m.ep}" if m.ep > 1 else ""),
-            f"ZeRO-{m.zero}",
-            m.recompute,
-            gigabytes(m.total),
-            gigabytes(m.headroom),
-            "yes" if m.fits else "no",
-            f"{m.bubble:.1%}",
-        ]
-        for m in report.layouts
-    ]
-    if rows:
-        table = text_table(["layout", "ZeRO", "recompute", "total/GPU", "headroom", "fits", "bubble"], rows)
-        if fmt == "markdown":
-            table = "\n".join(
-                [
-                    "| layout | ZeRO | recompute | total/GPU | headroom | fits | bubble |",
-                    "|---|---|---|---|---|---|---|",
-                ]
-                + ["| " + " | ".join(r) + " |" for r in rows]
-            )
-        parts += ["", "Sensible layouts (tensor parallel within a node, pipeline across nodes):", table]
-    if report.smallest_fit is not None:
-        m = report.smallest_fit
-        parts += [
-            "",
-            f"Smallest GPU count that fits: {m.tp * m.pp * m.dp} (TP={m.tp} PP={m.pp} DP={m.dp} "
-            f"ZeRO-{m.zero}, recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
-        ]
-    return "\n".join(parts) + "\n"

@@ -1,6 +1,6 @@
 """``costcalc plan``: inverse questions. What does a budget buy, and how many GPUs meet a deadline?
 
-Budget -> FLOPs: dollars / price = GPU-hours; GPU-hours x 3600 x peak x MFU = FLOPs. FLOPs ->
+Budget -> FLOPs: dollars / price = GPU-hours; GPU-hours x peak x MFU = FLOPs. FLOPs ->
 model: the compute-optimal parameters and tokens (``costcalc.formulas.scaling``), or, for a given
 parameter count, the most tokens the FLOPs buy (D = C / 6N). Deadline -> GPUs: GPU-hours /
 deadline hours, rounded up. Every answer is then run through ``costcalc.estimate`` as a scenario
@@ -15,19 +15,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
-from costcalc.base.parse import format_count, to_quantity
+from costcalc.base.parse import to_quantity
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.estimator.api import estimate, resolve, validate_inputs
-from costcalc.estimator.inputs import ParamCount
+from costcalc.estimator.api import estimate
+from costcalc.estimator.inputs import GpuCount, ParamCount, quantity_marker
+from costcalc.estimator.resolve import resolve_dtype, resolve_efficiency, resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate
+from costcalc.formulas import runtime
+from costcalc.formulas.runtime import HOURS_PER_DAY
 from costcalc.formulas.scaling import Scaling, allocate
-from costcalc.render.estimate import render_json, render_table
 
-__all__ = ["Plan", "plan", "render_plan"]
+__all__ = ["Plan", "plan"]
 
 
 class Plan(BaseModel):
@@ -108,22 +111,18 @@ def plan(
         raise InputError("scaling", f"expected hoffmann or besiroglu, got {scaling!r}")
     if params is not None and model is not None:
         raise InputError("params", "give either params or a model preset, not both")
-    # Resolve the hardware, efficiency and price exactly as an estimate would (a 1B probe model).
-    probe = resolve(
-        validate_inputs(
-            {
-                k: v
-                for k, v in {"params": 1e9, "gpu": gpu, "gpus": gpus, "mfu": mfu, "price": price}.items()
-                if v is not None
-            }
-        ),
-        catalog,
-    )
-    peak = float(probe.peak.m_as("FLOP/s"))
-    efficiency = float(probe.mfu.m)
-    rate = peak * efficiency * 3600  # FLOPs per GPU-hour
-    lo_mfu, hi_mfu = probe.mfu_range or (1.0, 1.0)
-    lo_price, hi_price = probe.price_range or (1.0, 1.0)
+    # The hardware, efficiency and price, by the same functions an estimate resolves them with.
+    hardware = resolve_hardware(gpu, catalog)
+    fixed_gpus = None if gpus is None else _checked(GpuCount, gpus, "gpus")
+    if fixed_gpus is not None and np.asarray(fixed_gpus.magnitude).size > 1:
+        raise InputError("gpus", "a plan takes one GPU count, not a list")
+    mfu_default = resolve_efficiency(None if mfu is None else _input("mfu", mfu), hardware.accelerator, catalog)
+    price_default = resolve_price(None if price is None else _input("price", price), hardware.accelerator, catalog)
+    _, peak, _ = resolve_dtype(None, hardware.accelerator)
+    assert mfu_default.value is not None
+    rate = float(runtime.flops_per_gpu_hour(peak, mfu_default.value).m_as("FLOP/GPU_hour"))
+    lo_mfu, hi_mfu = mfu_default.range or (1.0, 1.0)
+    lo_price, hi_price = price_default.range or (1.0, 1.0)
 
     limits: dict[str, tuple[float, tuple[float, float]]] = {}  # name -> (FLOPs, (low, high) factors)
     question = []
@@ -134,11 +133,11 @@ def plan(
         if float(amount.m) <= 0 or not math.isfinite(float(amount.m)):
             raise InputError("budget", "expected a positive finite amount")
         if kind == "USD":
-            if probe.price is None:
+            if price_default.value is None:
                 raise InputError(
-                    "price", f"no price for {probe.accelerator.name}: give --price to plan a dollar budget"
+                    "price", f"no price for {hardware.accelerator.name}: give --price to plan a dollar budget"
                 )
-            hours = float(amount.m_as("USD")) / float(probe.price.m)
+            hours = float(amount.m_as("USD")) / float(price_default.value.m_as("USD/GPU/hour"))
             factors = (_quad(lo_mfu, 1 / hi_price), _quad(hi_mfu, 1 / lo_price, high=True))
             limits["budget"] = (hours * rate, factors)
             question.append(f"{float(amount.m):,.0f} USD")
@@ -153,9 +152,9 @@ def plan(
         deadline_hours = float(to_quantity(deadline, "deadline", "hour").m)
         if deadline_hours <= 0 or not math.isfinite(deadline_hours):
             raise InputError("deadline", "expected a positive duration such as 30 days")
-        question.append(f"{deadline_hours / 24:g} days")
-        if probe.gpus is not None:
-            count = float(probe.gpus.m_as("GPU"))
+        question.append(f"{deadline_hours / HOURS_PER_DAY:g} days")
+        if fixed_gpus is not None:
+            count = float(fixed_gpus.m_as("GPU"))
             limits["deadline"] = (count * deadline_hours * rate, (lo_mfu, hi_mfu))
         elif "budget" not in limits:
             raise InputError("gpus", "a deadline alone needs a GPU count (or give a budget too)")
@@ -180,7 +179,7 @@ def plan(
         n_range, d_range = (n_low, n_high), (d_low, d_high)
         used_scaling = scaling
 
-    gpu_count: int | None = None if probe.gpus is None else int(float(probe.gpus.m_as("GPU")))
+    gpu_count: int | None = None if fixed_gpus is None else int(float(fixed_gpus.m_as("GPU")))
     gpus_range = None
     if gpu_count is None and deadline_hours is not None:
         hours_needed = compute / rate
@@ -189,7 +188,7 @@ def plan(
             max(1.0, math.ceil(hours_needed / deadline_hours * low_f)),
             math.ceil(hours_needed / deadline_hours * high_f),
         )
-    fields: dict[str, Any] = {"gpu": probe.hardware, "tokens": d}
+    fields: dict[str, Any] = {"gpu": hardware.name, "tokens": d}
     if spec is not None:
         fields["model"] = spec.name
     else:
@@ -204,7 +203,7 @@ def plan(
         f"--{k.replace('_', '-')} {shlex.quote(_shown(v))}" for k, v in fields.items()
     )
     return Plan(
-        question=" and ".join(question) + f" on {probe.hardware}",
+        question=" and ".join(question) + f" on {hardware.name}",
         params=n,
         tokens=d,
         gpus=gpu_count,
@@ -225,6 +224,13 @@ def _checked(marker: QuantityOf, value: Any, field: str) -> Any:
         raise InputError(field, str(err)) from None
 
 
+def _input(name: str, value: Any) -> Any:
+    """Validate one estimate input by its field's own marker (units and bounds)."""
+    marker = quantity_marker(name)
+    assert marker is not None, name
+    return _checked(marker, value, name)
+
+
 def _quad(a: float, b: float, *, high: bool = False) -> float:
     """Two independent multiplicative range ends combined in quadrature of their logs."""
     spread = math.sqrt(math.log(a) ** 2 + math.log(b) ** 2)
@@ -235,33 +241,3 @@ def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
-
-
-def render_plan(result: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(result.to_dict())
-
-    def count(value: float) -> str:
-        return format_count(value, 3)
-
-    def span(name: str) -> str:
-        r = result.range.get(name)
-        return "" if r is None else f" (range {count(r[0])} to {count(r[1])})"
-
-    rule = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
-    how = f"compute-optimal: {rule[result.scaling]}" if result.scaling else "the most tokens for the given model"
-    gpus = "not fixed" if result.gpus is None else f"{result.gpus:,}"
-    gr = result.range.get("gpus")
-    lines = [
-        f"Plan for {result.question} ({result.binding} binds):",
-        f"  parameters {count(result.params)}{span('params')}; tokens {count(result.tokens)}{span('tokens')} ({how})",
-        f"  GPUs {gpus}" + ("" if gr is None else f" (range {gr[0]:,.0f} to {gr[1]:,.0f})"),
-        f"  rerun: {result.command}",
-        "",
-    ]
-    body = render_table(result.estimate) if fmt == "table" else ""
-    if fmt == "markdown":
-        from costcalc.render.estimate import render_markdown
-
-        body = render_markdown(result.estimate)
-    return "\n".join(lines) + body

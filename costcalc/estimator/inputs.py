@@ -1,36 +1,53 @@
-"""The validated inputs of an estimate and the fully resolved scenario behind it."""
+"""The one list of what a user may give an estimate.
+
+``EstimateInputs`` is the single source of the inputs: the API's ``estimate(**inputs)``, the CLI's
+options (``costcalc.cli``), the sweepable fields (``sweepable()``), scenario files and the TUI's form
+are all generated from its fields. Each field carries its help text (``description``) and, in
+``json_schema_extra``, the group it is shown in; choices come from its type (``Literal``), units and
+bounds from its ``QuantityOf`` marker. A new input is added here and nowhere else.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import typing
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
-from costcalc.base.fields import QuantityOf
+from costcalc.base.errors import InputError
+from costcalc.base.fields import QuantityOf, first_error
 from costcalc.base.units import Quantity
 from costcalc.formulas.flops import Recompute
-from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, Optimizer
-from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+from costcalc.formulas.memory import MemoryOptions, Optimizer
+from costcalc.schemas import Dtype
 
-__all__ = ["Assumption", "EstimateInputs", "Scenario"]
-
-
-class Assumption(BaseModel):
-    """One input or default an estimate rests on, with why it has that value."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    name: str
-    value: str
-    basis: str
-    given: bool = False
-    source: str = ""
-
+__all__ = [
+    "GROUPS",
+    "EstimateInputs",
+    "GpuCount",
+    "ParamCount",
+    "TokenCount",
+    "choices",
+    "field_group",
+    "in_cli",
+    "in_scenario",
+    "quantity_marker",
+    "sweepable",
+    "validate_inputs",
+]
 
 #: Plausibility bounds: far beyond any real run, tight enough that results stay finite floats.
 ParamCount = QuantityOf("parameter", minimum=1.0, inclusive=True, maximum=1e16)
 TokenCount = QuantityOf("token", minimum=1.0, inclusive=True, maximum=1e18)
 GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9)
+
+#: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
+GROUPS = ("model", "hardware", "costs", "memory", "overheads")
+
+
+def _in(group: str, **extra: Any) -> dict[str, Any]:
+    return {"group": group, **extra}
 
 
 class EstimateInputs(BaseModel):
@@ -38,43 +55,142 @@ class EstimateInputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    params: Annotated[Quantity, ParamCount] | None = None
-    active_params: Annotated[Quantity, ParamCount] | None = None
-    tokens: Annotated[Quantity, TokenCount] | None = None
-    model: str | None = Field(default=None, min_length=1, max_length=200)
-    gpu: str | None = Field(default=None, min_length=1, max_length=200)
-    gpus: Annotated[Quantity, GpuCount] | None = None
-    nodes: PositiveInt | None = Field(default=None, le=100_000_000)
-    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)] | None = None
-    price: Annotated[Quantity, QuantityOf("USD/GPU/hour", maximum=10_000.0)] | None = None
-    dtype: Dtype | None = None
-    seq_len: PositiveInt | None = Field(default=None, le=100_000_000)
-    power: Annotated[Quantity, QuantityOf("W", minimum=1.0, inclusive=True, maximum=100_000.0)] | None = None
-    pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True, maximum=5.0)] | None = None
+    params: Annotated[Quantity, ParamCount] | None = Field(
+        default=None, description="total parameters, e.g. 70e9 or 70B", json_schema_extra=_in("model")
+    )
+    active_params: Annotated[Quantity, ParamCount] | None = Field(
+        default=None,
+        description="parameters active per token (mixture of experts)",
+        json_schema_extra=_in("model"),
+    )
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="model preset, e.g. llama-2-70b (fills params, architecture, tokens)",
+        json_schema_extra=_in("model"),
+    )
+    tokens: Annotated[Quantity, TokenCount] | None = Field(
+        default=None,
+        description="training tokens (default: the model preset's, else 20 x params)",
+        json_schema_extra=_in("model"),
+    )
+    seq_len: PositiveInt | None = Field(
+        default=None, le=100_000_000, description="sequence length (default: the model preset's)",
+        json_schema_extra=_in("model"),
+    )  # fmt: skip
+    causal: bool = Field(
+        default=True,
+        description="count causal attention (half the keys); False counts all keys",
+        json_schema_extra=_in("model", cli=False),
+    )
+    gpu: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)",
+        json_schema_extra=_in("hardware"),
+    )
+    gpus: Annotated[Quantity, GpuCount] | None = Field(
+        default=None, description="number of GPUs (needed for wall-clock)", json_schema_extra=_in("hardware")
+    )
+    nodes: PositiveInt | None = Field(
+        default=None, le=100_000_000, description="number of nodes of a node preset such as dgx-a100",
+        json_schema_extra=_in("hardware"),
+    )  # fmt: skip
+    dtype: Dtype | None = Field(
+        default=None, description="precision (default: bf16)", json_schema_extra=_in("hardware")
+    )
+    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)] | None = Field(
+        default=None,
+        description="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated",
+        json_schema_extra=_in("hardware"),
+    )
+    price: Annotated[Quantity, QuantityOf("USD/GPU/hour", maximum=10_000.0)] | None = Field(
+        default=None,
+        description="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)",
+        json_schema_extra=_in("costs"),
+    )
+    power: Annotated[Quantity, QuantityOf("W", minimum=1.0, inclusive=True, maximum=100_000.0)] | None = Field(
+        default=None,
+        description="power per GPU, e.g. '700 W' (default: TDP, or node power / GPUs)",
+        json_schema_extra=_in("costs"),
+    )
+    pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True, maximum=5.0)] | None = Field(
+        default=None, description="datacenter PUE (default: median of published figures)",
+        json_schema_extra=_in("costs"),
+    )  # fmt: skip
     carbon_intensity: (
         Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True, maximum=5000.0)] | None
-    ) = None
-    recompute: Recompute | None = None
-    causal: bool = True
-    zero: int | None = Field(default=None, ge=0, le=3)
-    tp: PositiveInt | None = Field(default=None, le=1024)
-    pp: PositiveInt | None = Field(default=None, le=10_000)
-    sp: bool | None = None
-    ep: PositiveInt | None = Field(default=None, le=10_000)
-    micro_batch: PositiveInt | None = Field(default=None, le=1_000_000)
-    optimizer: Optimizer | None = None
+    ) = Field(
+        default=None,
+        description="grid intensity, e.g. '385 gCO2e/kWh' (default: median of published)",
+        json_schema_extra=_in("costs"),
+    )
+    recompute: Recompute | None = Field(
+        default=None,
+        description="activation recomputation (default: the least that fits)",
+        json_schema_extra=_in("memory"),
+    )
+    zero: int | None = Field(
+        default=None, ge=0, le=3, description="ZeRO stage 0-3 (3 = FSDP full sharding; default 1)",
+        json_schema_extra=_in("memory"),
+    )  # fmt: skip
+    tp: PositiveInt | None = Field(
+        default=None, le=1024, description="tensor-parallel degree (default: chosen by costcalc)",
+        json_schema_extra=_in("memory"),
+    )  # fmt: skip
+    pp: PositiveInt | None = Field(
+        default=None, le=10_000, description="pipeline-parallel stages (default: chosen by costcalc)",
+        json_schema_extra=_in("memory"),
+    )  # fmt: skip
+    sp: bool | None = Field(
+        default=None, description="sequence parallelism (with --tp)", json_schema_extra=_in("memory")
+    )
+    ep: PositiveInt | None = Field(
+        default=None, le=10_000, description="expert-parallel degree for mixture-of-experts models (default 1)",
+        json_schema_extra=_in("memory"),
+    )  # fmt: skip
+    micro_batch: PositiveInt | None = Field(
+        default=None, le=1_000_000, description="micro-batch size in sequences (default 1)",
+        json_schema_extra=_in("memory"),
+    )  # fmt: skip
+    optimizer: Optimizer | None = Field(
+        default=None, description="optimizer (default: adamw)", json_schema_extra=_in("memory")
+    )
     goodput: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
-    ) = None
+    ) = Field(
+        default=None,
+        description="share of wall-clock doing useful steps (failures, restarts), e.g. 0.9",
+        json_schema_extra=_in("overheads"),
+    )
     checkpoint_overhead: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, inclusive=True, maximum=0.9)] | None
-    ) = None
-    eval_overhead: Annotated[Quantity, QuantityOf("dimensionless", scalar=True, inclusive=True, maximum=0.9)] | None = (
-        None
+    ) = Field(
+        default=None, description="share of time spent checkpointing, e.g. 2%", json_schema_extra=_in("overheads")
     )
-    count_bubble: bool = False
-    samples: int | None = Field(default=None, ge=100, le=10_000_000)
-    seed: int = 0
+    eval_overhead: Annotated[Quantity, QuantityOf("dimensionless", scalar=True, inclusive=True, maximum=0.9)] | None = (
+        Field(
+            default=None, description="share of time spent on evaluation, e.g. 1%", json_schema_extra=_in("overheads")
+        )
+    )
+    count_bubble: bool = Field(
+        default=False,
+        description="stretch wall-clock by the layout's pipeline bubble",
+        json_schema_extra=_in("overheads"),
+    )
+    samples: int | None = Field(
+        default=None,
+        ge=100,
+        le=10_000_000,
+        description="Monte Carlo samples for P10/P50/P90 (e.g. 100000; default: analytic range)",
+        json_schema_extra=_in("overheads", scenario=False),
+    )
+    seed: int = Field(
+        default=0, description="random seed for --samples (default 0)",
+        json_schema_extra=_in("overheads", scenario=False),
+    )  # fmt: skip
 
     def layout_given(self) -> bool:
         """True when the user fixed any part of the parallel layout."""
@@ -88,40 +204,65 @@ class EstimateInputs(BaseModel):
         return MemoryOptions(**{k: v for k, v in given.items() if v is not None})
 
 
-class Scenario(BaseModel):
-    """Every input and assumption of one estimate, resolved from the inputs, presets and data."""
+def _extra(name: str) -> dict[str, Any]:
+    extra = EstimateInputs.model_fields[name].json_schema_extra
+    return extra if isinstance(extra, dict) else {}
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-    model: ModelSpec | None
-    params: Annotated[Quantity, QuantityOf("parameter")]
-    flop_params: Annotated[Quantity, QuantityOf("parameter")]
-    tokens: Annotated[Quantity, QuantityOf("token")]
-    hardware: str
-    accelerator: AcceleratorSpec
-    node: NodeSpec | None
-    gpus: Annotated[Quantity, QuantityOf("GPU")] | None
-    dtype: Dtype
-    peak: Annotated[Quantity, QuantityOf("TFLOP/s")]
-    seq_len: int | None
-    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)]
-    mfu_range: tuple[float, float] | None
-    price: Annotated[Quantity, QuantityOf("USD/GPU/hour")] | None
-    price_range: tuple[float, float] | None
-    power: Annotated[Quantity, QuantityOf("W")] | None
-    pue: Annotated[Quantity, QuantityOf("dimensionless", minimum=1.0, inclusive=True)]
-    pue_range: tuple[float, float] | None
-    carbon_intensity: Annotated[Quantity, QuantityOf("gCO2e/kWh", minimum=0.0, inclusive=True)]
-    carbon_range: tuple[float, float] | None
-    recompute: Recompute
-    causal: bool
-    memory: MemoryBreakdown | None
-    stretch: float = Field(default=1.0, ge=1.0, description="wall-clock and GPU-hour multiplier from overheads")
-    mfu_residuals: tuple[float, ...] | None = None
-    price_samples: tuple[float, ...] | None = None
-    pue_samples: tuple[float, ...] | None = None
-    carbon_samples: tuple[float, ...] | None = None
-    samples: int | None = None
-    seed: int = 0
-    assumptions: tuple[Assumption, ...]
-    inputs: dict[str, Any]
+def field_group(name: str) -> str:
+    """The group an input is shown in (one of ``GROUPS``)."""
+    return str(_extra(name).get("group", "model"))
+
+
+def in_cli(name: str) -> bool:
+    """Whether the input has a command-line option (some are for the API only)."""
+    return bool(_extra(name).get("cli", True))
+
+
+def in_scenario(name: str) -> bool:
+    """Whether the input is saved in a scenario file (run settings such as the seed are not)."""
+    return bool(_extra(name).get("scenario", True))
+
+
+def quantity_marker(name: str) -> QuantityOf | None:
+    """The ``QuantityOf`` marker of a quantity input, or None for plain inputs."""
+    for meta in _annotated_metadata(EstimateInputs.model_fields[name].annotation):
+        if isinstance(meta, QuantityOf):
+            return meta
+    return None
+
+
+def _annotated_metadata(annotation: Any) -> list[Any]:
+    found: list[Any] = []
+    for arg in (annotation, *typing.get_args(annotation)):
+        found += list(getattr(arg, "__metadata__", ()))
+    return found
+
+
+def choices(name: str) -> tuple[str, ...]:
+    """The allowed values of an input whose type is a ``Literal`` (dtype, optimizer, recompute)."""
+    annotation = EstimateInputs.model_fields[name].annotation
+    for arg in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(arg) is Literal:
+            return tuple(str(a) for a in typing.get_args(arg))
+    return ()
+
+
+@cache
+def sweepable() -> dict[str, str]:
+    """Inputs a sweep may vary (quantities that accept arrays), with the unit a bare number is read in."""
+    out: dict[str, str] = {}
+    for name in EstimateInputs.model_fields:
+        marker = quantity_marker(name)
+        if marker is not None and not marker.scalar:
+            out[name] = marker.unit
+    return out
+
+
+def validate_inputs(values: dict[str, Any]) -> EstimateInputs:
+    """Validate a user's inputs once; the first problem becomes an ``InputError`` naming the field."""
+    try:
+        return EstimateInputs.model_validate(values)
+    except ValidationError as err:
+        field, message = first_error(err)
+        raise InputError(field, message) from None

@@ -8,9 +8,7 @@ b micro-batch size, h hidden size, a attention heads, L layers, V vocabulary.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,17 +19,12 @@ from costcalc.schemas import AcceleratorSpec, ModelSpec
 
 __all__ = [
     "OPTIMIZER_BYTES",
-    "Layout",
     "MemoryBreakdown",
     "MemoryOptions",
     "activation_bytes_per_layer",
     "breakdown",
-    "find_layouts",
     "optimizer_state_bytes",
     "pipeline_bubble",
-    "preferred",
-    "recommended_layouts",
-    "smallest_fit",
     "zero_model_state_bytes",
 ]
 
@@ -181,19 +174,6 @@ class MemoryBreakdown(BaseModel):
         }
 
 
-@dataclass(frozen=True)
-class Layout:
-    """A candidate layout and its breakdown."""
-
-    memory: MemoryBreakdown
-
-    @property
-    def label(self) -> str:
-        m = self.memory
-        ep = f" EP={m.ep}" if m.ep > 1 else ""
-        return f"TP={m.tp} PP={m.pp} DP={m.dp}{ep} ZeRO-{m.zero}"
-
-
 def _bytes_per_param(dtype: str) -> tuple[float, float, float, float]:
     """(weight, gradient, optimizer-extra, activation scale) for a training dtype."""
     if dtype in ("fp32", "tf32"):
@@ -305,81 +285,3 @@ def _validate_layout(spec: ModelSpec | None, gpus: int, options: MemoryOptions) 
         raise InputError("pp", f"{p} pipeline stages is more than {spec.name}'s {spec.layers} layers")
     if spec is not None and spec.heads is not None and spec.heads % t:
         raise InputError("tp", f"tensor parallelism ({t}) must divide {spec.name}'s {spec.heads} attention heads")
-
-
-def find_layouts(
-    spec: ModelSpec | None,
-    params: float,
-    accelerator: AcceleratorSpec,
-    gpus: int,
-    options: MemoryOptions,
-    *,
-    gpus_per_node: int = 8,
-    dtype: str = "bf16",
-) -> list[Layout]:
-    """Sensible layouts for ``gpus`` GPUs: tensor parallel within a node, pipeline across nodes.
-
-    t runs over powers of two up to the node size, p over powers of two up to the layer count,
-    keeping ZeRO stage, micro-batch, recomputation and optimizer from ``options``. Sorted by
-    memory headroom (most first); each carries its pipeline bubble.
-    """
-    found = []
-    t = 1
-    while t <= min(gpus_per_node, gpus):
-        p = 1
-        while t * p <= gpus and (spec is None or spec.layers is None or p <= spec.layers):
-            candidate = options.model_copy(update={"tp": t, "pp": p, "sp": options.sp and t > 1})
-            with contextlib.suppress(InputError):  # this (t, p) does not divide the GPU count or the heads
-                found.append(Layout(breakdown(spec, params, accelerator, gpus, candidate, dtype=dtype)))
-            p *= 2
-        t *= 2
-    return sorted(found, key=lambda lay: -(lay.memory.headroom or -math.inf))
-
-
-def recommended_layouts(layouts: list[Layout], count: int = 5) -> list[Layout]:
-    """A small set: for each tensor-parallel degree, the fewest pipeline stages that fit.
-
-    Fewer stages means a smaller bubble and less inter-node traffic, so that is the sensible pick
-    per t; the picks are ranked by headroom. When nothing fits, the layouts closest to fitting.
-    """
-    fitting = [lay for lay in layouts if lay.memory.fits]
-    if not fitting:
-        return layouts[:count]
-    best: dict[int, Layout] = {}
-    for lay in fitting:
-        current = best.get(lay.memory.tp)
-        if current is None or lay.memory.pp < current.memory.pp:
-            best[lay.memory.tp] = lay
-    return sorted(best.values(), key=lambda lay: -(lay.memory.headroom or 0.0))[:count]
-
-
-def preferred(layouts: list[Layout]) -> Layout | None:
-    """The layout costcalc picks when none is given: fits with the least model parallelism."""
-    fitting = [lay for lay in layouts if lay.memory.fits]
-    if fitting:
-        return min(fitting, key=lambda lay: (lay.memory.tp * lay.memory.pp, lay.memory.bubble, -lay.memory.tp))
-    return layouts[0] if layouts else None
-
-
-def smallest_fit(
-    spec: ModelSpec,
-    params: float,
-    accelerator: AcceleratorSpec,
-    options: MemoryOptions,
-    *,
-    gpus_per_node: int = 8,
-    dtype: str = "bf16",
-    limit: int = 1 << 20,
-) -> Layout | None:
-    """The smallest GPU count (and its layout) for which some sensible layout fits, or None."""
-    gpus = 1
-    while gpus <= limit:
-        fitting = [
-            lay
-            for lay in find_layouts(spec, params, accelerator, gpus, options, gpus_per_node=gpus_per_node, dtype=dtype)
-            if lay.memory.fits
-        ]
-        if fitting:
-            return preferred(fitting)
-        gpus *= 2
-    return None

@@ -7,10 +7,27 @@ from __future__ import annotations
 
 from costcalc.base.units import Q_, Quantity
 
-__all__ = ["co2", "cost", "energy", "gpu_hours", "wall_clock"]
+__all__ = [
+    "HOURS_PER_DAY",
+    "co2",
+    "cost",
+    "energy",
+    "flops_per_gpu_hour",
+    "gpu_hours",
+    "overhead_stretch",
+    "wall_clock",
+]
 
 #: One GPU: dividing a device figure (peak, power) by it makes the per-GPU rate explicit.
 ONE_GPU = Q_(1.0, "GPU")
+#: For code that must leave pint (plain floats at an edge): the one place a day's hours are written.
+HOURS_PER_DAY = 24.0
+
+
+def flops_per_gpu_hour(peak: Quantity, efficiency: Quantity | float) -> Quantity:
+    """Useful FLOPs one GPU delivers in an hour: P · η (see ``gpu_hours``)."""
+    result: Quantity = (peak * efficiency / ONE_GPU).to("FLOP/GPU_hour")
+    return result
 
 
 def gpu_hours(flops: Quantity, peak: Quantity, efficiency: Quantity | float) -> Quantity:
@@ -61,3 +78,13 @@ def co2(energy_used: Quantity, carbon_intensity: Quantity) -> Quantity:
     """
     result: Quantity = (energy_used * carbon_intensity).to("tCO2e")
     return result
+
+
+def overhead_stretch(*, goodput: float, checkpointing: float, evaluation: float, bubble: float) -> float:
+    """Factor by which overheads stretch wall-clock: s = (1 + b) / (g · (1 - c) · (1 - e)).
+
+    g: goodput, the share of wall-clock spent on useful steps (failures and restarts lose the rest);
+    c, e: shares of time spent checkpointing and evaluating; b: the pipeline bubble as a share of
+    compute time, (p - 1) / m for the 1F1B schedule (Narayanan et al. 2021, §2.2.1).
+    """
+    return (1 + bubble) / (goodput * (1 - checkpointing) * (1 - evaluation))

@@ -15,9 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static, TabbedContent, TabPane
 
 from costcalc.base.errors import CostcalcError
-from costcalc.commands.scenarios import write_atomic
+from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import default_catalog
-from costcalc.render.estimate import markdown_table, render_json, render_markdown
+from costcalc.render.estimate import render_markdown
+from costcalc.render.text import markdown_table, render_json
 from costcalc_tui.screens import HelpScreen, PathScreen
 from costcalc_tui.state import CHOICE_FIELDS, FORM_FIELDS, Session
 from costcalc_tui.widgets.checks import ClaimDetail, ClaimsTable
@@ -214,7 +215,8 @@ class CostcalcApp(App[None]):
 
     def replan(self) -> None:
         """Plan from the budget, deadline and GPUs, on the Estimate form's accelerator and defaults."""
-        from costcalc.commands.plan import plan, render_plan
+        from costcalc.commands.plan import plan
+        from costcalc.render.plan import render_plan
 
         fields = {k: self.query_one(f"#{k}", Input).value.strip() for k in ("budget", "deadline", "plan-gpus")}
         form = self.session.inputs()
@@ -363,20 +365,24 @@ class CostcalcApp(App[None]):
             result = self.plan_result
             if result is None:
                 raise ValueError("no valid plan to export")
-            from costcalc.commands.plan import render_plan
+            from costcalc.render.plan import render_plan
 
             return render_plan(result, "json" if as_json else "markdown")
         if tab == "costs":
-            from costcalc.commands.costs import cost_models, render_cost_models
+            from costcalc.commands.costs import cost_models
+            from costcalc.render.costs import render_cost_models
 
             if self.session.last is None:
                 raise ValueError("no estimate to export")
             models = cost_models(self.session.last)
             return render_cost_models(self.session.last, models, "json" if as_json else "markdown")
         if tab == "check":
-            from costcalc.commands.article import render_checks
+            from costcalc.commands.article import ARTICLE
+            from costcalc.render.checks import render_checks
 
-            return render_checks(list(self.claims.values()), "json" if as_json else "markdown")
+            return render_checks(
+                list(self.claims.values()), "json" if as_json else "markdown", title=f"Claims of the article {ARTICLE}"
+            )
         if tab == "compare":
             rows = [{"scenario": p.label, "inputs": p.inputs, **p.estimate.to_dict()} for p in self.session.pinned]
             if as_json:

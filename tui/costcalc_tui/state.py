@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.base.errors import CostcalcError, InputError
-from costcalc.commands.scenarios import SCENARIO_KEYS, load_scenario, save_scenario
+from costcalc.commands.scenario_files import SCENARIO_KEYS, load_scenario, save_scenario
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
 

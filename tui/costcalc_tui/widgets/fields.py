@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.validation import ValidationResult, Validator
 
 from costcalc.base.errors import InputError
-from costcalc.estimator.api import validate_inputs
+from costcalc.estimator.inputs import validate_inputs
 
 
 class QuantityField(Validator):

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate
-from costcalc.render.estimate import format_quantity, gigabytes, money
+from costcalc.render.text import format_quantity, gigabytes, money
 
 
 def compact(q: Quantity, field: str) -> str:

@@ -1,0 +1,124 @@
+"""Running the formulas on a resolved scenario: the estimate and its ranges.
+
+Formulas only (``costcalc.formulas``); every default and its explanation was settled by
+``costcalc.estimator.resolve``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from costcalc.base.errors import InputError
+from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.units import Quantity
+from costcalc.estimator.result import Estimate, Range
+from costcalc.estimator.scenario import Assumption, Factors, Scenario
+from costcalc.formulas import runtime
+from costcalc.formulas.flops import training_flops
+
+__all__ = ["combine", "compute"]
+
+
+def combine(factors: list[Factors]) -> tuple[float, float]:
+    """Combine independent multiplicative ranges in quadrature of their logs.
+
+    For independent log-normal factors the log-quantiles add in quadrature, so each side of the
+    range is exp(±sqrt(sum of squared log-distances)). Factors given as None (inputs the user fixed)
+    add nothing.
+    """
+    lows = [math.log(f[0]) ** 2 for f in factors if f is not None]
+    highs = [math.log(f[1]) ** 2 for f in factors if f is not None]
+    return math.exp(-math.sqrt(sum(lows))), math.exp(math.sqrt(sum(highs)))
+
+
+_ANALYTIC_RANGES = Assumption(
+    name="ranges",
+    value="10th-90th percentile",
+    basis=(
+        "independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in "
+        "quadrature of their logs; inputs you give are taken as exact"
+    ),
+    source="costcalc.estimator.compute.combine",
+)
+
+
+def _finite(values: dict[str, Quantity | None]) -> None:
+    for field, value in values.items():
+        if value is None:
+            continue
+        m = np.asarray(value.magnitude, dtype=float)
+        if not np.all(np.isfinite(m)) or np.any(m < 0) or (field != "co2" and np.any(m == 0)):
+            message = "the result is not a finite positive number for these inputs; check their magnitudes"
+            raise InputError(field, message)
+
+
+def compute(scenario: Scenario) -> Estimate:
+    """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
+    s = scenario
+    flops = training_flops(
+        s.tokens, params=s.flop_params, spec=s.model, seq_len=s.seq_len, causal=s.causal, recompute=s.recompute
+    )
+    hours = runtime.gpu_hours(flops.model, s.peak, s.mfu) * s.stretch
+    days = runtime.wall_clock(hours, s.gpus) if s.gpus is not None else None
+    dollars = runtime.cost(hours, s.price) if s.price is not None else None
+    mwh = runtime.energy(hours, s.power, s.pue) if s.power is not None else None
+    tonnes = runtime.co2(mwh, s.carbon_intensity) if mwh is not None else None
+    values = {
+        "flops": flops.model,
+        "hardware_flops": flops.hardware,
+        "gpu_hours": hours,
+        "wall_clock": days,
+        "cost": dollars,
+        "energy": mwh,
+        "co2": tonnes,
+    }
+    _finite(values)
+    # Ranges as factors: fewer GPU-hours when the efficiency is high, so the MFU range flips.
+    mfu: Factors = None if s.mfu_range is None else (1 / s.mfu_range[1], 1 / s.mfu_range[0])
+    factors: dict[str, list[Factors]] = {
+        "flops": [],
+        "hardware_flops": [],
+        "gpu_hours": [mfu],
+        "wall_clock": [mfu],
+        "cost": [mfu, s.price_range],
+        "energy": [mfu, s.pue_range],
+        "co2": [mfu, s.pue_range, s.carbon_range],
+    }
+    ranges = {}
+    for key, value in values.items():
+        if value is not None:
+            low, high = combine(factors[key])
+            ranges[key] = Range(value * low, value * high)
+    method = Assumption(
+        name="FLOPs",
+        value=flops.method,
+        basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
+        source="costcalc.formulas.flops",
+    )
+    assumptions = [method, *s.assumptions]
+    percentiles = None
+    if s.samples:
+        from costcalc.estimator.uncertainty import simulate  # only Monte Carlo runs need it
+
+        percentiles, note = simulate(s, flops.model, s.samples, s.seed)
+        ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
+        assumptions.append(note)
+    elif any(sum(f is not None for f in fs) > 1 for fs in factors.values()):
+        assumptions.append(_ANALYTIC_RANGES)
+    assert set(values) == set(RESULT_FIELDS)
+    return Estimate(
+        flops=flops.model,
+        hardware_flops=flops.hardware,
+        gpu_hours=hours,
+        wall_clock=days,
+        cost=dollars,
+        energy=mwh,
+        co2=tonnes,
+        ranges=ranges,
+        memory=s.memory,
+        percentiles=percentiles,
+        scenario=s,
+        assumptions=tuple(assumptions),
+    )

@@ -1,0 +1,330 @@
+"""Filling in what the user left out: one small function per default, each with its explanation.
+
+Every function returns the value it settled on and the ``Assumption`` that says why (None when the
+user gave the value and there is nothing to explain). ``resolve`` strings them together into the
+``Scenario`` that ``costcalc.estimator.compute`` runs the formulas on. ``costcalc plan`` calls the
+hardware, efficiency and price functions directly, so a plan and an estimate use the same defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from costcalc.base.errors import InputError
+from costcalc.base.parse import format_count, unit_of
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.calibration import efficiency_prior
+from costcalc.data.catalog import Catalog
+from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.layouts import plan_memory
+from costcalc.estimator.overheads import overheads
+from costcalc.estimator.scenario import Assumption, Factors, Scenario
+from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
+from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+
+__all__ = [
+    "DEFAULT_GPU",
+    "Default",
+    "Hardware",
+    "resolve",
+    "resolve_efficiency",
+    "resolve_hardware",
+    "resolve_price",
+]
+
+#: The accelerator assumed when none is named: the article's "A100" is the 80 GB SXM part.
+DEFAULT_GPU = "A100-80GB"
+
+
+@dataclass(frozen=True)
+class Default:
+    """A resolved value with its range (factors around it), the data to sample it from, and why."""
+
+    value: Quantity | None
+    note: Assumption | None = None
+    range: Factors = None
+    samples: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """The hardware preset named (an accelerator, or a node of them) and its accelerator."""
+
+    name: str
+    accelerator: AcceleratorSpec
+    node: NodeSpec | None
+    note: Assumption
+
+
+_COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
+
+
+def quantity_text(q: Quantity) -> str:
+    """A count for an assumption line: '1.4T tokens', or '5 values, 1B to 70B parameters'."""
+    unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
+    name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
+    m = np.asarray(q.magnitude, dtype=float)
+
+    def show(v: float) -> str:
+        return format_count(v) if unit else f"{v:.4g}"
+
+    if m.size == 1:
+        return f"{show(float(m.reshape(-1)[0]))} {name}".strip()
+    return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
+
+
+def _ratio_range(central: float, low: float, high: float) -> tuple[float, float]:
+    """A range as multiplicative factors around the central value."""
+    return (low / central, high / central)
+
+
+def resolve_model(
+    inputs: EstimateInputs, catalog: Catalog
+) -> tuple[ModelSpec | None, Quantity, Quantity | None, list[Assumption]]:
+    """The model preset (if named), total and active parameters."""
+    notes: list[Assumption] = []
+    spec: ModelSpec | None = None
+    if inputs.model is not None:
+        if inputs.params is not None or inputs.active_params is not None:
+            raise InputError("params", "give either a model preset or params/active_params, not both")
+        spec = catalog.model(inputs.model)
+        params, active = spec.params, spec.active_params
+        source = spec.sources.get("layers", spec.sources.get("params", ""))
+        notes.append(Assumption(name="model", value=spec.name, basis="model preset", given=True, source=source))
+    elif inputs.params is not None:
+        params, active = inputs.params, inputs.active_params
+        if active is not None and np.any(np.asarray(active.m_as("parameter")) > np.asarray(params.m_as("parameter"))):
+            raise InputError("active_params", "cannot exceed params")
+    else:
+        raise InputError("params", "required: give params (e.g. 70B) or a model preset (e.g. llama-2-70b)")
+    if active is not None:
+        basis = "mixture of experts: FLOPs use the parameters active per token"
+        notes.append(Assumption(name="active params", value=quantity_text(active), basis=basis, given=spec is None))
+    return spec, params, active, notes
+
+
+def resolve_tokens(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, moe: bool) -> Default:
+    """Training tokens: given, the preset's, or the compute-optimal 20 per parameter."""
+    if inputs.tokens is not None:
+        return Default(inputs.tokens)
+    if spec is not None and spec.tokens is not None:
+        basis = f"from the {spec.name} preset"
+        note = Assumption(
+            name="tokens", value=quantity_text(spec.tokens), basis=basis, source=spec.sources.get("tokens", "")
+        )
+        return Default(spec.tokens, note)
+    tokens = (flop_params * Q_(TOKENS_PER_PARAMETER, "token/parameter")).to("token")
+    what = "active parameter" if moe else "parameter"
+    note = Assumption(
+        name="tokens",
+        value=quantity_text(tokens),
+        basis=f"compute-optimal default: {TOKENS_PER_PARAMETER:g} tokens per {what}",
+        source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models' (Chinchilla)",
+    )
+    return Default(tokens, note)
+
+
+def resolve_hardware(gpu: str | None, catalog: Catalog) -> Hardware:
+    """The named accelerator or node preset, else the default accelerator."""
+    found = catalog.hardware(gpu or DEFAULT_GPU)
+    if isinstance(found, NodeSpec):
+        name, accelerator, node = found.name, catalog.accelerator(found.accelerator), found
+    else:
+        name, accelerator, node = found.name, found, None
+    note = Assumption(
+        name="gpu",
+        value=name + (f" ({node.count}x {accelerator.name})" if node else ""),
+        basis="given" if gpu else "default accelerator (the article's 'A100' is the 80 GB SXM part)",
+        given=gpu is not None,
+    )
+    return Hardware(name, accelerator, node, note)
+
+
+def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Quantity | None:
+    """The GPU count: given, or nodes x GPUs per node."""
+    if inputs.nodes is not None and inputs.gpus is not None:
+        raise InputError("nodes", "give either gpus or nodes, not both")
+    if inputs.nodes is None:
+        return inputs.gpus
+    if hardware.node is None:
+        raise InputError(
+            "nodes", f"{hardware.name} is a single accelerator; give gpus, or a node preset such as DGX-A100"
+        )
+    return Q_(float(inputs.nodes * hardware.node.count), "GPU")
+
+
+def resolve_dtype(given: Dtype | None, accelerator: AcceleratorSpec) -> tuple[Dtype, Quantity, Assumption]:
+    """The training precision and the accelerator's dense peak for it."""
+    if given is not None:
+        if given not in accelerator.peak:
+            have = ", ".join(d for d in DTYPES if d in accelerator.peak)
+            raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
+        dtype, basis = given, "given"
+    else:
+        dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
+        basis = "default: mixed-precision training" + ("" if dtype == "bf16" else f" ({accelerator.name} has no bf16)")
+    peak = accelerator.peak[dtype]
+    note = Assumption(
+        name="peak",
+        value=f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({dtype}, dense)",
+        basis=basis,
+        given=given is not None,
+        source=accelerator.sources.get("peak", ""),
+    )
+    return dtype, peak, note
+
+
+def resolve_efficiency(given: Quantity | None, accelerator: AcceleratorSpec, catalog: Catalog) -> Default:
+    """The efficiency (MFU): given, or calibrated on published runs of the accelerator's generation."""
+    if given is not None:
+        return Default(given)
+    prior = efficiency_prior(catalog, accelerator.generation)
+    fallback = "" if prior.generation == accelerator.generation else f" (no {accelerator.generation} runs: pooled)"
+    note = Assumption(
+        name="efficiency",
+        value=f"MFU {prior.central:.1%} (range {prior.low:.1%} to {prior.high:.1%})",
+        basis=f"{prior.basis}{fallback}; range = 10th-90th percentile of leave-one-out residuals",
+        source="published runs in presets/runs.toml; rerun with 'costcalc calibration'",
+    )
+    return Default(
+        Q_(prior.central, ""), note, _ratio_range(prior.central, prior.low, prior.high), prior.residuals or None
+    )
+
+
+def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog: Catalog) -> Default:
+    """Price per GPU-hour: given, or the median of observed prices (with a proxy's where few)."""
+    if given is not None:
+        return Default(given)
+    observed = price_default(accelerator, catalog)
+    if observed is None:
+        basis = f"no price observations for {accelerator.name}; give --price to get a cost"
+        return Default(None, Assumption(name="price", value="unknown", basis=basis))
+    note = Assumption(
+        name="price",
+        value=f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
+        basis=observed.basis,
+        source=f"prices of {accelerator.name} in presets/accelerators.toml",
+    )
+    span = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
+    return Default(observed.value, note, span, observed.values)
+
+
+def resolve_power(given: Quantity | None, hardware: Hardware) -> Default:
+    """Power per GPU: given, a node's maximum power shared by its GPUs, or the board TDP."""
+    accelerator, node = hardware.accelerator, hardware.node
+    if given is not None:
+        return Default(given)
+    if node is not None:
+        power = (node.power / node.count).to("W")
+        basis = f"{node.name} maximum power {node.power.m_as('kW'):g} kW shared by {node.count} GPUs"
+        source = node.sources.get("power", "")
+    elif accelerator.tdp is not None:
+        power = accelerator.tdp
+        basis = f"{accelerator.name} TDP, drawn for the whole run (an upper bound; host power not included)"
+        source = accelerator.sources.get("tdp", "")
+    else:
+        basis = f"{accelerator.name} has no published power figure; give --power for energy and CO2"
+        return Default(None, Assumption(name="power per GPU", value="unknown", basis=basis))
+    return Default(power, Assumption(name="power per GPU", value=f"{power.m:.0f} W", basis=basis, source=source))
+
+
+def resolve_pue(given: Quantity | None, catalog: Catalog) -> Default:
+    """Datacenter PUE: given, or the median of published figures."""
+    if given is not None:
+        return Default(given)
+    observed = pue_default(catalog)
+    note = Assumption(
+        name="PUE",
+        value=f"{observed.value.m:.2f} (range {observed.low.m:.2f} to {observed.high.m:.2f})",
+        basis=observed.basis,
+        source="presets/facility.toml",
+    )
+    span = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
+    return Default(observed.value, note, span, observed.values)
+
+
+def resolve_carbon_intensity(given: Quantity | None, catalog: Catalog) -> Default:
+    """Grid carbon intensity: given, or the median of published figures."""
+    if given is not None:
+        return Default(given)
+    observed = carbon_intensity_default(catalog)
+    note = Assumption(
+        name="carbon intensity",
+        value=f"{observed.value.m:.0f} gCO2e/kWh (range {observed.low.m:.0f} to {observed.high.m:.0f})",
+        basis=observed.basis,
+        source="presets/facility.toml",
+    )
+    low = max(float(observed.low.m), 1e-9)
+    span = _ratio_range(float(observed.value.m), low, float(observed.high.m))
+    return Default(observed.value, note, span, observed.values)
+
+
+def _echo(inputs: EstimateInputs) -> dict[str, object]:
+    """A JSON-safe copy of what the user gave (numbers in the field's unit)."""
+    out: dict[str, object] = {}
+    for name, value in inputs:
+        if value is None or name not in inputs.model_fields_set:
+            continue
+        if hasattr(value, "magnitude"):
+            m = np.asarray(value.magnitude)
+            out[name] = m.tolist() if m.ndim else float(m)
+        else:
+            out[name] = value
+    return out
+
+
+def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
+    """Fill every gap in ``inputs`` from presets and derived defaults, recording each assumption."""
+    spec, params, active, notes = resolve_model(inputs, catalog)
+    flop_params = active if active is not None else params
+    tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
+    hardware = resolve_hardware(inputs.gpu, catalog)
+    gpus = resolve_gpus(inputs, hardware)
+    dtype, peak, peak_note = resolve_dtype(inputs.dtype, hardware.accelerator)
+    mfu = resolve_efficiency(inputs.mfu, hardware.accelerator, catalog)
+    price = resolve_price(inputs.price, hardware.accelerator, catalog)
+    power = resolve_power(inputs.power, hardware)
+    pue = resolve_pue(inputs.pue, catalog)
+    carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
+    layout = plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
+    stretch, stretch_note = overheads(inputs, layout.memory)
+    later = [tokens.note, hardware.note, peak_note, mfu.note, price.note, power.note, pue.note, carbon.note]
+    notes += [n for n in [*later, layout.note, stretch_note] if n is not None]
+    assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
+    return Scenario(
+        model=spec,
+        params=params,
+        flop_params=flop_params,
+        tokens=tokens.value,
+        hardware=hardware.name,
+        accelerator=hardware.accelerator,
+        node=hardware.node,
+        gpus=gpus,
+        dtype=dtype,
+        peak=peak,
+        seq_len=inputs.seq_len or (spec.seq_len if spec is not None else None),
+        mfu=mfu.value,
+        mfu_range=mfu.range,
+        price=price.value,
+        price_range=price.range,
+        power=power.value,
+        pue=pue.value,
+        pue_range=pue.range,
+        carbon_intensity=carbon.value,
+        carbon_range=carbon.range,
+        recompute=layout.recompute,
+        causal=inputs.causal,
+        memory=layout.memory,
+        stretch=stretch,
+        mfu_residuals=mfu.samples,
+        price_samples=price.samples,
+        pue_samples=pue.samples,
+        carbon_samples=carbon.samples,
+        samples=inputs.samples,
+        seed=inputs.seed,
+        assumptions=tuple(notes),
+        inputs=_echo(inputs),
+    )

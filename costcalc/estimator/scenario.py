@@ -1,0 +1,74 @@
+"""The fully resolved scenario behind an estimate: every input and assumption, each with its basis.
+
+Built once by ``costcalc.estimator.resolve`` from inputs that were validated once; its quantities
+are already in their units, so it is a plain frozen dataclass and is not validated again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from costcalc.base.units import Quantity
+from costcalc.formulas.flops import Recompute
+from costcalc.formulas.memory import MemoryBreakdown
+from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+
+__all__ = ["Assumption", "Scenario"]
+
+
+class Assumption(BaseModel):
+    """One input or default an estimate rests on, with why it has that value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    name: str
+    value: str
+    basis: str
+    given: bool = False
+    source: str = ""
+
+
+#: A range as multiplicative factors (low, high) around a central value; None when the value is exact.
+Factors = tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Every input and assumption of one estimate, resolved from the inputs, presets and data."""
+
+    model: ModelSpec | None
+    params: Quantity
+    flop_params: Quantity
+    tokens: Quantity
+    hardware: str
+    accelerator: AcceleratorSpec
+    node: NodeSpec | None
+    gpus: Quantity | None
+    dtype: Dtype
+    peak: Quantity
+    seq_len: int | None
+    mfu: Quantity
+    mfu_range: Factors
+    price: Quantity | None
+    price_range: Factors
+    power: Quantity | None
+    pue: Quantity
+    pue_range: Factors
+    carbon_intensity: Quantity
+    carbon_range: Factors
+    recompute: Recompute
+    causal: bool
+    memory: MemoryBreakdown | None
+    assumptions: tuple[Assumption, ...]
+    inputs: dict[str, Any]
+    #: Wall-clock and GPU-hour multiplier from overheads (>= 1).
+    stretch: float = 1.0
+    mfu_residuals: tuple[float, ...] | None = None
+    price_samples: tuple[float, ...] | None = None
+    pue_samples: tuple[float, ...] | None = None
+    carbon_samples: tuple[float, ...] | None = None
+    samples: int | None = None
+    seed: int = 0

@@ -1,0 +1,37 @@
+"""``costcalc costs``: one run priced four ways."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from costcalc.render.text import markdown_table, money, render_json, text_table
+
+if TYPE_CHECKING:
+    from costcalc.commands.costs import CostModel
+    from costcalc.estimator.result import Estimate
+
+__all__ = ["render_cost_models"]
+
+
+def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(
+            {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
+        )
+
+    rows = [
+        [
+            m.name,
+            "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}",
+            "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}",
+            money(m.total_usd),
+            m.basis,
+        ]
+        for m in models
+    ]
+    headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
+    hours = float(est.gpu_hours.m_as("GPU_hour"))
+    head = f"{hours:,.0f} GPU-hours on {est.scenario.hardware}, priced four ways:"
+    if fmt == "markdown":
+        return f"{head}\n\n{markdown_table(headers, rows)}\n"
+    return f"{head}\n{text_table(headers, rows)}\n"
