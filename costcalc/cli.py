@@ -73,18 +73,16 @@ def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
     return [n for n in EstimateInputs.model_fields if in_cli(n) and field_group(n) in groups and n not in exclude]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command; estimate inputs come from the one input model."""
-    parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    every = ("model", "hardware", "costs", "memory", "overheads")
+_EVERY_GROUP = ("model", "hardware", "costs", "memory", "overheads")
 
+
+def _estimate_parser(sub: Any) -> None:
     est = sub.add_parser(
         "estimate",
         help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
         description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
     )
-    _add_inputs(est, _inputs(*every))
+    _add_inputs(est, _inputs(*_EVERY_GROUP))
     est.add_argument(
         "--scenario", metavar="FILE", help="read inputs from a scenario file (options given here override)"
     )
@@ -93,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(est)
     est.set_defaults(handler=_estimate)
 
+
+def _sweep_parser(sub: Any) -> None:
     swp = sub.add_parser(
         "sweep",
         help="estimate over ranges of inputs, vectorised (table, CSV or JSON)",
@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(cmp_)
     cmp_.set_defaults(handler=_compare)
 
+
+def _plan_parser(sub: Any) -> None:
     pl = sub.add_parser(
         "plan",
         help="inverse questions: what a budget buys, how many GPUs meet a deadline",
@@ -134,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(pl)
     pl.set_defaults(handler=_plan)
 
+
+def _costs_and_memory_parsers(sub: Any) -> None:
     costs = sub.add_parser(
         "costs",
         help="price a run four ways: cloud on-demand, reserved, market, owned hardware",
@@ -156,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(mem)
     mem.set_defaults(handler=_memory)
 
+
+def _report_parsers(sub: Any) -> None:
     tui = sub.add_parser("tui", help="interactive terminal UI", description="Start the Textual terminal UI.")
     tui.add_argument("--scenario", metavar="FILE", help="open with this scenario file")
     tui.set_defaults(handler=_tui)
@@ -179,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         _add_presets(report)
         _add_format(report)
         report.set_defaults(handler=handler)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; estimate inputs come from the one input model."""
+    parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for add in (_estimate_parser, _sweep_parser, _plan_parser, _costs_and_memory_parsers, _report_parsers):
+        add(sub)
     return parser
 
 

@@ -11,7 +11,7 @@ import costcalc
 from costcalc.base.errors import PresetError
 from costcalc.commands.checks import check_claim
 from costcalc.data.catalog import Catalog
-from costcalc.data.claims import Claim
+from costcalc.schemas.claims import Claim
 
 # The claims ledger's verdicts (reference article-claims.md, summary table rows L1 to BL4), split
 # where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2).

@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.data.calibration import default_calibration, leave_one_out
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.data.runs import PublishedRun, load_runs
+from costcalc.data.runs import load_runs
 from costcalc.estimator.api import estimate
+from costcalc.schemas.runs import PublishedRun
 
 __all__ = ["BacktestReport", "BacktestRow", "backtest"]
 

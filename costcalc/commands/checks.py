@@ -22,7 +22,10 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog
-from costcalc.data.claims import (
+from costcalc.data.defaults import price_default
+from costcalc.estimator.api import estimate
+from costcalc.formulas.flops import training_flops
+from costcalc.schemas.claims import (
     BenchmarkCheck,
     CapacityCheck,
     Claim,
@@ -36,9 +39,6 @@ from costcalc.data.claims import (
     NodeTypeCheck,
     RatioCheck,
 )
-from costcalc.data.defaults import price_default
-from costcalc.estimator.api import estimate
-from costcalc.formulas.flops import training_flops
 
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim"]
 

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
-from costcalc.base.fields import QuantityOf
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog, default_catalog, validate_entry
 from costcalc.data.defaults import price_observations, pue_default, summarize
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
 from costcalc.schemas import AcceleratorSpec, PriceObservation, PurchaseObservation
+from costcalc.schemas.observations import Observation
 
 __all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "estimate_cost_models"]
 
@@ -56,13 +56,6 @@ class CostModel(BaseModel):
     total_usd: float | None
     observations: int
     basis: str
-
-
-class Observation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    value: Annotated[Quantity, QuantityOf("USD/kWh", scalar=True)] | float
-    scope: str
-    source: str = Field(min_length=1)
 
 
 def _pool(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ from costcalc.estimator.inputs import GpuCount, ParamCount, quantity_marker
 from costcalc.estimator.resolve import resolve_dtype, resolve_efficiency, resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
+from costcalc.formulas.flops import dense_training_tokens
 from costcalc.formulas.runtime import HOURS_PER_DAY
 from costcalc.formulas.scaling import Scaling, allocate
+from costcalc.schemas import ModelSpec
 
 __all__ = ["Plan", "plan"]
 
@@ -105,105 +108,34 @@ def plan(
     tokens per parameter) or ``besiroglu`` (Besiroglu et al. 2024's refit).
     """
     catalog = catalog or default_catalog(presets)
-    if budget is None and deadline is None:
-        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or both")
-    if scaling not in ("hoffmann", "besiroglu"):
-        raise InputError("scaling", f"expected hoffmann or besiroglu, got {scaling!r}")
-    if params is not None and model is not None:
-        raise InputError("params", "give either params or a model preset, not both")
-    # The hardware, efficiency and price, by the same functions an estimate resolves them with.
-    hardware = resolve_hardware(gpu, catalog)
-    fixed_gpus = None if gpus is None else _checked(GpuCount, gpus, "gpus")
-    if fixed_gpus is not None and np.asarray(fixed_gpus.magnitude).size > 1:
-        raise InputError("gpus", "a plan takes one GPU count, not a list")
-    mfu_default = resolve_efficiency(None if mfu is None else _input("mfu", mfu), hardware.accelerator, catalog)
-    price_default = resolve_price(None if price is None else _input("price", price), hardware.accelerator, catalog)
-    _, peak, _ = resolve_dtype(None, hardware.accelerator)
-    assert mfu_default.value is not None
-    rate = float(runtime.flops_per_gpu_hour(peak, mfu_default.value).m_as("FLOP/GPU_hour"))
-    lo_mfu, hi_mfu = mfu_default.range or (1.0, 1.0)
-    lo_price, hi_price = price_default.range or (1.0, 1.0)
-
-    limits: dict[str, tuple[float, tuple[float, float]]] = {}  # name -> (FLOPs, (low, high) factors)
-    question = []
+    _check_question(budget, deadline, scaling, params, model)
+    rates = _rates(gpu, gpus, mfu, price, catalog)
+    limits: dict[str, Limit] = {}
     if budget is not None:
-        value = float(budget) if isinstance(budget, int | float) else budget
-        kind = "USD" if isinstance(value, float) else _budget_kind(value)
-        amount = to_quantity(value, "budget", kind)
-        if float(amount.m) <= 0 or not math.isfinite(float(amount.m)):
-            raise InputError("budget", "expected a positive finite amount")
-        if kind == "USD":
-            if price_default.value is None:
-                raise InputError(
-                    "price", f"no price for {hardware.accelerator.name}: give --price to plan a dollar budget"
-                )
-            hours = float(amount.m_as("USD")) / float(price_default.value.m_as("USD/GPU/hour"))
-            factors = (_quad(lo_mfu, 1 / hi_price), _quad(hi_mfu, 1 / lo_price, high=True))
-            limits["budget"] = (hours * rate, factors)
-            question.append(f"{float(amount.m):,.0f} USD")
-        elif kind == "GPU_hour":
-            limits["budget"] = (float(amount.m_as("GPU_hour")) * rate, (lo_mfu, hi_mfu))
-            question.append(f"{float(amount.m):,.0f} GPU-hours")
-        else:
-            limits["budget"] = (float(amount.m_as("FLOP")), (1.0, 1.0))
-            question.append(f"{float(amount.m):.3g} FLOP")
-    deadline_hours = None
-    if deadline is not None:
-        deadline_hours = float(to_quantity(deadline, "deadline", "hour").m)
-        if deadline_hours <= 0 or not math.isfinite(deadline_hours):
-            raise InputError("deadline", "expected a positive duration such as 30 days")
+        limits["budget"] = _budget_limit(budget, rates)
+    question = [lim.question for lim in limits.values()]
+    deadline_hours = None if deadline is None else _hours(deadline)
+    if deadline_hours is not None:
         question.append(f"{deadline_hours / HOURS_PER_DAY:g} days")
-        if fixed_gpus is not None:
-            count = float(fixed_gpus.m_as("GPU"))
-            limits["deadline"] = (count * deadline_hours * rate, (lo_mfu, hi_mfu))
+        if rates.gpus is not None:
+            flops = rates.gpus * deadline_hours * rates.flops_per_gpu_hour
+            limits["deadline"] = Limit(flops, rates.mfu_range, question[-1])
         elif "budget" not in limits:
             raise InputError("gpus", "a deadline alone needs a GPU count (or give a budget too)")
-    binding = min(limits, key=lambda k: limits[k][0])
-    compute, (low_f, high_f) = limits[binding]
-
+    binding = min(limits, key=lambda k: limits[k].flops)
+    compute = limits[binding]
     spec = catalog.model(model) if model is not None else None
-    fixed_params = None
-    if spec is not None:
-        fixed_params = float(spec.params.m)
-    elif params is not None:
-        fixed_params = float(_checked(ParamCount, params, "params").m)
-    if fixed_params is not None:
-        active = float(spec.active_params.m) if spec is not None and spec.active_params is not None else fixed_params
-        n, d = fixed_params, compute / (6 * active)
-        n_range, d_range = None, (d * low_f, d * high_f)
-        used_scaling = None
-    else:
-        n, d = allocate(compute, scaling)
-        n_low, d_low = allocate(compute * low_f, scaling)
-        n_high, d_high = allocate(compute * high_f, scaling)
-        n_range, d_range = (n_low, n_high), (d_low, d_high)
-        used_scaling = scaling
-
-    gpu_count: int | None = None if fixed_gpus is None else int(float(fixed_gpus.m_as("GPU")))
-    gpus_range = None
-    if gpu_count is None and deadline_hours is not None:
-        hours_needed = compute / rate
-        gpu_count = max(1, math.ceil(hours_needed / deadline_hours))
-        gpus_range = (
-            max(1.0, math.ceil(hours_needed / deadline_hours * low_f)),
-            math.ceil(hours_needed / deadline_hours * high_f),
-        )
-    fields: dict[str, Any] = {"gpu": hardware.name, "tokens": d}
-    if spec is not None:
-        fields["model"] = spec.name
-    else:
-        fields["params"] = n
-    if gpu_count is not None:
-        fields["gpus"] = gpu_count
-    for name, given in (("mfu", mfu), ("price", price)):
-        if given is not None:
-            fields[name] = given
+    n, d, n_range, d_range, used_scaling = _allocation(compute, spec, params, scaling)
+    gpu_count, gpus_range = _gpu_count(rates, compute, deadline_hours)
+    fields: dict[str, Any] = {"gpu": rates.hardware, "tokens": d}
+    fields.update({"model": spec.name} if spec is not None else {"params": n})
+    fields.update({k: v for k, v in (("gpus", gpu_count), ("mfu", mfu), ("price", price)) if v is not None})
     result = estimate(catalog=catalog, **fields)
     command = "costcalc estimate " + " ".join(
         f"--{k.replace('_', '-')} {shlex.quote(_shown(v))}" for k, v in fields.items()
     )
     return Plan(
-        question=" and ".join(question) + f" on {hardware.name}",
+        question=" and ".join(question) + f" on {rates.hardware}",
         params=n,
         tokens=d,
         gpus=gpu_count,
@@ -214,6 +146,117 @@ def plan(
         command=command,
         estimate=result,
     )
+
+
+def _check_question(budget: Any, deadline: Any, scaling: str, params: Any, model: Any) -> None:
+    if budget is None and deadline is None:
+        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or both")
+    if scaling not in ("hoffmann", "besiroglu"):
+        raise InputError("scaling", f"expected hoffmann or besiroglu, got {scaling!r}")
+    if params is not None and model is not None:
+        raise InputError("params", "give either params or a model preset, not both")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What a GPU-hour buys on the chosen hardware, by the defaults an estimate would use."""
+
+    hardware: str
+    accelerator: str
+    gpus: float | None
+    flops_per_gpu_hour: float
+    price: float | None
+    mfu_range: tuple[float, float]
+    price_range: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit on training compute (FLOPs), its range as factors, and how the question put it."""
+
+    flops: float
+    factors: tuple[float, float]
+    question: str
+
+
+def _rates(gpu: str | None, gpus: Any, mfu: Any, price: Any, catalog: Catalog) -> Rates:
+    """The hardware, efficiency and price, by the same functions an estimate resolves them with."""
+    hardware = resolve_hardware(gpu, catalog)
+    fixed_gpus = None if gpus is None else _checked(GpuCount, gpus, "gpus")
+    if fixed_gpus is not None and np.asarray(fixed_gpus.magnitude).size > 1:
+        raise InputError("gpus", "a plan takes one GPU count, not a list")
+    efficiency = resolve_efficiency(None if mfu is None else _input("mfu", mfu), hardware.accelerator, catalog)
+    cost = resolve_price(None if price is None else _input("price", price), hardware.accelerator, catalog)
+    _, peak, _ = resolve_dtype(None, hardware.accelerator)
+    assert efficiency.value is not None
+    return Rates(
+        hardware=hardware.name,
+        accelerator=hardware.accelerator.name,
+        gpus=None if fixed_gpus is None else float(fixed_gpus.m_as("GPU")),
+        flops_per_gpu_hour=float(runtime.flops_per_gpu_hour(peak, efficiency.value).m_as("FLOP/GPU_hour")),
+        price=None if cost.value is None else float(cost.value.m_as("USD/GPU/hour")),
+        mfu_range=efficiency.range or (1.0, 1.0),
+        price_range=cost.range or (1.0, 1.0),
+    )
+
+
+def _hours(deadline: Any) -> float:
+    hours = float(to_quantity(deadline, "deadline", "hour").m)
+    if hours <= 0 or not math.isfinite(hours):
+        raise InputError("deadline", "expected a positive duration such as 30 days")
+    return hours
+
+
+def _budget_limit(budget: Any, rates: Rates) -> Limit:
+    """The FLOPs a budget in dollars, GPU-hours or FLOPs buys, with its range."""
+    value = float(budget) if isinstance(budget, int | float) else budget
+    kind = "USD" if isinstance(value, float) else _budget_kind(value)
+    amount = to_quantity(value, "budget", kind)
+    if float(amount.m) <= 0 or not math.isfinite(float(amount.m)):
+        raise InputError("budget", "expected a positive finite amount")
+    lo_mfu, hi_mfu = rates.mfu_range
+    if kind == "USD":
+        if rates.price is None:
+            raise InputError("price", f"no price for {rates.accelerator}: give --price to plan a dollar budget")
+        hours = float(amount.m_as("USD")) / rates.price
+        lo_price, hi_price = rates.price_range
+        factors = (_quad(lo_mfu, 1 / hi_price), _quad(hi_mfu, 1 / lo_price, high=True))
+        return Limit(hours * rates.flops_per_gpu_hour, factors, f"{float(amount.m):,.0f} USD")
+    if kind == "GPU_hour":
+        flops = float(amount.m_as("GPU_hour")) * rates.flops_per_gpu_hour
+        return Limit(flops, (lo_mfu, hi_mfu), f"{float(amount.m):,.0f} GPU-hours")
+    return Limit(float(amount.m_as("FLOP")), (1.0, 1.0), f"{float(amount.m):.3g} FLOP")
+
+
+def _allocation(
+    limit: Limit, spec: ModelSpec | None, params: Any, scaling: Scaling
+) -> tuple[float, float, tuple[float, float] | None, tuple[float, float], str | None]:
+    """Parameters and tokens for the compute: compute-optimal, or the most tokens for a fixed model."""
+    low_f, high_f = limit.factors
+    fixed = float(spec.params.m) if spec is not None else None
+    if fixed is None and params is not None:
+        fixed = float(_checked(ParamCount, params, "params").m)
+    if fixed is not None:
+        active = float(spec.active_params.m) if spec is not None and spec.active_params is not None else fixed
+        tokens = float(dense_training_tokens(limit.flops, active))
+        return fixed, tokens, None, (tokens * low_f, tokens * high_f), None
+    n, d = allocate(limit.flops, scaling)
+    n_low, d_low = allocate(limit.flops * low_f, scaling)
+    n_high, d_high = allocate(limit.flops * high_f, scaling)
+    return n, d, (n_low, n_high), (d_low, d_high), scaling
+
+
+def _gpu_count(
+    rates: Rates, limit: Limit, deadline_hours: float | None
+) -> tuple[int | None, tuple[float, float] | None]:
+    """The GPU count: given, or the fewest that finish the compute by the deadline (with its range)."""
+    if rates.gpus is not None:
+        return int(rates.gpus), None
+    if deadline_hours is None:
+        return None, None
+    gpus = limit.flops / rates.flops_per_gpu_hour / deadline_hours
+    low_f, high_f = limit.factors
+    return max(1, math.ceil(gpus)), (max(1.0, math.ceil(gpus * low_f)), math.ceil(gpus * high_f))
 
 
 def _checked(marker: QuantityOf, value: Any, field: str) -> Any:

@@ -32,7 +32,7 @@ from costcalc.formulas.flops import training_flops
 from costcalc.schemas import AcceleratorSpec
 
 if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
-    from costcalc.data.runs import PublishedRun
+    from costcalc.schemas.runs import PublishedRun
 
 __all__ = [
     "MIN_RUNS",
@@ -250,7 +250,14 @@ def correlations(calibration: Calibration) -> dict[str, tuple[float, int]]:
 
 
 #: Modules whose code decides the efficiency priors; part of the cache key.
-_DERIVATION_MODULES = ("data.calibration", "formulas.flops", "base.stats", "data.runs", "schemas")
+_DERIVATION_MODULES = (
+    "data.calibration",
+    "formulas.flops",
+    "base.stats",
+    "data.runs",
+    "schemas.hardware",
+    "schemas.runs",
+)
 
 
 @cache

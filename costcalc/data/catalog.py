@@ -142,21 +142,20 @@ class PresetFile:
 def _data_model(kind: str) -> type[BaseModel]:
     """The model a data kind's tables validate against (imported here: only user files need it)."""
     if kind == "run":
-        from costcalc.data.runs import PublishedRun
+        from costcalc.schemas.runs import PublishedRun
 
         return PublishedRun
     if kind == "claim":
-        from costcalc.data.claims import Claim
+        from costcalc.schemas.claims import Claim
 
         return Claim
-    from costcalc.commands import costs as costmodels
-    from costcalc.data import defaults
+    from costcalc.schemas.observations import CarbonObservation, Observation, PueObservation
 
     models: dict[str, type[BaseModel]] = {
-        "pue": defaults.PueObservation,
-        "carbon_intensity": defaults.CarbonObservation,
-        "electricity": costmodels.Observation,
-        "server_premium": costmodels.Observation,
+        "pue": PueObservation,
+        "carbon_intensity": CarbonObservation,
+        "electricity": Observation,
+        "server_premium": Observation,
     }
     return models[kind]
 

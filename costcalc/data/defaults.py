@@ -13,16 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.errors import PresetError
-from costcalc.base.fields import QuantityOf
 from costcalc.base.stats import quantile
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.schemas import AcceleratorSpec, PriceObservation
+from costcalc.schemas.observations import CarbonObservation, PueObservation
 
 __all__ = [
     "Observed",
@@ -58,20 +55,6 @@ def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
     data = [float(v.m_as(unit)) for v in values]
     low, mid, high = (quantile(data, q) for q in (LOW_QUANTILE, 0.5, HIGH_QUANTILE))
     return Observed(Q_(float(mid), unit), Q_(float(low), unit), Q_(float(high), unit), len(data), basis, tuple(data))
-
-
-class PueObservation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    value: float = Field(ge=1.0, le=3.0)
-    scope: str
-    source: str = Field(min_length=1)
-
-
-class CarbonObservation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    value: Annotated[Quantity, QuantityOf("gCO2e/kWh", scalar=True)]
-    scope: str
-    source: str = Field(min_length=1)
 
 
 def price_default(accelerator: AcceleratorSpec, catalog: Catalog) -> Observed | None:

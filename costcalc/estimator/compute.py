@@ -54,6 +54,31 @@ def _finite(values: dict[str, Quantity | None]) -> None:
             raise InputError(field, message)
 
 
+def _factors(s: Scenario) -> dict[str, list[Factors]]:
+    """The uncertain defaults each result depends on, as multiplicative ranges."""
+    # Fewer GPU-hours when the efficiency is high, so the MFU range flips.
+    mfu: Factors = None if s.mfu_range is None else (1 / s.mfu_range[1], 1 / s.mfu_range[0])
+    return {
+        "flops": [],
+        "hardware_flops": [],
+        "gpu_hours": [mfu],
+        "wall_clock": [mfu],
+        "cost": [mfu, s.price_range],
+        "energy": [mfu, s.pue_range],
+        "co2": [mfu, s.pue_range, s.carbon_range],
+    }
+
+
+def _ranges(values: dict[str, Quantity | None], s: Scenario) -> dict[str, Range]:
+    factors = _factors(s)
+    ranges = {}
+    for key, value in values.items():
+        if value is not None:
+            low, high = combine(factors[key])
+            ranges[key] = Range(value * low, value * high)
+    return ranges
+
+
 def compute(scenario: Scenario) -> Estimate:
     """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
     s = scenario
@@ -75,22 +100,7 @@ def compute(scenario: Scenario) -> Estimate:
         "co2": tonnes,
     }
     _finite(values)
-    # Ranges as factors: fewer GPU-hours when the efficiency is high, so the MFU range flips.
-    mfu: Factors = None if s.mfu_range is None else (1 / s.mfu_range[1], 1 / s.mfu_range[0])
-    factors: dict[str, list[Factors]] = {
-        "flops": [],
-        "hardware_flops": [],
-        "gpu_hours": [mfu],
-        "wall_clock": [mfu],
-        "cost": [mfu, s.price_range],
-        "energy": [mfu, s.pue_range],
-        "co2": [mfu, s.pue_range, s.carbon_range],
-    }
-    ranges = {}
-    for key, value in values.items():
-        if value is not None:
-            low, high = combine(factors[key])
-            ranges[key] = Range(value * low, value * high)
+    ranges = _ranges(values, s)
     method = Assumption(
         name="FLOPs",
         value=flops.method,
@@ -105,7 +115,7 @@ def compute(scenario: Scenario) -> Estimate:
         percentiles, note = simulate(s, flops.model, s.samples, s.seed)
         ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
         assumptions.append(note)
-    elif any(sum(f is not None for f in fs) > 1 for fs in factors.values()):
+    elif any(sum(f is not None for f in fs) > 1 for fs in _factors(s).values()):
         assumptions.append(_ANALYTIC_RANGES)
     assert set(values) == set(RESULT_FIELDS)
     return Estimate(

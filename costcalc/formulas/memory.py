@@ -181,7 +181,33 @@ def _bytes_per_param(dtype: str) -> tuple[float, float, float, float]:
     return 2, 2, 0, 1.0
 
 
-def breakdown(
+def _first_stage_activations(
+    spec: ModelSpec | None, options: MemoryOptions, seq_len: int | None, act_scale: float
+) -> float | None:
+    """Activation bytes on the first pipeline stage (see ``breakdown``), or None without a shape."""
+    if spec is None or not spec.has_architecture or seq_len is None or spec.layers is None:
+        return None
+    assert spec.hidden and spec.heads and spec.vocab
+    t = options.tp
+    per_layer = activation_bytes_per_layer(
+        seq_len, options.micro_batch, spec.hidden, spec.heads, t, sequence_parallel=options.sp,
+        recompute=options.recompute,
+    )  # fmt: skip
+    activations = act_scale * per_layer * spec.layers
+    if options.pp == 1:
+        activations += 4 * seq_len * options.micro_batch * spec.vocab / t
+    return activations
+
+
+def _overhead_and_total(states: float, activations: float | None) -> tuple[float | None, float | None]:
+    """The framework overhead allowance and the total, both unknown without activations."""
+    if activations is None:
+        return None, None
+    overhead = OVERHEAD_FIXED_BYTES + OVERHEAD_FRACTION * (states + activations)
+    return overhead, states + activations + overhead
+
+
+def breakdown(  # long because the result's 21 fields are listed one per line
     spec: ModelSpec | None,
     params: float,
     accelerator: AcceleratorSpec,
@@ -199,15 +225,11 @@ def breakdown(
     4·s·b·V/t, are added. Overhead: ``OVERHEAD_FIXED_BYTES`` + ``OVERHEAD_FRACTION`` of the rest.
     """
     t, p, e = options.tp, options.pp, options.ep
-    layers = spec.layers if spec is not None else None
     _validate_layout(spec, gpus, options)
     dp = gpus // (t * p)
     notes: list[str] = []
     expert = _expert_params(spec) if spec is not None and spec.is_moe else 0.0
-    if e > 1 and expert == 0:
-        raise InputError("ep", "expert parallelism needs a mixture-of-experts model preset")
-    if e > 1 and dp % e:
-        raise InputError("ep", f"ep ({e}) must divide the data-parallel degree ({dp})")
+    _validate_experts(e, dp, expert)
     dense = params - expert
     per_rank = dense / (t * p) + expert / (t * p * e)
     weight_b, grad_b, opt_extra, act_scale = _bytes_per_param(dtype)
@@ -216,30 +238,14 @@ def breakdown(
         per_rank, dp, options.zero, param_bytes=weight_b, grad_bytes=grad_b, k=k
     )
     seq_len = options.seq_len or (spec.seq_len if spec is not None else None)
-    activations: float | None = None
-    if spec is not None and spec.has_architecture and seq_len is not None and layers is not None:
-        assert spec.hidden and spec.heads and spec.vocab
-        per_layer = activation_bytes_per_layer(
-            seq_len,
-            options.micro_batch,
-            spec.hidden,
-            spec.heads,
-            t,
-            sequence_parallel=options.sp,
-            recompute=options.recompute,
-        )
-        activations = act_scale * per_layer * layers
-        if p == 1:
-            activations += 4 * seq_len * options.micro_batch * spec.vocab / t
-    else:
+    activations = _first_stage_activations(spec, options, seq_len, act_scale)
+    if activations is None:
         notes.append("activations need an architecture and a sequence length: give a model preset")
     if options.sp and t == 1:
         notes.append("sequence parallelism has no effect without tensor parallelism")
     if dtype in ("fp8", "int8"):
         notes.append(f"{dtype} training is assumed to keep 16-bit weights and gradients (as FP8 recipes do)")
-    states = weights + gradients + optimizer
-    overhead = None if activations is None else OVERHEAD_FIXED_BYTES + OVERHEAD_FRACTION * (states + activations)
-    total = None if activations is None or overhead is None else states + activations + overhead
+    overhead, total = _overhead_and_total(weights + gradients + optimizer, activations)
     capacity = float(accelerator.memory.m_as("B"))
     seqs = options.global_batch_tokens / (seq_len or 2048)
     micro_batches = max(1, math.ceil(seqs / (options.micro_batch * dp)))
@@ -271,6 +277,13 @@ def breakdown(
 def _expert_params(spec: ModelSpec) -> float:
     """Parameters in routed experts: what expert parallelism shards."""
     return float(parameter_count(spec) - parameter_count(spec, active=True)) if spec.has_architecture else 0.0
+
+
+def _validate_experts(e: int, dp: int, expert_params: float) -> None:
+    if e > 1 and expert_params == 0:
+        raise InputError("ep", "expert parallelism needs a mixture-of-experts model preset")
+    if e > 1 and dp % e:
+        raise InputError("ep", f"ep ({e}) must divide the data-parallel degree ({dp})")
 
 
 def _validate_layout(spec: ModelSpec | None, gpus: int, options: MemoryOptions) -> None:

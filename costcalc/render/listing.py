@@ -18,77 +18,64 @@ def _count(value: float | None) -> str:
     return "-" if value is None else format_count(value)
 
 
+def _accelerator_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["name"],
+        _g(r["bf16_tflops"]),
+        _g(r["memory_gb"]),
+        _g(r["memory_bandwidth_tb_s"]),
+        _g(r["tdp_w"]),
+        _g(r["price_usd_per_gpu_hour"], ".2f"),
+        ", ".join(r["aliases"]),
+    ]
+
+
+def _node_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["name"],
+        r["accelerator"],
+        str(r["count"]),
+        _g(r["power_kw"]),
+        _g(r["power_per_gpu_w"], ".0f"),
+        ", ".join(r["aliases"]),
+    ]
+
+
+def _model_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["name"],
+        _count(r["params"]),
+        _count(r["active_params"]),
+        _count(r["tokens"]),
+        _g(r["layers"], "d"),
+        _g(r["hidden"], "d"),
+        "-" if r["heads"] is None else f"{r['heads']}/{r['kv_heads'] or r['heads']}",
+        _g(r["seq_len"], "d"),
+        ", ".join(r["aliases"]),
+    ]
+
+
+_TABLES = {
+    "accelerator": (
+        "Accelerators",
+        ["name", "bf16 TFLOP/s", "memory GB", "TB/s", "TDP W", "USD/GPU-h", "aliases"],
+        _accelerator_cells,
+    ),
+    "node": ("Nodes", ["name", "accelerator", "GPUs", "power kW", "W per GPU", "aliases"], _node_cells),
+    "model": (
+        "Models",
+        ["name", "params", "active", "tokens", "layers", "hidden", "heads/kv", "seq", "aliases"],
+        _model_cells,
+    ),
+}
+
+
 def _tables(data: dict[str, list[dict[str, Any]]]) -> list[tuple[str, list[str], list[list[str]]]]:
-    tables = []
-    if "accelerator" in data:
-        tables.append(
-            (
-                "Accelerators",
-                ["name", "bf16 TFLOP/s", "memory GB", "TB/s", "TDP W", "USD/GPU-h", "aliases"],
-                [
-                    [
-                        r["name"],
-                        _g(r["bf16_tflops"]),
-                        _g(r["memory_gb"]),
-                        _g(r["memory_bandwidth_tb_s"]),
-                        _g(r["tdp_w"]),
-                        _g(r["price_usd_per_gpu_hour"], ".2f"),
-                        ", ".join(r["aliases"]),
-                    ]
-                    for r in data["accelerator"]
-                ],
-            )
-        )
-    if "node" in data:
-        tables.append(
-            (
-                "Nodes",
-                ["name", "accelerator", "GPUs", "power kW", "W per GPU", "aliases"],
-                [
-                    [
-                        r["name"],
-                        r["accelerator"],
-                        str(r["count"]),
-                        _g(r["power_kw"]),
-                        _g(r["power_per_gpu_w"], ".0f"),
-                        ", ".join(r["aliases"]),
-                    ]
-                    for r in data["node"]
-                ],
-            )
-        )
-    if "model" in data:
-        tables.append(
-            (
-                "Models",
-                [
-                    "name",
-                    "params",
-                    "active",
-                    "tokens",
-                    "layers",
-                    "hidden",
-                    "heads/kv",
-                    "seq",
-                    "aliases",
-                ],
-                [
-                    [
-                        r["name"],
-                        _count(r["params"]),
-                        _count(r["active_params"]),
-                        _count(r["tokens"]),
-                        _g(r["layers"], "d"),
-                        _g(r["hidden"], "d"),
-                        "-" if r["heads"] is None else f"{r['heads']}/{r['kv_heads'] or r['heads']}",
-                        _g(r["seq_len"], "d"),
-                        ", ".join(r["aliases"]),
-                    ]
-                    for r in data["model"]
-                ],
-            )
-        )
-    return tables
+    return [
+        (title, headers, [cells(r) for r in data[kind]])
+        for kind, (title, headers, cells) in _TABLES.items()
+        if kind in data
+    ]
 
 
 def render_presets(data: dict[str, list[dict[str, Any]]], fmt: str) -> str:
