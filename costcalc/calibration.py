@@ -2,7 +2,8 @@
 
 Method (rerun it with ``costcalc calibration``):
 
-1. For each published run with reported GPU-hours (reliability A or B), its implied MFU is
+1. For each run that ``costcalc.runs.usable_for_calibration`` admits (published GPU-hours and
+   tokens, reliability A or B, no excluding flag, in the active calibration set), its implied MFU is
    model FLOPs / (GPU-hours x 3600 s x dense bf16/fp16 peak of its accelerator). Model FLOPs
    are counted exactly as ``costcalc estimate`` counts them (``costcalc.flops.training_flops``,
    architecture-aware where the model preset has a shape), so the efficiency is consistent with
@@ -97,21 +98,26 @@ def implied_efficiencies(
     runs: Sequence[PublishedRun], catalog: Catalog
 ) -> tuple[list[RunEfficiency], list[tuple[str, str]]]:
     """Implied MFU of each usable run, and the runs left out with the reason."""
+    from costcalc.runs import ACTIVE_CALIBRATION_SETS, usable_for_calibration
+
     points: list[RunEfficiency] = []
     excluded: list[tuple[str, str]] = []
     for run in runs:
-        hours = run.pretraining_gpu_hours
-        if hours is None:
-            excluded.append((run.id, "no published GPU-hours"))
+        if run.calibration_set not in ACTIVE_CALIBRATION_SETS:
+            continue  # held back from this calibration altogether, so not listed as excluded
+        usable, reason = usable_for_calibration(run)
+        hours, tokens = run.pretraining_gpu_hours, run.tokens
+        if not usable or hours is None or tokens is None or run.accelerator is None:
+            excluded.append((run.id, reason))
             continue
-        if run.reliability == "C":
-            excluded.append((run.id, "reliability C"))
+        accelerator: AcceleratorSpec | None = catalog.find("accelerator", run.accelerator)
+        if accelerator is None:
+            excluded.append((run.id, f"no accelerator preset {run.accelerator!r}"))
             continue
-        accelerator = catalog.accelerator(run.accelerator)
-        spec = catalog.find("model", run.model)
+        spec = catalog.find("model", run.model) if run.model else None
         params = run.active_params or (spec.params if spec is not None else run.params)
         seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
-        flops = training_flops(run.tokens, params=params, spec=spec, seq_len=seq_len)
+        flops = training_flops(tokens, params=params, spec=spec, seq_len=seq_len)
         mfu = float(flops.model.m_as("FLOP")) / (float(hours.m_as("GPU_hour")) * 3600 * _peak_bf16(accelerator))
         points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
     return points, excluded
