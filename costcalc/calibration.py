@@ -33,7 +33,7 @@ from costcalc.specs import AcceleratorSpec
 from costcalc.stats import median, quantile
 
 if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
-    from costcalc.runs import PublishedRun
+    from costcalc.runs import CalibrationSet, PublishedRun
 
 __all__ = [
     "MIN_RUNS",
@@ -95,17 +95,22 @@ def _peak_bf16(accelerator: AcceleratorSpec) -> float:
 
 
 def implied_efficiencies(
-    runs: Sequence[PublishedRun], catalog: Catalog
+    runs: Sequence[PublishedRun], catalog: Catalog, sets: tuple[CalibrationSet, ...] | None = None
 ) -> tuple[list[RunEfficiency], list[tuple[str, str]]]:
-    """Implied MFU of each usable run, and the runs left out with the reason."""
+    """Implied MFU of each usable run, and the runs left out with the reason.
+
+    Only runs of the calibration ``sets`` (default ``costcalc.runs.ACTIVE_CALIBRATION_SETS``) are
+    considered; runs of other sets are held back altogether, so they are not listed as excluded.
+    """
     from costcalc.runs import ACTIVE_CALIBRATION_SETS, usable_for_calibration
 
+    sets = ACTIVE_CALIBRATION_SETS if sets is None else sets
     points: list[RunEfficiency] = []
     excluded: list[tuple[str, str]] = []
     for run in runs:
-        if run.calibration_set not in ACTIVE_CALIBRATION_SETS:
-            continue  # held back from this calibration altogether, so not listed as excluded
-        usable, reason = usable_for_calibration(run)
+        if run.calibration_set not in sets:
+            continue
+        usable, reason = usable_for_calibration(run, sets)
         hours, tokens = run.pretraining_gpu_hours, run.tokens
         if not usable or hours is None or tokens is None or run.accelerator is None:
             excluded.append((run.id, reason))
