@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.data.calibration import default_calibration, leave_one_out
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.data.runs import load_runs
+from costcalc.data.runs import ACTIVE_CALIBRATION_SETS, load_runs
 from costcalc.estimator.api import estimate
 from costcalc.schemas.runs import PublishedRun
 
@@ -80,16 +80,16 @@ def _summary(ratios: Sequence[float], inside: Sequence[bool]) -> Summary:
     )
 
 
-def _predict(run: PublishedRun, catalog: Catalog) -> tuple[float, tuple[float, float], float | None]:
-    spec = catalog.find("model", run.model)
+def _predict(run: PublishedRun, gpu: str, catalog: Catalog) -> tuple[float, tuple[float, float], float | None]:
+    spec = catalog.find("model", run.model) if run.model else None
     if spec is not None:
-        est = estimate(model=spec.name, tokens=run.tokens, gpu=run.accelerator, gpus=run.gpus, catalog=catalog)
+        est = estimate(model=spec.name, tokens=run.tokens, gpu=gpu, gpus=run.gpus, catalog=catalog)
     else:
         est = estimate(
             params=run.params,
             active_params=run.active_params,
             tokens=run.tokens,
-            gpu=run.accelerator,
+            gpu=gpu,
             gpus=run.gpus,
             seq_len=run.seq_len,
             catalog=catalog,
@@ -102,17 +102,23 @@ def _predict(run: PublishedRun, catalog: Catalog) -> tuple[float, tuple[float, f
 def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> BacktestReport:
     """Predict every shipped run with GPU-hours on costcalc's defaults and compare."""
     catalog = catalog or default_catalog(presets)
-    loo = {r.run_id: r for r in leave_one_out(default_calibration(catalog))}
+    calibration = default_calibration(catalog)
+    loo = {r.run_id: r for r in leave_one_out(calibration)}
+    excluded = dict(calibration.excluded)
     rows, skipped = [], []
     for run in load_runs(catalog):
+        if run.calibration_set not in ACTIVE_CALIBRATION_SETS:
+            continue  # held back from the calibration, so not back-tested either
         published = run.pretraining_gpu_hours
         if published is None:
             skipped.append((run.id, "no published GPU-hours"))
             continue
         if run.id not in loo:
-            skipped.append((run.id, f"not in the calibration set (reliability {run.reliability})"))
+            why = excluded.get(run.id, f"reliability {run.reliability}")
+            skipped.append((run.id, f"not in the calibration set ({why})"))
             continue
-        predicted, (low, high), days = _predict(run, catalog)
+        assert run.accelerator is not None  # the calibration admits only runs with an accelerator
+        predicted, (low, high), days = _predict(run, run.accelerator, catalog)
         hours = float(published.m_as("GPU_hour"))
         held_out = loo[run.id]
         rows.append(

@@ -2,7 +2,8 @@
 
 Method (rerun it with ``costcalc calibration``):
 
-1. For each published run with reported GPU-hours (reliability A or B), its implied MFU is
+1. For each run that ``costcalc.data.runs.usable_for_calibration`` admits (published GPU-hours and
+   tokens, reliability A or B, no excluding flag, in the active calibration set), its implied MFU is
    model FLOPs / (GPU-hours x 3600 s x dense bf16/fp16 peak of its accelerator). Model FLOPs
    are counted exactly as ``costcalc estimate`` counts them (``costcalc.formulas.flops.training_flops``,
    architecture-aware where the model preset has a shape), so the efficiency is consistent with
@@ -32,7 +33,7 @@ from costcalc.formulas.flops import training_flops
 from costcalc.schemas import AcceleratorSpec
 
 if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
-    from costcalc.schemas.runs import PublishedRun
+    from costcalc.schemas.runs import CalibrationSet, PublishedRun
 
 __all__ = [
     "MIN_RUNS",
@@ -94,24 +95,34 @@ def _peak_bf16(accelerator: AcceleratorSpec) -> float:
 
 
 def implied_efficiencies(
-    runs: Sequence[PublishedRun], catalog: Catalog
+    runs: Sequence[PublishedRun], catalog: Catalog, sets: tuple[CalibrationSet, ...] | None = None
 ) -> tuple[list[RunEfficiency], list[tuple[str, str]]]:
-    """Implied MFU of each usable run, and the runs left out with the reason."""
+    """Implied MFU of each usable run, and the runs left out with the reason.
+
+    Only runs of the calibration ``sets`` (default ``costcalc.data.runs.ACTIVE_CALIBRATION_SETS``) are
+    considered; runs of other sets are held back altogether, so they are not listed as excluded.
+    """
+    from costcalc.data.runs import ACTIVE_CALIBRATION_SETS, usable_for_calibration
+
+    sets = ACTIVE_CALIBRATION_SETS if sets is None else sets
     points: list[RunEfficiency] = []
     excluded: list[tuple[str, str]] = []
     for run in runs:
-        hours = run.pretraining_gpu_hours
-        if hours is None:
-            excluded.append((run.id, "no published GPU-hours"))
+        if run.calibration_set not in sets:
             continue
-        if run.reliability == "C":
-            excluded.append((run.id, "reliability C"))
+        usable, reason = usable_for_calibration(run, sets)
+        hours, tokens = run.pretraining_gpu_hours, run.tokens
+        if not usable or hours is None or tokens is None or run.accelerator is None:
+            excluded.append((run.id, reason))
             continue
-        accelerator = catalog.accelerator(run.accelerator)
-        spec = catalog.find("model", run.model)
+        accelerator: AcceleratorSpec | None = catalog.find("accelerator", run.accelerator)
+        if accelerator is None:
+            excluded.append((run.id, f"no accelerator preset {run.accelerator!r}"))
+            continue
+        spec = catalog.find("model", run.model) if run.model else None
         params = run.active_params or (spec.params if spec is not None else run.params)
         seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
-        flops = training_flops(run.tokens, params=params, spec=spec, seq_len=seq_len)
+        flops = training_flops(tokens, params=params, spec=spec, seq_len=seq_len)
         mfu = float(flops.model.m_as("FLOP")) / (float(hours.m_as("GPU_hour")) * 3600 * _peak_bf16(accelerator))
         points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
     return points, excluded
