@@ -1,6 +1,6 @@
 """All benchmarks in one command, compared with the previous figures so a regression shows.
 
-Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint"``), ``sweep.py``
+Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint, pydantic, numpy"``), ``sweep.py``
 (1,000,000 scenarios through the API) and ``tui_keystroke.py`` (TUI recompute per keystroke),
 prints each next to the figures in ``benchmarks/results.json`` with the change, and with
 ``--write`` stores the new figures there and rewrites the README's performance table (between
@@ -33,9 +33,9 @@ START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 #: (key, label, unit, target, lower is better)
 ROWS = [
-    ("startup_ratio", "`costcalc estimate --params 70e9 --gpus 2000` start-up / `python -c \"import pint\"`", "x",
-     "<= 1.3", True),
-    ("startup_floor_ratio", "floor: `import pint` + pydantic + one model / `import pint`", "x", "", True),
+    ("startup_ratio", "`costcalc estimate --params 70e9 --gpus 2000` / `python -c \"import pint, pydantic, numpy\"`",
+     "x", "<= 1.2", True),
+    ("startup_model_floor_ratio", "that floor + building one pydantic model / the floor", "x", "", True),
     ("startup_ms", "`costcalc estimate` whole process, median", "ms", "", True),
     ("sweep_s", "vectorised sweep of 1,000,000 scenarios through `costcalc.estimate`", "s", "< 1", True),
     ("tui_recompute_ms", "TUI recompute per keystroke, median", "ms", "", True),
@@ -43,12 +43,12 @@ ROWS = [
 
 
 def measure(quick: bool) -> dict[str, float]:
-    s = startup.measure(7 if quick else 21)
+    s = startup.measure(7 if quick else 21)  # quoted figures come from a full run (21 alternating rounds)
     w = sweep.measure(1_000_000, 3 if quick else 5)
     t = asyncio.run(tui_keystroke.measure(30 if quick else 60))
     return {
         "startup_ratio": s["ratio"],
-        "startup_floor_ratio": s["floor_ratio"],
+        "startup_model_floor_ratio": s["model_floor_ratio"],
         "startup_ms": s["costcalc_estimate_s"] * 1000,
         "sweep_s": w["seconds"],
         "tui_recompute_ms": t["recompute_median_ms"],

@@ -12,7 +12,7 @@ import costcalc
 from costcalc.base.errors import InputError
 from costcalc.cli import main
 from costcalc.commands.compare import compare
-from costcalc.commands.costs import HOURS_PER_YEAR, estimate_cost_models
+from costcalc.commands.costs import estimate_cost_models
 from costcalc.commands.plan import plan
 from costcalc.commands.scenario_files import ScenarioFileError, load_scenario, save_scenario
 from costcalc.commands.sweep import parse_sweep, sweep
@@ -135,7 +135,7 @@ def test_cost_models_side_by_side() -> None:
     owned = by_name["owned hardware"]
     # DGX A100 list price $199,000 / 8 over 4 years, plus 400 W x PUE 1.2 x the US industrial median.
     electricity = float(np.median([0.0806, 0.0862, 0.0575, 0.0588, 0.0635, 0.0660, 0.0752, 0.0892, 0.1864, 0.3528]))
-    expected = 24875 / (4 * HOURS_PER_YEAR) + 0.4 * 1.2 * electricity
+    expected = 24875 / (4 * 365.25 * 24) + 0.4 * 1.2 * electricity
     assert owned.usd_per_gpu_hour == pytest.approx(expected)
     assert owned.total_usd == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
     assert by_name["cloud reserved"].usd_per_gpu_hour is None  # no A100-80GB reserved observation

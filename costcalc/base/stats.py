@@ -9,7 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["median", "quantile"]
+__all__ = ["HIGH_QUANTILE", "LOW_QUANTILE", "median", "quantile"]
+
+
+#: The ends of every nominal 80% range in costcalc: the 10th and 90th percentiles.
+LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
 
 
 def quantile(values: Iterable[float], q: float) -> float:

@@ -24,6 +24,7 @@ from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
 from costcalc.estimator.api import estimate
+from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
 from costcalc.schemas.claims import (
     BenchmarkCheck,
@@ -120,9 +121,11 @@ def check_capacity(check: CapacityCheck, catalog: Catalog, tol: float) -> Outcom
     used = float(check.used_gpu_hours.m_as("GPU_hour"))
     days_min = (check.end_earliest - check.start).days
     days_max = (check.end_latest - check.start).days
-    cap_min, cap_max = check.gpus * days_min * 24, check.gpus * days_max * 24
+    gpus = Q_(check.gpus, "GPU")
+    cap_min = float(runtime.held_gpu_hours(gpus, Q_(days_min, "day")).m_as("GPU_hour"))
+    cap_max = float(runtime.held_gpu_hours(gpus, Q_(days_max, "day")).m_as("GPU_hour"))
     share_low, share_high = used / cap_max, used / cap_min
-    dedicated = used / check.gpus / 24
+    dedicated = float(runtime.wall_clock(check.used_gpu_hours, gpus).m_as("day"))
     estimate = (
         f"capacity {_m(cap_min)}-{_m(cap_max)} GPU-h ({check.gpus} GPUs x {days_min}-{days_max} days); "
         f"used {_m(used)} = {share_low:.0%}-{share_high:.0%}; {dedicated:.0f} days on {check.gpus} dedicated GPUs"
@@ -218,7 +221,7 @@ def check_compute(check: ComputeCheck, catalog: Catalog, tol: float) -> Outcome:
 
 
 def check_duration(check: DurationCheck, catalog: Catalog, tol: float) -> Outcome:
-    days = float(check.gpu_hours.m_as("GPU_hour")) / check.gpus / 24
+    days = float(runtime.wall_clock(check.gpu_hours, Q_(check.gpus, "GPU")).m_as("day"))
     claimed_days = float(check.claimed.m_as("day"))
     months = float(Q_(days, "day").m_as("month"))
     estimate_text = (
@@ -244,7 +247,7 @@ def check_gpu_hours(check: GpuHoursCheck, catalog: Catalog, tol: float) -> Outco
     central = float(est.gpu_hours.m_as("GPU_hour"))
     low, high = (float(q.m_as("GPU_hour")) for q in est.ranges["gpu_hours"])
     claimed = float(check.claimed.m_as("GPU_hour"))
-    mfu = float(est.flops.m_as("FLOP")) / (claimed * 3600 * float(est.scenario.peak.m_as("FLOP/s")))
+    mfu = float(runtime.implied_efficiency(est.flops, check.claimed, est.scenario.peak).m)
     estimate_text = f"{central:,.0f} GPU-h (range {low:,.0f} to {high:,.0f}); the claim implies MFU {mfu:.1%}"
     shown = f"inside costcalc's range or within {tol:.0%} of its estimate"
     inside = low <= claimed <= high
@@ -268,7 +271,7 @@ def check_gpu_hours(check: GpuHoursCheck, catalog: Catalog, tol: float) -> Outco
 
 def check_feasibility(check: FeasibilityCheck, catalog: Catalog, tol: float) -> Outcome:
     ests = [estimate(model=m, gpu=check.gpu, gpus=check.gpus, catalog=catalog) for m in check.models]
-    days = sum(float(e.gpu_hours.m_as("GPU_hour")) / check.gpus / 24 for e in ests)
+    days = sum(float(runtime.wall_clock(e.gpu_hours, Q_(check.gpus, "GPU")).m_as("day")) for e in ests)
     low = sum(float(e.ranges["wall_clock"].low.m_as("day")) for e in ests)
     high = sum(float(e.ranges["wall_clock"].high.m_as("day")) for e in ests)
     hours = sum(float(e.gpu_hours.m_as("GPU_hour")) for e in ests)

@@ -36,7 +36,6 @@ from costcalc.schemas.observations import Observation
 __all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "estimate_cost_models"]
 
 DEFAULT_LIFETIME_YEARS = 4.0
-HOURS_PER_YEAR = 8766.0
 TIERS = {
     "cloud on-demand": ("list", "rate-card", "survey", "assumed"),
     "cloud reserved": ("reserved",),
@@ -153,7 +152,7 @@ def _owned(
     pue = pue_default(catalog)
     kw = float(scenario.power.m_as("kW"))
     pue_value = float(scenario.pue.m)
-    life_hours = lifetime_years * HOURS_PER_YEAR
+    life_hours = float(Q_(lifetime_years, "year").m_as("hour"))  # a Julian year: 8766 h
 
     def rate(capex_usd: float, usd_per_kwh: float, pue_factor: float) -> float:
         return capex_usd / life_hours + kw * pue_factor * usd_per_kwh

@@ -4,7 +4,7 @@ Method (rerun it with ``costcalc calibration``):
 
 1. For each run that ``costcalc.data.runs.usable_for_calibration`` admits (published GPU-hours and
    tokens, reliability A or B, no excluding flag, in the active calibration set), its implied MFU is
-   model FLOPs / (GPU-hours x 3600 s x dense bf16/fp16 peak of its accelerator). Model FLOPs
+   model FLOPs / (GPU-hours x dense bf16/fp16 peak of its accelerator) (``runtime.implied_efficiency``). Model FLOPs
    are counted exactly as ``costcalc estimate`` counts them (``costcalc.formulas.flops.training_flops``,
    architecture-aware where the model preset has a shape), so the efficiency is consistent with
    the estimator that uses it.
@@ -27,8 +27,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from costcalc.base import cache as disk_cache
-from costcalc.base.stats import median, quantile
+from costcalc.base.stats import HIGH_QUANTILE, LOW_QUANTILE, median, quantile
+from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
 from costcalc.schemas import AcceleratorSpec
 
@@ -47,7 +49,6 @@ __all__ = [
 ]
 
 MIN_RUNS = 3
-LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def implied_efficiencies(
         params = run.active_params or (spec.params if spec is not None else run.params)
         seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
         flops = training_flops(tokens, params=params, spec=spec, seq_len=seq_len)
-        mfu = float(flops.model.m_as("FLOP")) / (float(hours.m_as("GPU_hour")) * 3600 * _peak_bf16(accelerator))
+        mfu = float(runtime.implied_efficiency(flops.model, hours, Q_(_peak_bf16(accelerator), "FLOP/s")).m)
         points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
     return points, excluded
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from costcalc.base.errors import PresetError
-from costcalc.base.stats import quantile
+from costcalc.base.stats import HIGH_QUANTILE, LOW_QUANTILE, quantile
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.schemas import AcceleratorSpec, PriceObservation
@@ -30,7 +30,6 @@ __all__ = [
     "summarize",
 ]
 
-LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
 #: Below this many own observations, an accelerator with a ``price_proxy`` pools the proxy's in.
 MIN_PRICE_OBSERVATIONS = 3
 

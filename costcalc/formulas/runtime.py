@@ -14,6 +14,8 @@ __all__ = [
     "energy",
     "flops_per_gpu_hour",
     "gpu_hours",
+    "held_gpu_hours",
+    "implied_efficiency",
     "overhead_stretch",
     "wall_clock",
 ]
@@ -40,6 +42,18 @@ def gpu_hours(flops: Quantity, peak: Quantity, efficiency: Quantity | float) -> 
     """
     per_gpu = peak * efficiency / ONE_GPU
     result: Quantity = (flops / per_gpu).to("GPU_hour")
+    return result
+
+
+def implied_efficiency(flops: Quantity, hours: Quantity, peak: Quantity) -> Quantity:
+    """The MFU a run's GPU-hours imply: η = C / (GPU-hours · P), ``gpu_hours`` solved for η."""
+    result: Quantity = (flops / (hours * peak / ONE_GPU)).to("")
+    return result
+
+
+def held_gpu_hours(gpus: Quantity, wall: Quantity) -> Quantity:
+    """GPU-hours a cluster of G GPUs is held for a wall-clock time T: G · T (``wall_clock`` inverted)."""
+    result: Quantity = (gpus * wall).to("GPU_hour")
     return result
 
 
