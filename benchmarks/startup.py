@@ -75,5 +75,6 @@ def main() -> None:
     print(f"the floor + one pydantic model           {ms['model_floor_s']:7.1f} ms  ratio {model:.2f}")
     print(f"costcalc {' '.join(ESTIMATE)}  {ms['costcalc_estimate_s']:7.1f} ms  ratio {ratio:.2f} (target <= 1.2)")
 
+
 if __name__ == "__main__":
     main()
