@@ -36,7 +36,7 @@ def _examples() -> list[list[tuple[str, list[str]]]]:
 
 def _pattern(line: str) -> re.Pattern[str]:
     """A shown line as a pattern: ``...`` inside a line stands for text the README leaves out."""
-    return re.compile(".*".join(re.escape(part) for part in line.rstrip().split("...")) + "$")
+    return re.compile(".*".join(re.escape(part) for part in re.split(r"\s*\.\.\.\s*", line.rstrip())) + "$")
 
 
 def _in_order(shown: list[str], printed: list[str]) -> str | None:
