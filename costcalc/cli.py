@@ -189,7 +189,10 @@ def _report_parsers(sub: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command; estimate inputs come from the one input model."""
+    from costcalc import __version__
+
     parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
+    parser.add_argument("--version", action="version", version=f"costcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for add in (_estimate_parser, _sweep_parser, _plan_parser, _costs_and_memory_parsers, _report_parsers):
         add(sub)
@@ -301,18 +304,25 @@ def _calibration(args: argparse.Namespace) -> str:
     return render_calibration(calibration_report(args.presets), args.format)
 
 
-def _options(parser: argparse.ArgumentParser, command: str) -> list[argparse.Action]:
-    """The actions of one subcommand, to name a bad field by the option the user typed."""
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return list(action.choices[command]._actions)
-    return []
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    return parser
+
+
+def _options(parser: argparse.ArgumentParser, command: str) -> list[argparse.Action]:
+    """The actions of one subcommand, to name a bad field by the option the user typed."""
+    return list(_subparser(parser, command)._actions)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 internal error)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the subcommand, so the hint points at its own --help
+        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     from costcalc.base.errors import CostcalcError, InputError
 
     for name, value in vars(args).items():

@@ -62,8 +62,17 @@ class QuantityOf:
             quantity.magnitude, minimum=self.minimum, inclusive=self.inclusive, maximum=self.maximum
         )
         if problem:
-            raise ValueError(f"{problem} ({self.unit})" if self.unit != "dimensionless" else problem)
+            raise ValueError(
+                f"{problem} ({self.unit})" if self.unit != "dimensionless" else problem + self._hint(quantity)
+            )
         return quantity
+
+    def _hint(self, quantity: Quantity) -> str:
+        """For a share (at most 1) typed as a percentage number: suggest the percent sign."""
+        values = np.asarray(quantity.magnitude, dtype=float).reshape(-1)
+        if self.maximum == 1.0 and values.size == 1 and 1.0 < values[0] <= 100.0:
+            return f"; for a percentage write {values[0]:g}%"
+        return ""
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         def _validate(value: Any, info: core_schema.ValidationInfo) -> Quantity:

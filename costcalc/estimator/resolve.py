@@ -143,17 +143,24 @@ def resolve_hardware(gpu: str | None, catalog: Catalog) -> Hardware:
     return Hardware(name, accelerator, node, note)
 
 
-def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Quantity | None:
-    """The GPU count: given, or nodes x GPUs per node."""
+def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Default:
+    """The GPU count: given, or nodes x GPUs per node (then said, so the count is never hidden)."""
     if inputs.nodes is not None and inputs.gpus is not None:
         raise InputError("nodes", "give either gpus or nodes, not both")
     if inputs.nodes is None:
-        return inputs.gpus
+        return Default(inputs.gpus)
     if hardware.node is None:
         raise InputError(
             "nodes", f"{hardware.name} is a single accelerator; give gpus, or a node preset such as DGX-A100"
         )
-    return Q_(float(inputs.nodes * hardware.node.count), "GPU")
+    count = inputs.nodes * hardware.node.count
+    note = Assumption(
+        name="gpus",
+        value=f"{count:,} GPUs",
+        basis=f"{inputs.nodes:,} {hardware.name} nodes x {hardware.node.count} GPUs",
+        given=True,
+    )
+    return Default(Q_(float(count), "GPU"), note)
 
 
 def resolve_dtype(given: Dtype | None, accelerator: AcceleratorSpec) -> tuple[Dtype, Quantity, Assumption]:
@@ -282,7 +289,8 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     flop_params = active if active is not None else params
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
     hardware = resolve_hardware(inputs.gpu, catalog)
-    gpus = resolve_gpus(inputs, hardware)
+    gpu_count = resolve_gpus(inputs, hardware)
+    gpus = gpu_count.value
     dtype, peak, peak_note = resolve_dtype(inputs.dtype, hardware.accelerator)
     mfu = resolve_efficiency(inputs.mfu, hardware.accelerator, catalog)
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
@@ -291,8 +299,9 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
     layout = plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
     stretch, stretch_note = overheads(inputs, layout.memory)
-    later = [tokens.note, hardware.note, peak_note, mfu.note, price.note, power.note, pue.note, carbon.note]
-    notes += [n for n in [*later, layout.note, stretch_note] if n is not None]
+    later = [tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
+    later += [pue.note, carbon.note, layout.note, stretch_note]
+    notes += [n for n in later if n is not None]
     assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,

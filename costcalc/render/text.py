@@ -63,14 +63,33 @@ def gigabytes(value: float | None) -> str:
     return "unknown" if value is None else f"{value / 1e9:.1f} GB"
 
 
+#: Units people read, smallest first: a value is shown in the largest unit it reaches at least 1 of,
+#: so no prefix a reader can misread ("mtCO2e", "µtCO2e") ever appears.
+LADDERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "wall_clock": (("second", "s"), ("minute", "min"), ("hour", "h"), ("day", "days")),
+    "energy": (("Wh", "Wh"), ("kWh", "kWh"), ("MWh", "MWh"), ("GWh", "GWh"), ("TWh", "TWh")),
+    "co2": (("gCO2e", "gCO2e"), ("kgCO2e", "kgCO2e"), ("tCO2e", "tCO2e"), ("ktCO2e", "ktCO2e"), ("MtCO2e", "MtCO2e")),
+}
+
+
+def _ladder(q: Quantity, field: str) -> str:
+    steps = LADDERS[field]
+    unit, label = steps[0]
+    for candidate, name in steps:
+        if abs(float(q.m_as(candidate))) >= 1:
+            unit, label = candidate, name
+    m = float(q.m_as(unit))
+    return f"{m:,.1f} {label}" if m >= 10 and label == "days" else f"{m:.3g} {label}"
+
+
 def _one(q: Quantity, field: str) -> str:
+    if field in LADDERS:
+        return _ladder(q, field)
     spec = RESULT_FIELDS.get(field)
     value = q.to(spec.unit) if spec is not None else q
     m = float(value.magnitude)
     if field == "gpu_hours":
-        return f"{m:,.0f} GPU-h"
-    if field == "wall_clock":
-        return f"{m:,.1f} days" if m >= 10 else f"{m:.3g} days"
+        return f"{m:,.0f} GPU-h" if abs(m) >= 100 else f"{m:.3g} GPU-h"
     if field == "cost":
         return money(m)
     return f"{value:.3g~#P}"
@@ -79,9 +98,10 @@ def _one(q: Quantity, field: str) -> str:
 def format_quantity(q: Quantity, field: str) -> str:
     """A quantity for people: compact SI prefixes (pint's ``~#P``) and familiar units.
 
-    FLOPs, energy and CO2 use pint's compact form ("863 ZFLOP", "1.54 GWh"); GPU-hours keep
-    every digit, as papers report them ("1,720,320 GPU-h"); dollars read as "$3.71M". An array
-    shows its count and its smallest and largest values.
+    FLOPs use pint's compact form ("863 ZFLOP"); wall-clock, energy and CO2 a fixed ladder of
+    everyday units (``LADDERS``: minutes, hours, days; Wh to GWh; g, kg, t CO2e); GPU-hours keep
+    every digit, as papers report them ("1,720,320 GPU-h"), with three significant figures below
+    100; dollars read as "$3.71M". An array shows its count and its smallest and largest values.
     """
     magnitude = np.asarray(q.magnitude)
     if magnitude.size == 1:
