@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ def test_wheel_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], tmp_path)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(dist.glob("costcalc-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {"costcalc/py.typed", "costcalc/base/units.txt", "costcalc/presets/runs.toml"} <= names
     assert _run([sys.executable, "-m", "venv", str(venv)], tmp_path).returncode == 0
     python, costcalc = venv / "bin" / "python", venv / "bin" / "costcalc"
     installed = _run([str(python), "-m", "pip", "install", "-q", str(wheel)], tmp_path)

@@ -65,6 +65,7 @@ def test_readme_example_prints_what_the_readme_shows(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")  # the README shows output laid out for an 80-column terminal
     for command, shown in steps:
         argv = shlex.split(command)
         assert argv[0] == "costcalc"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import markdown_table, render_json, text_table
+from costcalc.render.text import fit, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport, Summary
@@ -63,4 +63,4 @@ def render_backtest(report: BacktestReport, fmt: str) -> str:
     )
     if fmt == "markdown":
         return f"{markdown_table(headers, rows)}\n\n{summary}\n"
-    return f"{text_table(headers, rows)}\n\n{summary}\n"
+    return fit(f"{text_table(headers, rows)}\n\n{summary}\n")

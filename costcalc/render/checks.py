@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import md_cell, render_json, text_table
+from costcalc.render.text import fit, md_cell, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.checks import ClaimCheck
@@ -55,4 +55,4 @@ def render_checks(results: Sequence[ClaimCheck], fmt: str, *, title: str) -> str
         f"    tolerance: {r.tolerance}"
         for r in results
     )
-    return f"{title}\n{summary} {outside}\n\n{table}\n\n{details}\n"
+    return fit(f"{title}\n{summary} {outside}\n\n{table}\n\n{details}\n")

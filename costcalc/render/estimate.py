@@ -9,12 +9,12 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.formulas.memory import MemoryBreakdown
-from costcalc.render.text import format_quantity, gigabytes, markdown_table, render_json, text_table
+from costcalc.render.text import format_quantity, gigabytes, markdown_table, render_json, text_table, wrap, wrap_lines
 
 if TYPE_CHECKING:  # the renderer reads estimates; it never builds one
     from costcalc.estimator.result import Estimate
 
-__all__ = ["memory_lines", "render", "render_markdown", "render_table", "result_rows"]
+__all__ = ["assumption_lines", "memory_lines", "render", "render_markdown", "render_table", "result_rows"]
 
 
 def _same(a: Quantity, b: Quantity) -> bool:
@@ -67,17 +67,24 @@ def memory_lines(memory: MemoryBreakdown) -> list[str]:
     return lines
 
 
+def assumption_lines(est: Estimate) -> list[str]:
+    """Each assumption: name and value, then its basis and source, wrapped to the terminal."""
+    lines = ["Assumptions (* = given by you):"]
+    for a in est.assumptions:
+        lines += wrap(f"{'*' if a.given else '-'} {a.name}: {a.value}", indent="  ", hanging="      ")
+        lines += wrap(a.basis, indent="      ", hanging="      ")
+        if a.source:
+            lines += wrap(f"source: {a.source}", indent="      ", hanging="        ")
+    return lines
+
+
 def render_table(est: Estimate) -> str:
     """Results with their ranges, the memory per GPU, then the assumptions each rests on."""
-    results = text_table(["result", "estimate", "range (P10 to P90)"], result_rows(est))
+    parts = [text_table(["result", "estimate", "range (P10 to P90)"], result_rows(est))]
     if est.memory is not None:
-        results += "\n\n" + "\n".join(memory_lines(est.memory))
-    assumptions = "\n".join(
-        f"  {'*' if a.given else '-'} {a.name}: {a.value}\n      {a.basis}"
-        + (f"\n      source: {a.source}" if a.source else "")
-        for a in est.assumptions
-    )
-    return f"{results}\n\nAssumptions (* = given by you):\n{assumptions}\n"
+        parts.append("\n".join(wrap_lines(memory_lines(est.memory))))
+    parts.append("\n".join(assumption_lines(est)))
+    return "\n\n".join(parts) + "\n"
 
 
 def render_markdown(est: Estimate) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from costcalc.base.parse import format_count
-from costcalc.render.text import markdown_table, render_json, text_table
+from costcalc.render.text import fit, markdown_table, render_json, text_table
 
 __all__ = ["render_calibration", "render_presets"]
 
@@ -134,7 +134,7 @@ def render_calibration(report: dict[str, Any], fmt: str) -> str:
         body = f"{markdown_table(headers_defaults, defaults)}\n\n{markdown_table(headers_runs, runs)}"
     else:
         body = f"{text_table(headers_defaults, defaults)}\n\n{text_table(headers_runs, runs)}"
-    return (
+    return fit(
         f"Default efficiency (MFU) by accelerator generation\n\n{body}\n\n"
         f"Leave-one-out: {loo['inside_range']} of {loo['runs']} runs inside the range refitted without them "
         f"(coverage {loo['coverage']:.0%}, nominal 80%); median |log error| {loo['median_abs_log_error']:.3f}; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from costcalc.render.estimate import memory_lines
-from costcalc.render.text import gigabytes, markdown_table, render_json, text_table
+from costcalc.render.text import fit, gigabytes, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.memory_report import MemoryReport
@@ -45,4 +45,5 @@ def render_memory(report: MemoryReport, fmt: str) -> str:
             f"Smallest GPU count that fits: {m.tp * m.pp * m.dp} (TP={m.tp} PP={m.pp} DP={m.dp} "
             f"ZeRO-{m.zero}, recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
         ]
-    return "\n".join(parts) + "\n"
+    text = "\n".join(parts) + "\n"
+    return text if fmt == "markdown" else fit(text)

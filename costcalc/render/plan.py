@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from costcalc.base.parse import format_count
 from costcalc.render.estimate import render_markdown, render_table
-from costcalc.render.text import render_json
+from costcalc.render.text import fit, render_json
 
 if TYPE_CHECKING:
     from costcalc.commands.plan import Plan
@@ -39,4 +39,5 @@ def render_plan(result: Plan, fmt: str) -> str:
     body = render_table(result.estimate) if fmt == "table" else ""
     if fmt == "markdown":
         body = render_markdown(result.estimate)
-    return "\n".join(lines) + body
+    text = "\n".join(lines) + body
+    return text if fmt == "markdown" else fit(text)

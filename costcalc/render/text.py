@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,13 +15,18 @@ from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 
 __all__ = [
+    "cells",
+    "fit",
     "format_quantity",
     "gigabytes",
     "markdown_table",
     "md_cell",
     "money",
     "render_json",
+    "terminal_width",
     "text_table",
+    "wrap",
+    "wrap_lines",
 ]
 
 
@@ -34,12 +42,81 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines)
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain aligned text table."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(), line]
-    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+def terminal_width() -> int:
+    """The width to lay text out for: the terminal's, ``COLUMNS`` if set, else 80 columns."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _split_wide(line: str, width: int, hanging: str) -> list[str]:
+    """Break a line of wide characters (which has no spaces to break at) by terminal columns."""
+    out: list[str] = []
+    while cells(line) > width:
+        cut = len(line)
+        while cut > 1 and cells(line[:cut]) > width:
+            cut -= 1
+        out.append(line[:cut])
+        line = hanging + line[cut:]
+    return [*out, line]
+
+
+def wrap(text: str, width: int | None = None, *, indent: str = "", hanging: str = "") -> list[str]:
+    """One paragraph wrapped to ``width``: the first line after ``indent``, the rest after ``hanging``."""
+    width = width or terminal_width()
+    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=hanging, break_on_hyphens=False)
+    return [part for line in lines or [indent.rstrip()] for part in _split_wide(line, width, hanging)]
+
+
+def wrap_lines(lines: Sequence[str], width: int | None = None) -> list[str]:
+    """Lines longer than ``width`` wrapped, each continuation indented two more than its line."""
+    width = width or terminal_width()
+    out: list[str] = []
+    for line in lines:
+        if cells(line) <= width:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        out += wrap(line.strip(), width, indent=lead, hanging=lead + "  ")
+    return out
+
+
+def fit(text: str, width: int | None = None) -> str:
+    """A report laid out for people, with every line longer than the terminal wrapped."""
+    return "\n".join(wrap_lines(text.split("\n"), width))
+
+
+def _column_widths(natural: list[int], floors: list[int], room: int) -> list[int]:
+    """Shrink the widest columns, one character at a time, until the row fits ``room``."""
+    widths = list(natural)
+    while sum(widths) > room:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None) -> str:
+    """An aligned text table that fits ``width`` columns (the terminal's): long cells wrap."""
+    width = width or terminal_width()
+    table = [[str(c) for c in row] for row in [headers, *rows]]
+    columns = range(len(headers))
+    natural = [max(len(row[i]) for row in table) for i in columns]
+    floors = [min(natural[i], max(8, len(str(headers[i])))) for i in columns]
+    widths = _column_widths(natural, floors, width - 2 * (len(headers) - 1))
+    out = []
+    for n, row in enumerate(table):
+        parts = [textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""] for i, cell in enumerate(row)]
+        for k in range(max(len(p) for p in parts)):
+            cells = [(p[k] if k < len(p) else "").ljust(widths[i]) for i, p in enumerate(parts)]
+            out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
 
 
