@@ -36,6 +36,7 @@ __all__ = [
     "estimate",
     "parse_quantity",
     "plan",
+    "plot",
     "sweep",
     "training_memory",
     "ureg",
@@ -60,6 +61,7 @@ _LAZY = {
     "backtest": "costcalc.commands.backtest",
     "BacktestReport": "costcalc.commands.backtest",
     "plan": "costcalc.commands.plan",
+    "plot": "costcalc.render.plot",
     "sweep": "costcalc.commands.sweep",
     "compare": "costcalc.commands.compare",
     "training_memory": "costcalc.commands.memory_report",
@@ -81,6 +83,7 @@ if TYPE_CHECKING:
     from costcalc.estimator.api import estimate
     from costcalc.estimator.result import Estimate, Range
     from costcalc.estimator.scenario import Assumption, Scenario
+    from costcalc.render.plot import plot
 
 
 def __getattr__(name: str) -> Any:

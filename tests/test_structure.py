@@ -108,8 +108,9 @@ LAYERS = ["base", "schemas", "formulas", "data", "estimator", "commands", "rende
 #: The display hooks Python and Jupyter look up on a result object itself (``str()``,
 #: ``_repr_html_``): they hand over to the renderer, which reads results only for typing.
 DISPLAY_HOOKS = {
-    ("costcalc.estimator.result", "costcalc.render.estimate"),
-    ("costcalc.estimator.result", "costcalc.render.html"),
+    (result, f"costcalc.render.{view}")
+    for result in ("costcalc.estimator.result", "costcalc.commands.plan", "costcalc.commands.memory_report")
+    for view in ("estimate", "html", "summary")
 }
 
 

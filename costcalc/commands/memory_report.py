@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
 from costcalc.data.catalog import Catalog, default_catalog
@@ -19,10 +19,9 @@ from costcalc.formulas.memory import MemoryBreakdown
 __all__ = ["MemoryReport", "training_memory"]
 
 
-class MemoryReport(BaseModel):
+@dataclass(frozen=True, repr=False)
+class MemoryReport:
     """The breakdown for the given (or chosen) layout, the sensible layouts, the smallest fit."""
-
-    model_config = ConfigDict(frozen=True)
 
     model: str | None
     accelerator: str
@@ -46,6 +45,16 @@ class MemoryReport(BaseModel):
             "layouts": [m.to_dict() for m in self.layouts],
             "smallest_fit": smallest,
         }
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import memory_repr  # display hook: the renderer formats
+
+        return memory_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import memory_html
+
+        return memory_html(self)
 
 
 def training_memory(

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
@@ -36,10 +35,9 @@ from costcalc.schemas import ModelSpec
 __all__ = ["Plan", "plan"]
 
 
-class Plan(BaseModel):
+@dataclass(frozen=True, repr=False)
+class Plan:
     """A plan: the scenario the question implies, its estimate, and the command to rerun it."""
-
-    model_config = ConfigDict(frozen=True)
 
     question: str
     params: float
@@ -74,6 +72,16 @@ class Plan(BaseModel):
             "command": self.command,
             "estimate": est,
         }
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import plan_repr  # display hook: the renderer formats
+
+        return plan_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import plan_html
+
+        return plan_html(self)
 
 
 def _budget_kind(budget: str | Any) -> str:

@@ -33,7 +33,7 @@ def _number(q: Quantity | None, unit: str) -> float | list[float] | None:
     return m.tolist() if m.ndim else float(m)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Estimate:
     """Training FLOPs, GPU-hours, wall-clock, cost, energy and CO2, as pint quantities.
 
@@ -75,8 +75,39 @@ class Estimate:
         out["assumptions"] = [a.model_dump() for a in self.assumptions]
         return out
 
+    def to_records(self) -> list[dict[str, float | None]]:
+        """One flat record per scenario (one for a scalar estimate, one per element of a sweep):
+        each result and its range ends in the units of ``to_dict``, plus the swept inputs."""
+        flat: dict[str, np.ndarray] = {}
+        for name, value in self.scenario.inputs.items():
+            if isinstance(value, list):
+                flat[name] = np.asarray(value, dtype=float).reshape(-1)
+        for field, spec in RESULT_FIELDS.items():
+            value, span = getattr(self, field), self.ranges.get(field)
+            if value is not None:
+                flat[spec.key] = np.asarray(value.m_as(spec.unit), dtype=float).reshape(-1)
+            if span is not None:
+                flat[f"{spec.key}_low"] = np.asarray(span.low.m_as(spec.unit), dtype=float).reshape(-1)
+                flat[f"{spec.key}_high"] = np.asarray(span.high.m_as(spec.unit), dtype=float).reshape(-1)
+        rows = max(len(v) for v in flat.values())
+        columns = {k: np.broadcast_to(v, (rows,)) if v.size in (1, rows) else v for k, v in flat.items()}
+        return [{k: float(v[i]) for k, v in columns.items()} for i in range(rows)]
+
+    def to_pandas(self) -> Any:
+        """The records as a pandas DataFrame (pandas is optional: ``pip install 'costcalc[pandas]'``)."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
+        return pd.DataFrame.from_records(self.to_records())
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import estimate_repr  # display hooks: the renderer formats
+
+        return estimate_repr(self)
+
     def __str__(self) -> str:
-        from costcalc.render.estimate import render_table  # the renderer imports this module only to type
+        from costcalc.render.estimate import render_table
 
         return render_table(self)
 

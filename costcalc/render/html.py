@@ -3,30 +3,73 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from costcalc.render.estimate import result_rows
+from costcalc.base.parse import format_count
+from costcalc.render.estimate import memory_lines, result_rows
+from costcalc.render.text import gigabytes
 
 if TYPE_CHECKING:
+    from costcalc.commands.memory_report import MemoryReport
+    from costcalc.commands.plan import Plan
     from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate_html"]
+__all__ = ["estimate_html", "html_table", "memory_html", "plan_html"]
+
+
+def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, row_headers: bool = False) -> str:
+    """An HTML table, every cell escaped; with ``row_headers`` the first column is a header column."""
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = ""
+    for row in rows:
+        cells = [html.escape(str(c)) for c in row]
+        first = f"<th style='text-align:left'>{cells[0]}</th>" if row_headers else f"<td>{cells[0]}</td>"
+        body += "<tr>" + first + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _details(summary: str, inner: str) -> str:
+    return f"<details><summary>{html.escape(summary)}</summary>{inner}</details>"
 
 
 def estimate_html(est: Estimate) -> str:
-    """A table for Jupyter: results with their ranges, then the assumptions."""
-    cells = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(label)}</th><td>{html.escape(value)}</td>"
-        f"<td>{html.escape(span)}</td></tr>"
-        for label, value, span in result_rows(est)
-    )
-    notes = "".join(
-        f"<tr><td>{html.escape(a.name)}</td><td>{html.escape(a.value)}</td><td>{html.escape(a.basis)}</td></tr>"
-        for a in est.assumptions
-    )
-    return (
-        "<table><thead><tr><th>result</th><th>estimate</th><th>range (P10 to P90)</th></tr></thead>"
-        f"<tbody>{cells}</tbody></table>"
-        "<details><summary>assumptions</summary><table>"
-        f"<thead><tr><th>input</th><th>value</th><th>basis</th></tr></thead><tbody>{notes}</tbody></table></details>"
-    )
+    """A table for Jupyter: results with their ranges, the memory, then the assumptions."""
+    out = html_table(["result", "estimate", "range (P10 to P90)"], result_rows(est), row_headers=True)
+    if est.memory is not None:
+        out += "<pre>" + html.escape("\n".join(memory_lines(est.memory))) + "</pre>"
+    notes = [[a.name + (" *" if a.given else ""), a.value, a.basis] for a in est.assumptions]
+    return out + _details("assumptions (* = given by you)", html_table(["input", "value", "basis"], notes))
+
+
+def plan_html(plan: Plan) -> str:
+    """The plan's answer with its ranges, the command to rerun it, then its estimate."""
+
+    def span(name: str) -> str:
+        r = plan.range.get(name)
+        return "" if r is None else f"{format_count(r[0], 3)} to {format_count(r[1], 3)}"
+
+    rows = [
+        ["parameters", format_count(plan.params, 3), span("params")],
+        ["tokens", format_count(plan.tokens, 3), span("tokens")],
+        ["GPUs", "not fixed" if plan.gpus is None else f"{plan.gpus:,}", span("gpus")],
+        ["binding limit", plan.binding, ""],
+    ]
+    head = f"<p>Plan for {html.escape(plan.question)}</p>"
+    rerun = f"<p>rerun: <code>{html.escape(plan.command)}</code></p>"
+    return head + html_table(["", "plan", "range"], rows, row_headers=True) + rerun + estimate_html(plan.estimate)
+
+
+def memory_html(report: MemoryReport) -> str:
+    """The breakdown, the sensible layouts and the smallest fit."""
+    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    out = f"<p>{html.escape(report.model or 'the model')} on {gpus} x {html.escape(report.accelerator)}</p>"
+    if report.memory is not None:
+        out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"
+    rows = [
+        [f"TP={m.tp} PP={m.pp} DP={m.dp}", f"ZeRO-{m.zero}", m.recompute, gigabytes(m.total), "yes" if m.fits else "no"]
+        for m in report.layouts
+    ]
+    if rows:
+        out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits"], rows)
+    return out

@@ -1,0 +1,42 @@
+"""Plain one-line ``repr`` of each result object: what a Python shell shows without the HTML."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.parse import format_count
+from costcalc.render.text import format_quantity, gigabytes
+
+if TYPE_CHECKING:
+    from costcalc.commands.memory_report import MemoryReport
+    from costcalc.commands.plan import Plan
+    from costcalc.estimator.result import Estimate
+
+__all__ = ["estimate_repr", "memory_repr", "plan_repr"]
+
+
+def estimate_repr(est: Estimate) -> str:
+    """``Estimate(gpu_hours=1,291,532 GPU-h, wall_clock=26.9 days, ...)``: the known results."""
+    parts = [
+        f"{field}={format_quantity(getattr(est, field), field)}"
+        for field in RESULT_FIELDS
+        if field != "hardware_flops" and getattr(est, field) is not None
+    ]
+    return f"Estimate({', '.join(parts)})"
+
+
+def plan_repr(plan: Plan) -> str:
+    gpus = "not fixed" if plan.gpus is None else f"{plan.gpus:,}"
+    return (
+        f"Plan({plan.question!r}: params={format_count(plan.params, 3)}, tokens={format_count(plan.tokens, 3)}, "
+        f"gpus={gpus}, binding={plan.binding})"
+    )
+
+
+def memory_repr(report: MemoryReport) -> str:
+    m = report.memory
+    fits = "unknown" if m is None or m.fits is None else ("fits" if m.fits else "does not fit")
+    total = "unknown" if m is None else gigabytes(m.total)
+    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"

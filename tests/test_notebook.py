@@ -1,0 +1,70 @@
+"""The notebook side: plain and HTML reprs of every result, tabular export, a headless plot."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import costcalc
+
+
+@pytest.fixture(scope="module")
+def est() -> costcalc.Estimate:
+    return costcalc.estimate(params="70e9", gpus=2000)
+
+
+def test_estimate_repr_and_html(est: costcalc.Estimate) -> None:
+    text = repr(est)
+    assert text.startswith("Estimate(") and "gpu_hours=1,291,532 GPU-h" in text and len(text) < 200
+    page = est._repr_html_()
+    assert page.startswith("<table>") and "GPU-hours" in page and "assumptions" in page
+
+
+def test_plan_and_memory_reprs() -> None:
+    plan = costcalc.plan("2M USD", gpu="h100", deadline="30 days")
+    assert repr(plan).startswith("Plan('2,000,000 USD and 30 days on H100-SXM'") and len(repr(plan)) < 200
+    assert "<table>" in plan._repr_html_() and "rerun" in plan._repr_html_()
+    report = costcalc.training_memory(model="llama-2-70b", gpus=64)
+    assert repr(report).startswith("MemoryReport(LLaMA-2-70B on 64 x A100-80GB") and "fits" in repr(report)
+    assert "TP=" in report._repr_html_()
+
+
+def test_html_escapes_what_it_shows(est: costcalc.Estimate) -> None:
+    from costcalc.render.html import html_table
+
+    assert "&lt;script&gt;" in html_table(["a"], [["<script>"]]) and "<script>" not in html_table(["a"], [["<script>"]])
+
+
+def test_records_of_a_scalar_and_of_a_sweep(est: costcalc.Estimate) -> None:
+    (one,) = est.to_records()
+    assert one["gpu_hours"] == pytest.approx(float(est.gpu_hours.m_as("GPU_hour")))
+    assert one["gpu_hours_low"] < one["gpu_hours"] < one["gpu_hours_high"]
+    sweep = costcalc.estimate(params="70e9", gpus=np.array([500, 1000, 2000]))
+    records = sweep.to_records()
+    assert [r["gpus"] for r in records] == [500, 1000, 2000]
+    assert records[0]["wall_clock_days"] == pytest.approx(4 * records[2]["wall_clock_days"])
+
+
+def test_to_pandas(est: costcalc.Estimate) -> None:
+    pd = pytest.importorskip("pandas")  # in the [test] extra, so this runs in CI
+    frame = costcalc.estimate(params=np.array([7e9, 70e9]), gpus=1000).to_pandas()
+    assert isinstance(frame, pd.DataFrame) and list(frame["params"]) == [7e9, 70e9]
+
+
+def test_to_pandas_without_pandas_says_how_to_get_it(est: costcalc.Estimate, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"costcalc\[pandas\]"):
+        est.to_pandas()
+
+
+def test_plot_draws_the_estimate_and_its_band() -> None:
+    matplotlib = pytest.importorskip("matplotlib")  # in the [test] extra, so this runs in CI
+    matplotlib.use("Agg")
+    ax = costcalc.plot("gpus", [512, 1024, 2048], y="wall_clock", model="llama-2-70b")
+    (line,) = ax.get_lines()
+    days = costcalc.estimate(model="llama-2-70b", gpus=np.array([512, 1024, 2048])).wall_clock.m_as("day")
+    assert np.allclose(line.get_ydata(), days) and ax.get_xscale() == "log" and len(ax.collections) == 1
+    with pytest.raises(costcalc.InputError):
+        costcalc.plot("gpus", y="flops", model="llama-2-70b")
