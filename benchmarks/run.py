@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import startup  # noqa: E402
 import sweep  # noqa: E402
+import sweep_csv  # noqa: E402
 import tui_keystroke  # noqa: E402
 
 RESULTS = HERE / "results.json"
@@ -38,6 +39,7 @@ ROWS = [
     ("startup_model_floor_ratio", "that floor + building one pydantic model / the floor", "x", "", True),
     ("startup_ms", "`costcalc estimate` whole process, median", "ms", "", True),
     ("sweep_s", "vectorised sweep of 1,000,000 scenarios through `costcalc.estimate`", "s", "< 1", True),
+    ("sweep_csv_s", "`costcalc sweep` of 1,000,000 rows to a CSV file, whole process", "s", "< 5", True),
     ("tui_recompute_ms", "TUI recompute per keystroke, median", "ms", "", True),
 ]  # fmt: skip
 
@@ -45,12 +47,14 @@ ROWS = [
 def measure(quick: bool) -> dict[str, float]:
     s = startup.measure(7 if quick else 21)  # quoted figures come from a full run (21 alternating rounds)
     w = sweep.measure(1_000_000, 3 if quick else 5)
+    c = sweep_csv.measure(1_000_000, 1 if quick else 3)
     t = asyncio.run(tui_keystroke.measure(30 if quick else 60))
     return {
         "startup_ratio": s["ratio"],
         "startup_model_floor_ratio": s["model_floor_ratio"],
         "startup_ms": s["costcalc_estimate_s"] * 1000,
         "sweep_s": w["seconds"],
+        "sweep_csv_s": c["seconds"],
         "tui_recompute_ms": t["recompute_median_ms"],
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 __all__ = ["main"]
@@ -224,7 +224,7 @@ def _estimate(args: argparse.Namespace) -> str:
     return render(result, args.format)
 
 
-def _sweep(args: argparse.Namespace) -> str:
+def _sweep(args: argparse.Namespace) -> str | Iterator[tuple[str, int]]:
     from costcalc.commands.sweep import sweep
     from costcalc.render.sweep import render_sweep
 
@@ -349,5 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    sys.stdout.write(output)
+    if isinstance(output, str):
+        sys.stdout.write(output)
+    else:  # a long output in chunks, each with how far it got: shown on a terminal when it takes a while
+        from costcalc.render.progress import Progress
+
+        with Progress(sys.stderr, what="rows") as progress:
+            for chunk, done in output:
+                sys.stdout.write(chunk)
+                progress.update(done)
     return 0

@@ -101,3 +101,40 @@ def test_the_gpu_count_is_said_when_nodes_give_it(capsys: pytest.CaptureFixture[
 
 def test_the_package_says_it_is_typed() -> None:
     assert (Path(costcalc.__file__).parent / "py.typed").is_file()
+
+
+def test_csv_rows_match_the_estimate_and_missing_values_are_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every CSV row against the estimate it came from; a result without a price is an empty cell."""
+    import csv
+    import io
+
+    import numpy as np
+
+    assert main(["sweep", "--over", "gpus=100,200,400", "--params", "7e9", "--gpu", "tpu-v4", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    est = costcalc.estimate(params=7e9, gpu="tpu-v4", gpus=np.array([100.0, 200.0, 400.0]))
+    days = est.wall_clock.m_as("day")
+    assert [float(r["gpus"]) for r in rows] == [100, 200, 400]
+    assert [float(r["wall_clock_days"]) for r in rows] == pytest.approx(days, rel=1e-5)
+    assert all(r["cost_usd"] == "" and r["cost_usd_low"] == "" for r in rows)  # TPU v4 has no shipped price
+
+
+def test_progress_shows_on_a_terminal_only_after_a_while() -> None:
+    import io
+
+    from costcalc.render.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quiet, slow = io.StringIO(), Terminal()
+    with Progress(quiet, what="rows", after=0.0) as progress:
+        progress.update(10)
+    with Progress(slow, what="rows", after=0.0) as progress:
+        progress.update(1_000_000)
+    assert quiet.getvalue() == "" and "rows written: 1,000,000" in slow.getvalue()
+    fast = Terminal()
+    with Progress(fast, what="rows", after=60.0) as progress:
+        progress.update(5)
+    assert fast.getvalue() == ""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from costcalc.render.text import format_quantity, markdown_table, render_json, t
 if TYPE_CHECKING:
     from costcalc.estimator.result import Estimate
 
-__all__ = ["render_compare", "render_sweep"]
+__all__ = ["csv_chunks", "render_compare", "render_sweep", "sweep_matrix"]
 
 
 def render_compare(results: list[tuple[str, Estimate]], fmt: str) -> str:
@@ -49,53 +48,77 @@ def render_compare(results: list[tuple[str, Estimate]], fmt: str) -> str:
     return f"{text_table(headers, rows)}\n{note}\n"
 
 
-def render_sweep(columns: dict[str, np.ndarray], est: Estimate, fmt: str) -> str:
-    data = est.to_dict()
-    keys = [spec.key for spec in RESULT_FIELDS.values() if spec.key != "hardware_flops"]
+def sweep_matrix(columns: dict[str, np.ndarray], est: Estimate) -> tuple[list[str], np.ndarray]:
+    """Headers and an (n x k) array: the swept inputs, each result, then each result's range ends.
+
+    Results that cannot be computed (no price, no power) are NaN; every value is in the unit of
+    ``Estimate.to_dict``'s key.
+    """
     n = len(next(iter(columns.values())))
+    headers = list(columns)
+    data = [np.asarray(v, dtype=float) for v in columns.values()]
+    results = [(field, spec) for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
+    for field, spec in results:
+        value = getattr(est, field)
+        headers.append(spec.key)
+        data.append(np.full(n, np.nan) if value is None else np.broadcast_to(value.m_as(spec.unit), (n,)))
+    for field, spec in results:
+        span = est.ranges.get(field)
+        for end in ("low", "high"):
+            headers.append(f"{spec.key}_{end}")
+            data.append(
+                np.full(n, np.nan) if span is None else np.broadcast_to(getattr(span, end).m_as(spec.unit), (n,))
+            )
+    return headers, np.column_stack(data)
 
-    def column(key: str) -> list[Any]:
-        value = data[key]
-        if value is None:
-            return [None] * n
-        return value if isinstance(value, list) else [value] * n
 
-    def span(key: str, i: int) -> list[Any]:
-        r = data["range"].get(key)
-        if r is None:
-            return [None, None]
-        return [r[0][i] if isinstance(r[0], list) else r[0], r[1][i] if isinstance(r[1], list) else r[1]]
+def csv_chunks(headers: list[str], matrix: np.ndarray, rows_per_chunk: int = 100_000) -> Iterator[tuple[str, int]]:
+    """The CSV text in chunks, each with the rows written so far: vectorised per chunk.
 
-    results = {key: column(key) for key in keys}
+    A column that holds one value throughout is formatted once and written into the row format;
+    the rest go through one ``%`` per row. Missing values are empty cells.
+    """
+    yield ",".join(headers) + "\n", 0
+    constant = [
+        bool(np.all(matrix[:, i] == matrix[0, i])) or bool(np.all(np.isnan(matrix[:, i])))
+        for i in range(matrix.shape[1])
+    ]
+    parts = [_cell(matrix[0, i]).replace("%", "%%") if constant[i] else "%.6g" for i in range(matrix.shape[1])]
+    row_format = ",".join(parts)
+    varying = matrix[:, [i for i, c in enumerate(constant) if not c]]
+    for start in range(0, len(matrix), rows_per_chunk):
+        block = varying[start : start + rows_per_chunk].tolist()
+        text = "\n".join(row_format % tuple(row) for row in block).replace("nan", "")
+        yield text + "\n", start + len(block)
+
+
+def _cell(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.6g}"
+
+
+def render_sweep(columns: dict[str, np.ndarray], est: Estimate, fmt: str) -> str | Iterator[tuple[str, int]]:
+    """A sweep as a table (the first 200 rows), Markdown, JSON records, or CSV chunks (every row)."""
+    headers, matrix = sweep_matrix(columns, est)
+    if fmt == "csv":
+        return csv_chunks(headers, matrix)
+    split = len(columns) + len(RESULT_FIELDS) - 1  # inputs and central results; the rest are range ends
     if fmt == "json":
         records = [
             {
-                **{k: float(v[i]) for k, v in columns.items()},
-                **{k: results[k][i] for k in keys},
-                "range": {k: span(k, i) for k in keys},
+                **{h: _json(v) for h, v in zip(headers[:split], row[:split], strict=True)},
+                "range": {
+                    headers[k][: -len("_low")]: [_json(row[k]), _json(row[k + 1])] for k in range(split, len(row), 2)
+                },
             }
-            for i in range(n)
+            for row in matrix.tolist()
         ]
         return render_json(records)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*columns, *keys, *(f"{k}_{end}" for k in keys for end in ("low", "high"))])
-        for i in range(n):
-            writer.writerow(
-                [f"{float(v[i]):.6g}" for v in columns.values()]
-                + ["" if results[k][i] is None else f"{results[k][i]:.6g}" for k in keys]
-                + ["" if x is None else f"{x:.6g}" for k in keys for x in span(k, i)]
-            )
-        return out.getvalue()
-    shown = min(n, 200)
-    rows = [
-        [f"{float(v[i]):.4g}" for v in columns.values()]
-        + ["-" if results[k][i] is None else f"{results[k][i]:.4g}" for k in keys]
-        for i in range(shown)
-    ]
-    table = text_table([*columns, *keys], rows)
-    if fmt == "markdown":
-        table = markdown_table([*columns, *keys], rows)
-    more = f"\n({n - shown:,} more rows: use --format csv or json)" if n > shown else ""
+    shown = min(len(matrix), 200)
+    rows = [["-" if np.isnan(v) else f"{v:.4g}" for v in row[:split]] for row in matrix[:shown].tolist()]
+    table = (markdown_table if fmt == "markdown" else text_table)(headers[:split], rows)
+    more = f"\n({len(matrix) - shown:,} more rows: use --format csv or json)" if len(matrix) > shown else ""
     return f"{table}{more}\n"
+
+
+def _json(value: float) -> float | None:
+    return None if value != value else value  # NaN (a missing result) is null
