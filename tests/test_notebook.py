@@ -68,3 +68,13 @@ def test_plot_draws_the_estimate_and_its_band() -> None:
     assert np.allclose(line.get_ydata(), days) and ax.get_xscale() == "log" and len(ax.collections) == 1
     with pytest.raises(costcalc.InputError):
         costcalc.plot("gpus", y="flops", model="llama-2-70b")
+
+
+def test_compare_takes_estimates_and_files(tmp_path: object) -> None:
+    a = costcalc.estimate(model="llama-2-70b", gpus=2000)
+    b = costcalc.estimate(model="llama-2-70b", gpu="h100", gpus=2000)
+    assert [name for name, _ in costcalc.compare([a, b])] == ["#1", "#2"]
+    assert [name for name, _ in costcalc.compare({"A100": a, "H100": b})] == ["A100", "H100"]
+    for bad in ([a], [None, a], "a.toml", None):
+        with pytest.raises(costcalc.InputError):
+            costcalc.compare(bad)  # type: ignore[arg-type]

@@ -1,8 +1,12 @@
-"""``costcalc compare``: several scenario files estimated side by side."""
+"""``costcalc compare``: several scenarios estimated side by side.
+
+From the CLI, scenario files; from Python, also ``Estimate`` objects already computed, as a list
+(named ``#1``, ``#2``, ...) or a mapping of names to estimates or files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from costcalc.base.errors import InputError
@@ -11,9 +15,25 @@ from costcalc.estimator.result import Estimate
 
 __all__ = ["compare"]
 
+Item = str | Path | Estimate
 
-def compare(paths: Sequence[str | Path], presets: Iterable[Path | str] = ()) -> list[tuple[str, Estimate]]:
-    """Estimates of several scenario files, in order."""
-    if len(paths) < 2:
-        raise InputError("files", "compare needs at least two scenario files")
-    return [estimate_file(p, presets) for p in paths]
+
+def compare(
+    items: Sequence[Item] | Mapping[str, Item], presets: Iterable[Path | str] = ()
+) -> list[tuple[str, Estimate]]:
+    """(name, estimate) for each scenario, in order: files are estimated, estimates taken as they are."""
+    if isinstance(items, str | Path | Estimate) or not isinstance(items, Sequence | Mapping):
+        raise InputError("files", "expected a list of scenario files or estimates (at least two)")
+    named = list(items.items()) if isinstance(items, Mapping) else [(None, item) for item in items]
+    if len(named) < 2:
+        raise InputError("files", "compare needs at least two scenarios")
+    out = []
+    for i, (name, item) in enumerate(named, start=1):
+        if isinstance(item, Estimate):
+            out.append((str(name) if name is not None else f"#{i}", item))
+        elif isinstance(item, str | Path):
+            file_name, est = estimate_file(item, presets)
+            out.append((str(name) if name is not None else file_name, est))
+        else:
+            raise InputError("files", f"item {i}: expected a scenario file or an Estimate, got {type(item).__name__}")
+    return out
