@@ -15,6 +15,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.delenv("COSTCALC_PRESETS", raising=False)
     monkeypatch.delenv("COSTCALC_NO_CACHE", raising=False)
     monkeypatch.delenv("COSTCALC_DEBUG", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")  # reports are laid out for the terminal: tests fix its width
 
 
 @pytest.fixture

@@ -107,8 +107,12 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: 
     table = [[str(c) for c in row] for row in [headers, *rows]]
     columns = range(len(headers))
     natural = [max(len(row[i]) for row in table) for i in columns]
-    floors = [min(natural[i], max(8, len(str(headers[i])))) for i in columns]
-    widths = _column_widths(natural, floors, width - 2 * (len(headers) - 1))
+    room = width - 2 * (len(headers) - 1)
+    # break no word (a run id, a number) unless the longest words cannot fit side by side
+    words = [max(len(word) for row in table for word in row[i].split() or [""]) for i in columns]
+    widths = _column_widths(natural, words, room)
+    if sum(widths) > room:
+        widths = _column_widths(widths, [min(w, 4) for w in widths], room)
     out = []
     for n, row in enumerate(table):
         parts = [textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""] for i, cell in enumerate(row)]
