@@ -4,8 +4,11 @@ Everything in costcalc that carries a unit is a quantity of this registry (``ure
 ``ureg`` and ``Q_`` from here, never build a second registry. The definitions live in
 ``units.txt`` beside this module: a deliberately small set (time, energy, mass, compute, tokens,
 parameters, accelerators, money, emissions, information) so that building the registry costs
-milliseconds rather than the tenths of a second pint's full default file takes; pint's
-definitions cache (in costcalc's cache folder) cuts that further.
+milliseconds rather than the tenths of a second pint's full default file takes.
+
+pint's own definitions cache (``cache_folder``) is deliberately not used: it stores and loads
+pickle files, and a pickle read from a folder someone else can write runs their code. Parsing the
+small definitions file each start costs a few milliseconds.
 
 ``GPU`` is a dimension of its own, so ``GPU * hour`` and ``hour`` cannot be added or compared:
 mixing GPU-hours with wall-clock hours raises ``pint.DimensionalityError`` instead of giving a
@@ -24,22 +27,7 @@ __all__ = ["Q_", "Quantity", "ureg"]
 _DEFINITIONS = str(files("costcalc.base").joinpath("units.txt"))
 
 
-def _build_registry() -> pint.UnitRegistry[Any]:
-    """The registry, with pint's own definitions cache (``cache_folder``) where it can write one.
-
-    pint keys its cache on the definitions file's content, so an edited ``units.txt`` is reparsed.
-    """
-    from costcalc.base.cache import cache_dir, enabled
-
-    if enabled():
-        try:
-            return pint.UnitRegistry(_DEFINITIONS, cache_folder=str(cache_dir() / "pint"))
-        except Exception:  # an unwritable or corrupt cache must never stop the program
-            pass
-    return pint.UnitRegistry(_DEFINITIONS)
-
-
-ureg: pint.UnitRegistry[Any] = _build_registry()
+ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(_DEFINITIONS)
 ureg.formatter.default_format = "~P"
 
 Q_ = ureg.Quantity
