@@ -89,8 +89,8 @@ def test_cached_priors_equal_a_fresh_fit(catalog: Catalog) -> None:
 
 def test_cache_key_mismatch_is_a_miss(tmp_path: object) -> None:
     cache.store("thing", "key-a", {"x": 1})
-    assert cache.load("thing", "key-a") == {"x": 1}
-    assert cache.load("thing", "key-b") is None
+    assert cache.load("thing", "key-a", dict) == {"x": 1}
+    assert cache.load("thing", "key-b", dict) is None
 
 
 def test_quantile_matches_numpy() -> None:

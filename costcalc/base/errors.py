@@ -1,8 +1,22 @@
-"""Errors that reach a user: each names the input it is about and what was expected."""
+"""Errors that reach a user: each names the input it is about and what was expected.
+
+Every message is one line: a user's value echoed in a message (a path, a name, typed text) has
+its control characters escaped (newlines, ANSI escape sequences), so a hostile value can neither
+split the error over several lines nor drive the terminal.
+"""
 
 from __future__ import annotations
 
-__all__ = ["CostcalcError", "InputError", "PresetError"]
+import re
+
+__all__ = ["CostcalcError", "FileError", "InputError", "PresetError", "one_line"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``...)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class CostcalcError(Exception):
@@ -17,16 +31,29 @@ class InputError(CostcalcError, ValueError):
     """
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
+        self.field = one_line(field)
+        self.message = one_line(message)
+        super().__init__(f"{self.field}: {self.message}")
 
 
 class PresetError(CostcalcError):
     """A preset file is malformed; the message names the file and the field."""
 
     def __init__(self, path: str, field: str, message: str) -> None:
-        self.path = path
+        self.path = one_line(path)
+        self.field = one_line(field)
+        self.message = one_line(message)
+        super().__init__(f"{self.path}: {self.field}: {self.message}")
+
+
+class FileError(CostcalcError):
+    """A file cannot be read or written as asked; the message names the file.
+
+    ``field`` is ``file`` (it cannot be opened, read or written) or ``toml`` (its text is not TOML).
+    """
+
+    def __init__(self, path: str, message: str, field: str = "file") -> None:
+        self.path = one_line(path)
         self.field = field
-        self.message = message
-        super().__init__(f"{path}: {field}: {message}")
+        self.message = one_line(message)
+        super().__init__(f"{self.path}: {self.message}" if self.path else self.message)

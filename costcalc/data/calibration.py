@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from costcalc.base import cache as disk_cache
+from costcalc.base.errors import PresetError
 from costcalc.base.stats import HIGH_QUANTILE, LOW_QUANTILE, median, quantile
 from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, default_catalog
@@ -125,8 +126,19 @@ def implied_efficiencies(
         seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
         flops = training_flops(tokens, params=params, spec=spec, seq_len=seq_len)
         mfu = float(runtime.implied_efficiency(flops.model, hours, Q_(_peak_bf16(accelerator), "FLOP/s")).m)
+        if not 0 < mfu <= 1:
+            why = f"imply an efficiency (MFU) of {mfu:.3g}, outside (0, 1]: too few GPU-hours for the FLOPs"
+            raise _run_error(catalog, run.id, "gpu_hours", why)
         points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
     return points, excluded
+
+
+def _run_error(catalog: Catalog, run_id: str, field: str, message: str) -> PresetError:
+    """An error about a published run, naming the file and table it comes from."""
+    entry = catalog.locate("run", "id", run_id)
+    if entry is None:
+        return PresetError("runs", f"run {run_id!r}.{field}", message)
+    return PresetError(str(entry.path), f"{entry.where}.{field}", message)
 
 
 def _log_median(values: Sequence[float]) -> float:
@@ -280,13 +292,9 @@ def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], Eff
     the derivation, so a cached result is always what ``fit`` would return now.
     """
     key = catalog.fingerprint(("run", "model", "accelerator")) + disk_cache.code_hash(_DERIVATION_MODULES)
-    stored = disk_cache.load("efficiency-priors", key)
+    stored = disk_cache.load("efficiency-priors", key, check=_priors_from_json)
     if stored is not None:
-        try:
-            priors = {g: _from_json(p) for g, p in stored["priors"].items()}
-            return priors, _from_json(stored["pooled"])
-        except (TypeError, KeyError, AttributeError):
-            pass
+        return stored
     calibration = default_calibration(catalog)
     disk_cache.store(
         "efficiency-priors",
@@ -299,8 +307,25 @@ def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], Eff
     return calibration.priors, calibration.pooled
 
 
-def _from_json(data: dict[str, object]) -> EfficiencyPrior:
-    return EfficiencyPrior(**{**data, "residuals": tuple(data["residuals"])})  # type: ignore[arg-type]
+def _priors_from_json(stored: Any) -> tuple[dict[str, EfficiencyPrior], EfficiencyPrior]:
+    """The cached priors, validated: any wrong type, missing field or out-of-range value raises."""
+    priors = {str(g): _from_json(p) for g, p in stored["priors"].items()}
+    return priors, _from_json(stored["pooled"])
+
+
+def _from_json(data: dict[str, Any]) -> EfficiencyPrior:
+    if set(data) != {f.name for f in fields(EfficiencyPrior)}:
+        raise ValueError("unexpected fields")
+    central, low, high = (float(data[k]) for k in ("central", "low", "high"))
+    residuals = tuple(float(r) for r in data["residuals"])
+    numbers = (central, low, high, *residuals)
+    if not all(math.isfinite(x) for x in numbers) or not 0 < low <= central <= high <= 1:
+        raise ValueError("efficiency out of range")
+    if not isinstance(data["runs"], int) or data["runs"] < 1 or not isinstance(data["basis"], str):
+        raise ValueError("bad run count or basis")
+    if not residuals or len(residuals) > 10_000 or any(abs(r) > 10 for r in residuals):
+        raise ValueError("bad residuals")
+    return EfficiencyPrior(str(data["generation"]), central, low, high, data["runs"], data["basis"], residuals)
 
 
 def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:

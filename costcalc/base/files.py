@@ -1,0 +1,216 @@
+"""Every file costcalc reads or writes goes through here, so each rule holds for all of them.
+
+Reading (presets, scenarios, claims, caches): only a regular file is opened (a FIFO would block
+forever and ``/dev/zero`` never ends), it is opened non-blocking and checked again on the open
+descriptor (the path may be swapped between the two), and at most ``max_bytes`` are read. Every
+refusal is a ``FileError``: one line naming the file.
+
+Writing (``--save``, exports): the editor's rules. The target is a regular file or a new path;
+a symbolic link is followed to the regular file it names; devices, FIFOs and folders are
+refused. The text goes to a temporary file beside the target, is synced and renamed into place,
+so a crash never leaves half a file; an existing file keeps its mode, a new one gets the umask's.
+The temporary file is removed on any error and on SIGTERM or SIGHUP during the write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import stat
+import threading
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from costcalc.base.errors import FileError
+
+__all__ = ["parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
+
+
+def _why(err: OSError) -> str:
+    return err.strerror or type(err).__name__
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_only: bool = False) -> str:
+    """The UTF-8 text of the regular file at ``path``, at most ``max_bytes`` long.
+
+    ``owner_only`` also refuses a file that does not belong to the user running costcalc, or
+    that others may write (for caches: a shared folder must not feed anyone's results).
+    Raises ``FileError`` naming the file for anything else.
+    """
+    name = str(path)
+    try:
+        before = os.stat(name)
+    except OSError as err:
+        raise FileError(name, f"{what} cannot be read: {_why(err)}") from None
+    if not stat.S_ISREG(before.st_mode):
+        raise FileError(name, f"{what} is {_kind(before.st_mode)}, not a regular file")
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise FileError(name, f"{what} cannot be read: {_why(err)}") from None
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise FileError(name, f"{what} is {_kind(opened.st_mode)}, not a regular file")
+        if owner_only and (opened.st_uid != os.geteuid() or opened.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            raise FileError(name, f"{what} belongs to another user or others may write it")
+        if opened.st_size > max_bytes:
+            raise FileError(name, f"{what} is too large ({opened.st_size:,} bytes; at most {max_bytes:,})")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:  # the size may change after fstat: never read past the cap
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise FileError(name, f"{what} cannot be read: {_why(err)}") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise FileError(name, f"{what} is too large (over {max_bytes:,} bytes)")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileError(name, f"{what} is not UTF-8 text") from None
+
+
+def read_toml(path: str | Path, *, max_bytes: int, what: str = "file") -> dict[str, Any]:
+    """A TOML document from ``read_text``; bad TOML and absurd nesting name the file."""
+    text = read_text(path, max_bytes=max_bytes, what=what)
+    return parse_toml(text, str(path), what=what)
+
+
+def parse_toml(text: str, name: str, *, what: str = "file") -> dict[str, Any]:
+    """Parse TOML text read from ``name``; errors (including too deep nesting) name the file."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise FileError(name, f"toml: {what} is not valid TOML: {err}", "toml") from None
+    except RecursionError:
+        raise FileError(name, f"toml: {what} is nested too deeply to read", "toml") from None
+
+
+def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:
+    """The file a write to ``path`` really replaces (symlinks followed) and its status, if it exists."""
+    text = os.fspath(path)
+    if not text:
+        raise FileError("", f"{what}: no file name given")
+    if text.endswith((os.sep, "/")) or os.path.basename(text) in (".", ".."):
+        raise FileError(text, f"{what}: names a folder, not a file")
+    real = Path(os.path.realpath(text))
+    try:
+        status = os.stat(real)
+    except FileNotFoundError:
+        status = None
+    except OSError as err:
+        raise FileError(text, f"{what} cannot be written: {_why(err)}") from None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        raise FileError(text, f"{what} is {_kind(status.st_mode)}; only a regular file or a new path is written")
+    if not real.parent.is_dir():
+        raise FileError(text, f"{what} cannot be written: the folder {str(real.parent)!r} does not exist")
+    return real, status
+
+
+class _Interrupted(BaseException):
+    """SIGTERM or SIGHUP arrived during a write: clean up, then let the signal act."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise _Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in wanted}
+    try:
+        yield
+    except _Interrupted as stop:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        previous = {}
+        signal.raise_signal(stop.signum)  # the handler the program had (by default: terminate)
+        raise FileError("", "interrupted by a signal") from None  # only if that handler returned
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def write_text(path: str | Path, text: str, *, what: str = "file", new_mode: int = 0o666) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, by the rules in the module docstring.
+
+    A new file gets ``new_mode`` minus the umask (``0o600`` for private files such as caches).
+    """
+    real, status = _target(path, what)
+    shown = os.fspath(path)
+    tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"
+    data = text.encode("utf-8")
+    with _signals_interrupt():
+        try:
+            # new_mode minus the umask, as any new file; an existing file's mode is copied below.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), new_mode)
+        except OSError as err:
+            raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
+        try:
+            try:
+                if status is not None:
+                    os.fchmod(fd, stat.S_IMODE(status.st_mode))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, real)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return Path(shown)
+
+
+def user_folder(kind: str) -> Path | None:
+    """costcalc's per-user ``cache`` or ``config`` folder, or None when there is no safe one.
+
+    The folder comes from ``platformdirs`` (XDG variables on Linux; relative XDG values are
+    ignored, as the XDG specification asks). When no absolute folder can be found (no HOME and
+    no password entry) there is none: costcalc then neither caches nor reads user presets,
+    rather than writing into the working folder.
+    """
+    import platformdirs
+
+    try:
+        found = platformdirs.user_cache_dir("costcalc") if kind == "cache" else platformdirs.user_config_dir("costcalc")
+    except Exception:  # no home folder at all
+        return None
+    folder = Path(found)
+    return folder if folder.is_absolute() and "~" not in folder.parts else None
