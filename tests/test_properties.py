@@ -45,6 +45,7 @@ def test_cost_is_linear_in_price(n: float, p: float, k: float) -> None:
 
 @given(params, tokens, st.integers(min_value=1, max_value=50_000), hardware)
 def test_doubling_gpus_halves_wall_clock_and_keeps_gpu_hours(n: float, d: float, g: int, gpu: str) -> None:
+    g *= 8 if gpu == "dgx-a100" else 1  # whole nodes
     one = costcalc.estimate(params=n, tokens=d, gpus=g, gpu=gpu)
     two = costcalc.estimate(params=n, tokens=d, gpus=2 * g, gpu=gpu)
     assert (two.wall_clock / one.wall_clock).m_as("") == pytest.approx(0.5, rel=1e-9)

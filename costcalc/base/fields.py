@@ -9,11 +9,12 @@ dimension, and stores a quantity in the stated unit. This is the "marker class i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -21,7 +22,17 @@ from costcalc.base.errors import InputError
 from costcalc.base.parse import to_quantity
 from costcalc.base.units import Quantity
 
-__all__ = ["QuantityOf", "first_error", "magnitude_check"]
+__all__ = ["NoBool", "QuantityOf", "first_error", "magnitude_check"]
+
+
+def _refuse_bool(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        raise ValueError("expected a whole number, got a boolean")
+    return value
+
+
+#: For whole-number inputs (``Annotated[int, NoBool]``): pydantic would read True as 1.
+NoBool = BeforeValidator(_refuse_bool)
 
 
 def magnitude_check(magnitude: Any, *, minimum: float, inclusive: bool, maximum: float | None) -> str | None:
@@ -50,6 +61,8 @@ class QuantityOf:
     maximum: float | None = None
     #: Refuse arrays (preset and claim figures, overheads); sweepable inputs and results allow them.
     scalar: bool = False
+    #: Counts of whole things (GPUs): a fractional value is refused, in scalars and arrays alike.
+    whole: bool = False
 
     def validate(self, value: Any, field: str) -> Quantity:
         try:
@@ -65,6 +78,14 @@ class QuantityOf:
             raise ValueError(
                 f"{problem} ({self.unit})" if self.unit != "dimensionless" else problem + self._hint(quantity)
             )
+        if self.whole:
+            values = np.asarray(quantity.magnitude, dtype=float)
+            whole = np.round(values)
+            # Floating-point noise (np.geomspace gives 127.99999999999997) is not a fraction.
+            fractional = np.abs(values - whole) > 1e-9 * np.maximum(1.0, np.abs(values))
+            if np.any(fractional):
+                raise ValueError(f"expected a whole number of {self.unit}s, got {float(values[fractional].flat[0]):g}")
+            quantity = quantity.__class__(whole if values.ndim else float(whole), quantity.units)
         return quantity
 
     def _hint(self, quantity: Quantity) -> str:
@@ -89,10 +110,15 @@ class QuantityOf:
         return {"type": "string", "description": f"a quantity in {self.unit} (or a plain number)"}
 
 
+#: Steps pydantic adds to an error's location inside unions and validators (not field names).
+_VALIDATOR_STEP = re.compile(r"^(function-\w+|constrained-\w+|\w+-union)\[.*\]$")
+
+
 def first_error(err: ValidationError) -> tuple[str, str]:
     """The field path and message of a pydantic ValidationError's first error, for one-line reports."""
     detail = err.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in detail["loc"]) or "value"
+    parts = [str(part) for part in detail["loc"] if not _VALIDATOR_STEP.match(str(part))]
+    field = ".".join(parts) or "value"
     message = str(detail["msg"]).removeprefix("Value error, ")
     kind = detail.get("type", "")
     if kind == "missing":

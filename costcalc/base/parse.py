@@ -9,8 +9,10 @@ Accepted forms (numbers are ASCII decimal, optionally with ``,`` or ``_`` betwee
 
 Safety: the text is never evaluated. The number is read by a regular expression and ``float``;
 only the unit part reaches pint, and only after a whitelist check that admits letters, digits,
-``* / · ( ) % _`` and single-digit exponents. An exponent tower such as ``9**9**9`` is rejected
-before pint sees it, and every error from pint becomes an ``InputError`` naming the field.
+``* / · ( ) % _`` and exponents of at most 9, at most ``MAX_TOTAL_EXPONENT`` in all, never
+nested: a tower such as ``9**9**9`` or ``((ks/s)**9)**9`` is rejected before pint sees it (pint
+would raise its factor to the 729th power and overflow). Every error from pint, and any
+arithmetic error while converting, becomes an ``InputError`` naming the field.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from costcalc.base.units import Q_, Quantity, ureg
 __all__ = ["describe_dimension", "format_count", "parse_quantity", "to_quantity"]
 
 MAX_INPUT_LENGTH = 200
+#: The sum of the absolute exponents in one unit: real units need 3 at most (m**2/s**3).
+MAX_TOTAL_EXPONENT = 12
 
 _NUMBER = re.compile(
     r"""^\s*(?P<sign>[+-]?)
@@ -55,8 +59,7 @@ _SCALES: dict[str, float] = {
 }
 _SCALE = re.compile(r"^\s*(?P<word>[A-Za-z]+)(?=\s|$)")
 _UNIT_CHARS = re.compile(r"^[A-Za-z0-9_µμ%*/·^()\s.]*$")
-_EXPONENT = re.compile(r"(\*\*|\^)\s*(-?\s*[0-9]+)")
-_CHAINED_EXPONENT = re.compile(r"(\*\*|\^)\s*-?\s*[0-9.]+\s*(\*\*|\^)")
+_EXPONENT = re.compile(r"(\*\*|\^)\s*(?P<value>[-+]?\s*[0-9]*\.?[0-9]*)")
 _DASHED_WORDS = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)-([A-Za-z_][A-Za-z0-9_]*)")
 
 _DIMENSION_NAMES: dict[str, str] = {
@@ -111,12 +114,57 @@ def _clean_unit(text: str, field: str) -> str:
     if not _UNIT_CHARS.match(unit):
         bad = next(ch for ch in unit if not _UNIT_CHARS.match(ch))
         raise InputError(field, f"unexpected character {bad!r} in unit {text.strip()!r}")
-    if _CHAINED_EXPONENT.search(unit):
-        raise InputError(field, "chained exponents are not allowed in units")
-    for match in _EXPONENT.finditer(unit):
-        if abs(int(match.group(2).replace(" ", ""))) > 9:
-            raise InputError(field, f"unit exponent {match.group(2)!r} is too large (at most 9)")
+    _check_exponents(unit, field)
     return unit
+
+
+def _check_exponents(unit: str, field: str) -> None:
+    """Refuse exponents that could overflow pint: nested or chained, over 9, or over the total.
+
+    One pass over the text: a stack records, for each open parenthesis, whether its group
+    holds an exponent, so an exponent applied to such a group (``(x**9)**9``) is nested.
+    """
+    groups = [False]  # does the group at each depth hold an exponent? (index 0: the whole unit)
+    closed_with_exponent = False  # the group that just closed held one
+    total = 0.0
+    position = 0
+    while position < len(unit):
+        char = unit[position]
+        if char == "(":
+            groups.append(False)
+        elif char == ")":
+            if len(groups) == 1:
+                raise InputError(field, "unbalanced parentheses in the unit")
+            closed_with_exponent = groups.pop()
+            groups[-1] = groups[-1] or closed_with_exponent
+            position += 1
+            continue
+        elif unit.startswith(("**", "^"), position):
+            match = _EXPONENT.match(unit, position)
+            assert match is not None  # the pattern matches any operator, with or without a number
+            text = match["value"].replace(" ", "")
+            try:
+                exponent = abs(float(text))
+            except ValueError:
+                raise InputError(field, "an exponent must be a number such as 2 or -1") from None
+            before = unit[:position].rstrip()
+            if before.endswith(")") and closed_with_exponent:
+                raise InputError(field, "nested exponents are not allowed in units")
+            after = unit[match.end() :].lstrip()
+            if after.startswith(("**", "^")):
+                raise InputError(field, "chained exponents are not allowed in units")
+            if exponent > 9:
+                raise InputError(field, f"unit exponent {text!r} is too large (at most 9)")
+            total += exponent
+            if total > MAX_TOTAL_EXPONENT:
+                raise InputError(field, f"the unit's exponents add up to more than {MAX_TOTAL_EXPONENT}")
+            groups[-1] = True
+            position = match.end()
+            closed_with_exponent = False
+            continue
+        if not char.isspace():
+            closed_with_exponent = False
+        position += 1
 
 
 def parse_quantity(text: str, field: str, unit: str) -> Quantity:
@@ -156,7 +204,10 @@ def parse_quantity(text: str, field: str, unit: str) -> Quantity:
         raise InputError(field, f"unknown unit {str(err.args[0]) if err.args else cleaned!r} in {raw!r}") from None
     except Exception:  # pint's expression parser raises several types on malformed text
         raise InputError(field, f"cannot read the unit {unit_text.strip()!r} in {raw!r}") from None
-    quantity = Q_(number, parsed_unit)
+    try:
+        quantity = Q_(number, parsed_unit)
+    except (ArithmeticError, ValueError):
+        raise InputError(field, f"cannot read the unit {unit_text.strip()!r} in {raw!r}") from None
     return _convert(quantity, field, unit, raw)
 
 
@@ -178,6 +229,42 @@ def _convert(quantity: Quantity, field: str, unit: str, shown: str) -> Quantity:
     except pint.DimensionalityError:
         got = describe_dimension(quantity)
         raise InputError(field, f"expected {describe_dimension(unit)}, got {got} ({shown})") from None
+    except ArithmeticError:  # a conversion factor beyond floating point (OverflowError...)
+        raise InputError(field, f"{shown} is out of the range of numbers costcalc can handle") from None
+
+
+#: The most values one array input may hold (sweeps and the API alike); see the README.
+MAX_ARRAY_SIZE = 1_000_000
+
+
+def _digits(value: Any) -> str:
+    text = str(value) if not isinstance(value, int) or abs(value) < 10**50 else f"a {len(str(abs(value)))}-digit number"
+    return text
+
+
+def _real_array(value: Any, field: str) -> np.ndarray:
+    """An array of real numbers (no booleans, complex numbers, text or objects), size-capped."""
+    size = getattr(value, "size", None) if isinstance(value, np.ndarray) else len(value)
+    if size is not None and size > MAX_ARRAY_SIZE:
+        raise InputError(field, f"too many values ({size:,}; at most {MAX_ARRAY_SIZE:,})")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(field, "expected numbers in the array") from None
+    if array.dtype.kind == "O" and all(isinstance(v, int | float) and not isinstance(v, bool) for v in array.flat):
+        try:
+            array = array.astype(float)  # Python ints too large for int64
+        except OverflowError:
+            raise InputError(field, "a value in the array is too large for a floating-point number") from None
+    if array.dtype.kind == "b":
+        raise InputError(field, "expected numbers in the array, got booleans")
+    if array.dtype.kind == "c":
+        raise InputError(field, "expected real numbers in the array, got complex numbers")
+    if array.dtype.kind not in "iuf":
+        raise InputError(field, "expected numbers in the array")
+    if array.size > MAX_ARRAY_SIZE:
+        raise InputError(field, f"too many values ({array.size:,}; at most {MAX_ARRAY_SIZE:,})")
+    return array.astype(float)
 
 
 def to_quantity(value: Any, field: str, unit: str) -> Quantity:
@@ -195,11 +282,10 @@ def to_quantity(value: Any, field: str, unit: str) -> Quantity:
             raise InputError(field, "quantity comes from another pint registry; use costcalc.ureg")
         return _convert(value, field, unit, f"{value:~P}")
     if isinstance(value, int | float | np.integer | np.floating):
-        return Q_(float(value), unit_of(unit))
-    if isinstance(value, np.ndarray | list | tuple):
         try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise InputError(field, "expected numbers in the array") from None
-        return Q_(array, unit_of(unit))
+            return Q_(float(value), unit_of(unit))
+        except OverflowError:
+            raise InputError(field, f"{_digits(value)} is too large for a floating-point number") from None
+    if isinstance(value, np.ndarray | list | tuple):
+        return Q_(_real_array(value, field), unit_of(unit))
     raise InputError(field, f"expected {describe_dimension(unit)}, got {type(value).__name__}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.estimator import guards
 from costcalc.estimator.compute import compute
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.resolve import resolve
@@ -46,6 +47,7 @@ def estimate(
         if flag in values and not values[flag]:
             del values[flag]
     checked = validate_inputs(values)
+    guards.check_arrays(checked)
     return compute(resolve(checked, catalog or default_catalog(presets)))
 
 

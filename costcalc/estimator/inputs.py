@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from costcalc.base.errors import InputError
-from costcalc.base.fields import QuantityOf, first_error
+from costcalc.base.fields import NoBool, QuantityOf, first_error
 from costcalc.base.units import Quantity
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.memory import MemoryOptions, Optimizer
@@ -40,7 +40,14 @@ __all__ = [
 #: Plausibility bounds: far beyond any real run, tight enough that results stay finite floats.
 ParamCount = QuantityOf("parameter", minimum=1.0, inclusive=True, maximum=1e16)
 TokenCount = QuantityOf("token", minimum=1.0, inclusive=True, maximum=1e18)
-GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9)
+GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9, whole=True)
+#: Below 0.1% model FLOPs utilisation no training run is meaningful (and GPU-hours explode).
+MIN_MFU = 0.001
+#: Samples of the Monte Carlo: 1,000,000 take about 100 MB and a few seconds.
+MAX_SAMPLES = 1_000_000
+Efficiency = QuantityOf("dimensionless", minimum=MIN_MFU, inclusive=True, maximum=1.0)
+#: The cheapest price taken: a hundredth of a cent per GPU-hour (1e-320 would overflow GPU-hours).
+PricePerGpuHour = QuantityOf("USD/GPU/hour", minimum=1e-4, inclusive=True, maximum=10_000.0)
 
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
 GROUPS = ("model", "hardware", "costs", "memory", "overheads")
@@ -75,7 +82,7 @@ class EstimateInputs(BaseModel):
         description="training tokens (default: the model preset's, else 20 x params)",
         json_schema_extra=_in("model"),
     )
-    seq_len: PositiveInt | None = Field(
+    seq_len: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=100_000_000, description="sequence length (default: the model preset's)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
@@ -94,19 +101,19 @@ class EstimateInputs(BaseModel):
     gpus: Annotated[Quantity, GpuCount] | None = Field(
         default=None, description="number of GPUs (needed for wall-clock)", json_schema_extra=_in("hardware")
     )
-    nodes: PositiveInt | None = Field(
+    nodes: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=100_000_000, description="number of nodes of a node preset such as dgx-a100",
         json_schema_extra=_in("hardware"),
     )  # fmt: skip
     dtype: Dtype | None = Field(
         default=None, description="precision (default: bf16)", json_schema_extra=_in("hardware")
     )
-    mfu: Annotated[Quantity, QuantityOf("dimensionless", maximum=1.0)] | None = Field(
+    mfu: Annotated[Quantity, Efficiency] | None = Field(
         default=None,
-        description="efficiency (model FLOPs utilisation), in (0, 1] or a percentage; default: calibrated",
+        description="efficiency (model FLOPs utilisation), 0.1% to 100%; default: calibrated",
         json_schema_extra=_in("hardware"),
     )
-    price: Annotated[Quantity, QuantityOf("USD/GPU/hour", maximum=10_000.0)] | None = Field(
+    price: Annotated[Quantity, PricePerGpuHour] | None = Field(
         default=None,
         description="price per GPU-hour, e.g. 2.5 or '2.5 USD/GPU/h' (default: observed median)",
         json_schema_extra=_in("costs"),
@@ -132,26 +139,26 @@ class EstimateInputs(BaseModel):
         description="activation recomputation (default: the least that fits)",
         json_schema_extra=_in("memory"),
     )
-    zero: int | None = Field(
+    zero: Annotated[int, NoBool] | None = Field(
         default=None, ge=0, le=3, description="ZeRO stage 0-3 (3 = FSDP full sharding; default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    tp: PositiveInt | None = Field(
+    tp: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=1024, description="tensor-parallel degree (default: chosen by costcalc)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    pp: PositiveInt | None = Field(
+    pp: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=10_000, description="pipeline-parallel stages (default: chosen by costcalc)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
     sp: bool | None = Field(
         default=None, description="sequence parallelism (with --tp)", json_schema_extra=_in("memory")
     )
-    ep: PositiveInt | None = Field(
+    ep: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=10_000, description="expert-parallel degree for mixture-of-experts models (default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    micro_batch: PositiveInt | None = Field(
+    micro_batch: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=1_000_000, description="micro-batch size in sequences (default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
@@ -180,15 +187,15 @@ class EstimateInputs(BaseModel):
         description="stretch wall-clock by the layout's pipeline bubble",
         json_schema_extra=_in("overheads"),
     )
-    samples: int | None = Field(
+    samples: Annotated[int, NoBool] | None = Field(
         default=None,
         ge=100,
-        le=10_000_000,
+        le=MAX_SAMPLES,
         description="Monte Carlo samples for P10/P50/P90 (e.g. 100000; default: analytic range)",
         json_schema_extra=_in("overheads", scenario=False),
     )
-    seed: int = Field(
-        default=0, description="random seed for --samples (default 0)",
+    seed: Annotated[int, NoBool] = Field(
+        default=0, ge=0, le=2**63 - 1, description="random seed for --samples (default 0)",
         json_schema_extra=_in("overheads", scenario=False),
     )  # fmt: skip
 

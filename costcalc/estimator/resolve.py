@@ -18,6 +18,7 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import efficiency_prior
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.estimator import guards
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.layouts import plan_memory
 from costcalc.estimator.overheads import overheads
@@ -291,6 +292,9 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
     gpus = gpu_count.value
+    guards.check_node_multiple(inputs.gpus, hardware.node, hardware.name)
+    assert tokens.value is not None
+    guards.check_seq_len(inputs, tokens.value)
     dtype, peak, peak_note = resolve_dtype(inputs.dtype, hardware.accelerator)
     mfu = resolve_efficiency(inputs.mfu, hardware.accelerator, catalog)
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
@@ -302,6 +306,10 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     later = [tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
     later += [pue.note, carbon.note, layout.note, stretch_note]
     notes += [n for n in later if n is not None]
+    used = [("model", spec.name)] if spec is not None else []
+    used += [("accelerator", hardware.accelerator.name)]
+    used += [("node", hardware.node.name)] if hardware.node is not None else []
+    notes += [*guards.inert_inputs(inputs, spec, layout.memory), *guards.preset_notes(catalog, used)]
     assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,

@@ -1,0 +1,134 @@
+"""Checks that keep an estimate from being silently wrong, and notes for inputs that did nothing.
+
+Called by the estimator at a few points (after validation, after resolving the hardware, at the
+end of resolving), so each rule holds for the CLI, the API, sweeps, plans and the TUI alike:
+
+* array inputs must broadcast together, within ``MAX_POINTS`` results;
+* a GPU count is whole (``QuantityOf(whole=True)``) and, with a node preset, a whole number of
+  nodes;
+* a sequence length you give is no longer than the training tokens;
+* an input you gave that cannot act (a layout option with no memory model to act on, expert
+  parallelism on a dense model, a sequence length without an architecture) becomes a stated
+  assumption, never a silent no-op;
+* a preset read from a user file, and any preset folder that could not be read, is cited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from costcalc.base.errors import InputError
+from costcalc.base.parse import MAX_ARRAY_SIZE
+from costcalc.base.units import Quantity
+from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.scenario import Assumption
+
+if TYPE_CHECKING:
+    from costcalc.data.catalog import Catalog
+    from costcalc.formulas.memory import MemoryBreakdown
+    from costcalc.schemas import ModelSpec, NodeSpec
+
+__all__ = ["MAX_POINTS", "check_arrays", "check_node_multiple", "check_seq_len", "inert_inputs", "preset_notes"]
+
+#: The most results one estimate computes (the product of a sweep's axes, or broadcast arrays).
+MAX_POINTS = MAX_ARRAY_SIZE
+
+
+def check_arrays(inputs: EstimateInputs) -> None:
+    """Array inputs must broadcast together into at most ``MAX_POINTS`` results."""
+    shapes = {
+        name: np.shape(value.magnitude)
+        for name, value in inputs
+        if value is not None and hasattr(value, "magnitude") and np.ndim(value.magnitude)
+    }
+    if not shapes:
+        return
+    try:
+        shape = np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        described = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise InputError(next(iter(shapes)), f"array shapes do not broadcast together: {described}") from None
+    size = int(np.prod(shape))
+    if size > MAX_POINTS:
+        raise InputError(next(iter(shapes)), f"the arrays give {size:,} results; at most {MAX_POINTS:,}")
+
+
+def check_node_multiple(gpus: Quantity | None, node: NodeSpec | None, hardware: str) -> None:
+    """With a node preset, a GPU count must fill whole nodes (12 GPUs of DGX-A100 are 1.5 nodes)."""
+    if gpus is None or node is None:
+        return
+    counts = np.asarray(gpus.m_as("GPU"), dtype=float)
+    partial = counts % node.count != 0
+    if np.any(partial):
+        bad = float(counts[partial].flat[0])
+        raise InputError(
+            "gpus",
+            f"{hardware} holds {node.count} GPUs per node, so {bad:g} GPUs is {bad / node.count:g} nodes; "
+            f"give a multiple of {node.count} GPUs, or --nodes",
+        )
+
+
+def check_seq_len(inputs: EstimateInputs, tokens: Quantity) -> None:
+    """A sequence length you give cannot exceed the tokens trained on (one sequence at least)."""
+    if inputs.seq_len is None:
+        return
+    fewest = float(np.min(np.asarray(tokens.m_as("token"), dtype=float)))
+    if inputs.seq_len > fewest:
+        raise InputError(
+            "seq_len", f"{inputs.seq_len:,} tokens per sequence is longer than the training tokens ({fewest:,.0f})"
+        )
+
+
+_LAYOUT = ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer")
+
+
+def inert_inputs(inputs: EstimateInputs, spec: ModelSpec | None, memory: MemoryBreakdown | None) -> list[Assumption]:
+    """An assumption for each input you gave that the estimate could not use, saying what it needs."""
+    notes: list[Assumption] = []
+    architecture = spec is not None and spec.has_architecture
+
+    def unused(name: str, why: str) -> None:
+        value = getattr(inputs, name)
+        notes.append(
+            Assumption(
+                name=f"{name} (not used)",
+                value=str(value).lower() if isinstance(value, bool) else str(value),
+                basis=why,
+                given=True,
+            )
+        )
+
+    if memory is None:
+        needs = "a model preset with an architecture" if not architecture else "a single scenario (not a sweep)"
+        if spec is None or not architecture:
+            needs += " or a GPU count"
+        for name in _LAYOUT:
+            if getattr(inputs, name) is not None:
+                unused(name, f"a parallel layout acts on the memory model, which needs {needs}")
+    elif inputs.ep is not None and inputs.ep > 1 and (spec is None or not spec.is_moe):
+        unused("ep", "expert parallelism needs a mixture-of-experts model preset")
+    if inputs.seq_len is not None and not architecture:
+        unused("seq_len", "the FLOP count is 6·N·D without a model architecture, which has no sequence-length term")
+    return notes
+
+
+def preset_notes(catalog: Catalog, used: list[tuple[str, str]]) -> list[Assumption]:
+    """Cite the user file behind each preset used, and the catalog's notices (unread folders)."""
+    notes: list[Assumption] = []
+    for kind, name in used:
+        path = catalog.origin(kind, name)
+        if path is None:
+            continue
+        replaced = [
+            old
+            for (k, old), entry in catalog.overrides.items()
+            if k == kind and entry.path == path and entry.data.get("name") == name
+        ]
+        overriding = f", overriding {', '.join(repr(r) for r in replaced)}" if replaced else ""
+        notes.append(
+            Assumption(name=f"{kind} preset", value=name, basis=f"from your preset file{overriding}", source=str(path))
+        )
+    notes += [Assumption(name="presets", value="folder not read", basis=notice) for notice in catalog.unread]
+    return notes
