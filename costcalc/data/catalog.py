@@ -6,7 +6,12 @@ calibration set), ``pue`` and ``carbon_intensity`` (facility observations). The 
 ship inside the package; a user adds their own in any folder given with ``--presets DIR``, in
 ``$COSTCALC_PRESETS`` (folders separated by ``:``), or in ``~/.config/costcalc/presets``
 (``$XDG_CONFIG_HOME/costcalc/presets``). A user preset with the same name as a built-in one
-replaces it.
+replaces it, visibly: the catalog's ``notices`` say which file overrides which preset (the CLI
+prints them on stderr) and an estimate that uses it cites the user's file. A user folder that
+cannot be listed is a notice too, never silently skipped.
+
+Every file is read by ``costcalc.base.files.read_text``: regular files only, at most
+``MAX_PRESET_BYTES`` each.
 
 Names are matched case-insensitively, with spaces and underscores read as hyphens; an unknown
 name gets a "did you mean". A malformed file gets a ``PresetError`` naming the file and field.
@@ -20,7 +25,6 @@ import difflib
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,8 +33,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from costcalc.base.errors import InputError, PresetError
+from costcalc.base.errors import FileError, InputError, PresetError
 from costcalc.base.fields import first_error
+from costcalc.base.files import parse_toml, read_text, user_folder
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = [
@@ -50,6 +55,15 @@ NAMED_KINDS: dict[str, type[BaseModel]] = {
 }
 #: Array names a preset file may contain besides the named kinds (read by other modules).
 DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium")
+#: Fields of a user's tables that name another preset: checked when the user's file loads, so
+#: a bad name is reported against that file (not against an option the user never gave).
+REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "run": (("accelerator", ("accelerator",)),),
+    "node": (("accelerator", ("accelerator",)),),
+    "accelerator": (("price_proxy", ("accelerator",)),),
+}
+#: The largest preset file read (the biggest built-in one is about 20 kB).
+MAX_PRESET_BYTES = 2 * 1024 * 1024
 
 
 def normalize_name(name: str) -> str:
@@ -69,10 +83,9 @@ def builtin_presets_dir() -> Path:
 def user_preset_dirs() -> list[Path]:
     """Folders searched for user presets, from the environment and the XDG config folder."""
     dirs = [Path(p) for p in os.environ.get("COSTCALC_PRESETS", "").split(os.pathsep) if p]
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    default = config_home / "costcalc" / "presets"
-    if default.is_dir():
-        dirs.append(default)
+    config = user_folder("config")
+    if config is not None and (config / "presets").is_dir():
+        dirs.append(config / "presets")
     return dirs
 
 
@@ -99,9 +112,9 @@ _TABLE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*([A-Za-z_][A-Za-z0-9_-]*)", re.MUL
 def parse_preset_text(text: str, path: Path, *, builtin: bool) -> list[Entry]:
     """Parse one TOML preset file into entries; malformed TOML or unknown tables name the file."""
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise PresetError(str(path), "toml", f"not valid TOML: {err}") from None
+        document = parse_toml(text, str(path), what="preset file")
+    except FileError as err:
+        raise PresetError(err.path, err.field, err.message.removeprefix("toml: ")) from None
     entries: list[Entry] = []
     for kind, tables in document.items():
         if kind not in NAMED_KINDS and kind not in DATA_KINDS:
@@ -126,11 +139,9 @@ class PresetFile:
     @classmethod
     def read(cls, path: Path, *, builtin: bool) -> PresetFile:
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise PresetError(str(path), "file", "is not UTF-8 text") from None
-        except OSError as err:
-            raise PresetError(str(path), "file", f"cannot be read: {err.strerror}") from None
+            text = read_text(path, max_bytes=MAX_PRESET_BYTES, what="preset file")
+        except FileError as err:
+            raise PresetError(err.path, err.field, err.message) from None
         return cls(path, builtin, text, frozenset(_TABLE_HEADER.findall(text)))
 
     def entries(self) -> list[Entry]:
@@ -186,6 +197,12 @@ class Catalog:
     files: list[PresetFile] = field(default_factory=list)
     _index: dict[str, dict[str, Entry]] = field(default_factory=dict)
     _specs: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: What the user should know about the presets in use: overridden built-ins, unread folders.
+    notices: list[str] = field(default_factory=list)
+    #: The user preset folders that could not be listed (also in ``notices``).
+    unread: list[str] = field(default_factory=list)
+    #: (kind, canonical name) of each built-in preset a user file replaces -> the user's entry.
+    overrides: dict[tuple[str, str], Entry] = field(default_factory=dict)
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path | str] = ()) -> Catalog:
@@ -196,12 +213,33 @@ class Catalog:
             if not directory.is_dir():
                 raise PresetError(str(directory), "presets", "is not a folder")
         for directory in catalog.dirs:
-            for path in sorted(directory.glob("*.toml")):
+            try:
+                names = sorted(n for n in os.listdir(directory) if n.endswith(".toml"))
+            except OSError as err:
+                catalog.unread.append(f"{directory}: preset folder cannot be read ({err.strerror}); not used")
+                catalog.notices.append(catalog.unread[-1])
+                continue
+            for path in (directory / n for n in names):
                 preset_file = PresetFile.read(path, builtin=directory == builtin)
                 catalog.files.append(preset_file)
                 if not preset_file.builtin:
                     catalog._check_user_file(preset_file)
+        for preset_file in catalog.files:
+            if not preset_file.builtin:
+                catalog._check_references(preset_file)
         return catalog
+
+    def _check_references(self, preset_file: PresetFile) -> None:
+        for entry in preset_file.entries():
+            for field_name, kinds in REFERENCES.get(entry.kind, ()):
+                name = entry.data.get(field_name)
+                if isinstance(name, str) and not any(normalize_name(name) in self._index_of(k) for k in kinds):
+                    message = self.unknown_message(name, list(kinds))
+                    raise PresetError(str(entry.path), f"{entry.where}.{field_name}", message)
+
+    def locate(self, kind: str, key: str, value: str) -> Entry | None:
+        """The entry of ``kind`` whose ``key`` field is ``value`` (a run by its id), for error messages."""
+        return next((e for e in self._entries(kind) if e.data.get(key) == value), None)
 
     def _check_user_file(self, preset_file: PresetFile) -> None:
         for entry in preset_file.entries():
@@ -228,9 +266,28 @@ class Catalog:
                     key = normalize_name(name)
                     if seen.setdefault((entry.path, key), entry.index) != entry.index:
                         raise PresetError(str(entry.path), f"{entry.where}.name", f"{name!r} is defined twice")
+                    replaced = index.get(key)
+                    if replaced is not None and replaced.path != entry.path:
+                        self._override(kind, name, entry, replaced)
                     index[key] = entry  # later folders (user presets) replace earlier ones
             self._index[kind] = index
         return self._index[kind]
+
+    def _override(self, kind: str, name: str, entry: Entry, replaced: Entry) -> None:
+        """Record (once per pair) that ``entry`` from a user file replaces ``replaced``."""
+        old = replaced.data["name"]
+        if (kind, old) in self.overrides:
+            return
+        self.overrides[(kind, old)] = entry
+        via = "" if normalize_name(name) == normalize_name(old) else f" through the name {name!r}"
+        self.notices.append(
+            f"{entry.path}: {kind} preset {entry.data['name']!r} overrides {old!r} from {replaced.path}{via}"
+        )
+
+    def origin(self, kind: str, name: str) -> Path | None:
+        """The user file the preset ``name`` comes from, or None for a built-in preset."""
+        entry = self._index_of(kind).get(normalize_name(name))
+        return None if entry is None or entry.builtin else entry.path
 
     def fingerprint(self, kinds: Iterable[str]) -> str:
         """A hash of every file holding any of ``kinds``: changes whenever that data changes."""
@@ -312,6 +369,7 @@ def _folder_state(dirs: Iterable[Path]) -> tuple[object, ...]:
     for directory in dirs:
         try:
             state += [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.toml"))]
+            state.append((str(directory), os.stat(directory).st_mode))  # a folder made unreadable
         except OSError:
             state.append((str(directory), None))
     return tuple(state)

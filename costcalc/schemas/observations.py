@@ -28,6 +28,6 @@ class CarbonObservation(BaseModel):
 
 class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    value: Annotated[Quantity, QuantityOf("USD/kWh", scalar=True)] | float
+    value: Annotated[Quantity, QuantityOf("USD/kWh", scalar=True)] | Annotated[float, Field(gt=0, allow_inf_nan=False)]
     scope: str
     source: str = Field(min_length=1)
