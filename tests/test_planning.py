@@ -75,7 +75,7 @@ def test_deadline_binds_when_the_cluster_is_small() -> None:
         ({}, "budget"),
         ({"budget": "2 kg"}, "budget"),
         ({"budget": "-5 USD"}, "budget"),
-        ({"deadline": "30 days"}, "gpus"),
+        ({"deadline": "30 days"}, "deadline"),
         ({"budget": "1M USD", "gpu": "tpu-v4"}, "price"),
         ({"budget": "1M USD", "deadline": "5 tokens"}, "deadline"),
         ({"budget": "1M USD", "params": "7B", "model": "llama-2-7b"}, "params"),

@@ -129,7 +129,7 @@ def plan(
             flops = rates.gpus * deadline_hours * rates.flops_per_gpu_hour
             limits["deadline"] = Limit(flops, rates.mfu_range, question[-1])
         elif "budget" not in limits:
-            raise InputError("gpus", "a deadline alone needs a GPU count (or give a budget too)")
+            raise InputError("deadline", "a deadline alone needs a GPU count (give --gpus, or a budget too)")
     binding = min(limits, key=lambda k: limits[k].flops)
     compute = limits[binding]
     spec = catalog.model(model) if model is not None else None
@@ -138,7 +138,7 @@ def plan(
     fields: dict[str, Any] = {"gpu": rates.hardware, "tokens": d}
     fields.update({"model": spec.name} if spec is not None else {"params": n})
     fields.update({k: v for k, v in (("gpus", gpu_count), ("mfu", mfu), ("price", price)) if v is not None})
-    result = estimate(catalog=catalog, **fields)
+    result = _estimate(catalog, fields, binding, given_params=params is not None, given_gpus=gpus is not None)
     command = "costcalc estimate " + " ".join(
         f"--{k.replace('_', '-')} {shlex.quote(_shown(v))}" for k, v in fields.items()
     )
@@ -154,6 +154,20 @@ def plan(
         command=command,
         estimate=result,
     )
+
+
+def _estimate(catalog: Catalog, fields: dict[str, Any], binding: str, *, given_params: bool, given_gpus: bool) -> Any:
+    """The plan's estimate; a count the plan derived that the estimator refuses blames the budget or deadline."""
+    try:
+        return estimate(catalog=catalog, **fields)
+    except InputError as err:
+        derived = {"params": not given_params, "tokens": True, "gpus": not given_gpus}
+        if not derived.get(err.field, False):
+            raise
+        cause = "deadline" if err.field == "gpus" else binding
+        implied = f"{_shown(fields[err.field])} {err.field}" if err.field in fields else err.field
+        message = f"the plan would need {implied}, beyond what costcalc estimates ({err.message})"
+        raise InputError(cause, message) from None
 
 
 def _check_question(budget: Any, deadline: Any, scaling: str, params: Any, model: Any) -> None:
@@ -176,6 +190,8 @@ class Rates:
     price: float | None
     mfu_range: tuple[float, float]
     price_range: tuple[float, float]
+    #: GPUs per node of a node preset (1 for a single accelerator): a derived count is whole nodes.
+    per_node: int = 1
 
 
 @dataclass(frozen=True)
@@ -205,23 +221,32 @@ def _rates(gpu: str | None, gpus: Any, mfu: Any, price: Any, catalog: Catalog) -
         price=None if cost.value is None else float(cost.value.m_as("USD/GPU/hour")),
         mfu_range=efficiency.range or (1.0, 1.0),
         price_range=cost.range or (1.0, 1.0),
+        per_node=hardware.node.count if hardware.node is not None else 1,
     )
 
 
+#: The largest budget of each kind: far beyond any real run, and results stay finite floats.
+MAX_BUDGET = {"USD": 1e15, "FLOP": 1e35, "GPU_hour": 1e13}
+MIN_DEADLINE_HOURS, MAX_DEADLINE_HOURS = 1 / 60, 100 * 365.25 * 24
+
+
 def _hours(deadline: Any) -> float:
-    hours = float(to_quantity(deadline, "deadline", "hour").m)
-    if hours <= 0 or not math.isfinite(hours):
-        raise InputError("deadline", "expected a positive duration such as 30 days")
+    hours = float(_checked(QuantityOf("hour", scalar=True), deadline, "deadline").m)
+    if not MIN_DEADLINE_HOURS <= hours <= MAX_DEADLINE_HOURS:
+        raise InputError("deadline", f"expected a duration from 1 minute to 100 years, got {hours:.3g} h")
     return hours
+
+
+def _figure(value: float) -> str:
+    """Every digit of large amounts (2,000,000), significant figures of small ones (0.5)."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _budget_limit(budget: Any, rates: Rates) -> Limit:
     """The FLOPs a budget in dollars, GPU-hours or FLOPs buys, with its range."""
-    value = float(budget) if isinstance(budget, int | float) else budget
-    kind = "USD" if isinstance(value, float) else _budget_kind(value)
-    amount = to_quantity(value, "budget", kind)
-    if float(amount.m) <= 0 or not math.isfinite(float(amount.m)):
-        raise InputError("budget", "expected a positive finite amount")
+    numeric = isinstance(budget, int | float | np.integer | np.floating) and not isinstance(budget, bool)
+    kind = "USD" if numeric else _budget_kind(budget)
+    amount = _checked(QuantityOf(kind, scalar=True, maximum=MAX_BUDGET[kind]), budget, "budget")
     lo_mfu, hi_mfu = rates.mfu_range
     if kind == "USD":
         if rates.price is None:
@@ -229,10 +254,10 @@ def _budget_limit(budget: Any, rates: Rates) -> Limit:
         hours = float(amount.m_as("USD")) / rates.price
         lo_price, hi_price = rates.price_range
         factors = (_quad(lo_mfu, 1 / hi_price), _quad(hi_mfu, 1 / lo_price, high=True))
-        return Limit(hours * rates.flops_per_gpu_hour, factors, f"{float(amount.m):,.0f} USD")
+        return Limit(hours * rates.flops_per_gpu_hour, factors, f"{_figure(float(amount.m))} USD")
     if kind == "GPU_hour":
         flops = float(amount.m_as("GPU_hour")) * rates.flops_per_gpu_hour
-        return Limit(flops, (lo_mfu, hi_mfu), f"{float(amount.m):,.0f} GPU-hours")
+        return Limit(flops, (lo_mfu, hi_mfu), f"{_figure(float(amount.m))} GPU-hours")
     return Limit(float(amount.m_as("FLOP")), (1.0, 1.0), f"{float(amount.m):.3g} FLOP")
 
 
@@ -264,7 +289,11 @@ def _gpu_count(
         return None, None
     gpus = limit.flops / rates.flops_per_gpu_hour / deadline_hours
     low_f, high_f = limit.factors
-    return max(1, math.ceil(gpus)), (max(1.0, math.ceil(gpus * low_f)), math.ceil(gpus * high_f))
+
+    def whole(count: float) -> int:  # rounded up to whole nodes of a node preset, at least one
+        return max(1, math.ceil(count / rates.per_node)) * rates.per_node
+
+    return whole(gpus), (float(whole(gpus * low_f)), float(whole(gpus * high_f)))
 
 
 def _checked(marker: QuantityOf, value: Any, field: str) -> Any:

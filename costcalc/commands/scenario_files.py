@@ -9,23 +9,25 @@ A scenario file holds the inputs of ``costcalc estimate`` as top-level keys, wit
     gpus = 2000
 
 Values may be numbers or strings with units ("2T tokens"). The CLI reads one with
-``costcalc estimate --scenario FILE`` and writes one with ``--save FILE``; the file is written to
-a temporary file in the same folder and renamed into place, so a crash never leaves half a file.
+``costcalc estimate --scenario FILE`` and writes one with ``--save FILE``. Both go through
+``costcalc.base.files``: a scenario is read only from a regular file of at most
+``MAX_SCENARIO_BYTES``, and written with ``tomli-w`` to a temporary file renamed into place (never
+onto a device, FIFO or folder), so a crash or a signal never leaves half a file.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tomli_w
 
-from costcalc.base.errors import CostcalcError, InputError
+from costcalc.base.errors import CostcalcError, FileError, InputError
+from costcalc.base.files import read_toml, write_text
 from costcalc.estimator.api import estimate
 from costcalc.estimator.inputs import EstimateInputs, in_scenario
 from costcalc.estimator.result import Estimate
@@ -34,6 +36,8 @@ __all__ = ["SCENARIO_KEYS", "ScenarioFileError", "estimate_file", "load_scenario
 
 #: The inputs a scenario file may hold (run settings such as the Monte Carlo seed are not saved).
 SCENARIO_KEYS = frozenset(name for name in EstimateInputs.model_fields if in_scenario(name))
+#: A scenario file holds a few dozen short values; anything larger is refused before it is read.
+MAX_SCENARIO_BYTES = 256 * 1024
 
 
 class ScenarioFileError(CostcalcError):
@@ -48,13 +52,9 @@ def load_scenario(path: str | Path) -> tuple[str, dict[str, Any]]:
     """(name, inputs) from a scenario file; unknown keys and bad TOML name the file."""
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioFileError(str(file), "file", f"cannot be read: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise ScenarioFileError(str(file), "file", "is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioFileError(str(file), "toml", f"not valid TOML: {err}") from None
+        data = read_toml(file, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
+    except FileError as err:
+        raise ScenarioFileError(err.path, err.field, err.message.removeprefix("toml: ")) from None
     name = data.pop("name", file.stem)
     if not isinstance(name, str):
         raise ScenarioFileError(str(file), "name", "must be text")
@@ -66,49 +66,34 @@ def load_scenario(path: str | Path) -> tuple[str, dict[str, Any]]:
     return name, data
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ValueError("scenario values must be finite")
-        return repr(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(float(value))
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+def _toml_value(value: Any) -> Any:
+    """A scenario value as TOML writes it: whole numbers as integers (``params = 7000000000``)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def save_scenario(path: str | Path, inputs: dict[str, Any], name: str | None = None) -> Path:
-    """Write ``inputs`` (scalar estimate inputs) as a scenario file, atomically."""
-    file = Path(path)
+    """Write ``inputs`` (scalar estimate inputs) as a scenario file, atomically (``tomli-w``)."""
     unknown = set(inputs) - SCENARIO_KEYS
     if unknown:
         raise InputError(sorted(unknown)[0], "is not a scenario input")
-    lines = [f"name = {_toml_value(name or file.stem)}"]
+    document: dict[str, Any] = {"name": name or Path(os.fspath(path)).stem}
     for key in sorted(inputs):
         value = inputs[key]
         if isinstance(value, list | tuple | np.ndarray):
             raise InputError(key, "a scenario file holds one value per input, not an array")
-        lines.append(f"{key} = {_toml_value(value)}")
-    return write_atomic(file, "\n".join(lines) + "\n")
+        if not isinstance(value, bool | int | float | str):
+            raise InputError(key, f"a scenario file holds numbers, text or true/false, not {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(key, "scenario values must be finite")
+        document[key] = _toml_value(value)
+    return write_text(path, tomli_w.dumps(document), what="scenario file")
 
 
-def write_atomic(file: Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``file``, sync it, and rename it into place."""
-    folder = file.parent if str(file.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{file.name}.", suffix=".tmp")
-    except OSError as err:
-        raise ScenarioFileError(str(file), "file", f"cannot be written: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return file
+def write_atomic(file: str | Path, text: str) -> Path:
+    """Write ``text`` to ``file`` atomically, onto a regular file or a new path only (see base.files)."""
+    return write_text(file, text, what="output file")
 
 
 def estimate_file(path: str | Path, presets: Iterable[Path | str] = (), **overrides: Any) -> tuple[str, Estimate]:

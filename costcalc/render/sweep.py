@@ -117,7 +117,8 @@ def render_sweep(columns: dict[str, np.ndarray], est: Estimate, fmt: str) -> str
     rows = [["-" if np.isnan(v) else f"{v:.4g}" for v in row[:split]] for row in matrix[:shown].tolist()]
     table = (markdown_table if fmt == "markdown" else text_table)(headers[:split], rows)
     more = f"\n({len(matrix) - shown:,} more rows: use --format csv or json)" if len(matrix) > shown else ""
-    return f"{table}{more}\n"
+    notes = "".join(f"\nnote: {a.value}" for a in est.assumptions if a.name == "sweep")
+    return f"{table}{more}{notes}\n"
 
 
 def _json(value: float) -> float | None:
