@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import markdown_table, money, render_json, text_table
+from costcalc.render.text import format_quantity, markdown_table, money, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.costs import CostModel
@@ -30,8 +30,7 @@ def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
         for m in models
     ]
     headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
-    hours = float(est.gpu_hours.m_as("GPU_hour"))
-    head = f"{hours:,.0f} GPU-hours on {est.scenario.hardware}, priced four ways:"
+    head = f"{format_quantity(est.gpu_hours, 'gpu_hours')} on {est.scenario.hardware}, priced four ways:"
     if fmt == "markdown":
         return f"{head}\n\n{markdown_table(headers, rows)}\n"
     return f"{head}\n{text_table(headers, rows)}\n"
