@@ -1,0 +1,407 @@
+"""Hostile files: every file costcalc reads or writes, against special files and hostile neighbours.
+
+Issue 11, items 1-3, 15, 18 (files), 20. Special files are never opened (they are refused after a
+stat), so these run in-process; only the signal tests start a process.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import costcalc
+from costcalc.base import cache, files
+from costcalc.base.errors import FileError
+from costcalc.commands.scenarios import load_scenario, save_scenario
+from costcalc.data.calibration import efficiency_prior
+from costcalc.data.catalog import Catalog
+
+PACKAGE = Path(costcalc.__file__).parent
+
+
+# --- 1. nothing executable is loaded from a writable place -------------------------------------
+
+
+def test_no_pickle_or_pint_cache_anywhere_in_the_package() -> None:
+    for source in [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "tui").rglob("*.py")]:
+        code = source.read_text()
+        assert not re.search(r"import (c?pickle|shelve|marshal)|pickle\.|cache_folder\s*=", code), source
+
+
+def test_a_run_leaves_only_json_in_the_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    env = {**os.environ, "COSTCALC_CACHE_DIR": str(folder)}
+    done = subprocess.run(
+        [sys.executable, "-m", "costcalc", "estimate", "--params", "7B"], env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    found = [p for p in folder.rglob("*") if p.is_file()]
+    assert found and all(p.suffix == ".json" for p in found), found
+
+
+# --- 2. the cache: special files, other owners, edited values ----------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own private cache folder, so a special file planted there stays there."""
+    folder = tmp_path_factory.mktemp("cache")
+    folder.chmod(0o700)
+    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(folder))
+
+
+def _priors_entry() -> Path:
+    folder = cache.cache_dir()
+    assert folder is not None
+    return folder / "efficiency-priors.json"
+
+
+def _fresh_prior() -> object:
+    """The default efficiency as a new process would compute it (a new catalog: no memo)."""
+    return efficiency_prior(Catalog.load(), "ampere")
+
+
+def _special(path: Path, kind: str) -> None:
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "urandom":
+        path.symlink_to("/dev/urandom")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "huge":
+        with path.open("wb") as handle:
+            handle.truncate(10 * 1024 * 1024 * 1024)  # sparse: 10 GB that take no disk
+    elif kind == "not-utf8":
+        path.write_bytes(b"\xff\xfe" * 100)
+    elif kind == "deep":
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        raise AssertionError(kind)
+
+
+SPECIAL = ["fifo", "zero", "urandom", "folder", "huge", "not-utf8", "deep"]
+
+
+@pytest.mark.parametrize("kind", SPECIAL)
+def test_a_special_cache_entry_is_a_miss(kind: str) -> None:
+    expected = _fresh_prior()
+    entry = _priors_entry()
+    _special(entry, kind)
+    started = time.monotonic()
+    assert _fresh_prior() == expected
+    assert time.monotonic() - started < 10
+
+
+def _edit_entry(change: Callable[[dict[str, object]], None], *, keep_checksum: bool = True) -> None:
+    entry = _priors_entry()
+    data = json.loads(entry.read_text())
+    change(data)
+    entry.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["value"]["priors"]["ampere"].update(central=0.95),  # plausible, and a lie
+        lambda d: d["value"]["priors"]["ampere"].update(low=0),
+        lambda d: d["value"]["priors"]["ampere"].update(residuals="x"),
+        lambda d: d["value"].update(pooled=None),
+        lambda d: d.update(value=[1, 2, 3]),
+        lambda d: d.update(checksum="0" * 64),
+    ],
+    ids=["central", "low-zero", "residuals", "pooled", "shape", "checksum"],
+)
+def test_an_edited_cache_entry_never_changes_an_estimate(edit: Callable[[dict[str, object]], None]) -> None:
+    expected = _fresh_prior()
+    _edit_entry(edit)
+    assert _fresh_prior() == expected
+    assert costcalc.estimate(params="7B", catalog=Catalog.load()).scenario.mfu.m == pytest.approx(expected.central)  # type: ignore[attr-defined]
+
+
+def test_a_valid_looking_entry_with_a_recomputed_checksum_but_bad_bounds_is_refused() -> None:
+    expected = _fresh_prior()
+    entry = _priors_entry()
+    data = json.loads(entry.read_text())
+    data["value"]["priors"]["ampere"]["high"] = 7.0
+    data["checksum"] = cache._checksum(data["key"], data["value"])
+    entry.write_text(json.dumps(data))
+    assert _fresh_prior() == expected
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a file to another user")
+def test_a_cache_entry_of_another_user_is_ignored() -> None:
+    expected = _fresh_prior()
+    entry = _priors_entry()
+    data = json.loads(entry.read_text())
+    data["value"]["priors"]["ampere"]["central"] = 0.9
+    data["checksum"] = cache._checksum(data["key"], data["value"])
+    entry.write_text(json.dumps(data))
+    os.chown(entry, 12345, 12345)
+    assert _fresh_prior() == expected
+
+
+def test_a_cache_folder_others_may_write_is_neither_read_nor_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(shared))
+    cache.store("thing", "k", {"x": 1})
+    assert list(shared.iterdir()) == []
+    (shared / "thing.json").write_text(json.dumps({"key": "k", "value": 1, "checksum": cache._checksum("k", 1)}))
+    assert cache.load("thing", "k", int) is None
+
+
+def test_relative_or_missing_folders_mean_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+
+    def no_entry(uid: int) -> object:
+        raise KeyError(uid)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COSTCALC_CACHE_DIR")
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert cache.cache_dir() is None and files.user_folder("config") is None
+    assert costcalc.estimate(params="7B", catalog=Catalog.load()).gpu_hours.m > 0
+    monkeypatch.setenv("COSTCALC_CACHE_DIR", "relative")
+    assert cache.cache_dir() is None
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- 15. every file input against the special files ----------------------------------------------
+
+
+def _scenario_cases(tmp_path: Path) -> list[tuple[str, list[str], Path]]:
+    path = tmp_path / "s.toml"
+    good = tmp_path / "good.toml"
+    good.write_text('params = "7B"\n')
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    return [
+        ("--scenario", ["estimate", "--scenario", str(path)], path),
+        ("compare", ["compare", str(good), str(path)], path),
+        ("preset file", ["estimate", "--params", "7B", "--presets", str(presets)], presets / "x.toml"),
+        ("preset file (presets)", ["presets", "--presets", str(presets)], presets / "x.toml"),
+    ]
+
+
+@pytest.mark.parametrize("kind", SPECIAL)
+def test_every_file_input_refuses_special_files_naming_them(
+    cli: Callable[..., tuple[int, str, str]],
+    one_line_error: Callable[[int, str, str], bool],
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    for what, argv, target in _scenario_cases(tmp_path):
+        _special(target, kind)
+        started = time.monotonic()
+        code, out, err = cli(*argv)
+        assert time.monotonic() - started < 10, (what, kind)
+        assert one_line_error(code, out, err) and str(target) in err, (what, kind, err)
+        if target.is_dir() and not target.is_symlink():
+            target.rmdir()
+        else:
+            target.unlink()
+
+
+def test_user_config_folder_files_are_read_safely(
+    cli: Callable[..., tuple[int, str, str]], one_line_error: Callable[[int, str, str], bool]
+) -> None:
+    config = files.user_folder("config")
+    assert config is not None
+    folder = config / "presets"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkfifo(folder / "fifo.toml")
+        code, out, err = cli("estimate", "--params", "7B")
+        assert one_line_error(code, out, err) and "fifo.toml" in err and "FIFO" in err
+    finally:
+        (folder / "fifo.toml").unlink()
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_deeply_nested_toml_names_the_file(
+    cli: Callable[..., tuple[int, str, str]],
+    one_line_error: Callable[[int, str, str], bool],
+    tmp_path: Path,
+    depth: int,
+) -> None:
+    scenario = tmp_path / "deep.toml"
+    scenario.write_text("params = " + "[" * depth + "]" * depth + "\n")
+    code, out, err = cli("estimate", "--scenario", str(scenario))
+    assert one_line_error(code, out, err) and str(scenario) in err
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "deep.toml").write_text(
+        '[[model]]\nname = "m"\nparams = ' + "[" * depth + "]" * depth + "\n" + "x = {a = " * 0
+    )
+    code, out, err = cli("presets", "--presets", str(presets))
+    assert one_line_error(code, out, err) and str(presets / "deep.toml") in err
+    (presets / "deep.toml").write_text("[[model]]\nname = 'm'\nx = " + "{a = " * depth + "1" + "}" * depth + "\n")
+    code, out, err = cli("presets", "--presets", str(presets))
+    assert one_line_error(code, out, err) and str(presets / "deep.toml") in err
+
+
+def test_a_huge_preset_file_is_refused_before_it_is_parsed(
+    cli: Callable[..., tuple[int, str, str]], one_line_error: Callable[[int, str, str], bool], tmp_path: Path
+) -> None:
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "big.toml").write_text("[[pue]]\nvalue = 1.1\nsource = 'x'\n" * 200_000)  # 6 MB of tables
+    started = time.monotonic()
+    code, out, err = cli("presets", "--presets", str(presets))
+    assert one_line_error(code, out, err) and "too large" in err and time.monotonic() - started < 5
+
+
+# --- 3 and 20. --save: only regular files or new paths, editor semantics, clean up ---------------
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.mkdir(), "folder"),
+        (lambda p: os.mkfifo(p), "FIFO"),
+        (lambda p: p.symlink_to("/dev/null"), "device"),
+        (lambda p: p.symlink_to(p.parent), "folder"),
+    ],
+    ids=["folder", "fifo", "symlink-to-device", "symlink-to-folder"],
+)
+def test_save_refuses_what_is_not_a_regular_file(
+    cli: Callable[..., tuple[int, str, str]],
+    one_line_error: Callable[[int, str, str], bool],
+    tmp_path: Path,
+    make: Callable[[Path], None],
+    expected: str,
+) -> None:
+    target = tmp_path / "target"
+    make(target)
+    before = os.lstat(target)
+    code, out, err = cli("estimate", "--params", "7B", "--save", str(target))
+    assert one_line_error(code, out, err) and expected in err and str(target) in err
+    after = os.lstat(target)
+    assert stat.S_IFMT(after.st_mode) == stat.S_IFMT(before.st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_save_never_replaces_a_device_node(
+    cli: Callable[..., tuple[int, str, str]], one_line_error: Callable[[int, str, str], bool], tmp_path: Path
+) -> None:
+    device = tmp_path / "null"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    code, out, err = cli("estimate", "--params", "7B", "--save", str(device))
+    assert one_line_error(code, out, err) and "device" in err
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+@pytest.mark.parametrize("name", ["", "dir/", ".", ".."])
+def test_save_refuses_empty_and_folder_names(
+    cli: Callable[..., tuple[int, str, str]],
+    one_line_error: Callable[[int, str, str], bool],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir").mkdir()
+    code, out, err = cli("estimate", "--params", "7B", "--save", name)
+    assert one_line_error(code, out, err), (name, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"]
+
+
+def test_save_follows_a_symlink_and_keeps_the_mode(cli: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    real = tmp_path / "real.toml"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link = tmp_path / "link.toml"
+    link.symlink_to(real)
+    code, _out, err = cli("estimate", "--params", "7B", "--save", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and "params = 7000000000" in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+def test_a_new_file_gets_the_umask_mode(cli: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        code, _out, err = cli("estimate", "--params", "7B", "--save", str(tmp_path / "new.toml"))
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert stat.S_IMODE((tmp_path / "new.toml").stat().st_mode) == 0o640
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(
+    cli: Callable[..., tuple[int, str, str]],
+    one_line_error: Callable[[int, str, str], bool],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "write", full)
+    target = tmp_path / "out.toml"
+    target.write_text("kept\n")
+    code, out, err = cli("estimate", "--params", "7B", "--save", str(target))
+    monkeypatch.undo()
+    assert one_line_error(code, out, err) and "No space left on device" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["out.toml"] and target.read_text() == "kept\n"
+
+
+def test_names_with_newlines_and_control_characters_round_trip(tmp_path: Path) -> None:
+    for name in ["a\nb", "tab\there", "esc \x1b[31m", 'quote " and \\ backslash', "\u2028 line separator"]:
+        path = save_scenario(tmp_path / "s.toml", {"params": 7e9, "gpu": "a100\n"}, name=name)
+        assert load_scenario(path) == (name, {"params": 7000000000, "gpu": "a100\n"})
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+def test_a_signal_during_save_leaves_no_temporary_file(tmp_path: Path, signum: str) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from costcalc.base import files
+        def slow(fd):
+            print("writing", flush=True)
+            time.sleep(30)
+        files.os.fsync = slow
+        files.write_text({str(tmp_path / "out.toml")!r}, "x = 1\\n")
+        """
+    )
+    number = getattr(signal, signum)
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stdout.readline() == b"writing\n"
+        assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # mid-write
+        process.send_signal(number)
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode == -number, err
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
+
+
+def test_read_text_checks_the_descriptor_and_caps_the_size(tmp_path: Path) -> None:
+    path = tmp_path / "f.toml"
+    path.write_text("x" * 101)
+    with pytest.raises(FileError, match="too large"):
+        files.read_text(path, max_bytes=100)
+    assert files.read_text(path, max_bytes=101) == "x" * 101
