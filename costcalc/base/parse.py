@@ -235,6 +235,8 @@ def _convert(quantity: Quantity, field: str, unit: str, shown: str) -> Quantity:
 
 #: The most values one array input may hold (sweeps and the API alike); see the README.
 MAX_ARRAY_SIZE = 1_000_000
+#: numpy broadcasts at most 32 dimensions.
+MAX_ARRAY_DIMENSIONS = 32
 
 
 def _digits(value: Any) -> str:
@@ -249,7 +251,7 @@ def _real_array(value: Any, field: str) -> np.ndarray:
         raise InputError(field, f"too many values ({size:,}; at most {MAX_ARRAY_SIZE:,})")
     try:
         array = np.asarray(value)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, RuntimeError):  # ragged, too deep (> 32 dimensions)...
         raise InputError(field, "expected numbers in the array") from None
     if array.dtype.kind == "O" and all(isinstance(v, int | float) and not isinstance(v, bool) for v in array.flat):
         try:
@@ -264,6 +266,8 @@ def _real_array(value: Any, field: str) -> np.ndarray:
         raise InputError(field, "expected numbers in the array")
     if array.size > MAX_ARRAY_SIZE:
         raise InputError(field, f"too many values ({array.size:,}; at most {MAX_ARRAY_SIZE:,})")
+    if array.ndim > MAX_ARRAY_DIMENSIONS:
+        raise InputError(field, f"too many dimensions ({array.ndim}; at most {MAX_ARRAY_DIMENSIONS})")
     return array.astype(float)
 
 

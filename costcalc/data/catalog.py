@@ -22,9 +22,11 @@ validated completely when loaded, so a mistake shows at once.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -210,7 +212,13 @@ class Catalog:
         user = [Path(d) for d in extra_dirs] + user_preset_dirs()
         catalog = cls(dirs=[builtin, *user])
         for directory in user:
-            if not directory.is_dir():
+            try:
+                folder = stat.S_ISDIR(os.stat(directory).st_mode)
+            except OSError as err:
+                if err.errno != errno.ENOENT:
+                    raise PresetError(str(directory), "presets", f"cannot be read: {err.strerror}") from None
+                folder = False
+            if not folder:
                 raise PresetError(str(directory), "presets", "is not a folder")
         for directory in catalog.dirs:
             try:

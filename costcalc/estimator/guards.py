@@ -47,7 +47,7 @@ def check_arrays(inputs: EstimateInputs) -> None:
         return
     try:
         shape = np.broadcast_shapes(*shapes.values())
-    except ValueError:
+    except (ValueError, RuntimeError):
         described = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
         raise InputError(next(iter(shapes)), f"array shapes do not broadcast together: {described}") from None
     size = int(np.prod(shape))

@@ -1,0 +1,107 @@
+"""Hostile surroundings of the output: closed, full or short-lived stdout, poor encodings, Ctrl-C.
+
+Issue 11, item 19. These need real file descriptors and signals, so most start the installed
+entry point; the in-process cases check the exit codes without a process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from costcalc import cli
+
+Run = Callable[..., tuple[int, str, str]]
+COSTCALC = [sys.executable, "-m", "costcalc"]
+SMALL = ["estimate", "--params", "7B"]
+LARGE = ["sweep", "--params", "7B", "--over", "gpus=1..1e6:log:100000", "--format", "csv"]
+
+
+def _run_shell(command: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["/bin/sh", "-c", command], capture_output=True, timeout=60, env={**os.environ, **env}, check=False
+    )
+
+
+def _quoted(argv: list[str]) -> str:
+    return " ".join(f"'{a}'" for a in [*COSTCALC, *argv])
+
+
+def test_a_closed_stdout_is_one_error_line() -> None:
+    done = _run_shell(f"{_quoted(SMALL)} >&-")
+    assert done.returncode == 1 and done.stderr.count(b"\n") == 1 and b"standard output is closed" in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stdout_is_one_error_line() -> None:
+    done = _run_shell(f"{_quoted(SMALL)} > /dev/full")
+    assert done.returncode == 1 and done.stderr.count(b"\n") == 1 and b"No space left on device" in done.stderr
+
+
+def test_a_closed_pipe_ends_silently() -> None:
+    with subprocess.Popen([*COSTCALC, *LARGE], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        code = process.wait(timeout=60)
+    assert code == 141 and b"Traceback" not in err and b"Error" not in err, err
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_poor_output_encodings_never_crash(encoding: str) -> None:
+    done = subprocess.run(
+        [*COSTCALC, *SMALL, "--seq-len", "2048"],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+        check=False,
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert b"N" in done.stdout and b"D" in done.stdout  # the "6.N.D" line, with its dot replaced or kept
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    argv = ["sweep", "--params", "7B", "--over", "gpus=1..1e6:lin:1000000", "--format", "csv"]
+    with subprocess.Popen([*COSTCALC, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        assert process.stderr is not None
+        assert b"note" in process.stderr.readline()  # the sweep is computed; its rows are being written
+        process.send_signal(signal.SIGINT)
+        err = process.stderr.read()
+        code = process.wait(timeout=60)
+    assert code == 130 and b"Traceback" not in err, err
+
+
+def test_keyboard_interrupt_and_broken_pipe_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(argv: object) -> int:
+        raise KeyboardInterrupt
+
+    def broken(argv: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "_main", interrupted)
+    assert cli.main([]) == 130
+    monkeypatch.setattr(cli, "_main", broken)
+    assert cli.main([]) == 141
+
+
+def test_a_value_with_newlines_and_escapes_gives_one_escaped_error_line(cli_run: Run) -> None:
+    code, out, err = cli_run("estimate", "--params", "7B", "--gpu", "a100\n\x1b[2J\x1b]0;title\x07")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b" in err
+
+
+def test_argparse_errors_are_escaped_too(cli_run: Run) -> None:
+    code, _out, err = cli_run("estimate", "--format", "x\ny\x1b")
+    assert code == 2 and err.count("\n") == 1 and "\x1b" not in err
+
+
+@pytest.fixture
+def cli_run(cli: Run) -> Run:
+    return cli
