@@ -67,8 +67,9 @@ BASES = {
 
 @pytest.mark.parametrize(("command", "option"), [c for c in _value_options() if c[0] != "tui"])
 def test_every_option_of_every_command_survives_the_hostile_values(
-    cli: Run, one_line_error: OneLine, command: str, option: str
+    cli: Run, one_line_error: OneLine, command: str, option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # --save=VALUE writes there
     base = BASES.get(command, [])
     if option in base:
         base = []
