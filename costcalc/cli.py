@@ -7,11 +7,12 @@ only the engine (and never textual).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
+
+from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
 
 __all__ = ["main"]
 
@@ -235,7 +236,7 @@ def _sweep(args: argparse.Namespace) -> str | Iterator[tuple[str, int]]:
     if args.format in ("csv", "json"):  # the table and Markdown carry the notes themselves
         for note in result.assumptions:
             if note.name == "sweep":
-                _stderr(f"costcalc sweep: note: {note.value}")
+                stderr_line(f"costcalc sweep: note: {note.value}")
     return render_sweep(columns, result, args.format)
 
 
@@ -330,13 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     Ctrl-C ends quietly with 130, a closed pipe (``| head -1``) silently with 141 (128 + SIGPIPE),
     like the tools it is piped with; no traceback either way.
     """
-    _tolerant_streams()
+    tolerant_streams()
     try:
         return _main(argv)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        _discard_stdout()
+        discard_stdout()
         return 141
 
 
@@ -345,12 +346,12 @@ def _main(argv: Sequence[str] | None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the subcommand, so the hint points at its own --help
         _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
-    from costcalc.base.errors import CostcalcError, InputError, one_line
+    from costcalc.base.errors import CostcalcError, InputError
 
     for name, value in vars(args).items():
         # argparse turns "--option=--" into an empty list; every option but these takes one value
         if isinstance(value, list) and name not in ("presets", "over", "files"):
-            _stderr(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value")
+            stderr_line(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value")
             return EXIT_USAGE
     try:
         output = args.handler(args)
@@ -358,19 +359,19 @@ def _main(argv: Sequence[str] | None) -> int:
         _warn_presets(args)
         option = f"--{err.field.replace('_', '-')}"
         known = any(option in action.option_strings for action in _options(parser, args.command))
-        _stderr(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}")
+        stderr_line(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}")
         return EXIT_USAGE
     except CostcalcError as err:
         _warn_presets(args)
-        _stderr(f"costcalc {args.command}: error: {one_line(str(err))}")
+        stderr_line(f"costcalc {args.command}: error: {err}")
         return EXIT_USAGE
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as err:  # a bug: one line for the user, the traceback on request
         if os.environ.get("COSTCALC_DEBUG"):
             raise
-        _stderr(
-            f"costcalc {args.command}: internal error: {type(err).__name__}: {one_line(str(err))} "
+        stderr_line(
+            f"costcalc {args.command}: internal error: {type(err).__name__}: {err} "
             "(set COSTCALC_DEBUG=1 for the traceback)"
         )
         return 1
@@ -380,73 +381,17 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _warn_presets(args: argparse.Namespace) -> None:
     """Say on stderr which user file overrides which preset, and which folders were not read."""
-    if not hasattr(args, "presets"):
-        return
-    from costcalc.base.errors import CostcalcError
-    from costcalc.data.catalog import default_catalog
+    from costcalc.data.catalog import notices
 
-    try:
-        notices = default_catalog(args.presets).notices
-    except CostcalcError:
-        return  # the error itself has been reported
-    for notice in notices:
-        _stderr(f"costcalc {args.command}: warning: {notice}")
-
-
-def _tolerant_streams() -> None:
-    """Never fail on a character the terminal's encoding lacks (ASCII, Latin-1): replace it."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            with contextlib.suppress(OSError, ValueError):
-                reconfigure(errors="replace")
-
-
-def _stderr(line: str) -> None:
-    """One line on stderr, control characters escaped; nothing if stderr is closed."""
-    from costcalc.base.errors import one_line
-
-    if sys.stderr is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write(one_line(line) + "\n")
-        sys.stderr.flush()
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    stream = sys.stdout
-    if stream is not sys.__stdout__ or stream is None:
-        return  # not the process's own stdout (a test capturing it, a caller's stream): leave it
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
+    for notice in notices(args.presets) if hasattr(args, "presets") else []:
+        stderr_line(f"costcalc {args.command}: warning: {notice}")
 
 
 def _write(command: str, output: str | Iterator[tuple[str, int]]) -> int:
-    """Write the output: a string in pieces (one huge write can hide a closed pipe), or chunks with progress."""
-    if sys.stdout is None:
-        _stderr(f"costcalc {command}: error: cannot write the output: standard output is closed")
-        return 1
-    try:
-        if isinstance(output, str):
-            for start in range(0, len(output), 1 << 16):
-                sys.stdout.write(output[start : start + (1 << 16)])
-        else:  # a long output in chunks, each with how far it got: shown on a terminal when it takes a while
-            from costcalc.render.progress import Progress
+    from costcalc.render.progress import Progress
 
-            with Progress(sys.stderr, what="rows") as progress:
-                for chunk, done in output:
-                    sys.stdout.write(chunk)
-                    progress.update(done)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as err:
-        _discard_stdout()
-        _stderr(f"costcalc {command}: error: cannot write the output: {err.strerror or err}")
+    problem = write_output(output, lambda: Progress(sys.stderr, what="rows"))
+    if problem is not None:
+        stderr_line(f"costcalc {command}: error: cannot write the output: {problem}")
         return 1
     return 0

@@ -6,6 +6,7 @@ inputs that may be swept are the quantity inputs that accept arrays (``sweepable
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -134,7 +135,7 @@ def sweep(
     notes = [note for spec, _, values in parsed if (note := sweep_note(spec, values))]
     if notes:
         extra = tuple(Assumption(name="sweep", value=note, basis="a count of GPUs is whole") for note in notes)
-        result = result.model_copy(update={"assumptions": (*result.assumptions, *extra)})
+        result = dataclasses.replace(result, assumptions=(*result.assumptions, *extra))
     return columns, result
 
 

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from costcalc.base.errors import FileError, InputError, PresetError
+from costcalc.base.errors import CostcalcError, FileError, InputError, PresetError
 from costcalc.base.fields import first_error
 from costcalc.base.files import parse_toml, read_text, user_folder
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
@@ -45,6 +45,7 @@ __all__ = [
     "builtin_presets_dir",
     "default_catalog",
     "normalize_name",
+    "notices",
     "user_preset_dirs",
 ]
 
@@ -58,9 +59,9 @@ NAMED_KINDS: dict[str, type[BaseModel]] = {
 #: Array names a preset file may contain besides the named kinds (read by other modules).
 DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium")
 #: Fields of a user's tables that name another preset: checked when the user's file loads, so
-#: a bad name is reported against that file (not against an option the user never gave).
+#: a bad name is reported against that file (not against an option the user never gave). A run
+#: on an accelerator without a preset is not an error: the calibration skips it and says so.
 REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "run": (("accelerator", ("accelerator",)),),
     "node": (("accelerator", ("accelerator",)),),
     "accelerator": (("price_proxy", ("accelerator",)),),
 }
@@ -388,3 +389,11 @@ def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
     extra = tuple(str(d) for d in extra_dirs)
     dirs = [builtin_presets_dir(), *(Path(d) for d in extra), *user_preset_dirs()]
     return _cached_catalog(extra, _folder_state(dirs))
+
+
+def notices(extra_dirs: Iterable[Path | str] = ()) -> list[str]:
+    """What the user should know about their presets (overrides, unread folders); none if they fail to load."""
+    try:
+        return default_catalog(extra_dirs).notices
+    except CostcalcError:
+        return []  # the error itself is reported where the catalog was needed

@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from costcalc.formulas.memory import MemoryBreakdown
     from costcalc.schemas import ModelSpec, NodeSpec
 
-__all__ = ["MAX_POINTS", "check_arrays", "check_node_multiple", "check_seq_len", "inert_inputs", "preset_notes"]
+__all__ = [
+    "MAX_POINTS",
+    "check_arrays",
+    "check_counts",
+    "check_node_multiple",
+    "check_seq_len",
+    "inert_inputs",
+    "notes",
+    "preset_notes",
+]
 
 #: The most results one estimate computes (the product of a sweep's axes, or broadcast arrays).
 MAX_POINTS = MAX_ARRAY_SIZE
@@ -53,6 +62,27 @@ def check_arrays(inputs: EstimateInputs) -> None:
     size = int(np.prod(shape))
     if size > MAX_POINTS:
         raise InputError(next(iter(shapes)), f"the arrays give {size:,} results; at most {MAX_POINTS:,}")
+
+
+def check_counts(inputs: EstimateInputs, node: NodeSpec | None, hardware: str, tokens: Quantity | None) -> None:
+    """The count rules that need the resolved hardware and tokens (whole nodes, sequence length)."""
+    check_node_multiple(inputs.gpus, node, hardware)
+    if tokens is not None:
+        check_seq_len(inputs, tokens)
+
+
+def notes(
+    inputs: EstimateInputs,
+    spec: ModelSpec | None,
+    memory: MemoryBreakdown | None,
+    catalog: Catalog,
+    accelerator: str,
+    node: NodeSpec | None,
+) -> list[Assumption]:
+    """The assumptions the guards add: inputs that did nothing, presets from user files."""
+    used = [("model", spec.name)] if spec is not None else []
+    used += [("accelerator", accelerator)] + ([("node", node.name)] if node is not None else [])
+    return [*inert_inputs(inputs, spec, memory), *preset_notes(catalog, used)]
 
 
 def check_node_multiple(gpus: Quantity | None, node: NodeSpec | None, hardware: str) -> None:

@@ -292,9 +292,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
     gpus = gpu_count.value
-    guards.check_node_multiple(inputs.gpus, hardware.node, hardware.name)
-    assert tokens.value is not None
-    guards.check_seq_len(inputs, tokens.value)
+    guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
     dtype, peak, peak_note = resolve_dtype(inputs.dtype, hardware.accelerator)
     mfu = resolve_efficiency(inputs.mfu, hardware.accelerator, catalog)
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
@@ -306,10 +304,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     later = [tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
     later += [pue.note, carbon.note, layout.note, stretch_note]
     notes += [n for n in later if n is not None]
-    used = [("model", spec.name)] if spec is not None else []
-    used += [("accelerator", hardware.accelerator.name)]
-    used += [("node", hardware.node.name)] if hardware.node is not None else []
-    notes += [*guards.inert_inputs(inputs, spec, layout.memory), *guards.preset_notes(catalog, used)]
+    notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
     assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import format_quantity, markdown_table, money, render_json, text_table
+from costcalc.render.text import markdown_table, money, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.costs import CostModel
@@ -30,7 +30,9 @@ def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
         for m in models
     ]
     headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
-    head = f"{format_quantity(est.gpu_hours, 'gpu_hours')} on {est.scenario.hardware}, priced four ways:"
+    hours = float(est.gpu_hours.m_as("GPU_hour"))
+    shown = f"{hours:,.0f}" if hours >= 100 else f"{hours:.3g}"  # significant figures for small runs, never "0"
+    head = f"{shown} GPU-hours on {est.scenario.hardware}, priced four ways:"
     if fmt == "markdown":
         return f"{head}\n\n{markdown_table(headers, rows)}\n"
     return f"{head}\n{text_table(headers, rows)}\n"

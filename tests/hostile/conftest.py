@@ -27,8 +27,9 @@ def _hang_guard() -> Iterator[None]:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run ``costcalc ARGV`` in-process: (exit code, stdout, stderr)."""
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """Run ``costcalc ARGV`` in-process: (exit code, stdout, stderr), lines unwrapped."""
+    monkeypatch.setenv("COLUMNS", "1000")
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:

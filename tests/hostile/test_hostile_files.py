@@ -24,7 +24,7 @@ import pytest
 import costcalc
 from costcalc.base import cache, files
 from costcalc.base.errors import FileError
-from costcalc.commands.scenarios import load_scenario, save_scenario
+from costcalc.commands.scenario_files import load_scenario, save_scenario
 from costcalc.data.calibration import efficiency_prior
 from costcalc.data.catalog import Catalog
 

@@ -18,7 +18,7 @@ import costcalc
 from costcalc.base.errors import CostcalcError, InputError
 from costcalc.base.parse import parse_quantity
 from costcalc.cli import build_parser
-from costcalc.commands.scenarios import parse_sweep
+from costcalc.commands.sweep import parse_sweep
 from costcalc.data import catalog as catalog_module
 
 Run = Callable[..., tuple[int, str, str]]
@@ -309,6 +309,7 @@ RUN = """[[run]]
 id = "mine"
 name = "mine"
 developer = "me"
+family = "mine"
 model = "llama-2-7b"
 params = "7B"
 tokens = "{tokens}"
@@ -328,7 +329,6 @@ quote = "me"
         ("[[electricity]]\nvalue = '-0.5 USD/kWh'\nscope = 'x'\nsource = 'me'\n", "electricity[0].value"),
         ("[[pue]]\nvalue = 0.5\nsource = 'me'\n", "pue[0].value"),
         (RUN.format(tokens="2T", accelerator="a100"), "run[0] (mine).gpu_hours"),  # implies MFU > 1
-        (RUN.format(tokens="1B", accelerator="z9000"), "run[0] (mine).accelerator"),
         ("[[node]]\nname = 'n'\naccelerator = 'z9000'\ncount = 8\npower = '6 kW'\n", "node[0] (n).accelerator"),
     ],
 )

@@ -1,0 +1,75 @@
+"""Standard output and error that never turn a hostile terminal into a traceback.
+
+An ASCII or Latin-1 terminal gets a replacement character instead of ``UnicodeEncodeError``; an
+error line has its control characters escaped; a closed stdout, a full disk or a closed pipe is
+reported (or, for the pipe, left to the caller) instead of crashing at exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from costcalc.base.errors import one_line
+
+__all__ = ["discard_stdout", "stderr_line", "tolerant_streams", "write_output"]
+
+
+def tolerant_streams() -> None:
+    """Never fail on a character the terminal's encoding lacks (ASCII, Latin-1): replace it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="replace")
+
+
+def stderr_line(line: str) -> None:
+    """One line on stderr, control characters escaped; nothing if stderr is closed."""
+    if sys.stderr is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(one_line(line) + "\n")
+        sys.stderr.flush()
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    stream = sys.stdout
+    if stream is not sys.__stdout__ or stream is None:
+        return  # not the process's own stdout (a test capturing it, a caller's stream): leave it
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[], Any]) -> str | None:
+    """Write ``output`` to stdout; None when done, else why it could not be written.
+
+    A string goes in pieces (one huge write can hide a closed pipe); chunks go with ``progress()``
+    (a context manager with ``update(done)``). ``BrokenPipeError`` propagates: the caller ends quietly.
+    """
+    if sys.stdout is None:
+        return "standard output is closed"
+    try:
+        if isinstance(output, str):
+            for start in range(0, len(output), 1 << 16):
+                sys.stdout.write(output[start : start + (1 << 16)])
+        else:
+            with progress() as shown:
+                for chunk, done in output:
+                    sys.stdout.write(chunk)
+                    shown.update(done)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        discard_stdout()
+        return err.strerror or str(err)
+    return None
