@@ -222,9 +222,13 @@ def _estimate(args: argparse.Namespace) -> str:
 
         result = estimate(presets=args.presets, **_given(args))
     if args.save is not None:
+        from costcalc.base.errors import FileError, InputError
         from costcalc.commands.scenario_files import SCENARIO_KEYS, save_scenario
 
-        save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
+        try:
+            save_scenario(args.save, {k: v for k, v in result.scenario.inputs.items() if k in SCENARIO_KEYS})
+        except FileError as err:  # name the option the path came from
+            raise InputError("save", str(err)) from None
     return render(result, args.format)
 
 

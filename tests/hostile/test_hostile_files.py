@@ -405,3 +405,11 @@ def test_read_text_checks_the_descriptor_and_caps_the_size(tmp_path: Path) -> No
     with pytest.raises(FileError, match="too large"):
         files.read_text(path, max_bytes=100)
     assert files.read_text(path, max_bytes=101) == "x" * 101
+
+
+def test_save_errors_name_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from costcalc.cli import main
+
+    for target in ("", str(tmp_path) + "/", "/dev/null"):
+        assert main(["estimate", "--params", "7B", "--save", target]) == 2
+        assert capsys.readouterr().err.startswith("costcalc estimate: error: --save: ")
