@@ -57,7 +57,7 @@ NAMED_KINDS: dict[str, type[BaseModel]] = {
     "model": ModelSpec,
 }
 #: Array names a preset file may contain besides the named kinds (read by other modules).
-DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium")
+DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium", "threshold")
 #: Fields of a user's tables that name another preset: checked when the user's file loads, so
 #: a bad name is reported against that file (not against an option the user never gave). A run
 #: on an accelerator without a preset is not an error: the calibration skips it and says so.
@@ -163,6 +163,10 @@ def _data_model(kind: str) -> type[BaseModel]:
         from costcalc.schemas.claims import Claim
 
         return Claim
+    if kind == "threshold":
+        from costcalc.schemas.thresholds import ComputeThreshold
+
+        return ComputeThreshold
     from costcalc.schemas.observations import CarbonObservation, Observation, PueObservation
 
     models: dict[str, type[BaseModel]] = {

@@ -7,18 +7,20 @@ Formulas only (``costcalc.formulas``); every default and its explanation was set
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
-from costcalc.estimator.result import Estimate, Range
+from costcalc.estimator.result import Estimate, Range, ThresholdCrossing
 from costcalc.estimator.scenario import Assumption, Factors, Scenario
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
+from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["combine", "compute"]
+__all__ = ["combine", "compute", "threshold_crossings"]
 
 
 def combine(factors: list[Factors]) -> tuple[float, float]:
@@ -79,6 +81,15 @@ def _ranges(values: dict[str, Quantity | None], s: Scenario) -> dict[str, Range]
     return ranges
 
 
+def threshold_crossings(flops: Quantity, thresholds: Sequence[ComputeThreshold]) -> tuple[ThresholdCrossing, ...]:
+    """Whether training compute C crosses each threshold F: C > F, "greater than" as the rules word it.
+
+    C is the model FLOPs count (recomputation not counted); on an array of scenarios, one answer each.
+    """
+    c = np.asarray(flops.m_as("FLOP"), dtype=float)
+    return tuple(ThresholdCrossing(t, c > float(t.flop.m_as("FLOP"))) for t in thresholds)
+
+
 def compute(scenario: Scenario) -> Estimate:
     """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
     s = scenario
@@ -131,4 +142,5 @@ def compute(scenario: Scenario) -> Estimate:
         percentiles=percentiles,
         scenario=s,
         assumptions=tuple(assumptions),
+        thresholds=threshold_crossings(flops.model, s.thresholds),
     )

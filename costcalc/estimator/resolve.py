@@ -18,6 +18,7 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import efficiency_prior
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.layouts import plan_memory
@@ -337,6 +338,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         carbon_samples=carbon.samples,
         samples=inputs.samples,
         seed=inputs.seed,
+        thresholds=load_thresholds(catalog),
         assumptions=tuple(notes),
         inputs=_echo(inputs),
     )

@@ -15,8 +15,9 @@ from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas.memory import MemoryBreakdown
+from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["Estimate", "Range"]
+__all__ = ["Estimate", "Range", "ThresholdCrossing"]
 
 
 class Range(NamedTuple):
@@ -31,6 +32,27 @@ def _number(q: Quantity | None, unit: str) -> float | list[float] | None:
         return None
     m = np.asarray(q.m_as(unit), dtype=float)
     return m.tolist() if m.ndim else float(m)
+
+
+@dataclass(frozen=True)
+class ThresholdCrossing:
+    """Whether a run's training compute crosses a regulatory threshold (an array of answers for a sweep)."""
+
+    threshold: ComputeThreshold
+    crossed: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{name, flop, crossed, source, date, status}``, JSON-safe."""
+        crossed = np.asarray(self.crossed, dtype=bool)
+        t = self.threshold
+        return {
+            "name": t.name,
+            "flop": float(t.flop.m_as("FLOP")),
+            "crossed": crossed.tolist() if crossed.ndim else bool(crossed),
+            "source": t.source,
+            "date": t.adopted.isoformat(),
+            "status": t.status,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -54,6 +76,7 @@ class Estimate:
     assumptions: tuple[Assumption, ...]
     memory: MemoryBreakdown | None = None
     percentiles: dict[str, tuple[Any, Any, Any]] | None = None
+    thresholds: tuple[ThresholdCrossing, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: numbers in the units named by their keys, ranges as [low, high]."""
@@ -73,6 +96,7 @@ class Estimate:
         out["memory"] = None if self.memory is None else self.memory.to_dict()
         out["inputs"] = dict(self.scenario.inputs)
         out["assumptions"] = [a.model_dump() for a in self.assumptions]
+        out["thresholds"] = [t.to_dict() for t in self.thresholds]
         return out
 
     def to_records(self) -> list[dict[str, float | None]]:

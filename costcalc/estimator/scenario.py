@@ -15,6 +15,7 @@ from costcalc.base.units import Quantity
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+from costcalc.schemas.thresholds import ComputeThreshold
 
 __all__ = ["Assumption", "Scenario"]
 
@@ -72,3 +73,5 @@ class Scenario:
     carbon_samples: tuple[float, ...] | None = None
     samples: int | None = None
     seed: int = 0
+    #: The regulatory compute thresholds the estimate is compared with (presets/thresholds.toml).
+    thresholds: tuple[ComputeThreshold, ...] = ()

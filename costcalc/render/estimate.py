@@ -9,7 +9,16 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.formulas.memory import MemoryBreakdown
-from costcalc.render.text import format_quantity, gigabytes, markdown_table, render_json, text_table, wrap, wrap_lines
+from costcalc.render.text import (
+    format_quantity,
+    gigabytes,
+    markdown_table,
+    render_json,
+    text_table,
+    threshold_line,
+    wrap,
+    wrap_lines,
+)
 
 if TYPE_CHECKING:  # the renderer reads estimates; it never builds one
     from costcalc.estimator.result import Estimate
@@ -78,11 +87,27 @@ def assumption_lines(est: Estimate) -> list[str]:
     return lines
 
 
+def threshold_lines(est: Estimate) -> list[str]:
+    """Whether the training compute crosses each regulatory threshold, with the rule's source."""
+    if not est.thresholds:
+        return []
+    flops = np.asarray(est.flops.m_as("FLOP"), dtype=float)
+    shown = f"{float(flops):.3g} FLOP" if flops.ndim == 0 else f"{flops.min():.3g} to {flops.max():.3g} FLOP"
+    lines = [f"Compute thresholds (training compute {shown}, model FLOPs):"]
+    for crossing in est.thresholds:
+        data = crossing.to_dict()
+        lines += wrap(threshold_line(data), indent="  ", hanging="      ")
+        lines += wrap(f"source: {data['source']}", indent="      ", hanging="        ")
+    return lines
+
+
 def render_table(est: Estimate) -> str:
     """Results with their ranges, the memory per GPU, then the assumptions each rests on."""
     parts = [text_table(["result", "estimate", "range (P10 to P90)"], result_rows(est))]
     if est.memory is not None:
         parts.append("\n".join(wrap_lines(memory_lines(est.memory))))
+    if est.thresholds:
+        parts.append("\n".join(threshold_lines(est)))
     parts.append("\n".join(assumption_lines(est)))
     return "\n\n".join(parts) + "\n"
 
@@ -92,6 +117,9 @@ def render_markdown(est: Estimate) -> str:
     lines = [markdown_table(["result", "estimate", "range (P10 to P90)"], result_rows(est))]
     if est.memory is not None:
         lines += ["", *(line.strip() for line in memory_lines(est.memory))]
+    if est.thresholds:
+        rows = [[threshold_line(t.to_dict()), t.threshold.source] for t in est.thresholds]
+        lines += ["", markdown_table(["compute threshold", "source"], rows)]
     assumptions = [[f"{a.name}{' (given)' if a.given else ''}", a.value, a.basis] for a in est.assumptions]
     lines += ["", markdown_table(["assumption", "value", "basis"], assumptions)]
     return "\n".join(lines) + "\n"

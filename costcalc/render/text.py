@@ -17,6 +17,7 @@ from costcalc.base.units import Quantity
 __all__ = [
     "cells",
     "fit",
+    "flop_figure",
     "format_quantity",
     "gigabytes",
     "markdown_table",
@@ -25,6 +26,7 @@ __all__ = [
     "render_json",
     "terminal_width",
     "text_table",
+    "threshold_line",
     "wrap",
     "wrap_lines",
 ]
@@ -190,3 +192,19 @@ def format_quantity(q: Quantity, field: str) -> str:
     low = q.__class__(float(magnitude.min()), q.units)
     high = q.__class__(float(magnitude.max()), q.units)
     return f"{magnitude.size} values, {_one(low, field)} to {_one(high, field)}"
+
+
+def flop_figure(flop: float) -> str:
+    """A FLOP threshold the way the rules write it: 10^25; other figures as 3.94e+25."""
+    exponent = round(np.log10(flop)) if flop > 0 else 0
+    return f"10^{exponent}" if flop > 0 and np.isclose(flop, 10.0**exponent, rtol=1e-12) else f"{flop:.3g}"
+
+
+def threshold_line(threshold: dict[str, Any]) -> str:
+    """One threshold of an estimate or check (its ``to_dict`` form): crossed or not, the rule, its dates."""
+    crossed = threshold["crossed"]
+    if isinstance(crossed, list):
+        word = f"crossed by {sum(crossed)} of {len(crossed)}"
+    else:
+        word = "crossed" if crossed else "not crossed"
+    return f"{word}: {threshold['name']} (more than {flop_figure(threshold['flop'])} FLOP; {threshold['status']})"
