@@ -32,6 +32,7 @@ __all__ = [
     "backtest",
     "calibration_report",
     "check_article",
+    "check_claims",
     "compare",
     "estimate",
     "parse_quantity",
@@ -57,6 +58,7 @@ _LAZY = {
     "parse_quantity": "costcalc.base.parse",
     "calibration_report": "costcalc.commands.listing",
     "check_article": "costcalc.commands.article",
+    "check_claims": "costcalc.commands.claims.files",
     "ClaimCheck": "costcalc.commands.checks",
     "backtest": "costcalc.commands.backtest",
     "BacktestReport": "costcalc.commands.backtest",
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     from costcalc.commands.article import check_article
     from costcalc.commands.backtest import BacktestReport, backtest
     from costcalc.commands.checks import ClaimCheck
+    from costcalc.commands.claims.files import check_claims
     from costcalc.commands.compare import compare
     from costcalc.commands.listing import calibration_report
     from costcalc.commands.memory_report import training_memory

@@ -177,8 +177,6 @@ def _report_parsers(sub: Any) -> None:
     presets.set_defaults(handler=_presets)
 
     reports = (
-        ("check", "recompute the 2023 article's cost and hardware claims and give verdicts",
-         "Check each claim of the article against primary sources and costcalc's own arithmetic.", _check),
         ("backtest", "run the estimator on every shipped published run and compare",
          "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _backtest),
         ("calibration", "show how the default efficiency is derived from published runs",
@@ -191,6 +189,22 @@ def _report_parsers(sub: Any) -> None:
         report.set_defaults(handler=handler)
 
 
+def _check_parser(sub: Any) -> None:
+    chk = sub.add_parser(
+        "check",
+        help="check training-cost claims: the 2023 article's (default), or --claim lines about a model",
+        description="Verdicts on claims by arithmetic on published runs and costcalc's estimates.",
+    )
+    claim = (
+        "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model or --params"
+    )
+    chk.add_argument("--claim", action="append", default=[], metavar="CLAIM", help=claim)
+    _add_inputs(chk, _inputs("model", "hardware", "costs"), {"model": "the claims' subject: a model preset"})
+    _add_presets(chk)
+    _add_format(chk)
+    chk.set_defaults(handler=_check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command; estimate inputs come from the one input model."""
     from costcalc import __version__
@@ -198,7 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
     parser.add_argument("--version", action="version", version=f"costcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (_estimate_parser, _sweep_parser, _plan_parser, _costs_and_memory_parsers, _report_parsers):
+    for add in (
+        _estimate_parser,
+        _sweep_parser,
+        _plan_parser,
+        _costs_and_memory_parsers,
+        _check_parser,
+        _report_parsers,
+    ):
         add(sub)
     return parser
 
@@ -296,8 +317,15 @@ def _presets(args: argparse.Namespace) -> str:
 
 
 def _check(args: argparse.Namespace) -> str:
-    from costcalc.commands.article import ARTICLE, check_article
     from costcalc.render.checks import render_checks
+
+    given = _given(args)
+    if args.claim or given:
+        from costcalc.commands.claims.files import check_request
+
+        title, results = check_request(args.claim, given, args.presets)
+        return render_checks(results, args.format, title=title)
+    from costcalc.commands.article import ARTICLE, check_article
 
     return render_checks(check_article(args.presets), args.format, title=f"Claims of the article {ARTICLE}")
 
@@ -354,7 +382,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
     for name, value in vars(args).items():
         # argparse turns "--option=--" into an empty list; every option but these takes one value
-        if isinstance(value, list) and name not in ("presets", "over", "files"):
+        if isinstance(value, list) and name not in ("presets", "over", "files", "claim"):
             stderr_line(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value")
             return EXIT_USAGE
     try:

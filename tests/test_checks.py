@@ -190,3 +190,9 @@ def test_malformed_run_names_file_and_field(user_presets: Path) -> None:
     with pytest.raises(PresetError) as err:
         costcalc.backtest([user_presets])
     assert err.value.path == str(path) and err.value.field == "run[0] (r).developer"
+
+
+def test_every_verdict_says_the_number_that_decided_it(results: dict[str, costcalc.ClaimCheck]) -> None:
+    assert results["F3b"].deciding.startswith("needs 11.43 USD per A100-40GB-hour; the dearest observed price is")
+    assert results["L2c"].deciding == "the published GPU-hours fill at most 38% of the stated GPUs x period"
+    assert all(r.deciding for r in results.values())

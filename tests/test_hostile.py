@@ -28,6 +28,7 @@ BASES = {
     "memory": ["--model", "llama-2-7b", "--gpus", "8"],
     "costs": ["--params", "7B"],
     "sweep": ["--params", "7B", "--over", "gpus=8,16"],
+    "check": ["--model", "bloom", "--claim", "gpu-hours = 1082990"],
 }
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.schemas.runs import CalibrationSet, Flag, PublishedRun
 
-__all__ = ["ACTIVE_CALIBRATION_SETS", "EXCLUDING_FLAGS", "load_runs", "usable_for_calibration"]
+__all__ = [
+    "ACTIVE_CALIBRATION_SETS",
+    "EXCLUDING_FLAGS",
+    "load_runs",
+    "usable_as_published",
+    "usable_for_calibration",
+]
 
 #: Flags that take a run out of the calibration (``usable_for_calibration``). Downtime and possible
 #: post-training bias the implied efficiency downwards but are kept: a calibration can model them.
@@ -47,6 +55,16 @@ def usable_for_calibration(
     if run.calibration_set not in sets:
         return False, f"calibration set {run.calibration_set!r} is held back"
     return True, ""
+
+
+def usable_as_published(run: PublishedRun) -> tuple[bool, str]:
+    """Whether a run's published figures may judge a claim about its model, and why not.
+
+    The calibration's rule (``usable_for_calibration``) over every calibration set, held back or
+    not, except that an upper bound is kept: the caller reads the figure as a bound, not a value.
+    """
+    unbounded = run.model_copy(update={"flags": tuple(f for f in run.flags if f != "upper_bound")})
+    return usable_for_calibration(unbounded, get_args(CalibrationSet))
 
 
 def load_runs(catalog: Catalog) -> list[PublishedRun]:

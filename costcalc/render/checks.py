@@ -5,54 +5,79 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import fit, md_cell, render_json, text_table
+from costcalc.render.text import fit, flop_figure, md_cell, render_json, text_table, threshold_line
 
 if TYPE_CHECKING:
     from costcalc.commands.checks import ClaimCheck
 
 __all__ = ["render_checks"]
 
+_OUTSIDE = "(facts outside the cost estimator are marked *)"
+
+
+def _summary(results: Sequence[ClaimCheck]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    return summary + (f" {_OUTSIDE}" if any(not r.in_estimator for r in results) else "")
+
+
+def _id(r: ClaimCheck) -> str:
+    return r.id + ("" if r.in_estimator else "*")
+
+
+def _markdown(results: Sequence[ClaimCheck], title: str) -> str:
+    lines = [
+        f"{title}: {_summary(results)}",
+        "",
+        "| id | model | claim | article | source | costcalc | verdict | reason |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        "| "
+        + " | ".join(
+            [
+                _id(r),
+                *(md_cell(x) for x in (r.model, r.claim_en, r.article_value, r.source_value, r.estimate)),
+                f"**{r.verdict}**",
+                md_cell(r.reason),
+            ]
+        )
+        + " |"
+        for r in results
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _details(r: ClaimCheck) -> str:
+    lines = [
+        f"{r.id} {r.verdict.upper()}: {r.reason}",
+        f"    claim: {r.claim}",
+        f"    source:  {r.source_value} [{r.source}]",
+        f"    costcalc: {r.estimate}",
+        f"    decided by: {r.deciding}",
+        f"    tolerance: {r.tolerance}",
+    ]
+    crossed = [
+        t for t in r.thresholds if t["crossed"] is True or (isinstance(t["crossed"], list) and any(t["crossed"]))
+    ]
+    lines += [f"    threshold: {threshold_line(t)}" for t in crossed]
+    if r.thresholds and not crossed:
+        lowest = min(r.thresholds, key=lambda t: float(t["flop"]))
+        lines.append(f"    compute thresholds: none crossed (the lowest: {flop_figure(lowest['flop'])} FLOP)")
+    return "\n".join(lines)
+
 
 def render_checks(results: Sequence[ClaimCheck], fmt: str, *, title: str) -> str:
     """Verdicts with their reasons; ``title`` names what the claims come from."""
     if fmt == "json":
         return render_json([r.model_dump() for r in results])
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
-    outside = "(facts outside the cost estimator are marked *)"
     if fmt == "markdown":
-        lines = [
-            f"{title}: {summary} {outside}",
-            "",
-            "| id | model | claim | article | source | costcalc | verdict | reason |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        lines += [
-            "| "
-            + " | ".join(
-                [
-                    r.id + ("" if r.in_estimator else "*"),
-                    *(md_cell(x) for x in (r.model, r.claim_en, r.article_value, r.source_value, r.estimate)),
-                    f"**{r.verdict}**",
-                    md_cell(r.reason),
-                ]
-            )
-            + " |"
-            for r in results
-        ]
-        return "\n".join(lines) + "\n"
+        return _markdown(results, title)
     table = text_table(
-        ["id", "model", "topic", "article says", "verdict"],
-        [[r.id + ("" if r.in_estimator else "*"), r.model, r.topic, r.article_value, r.verdict] for r in results],
+        ["id", "model", "topic", "claimed", "verdict"],
+        [[_id(r), r.model, r.topic, r.article_value, r.verdict] for r in results],
     )
-    details = "\n\n".join(
-        f"{r.id} {r.verdict.upper()}: {r.reason}\n"
-        f"    article: {r.claim}\n"
-        f"    source:  {r.source_value} [{r.source}]\n"
-        f"    costcalc: {r.estimate}\n"
-        f"    tolerance: {r.tolerance}"
-        for r in results
-    )
-    return fit(f"{title}\n{summary} {outside}\n\n{table}\n\n{details}\n")
+    details = "\n\n".join(_details(r) for r in results)
+    return fit(f"{title}\n{_summary(results)}\n\n{table}\n\n{details}\n")

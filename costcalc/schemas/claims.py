@@ -1,20 +1,40 @@
-"""The claims of an article as data: wording, values, sources and the numbers each check needs.
+"""Claims as data: wording, values, sources and the numbers each check needs.
 
-The verdict is not data: ``costcalc.commands.checks`` computes it from these numbers and
-costcalc's own estimates.
+The article's claims (presets/claims.toml), a user's claims file and one-line ``--claim`` claims
+all become ``Claim`` objects. The verdict is not data: ``costcalc.commands.checks`` computes it
+from these numbers, the published runs and costcalc's own estimates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator, model_validator
 
+from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
-from costcalc.base.units import Quantity
+from costcalc.base.parse import parse_quantity
+from costcalc.base.units import Q_, Quantity
 
 Value = float | str | list[float | str]
+
+#: What a one-line claim may be about, and the unit its value is read in (a bare number is taken in it).
+QUANTITY_UNITS: dict[str, str] = {
+    "cost": "USD",
+    "gpu-hours": "GPU_hour",
+    "days": "day",
+    "gpus": "GPU",
+    "flops": "FLOP",
+    "tokens": "token",
+    "params": "parameter",
+    "energy": "MWh",
+    "co2": "tCO2e",
+}
+ClaimQuantity = Literal["cost", "gpu-hours", "days", "gpus", "flops", "tokens", "params", "energy", "co2"]
+#: ``=`` about (the article check's tolerance), ``~`` roughly (a wider one), and the four inequalities.
+Relation = Literal["=", "~", ">", ">=", "<", "<="]
+RELATIONS: tuple[str, ...] = get_args(Relation)
 
 
 class _Check(BaseModel):
@@ -150,6 +170,44 @@ class NodeTypeCheck(_Check):
     actual_cpus: str
 
 
+class QuantityCheck(_Check):
+    """'<quantity> <relation> <value>' about a subject: a model preset or the inputs of an estimate.
+
+    ``subject`` holds estimate inputs (``model``, ``params``, ``tokens``, ``gpu``, ``gpus``...);
+    they are validated by the estimator's input model when the claim is checked.
+    """
+
+    kind: Literal["quantity"]
+    quantity: ClaimQuantity
+    relation: Relation
+    value: float = Field(ge=0, allow_inf_nan=False, description="in QUANTITY_UNITS[quantity]; text with units")
+    stated: str = Field(default="", description="the value as written (kept for display)")
+    subject: dict[str, str | float | int | bool] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_wording(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("stated") and "value" in data:
+            data = {**data, "stated": str(data["value"])}
+        return data
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _read_value(cls, value: Any, info: ValidationInfo) -> Any:
+        unit = QUANTITY_UNITS.get(str(info.data.get("quantity")))
+        if unit is None or not isinstance(value, str):
+            return value
+        try:
+            return float(parse_quantity(value, "value", unit).m_as(unit))
+        except InputError as err:
+            raise ValueError(err.message) from None
+
+    @property
+    def amount(self) -> Quantity:
+        """The claimed value with its unit."""
+        return Q_(self.value, QUANTITY_UNITS[self.quantity])
+
+
 Check = Annotated[
     MatchCheck
     | CapacityCheck
@@ -161,23 +219,31 @@ Check = Annotated[
     | FeasibilityCheck
     | BenchmarkCheck
     | FirstCheck
-    | NodeTypeCheck,
+    | NodeTypeCheck
+    | QuantityCheck,
     Field(discriminator="kind"),
 ]
 
 
 class Claim(BaseModel):
-    """One claim of the article, with what the sources say and the data to check it."""
+    """One claim, with what the sources say and the data to check it.
+
+    The article's claims give every field; in a user's file ``topic``, ``claim_en``,
+    ``article_value``, ``source_value`` and ``source`` may be left out (a quantity check fills the
+    source from the published run or estimate it is judged against).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    id: str = Field(min_length=1)
-    model: str
-    topic: str
-    claim: str = Field(min_length=1, description="the article's own wording")
-    claim_en: str
-    article_value: str
-    source_value: str
-    source: str = Field(min_length=1)
-    in_estimator: bool = Field(description="False for facts outside the cost estimator (benchmarks, dates)")
+    id: str = Field(min_length=1, max_length=64)
+    model: str = Field(min_length=1, description="what the claim is about, as shown")
+    topic: str = ""
+    claim: str = Field(min_length=1, description="the claim's own wording (the article's, in Chinese)")
+    claim_en: str = ""
+    article_value: str = ""
+    source_value: str = ""
+    source: str = ""
+    in_estimator: bool = Field(
+        default=True, description="False for facts outside the cost estimator (benchmarks, dates)"
+    )
     check: Check

@@ -1,0 +1,348 @@
+"""What a quantity claim is judged against: a shipped run's published figures, else costcalc's range.
+
+The subject of a claim is a model preset or the inputs of an estimate. When it names a model
+preset with an included shipped run (``usable_as_published``: the calibration's inclusion rule,
+with upper bounds kept as bounds) on the same tokens and hardware, the run's published figures
+decide; figures the run does not publish are derived from those it does (GPU-hours / GPUs,
+GPU-hours x observed prices). Otherwise costcalc's own estimate and its P10-P90 range decide, with
+the efficiency, price, PUE and carbon-intensity ranges behind it named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from costcalc.base.errors import InputError
+from costcalc.base.parse import format_count
+from costcalc.base.units import Q_
+from costcalc.data.catalog import Catalog
+from costcalc.data.defaults import price_observations
+from costcalc.data.runs import load_runs, usable_as_published
+from costcalc.estimator.api import estimate
+from costcalc.estimator.result import Estimate
+from costcalc.formulas import runtime
+from costcalc.formulas.flops import training_flops
+from costcalc.schemas.runs import PublishedRun
+
+__all__ = ["Evidence", "EvidenceKind", "Subject", "evidence_for", "resolve_subject", "show"]
+
+#: published: a run's own figure; bound: a published upper bound; derived: arithmetic on published or
+#: given figures only; observed: published figures times observed prices or PUE; estimate: costcalc's
+#: range; none: nothing to compare with.
+EvidenceKind = Literal["published", "bound", "derived", "observed", "estimate", "none"]
+
+#: Tokens within this share of the run's count still describe the run.
+SAME_TOKENS = 0.05
+
+
+def show(quantity: str, value: float) -> str:
+    """A claimed or computed figure as people write it, in the quantity's unit."""
+    if not math.isfinite(value):
+        return "unknown"
+    if quantity == "cost":
+        return f"${format_count(value, 3)}"
+    formats: dict[str, Callable[[float], str]] = {
+        "gpu-hours": lambda v: f"{v:,.0f} GPU-h",
+        "days": lambda v: f"{v:,.1f} days",
+        "gpus": lambda v: f"{v:,.0f} GPUs",
+        "flops": lambda v: f"{v:.3g} FLOP",
+        "tokens": lambda v: f"{format_count(v)} tokens",
+        "params": lambda v: f"{format_count(v)} parameters",
+        "energy": lambda v: f"{v:,.4g} MWh",
+        "co2": lambda v: f"{v:,.4g} tCO2e",
+    }
+    return formats[quantity](value)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a claim is about: costcalc's estimate of it and the published run that matches, if any."""
+
+    label: str
+    est: Estimate
+    run: PublishedRun | None
+    run_note: str
+    given: dict[str, Any]
+    #: The estimate with the efficiency pinned to the run's published GPU-hours (energy, CO2 from it).
+    pinned: Estimate | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The figure (or interval) a claim is judged against, in the claim's unit, and where it comes from."""
+
+    low: float
+    high: float
+    kind: EvidenceKind
+    #: The article check kind whose default tolerance applies (``DEFAULT_TOLERANCE``).
+    tolerance_kind: str
+    figure: str
+    source: str
+    #: For a cost judged by GPU-hours x prices: the GPU-hours, the price span and the accelerator.
+    hours: float | None = None
+    prices: tuple[float, float] | None = None
+    accelerator: str = ""
+
+
+@cache
+def _runs(catalog: Catalog) -> tuple[PublishedRun, ...]:
+    return tuple(load_runs(catalog))
+
+
+def _preset_name(name: str, catalog: Catalog) -> str | None:
+    spec = catalog.find("model", name)
+    return None if spec is None else str(spec.name)
+
+
+def _match_run(est: Estimate, given: dict[str, Any], catalog: Catalog) -> tuple[PublishedRun | None, str]:
+    """The included shipped run of the subject's model preset on its tokens and hardware, and why (not)."""
+    spec = est.scenario.model
+    if spec is None:
+        return None, "no model preset named, so no published run: judged against costcalc's range"
+    runs = [r for r in _runs(catalog) if r.model is not None and _preset_name(r.model, catalog) == spec.name]
+    included = [r for r in runs if usable_as_published(r)[0]]
+    if not included:
+        why = "; ".join(f"{r.id}: {usable_as_published(r)[1]}" for r in runs) or "none shipped"
+        return None, f"no included published run of {spec.name} ({why}): judged against costcalc's range"
+    run = included[0]
+    tokens = float(est.scenario.tokens.m_as("token"))
+    if "tokens" in given and run.tokens is not None:
+        published = float(run.tokens.m_as("token"))
+        if abs(tokens / published - 1) > SAME_TOKENS:
+            return None, f"run {run.id} trained on {format_count(published)} tokens, not {format_count(tokens)}"
+    if "gpu" in given and run.accelerator is not None and run.accelerator != est.scenario.accelerator.name:
+        return None, f"run {run.id} ran on {run.accelerator}, not {est.scenario.accelerator.name}"
+    bound = " (its GPU-hours are an upper bound)" if "upper_bound" in run.flags else ""
+    return run, f"shipped published run {run.id} ({run.name}, reliability {run.reliability}){bound}"
+
+
+def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
+    """Estimate the subject; where a published run matches, on the run's hardware unless given."""
+    est = estimate(catalog=catalog, **given)
+    run, note = _match_run(est, given, catalog)
+    pinned = None
+    if run is not None:
+        hardware = {"gpu": given.get("gpu") or run.accelerator}
+        if "gpus" not in given and "nodes" not in given and run.gpus is not None:
+            hardware["gpus"] = run.gpus
+        est = estimate(catalog=catalog, **{**given, **hardware})
+        hours = run.pretraining_gpu_hours
+        if hours is not None and "upper_bound" not in run.flags and "mfu" not in given:
+            mfu = float(runtime.implied_efficiency(est.flops, hours, est.scenario.peak).m)
+            if 0 < mfu <= 1:
+                pinned = estimate(catalog=catalog, **{**given, **hardware, "mfu": mfu})
+    return Subject(_label(est, given), est, run, note, given, pinned)
+
+
+def _label(est: Estimate, given: dict[str, Any]) -> str:
+    s = est.scenario
+    what = s.model.name if s.model is not None else f"{format_count(float(s.params.m_as('parameter')))} parameters"
+    tokens = format_count(float(s.tokens.m_as("token")))
+    gpus = "" if s.gpus is None else f"{float(s.gpus.m_as('GPU')):,.0f} x "
+    return f"{what}, {tokens} tokens, on {gpus}{s.hardware}"
+
+
+def _run_source(run: PublishedRun, basis: str | None) -> str:
+    said = f"; {basis}" if basis else ""
+    return f"{run.name} (shipped run {run.id}){said} [{run.source}]"
+
+
+def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str, source: str) -> Evidence:
+    return Evidence(value, value, kind, tol, f"{what} {show(quantity, value)}", source)
+
+
+def _behind(est: Estimate, names: tuple[str, ...]) -> str:
+    """The uncertain defaults a range rests on, as the estimate states them."""
+    parts = [f"{a.name} {a.value}" for a in est.assumptions if a.name in names]
+    return "costcalc's estimate; " + ("; ".join(parts) if parts else "every input given")
+
+
+_RANGE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "gpu_hours": ("efficiency",),
+    "wall_clock": ("efficiency",),
+    "cost": ("efficiency", "price"),
+    "energy": ("efficiency", "power per GPU", "PUE"),
+    "co2": ("efficiency", "power per GPU", "PUE", "carbon intensity"),
+}
+
+
+def _from_range(est: Estimate, field: str, quantity: str, unit: str, kind: EvidenceKind = "estimate") -> Evidence:
+    """costcalc's P10-P90 range of ``field`` (or why there is none)."""
+    value = getattr(est, field)
+    if value is None:
+        missing = {"wall_clock": "no GPU count given (--gpus)", "cost": "no price for this accelerator"}
+        reason = missing.get(field, "no power figure for this accelerator")
+        return Evidence(math.nan, math.nan, "none", "gpu_hours", f"costcalc cannot say: {reason}", "")
+    span = est.ranges.get(field)
+    low, high = (float(value.m_as(unit)),) * 2 if span is None else (float(q.m_as(unit)) for q in span)
+    central = float(value.m_as(unit))
+    figure = f"costcalc's range {show(quantity, low)} to {show(quantity, high)} (central {show(quantity, central)})"
+    tolerance_kind = "cost" if kind == "observed" else "gpu_hours"
+    return Evidence(low, high, kind, tolerance_kind, figure, _behind(est, _RANGE_DEFAULTS[field]))
+
+
+def _gpu_hours(s: Subject, catalog: Catalog) -> Evidence:
+    run = s.run
+    hours = None if run is None else run.pretraining_gpu_hours
+    if run is not None and hours is not None:
+        value = float(hours.m_as("GPU_hour"))
+        source = _run_source(run, run.gpu_hours_basis)
+        if "upper_bound" in run.flags:
+            return Evidence(0.0, value, "bound", "match", f"published upper bound {show('gpu-hours', value)}", source)
+        return _point("gpu-hours", value, "published", "match", "published", source)
+    return _from_range(s.est, "gpu_hours", "gpu-hours", "GPU_hour")
+
+
+def _days(s: Subject, catalog: Catalog) -> Evidence:
+    run, gpus = s.run, s.est.scenario.gpus
+    if run is not None:
+        same_gpus = gpus is None or run.gpus is None or float(gpus.m_as("GPU")) == run.gpus
+        if run.wall_clock_days is not None and same_gpus:
+            value = float(run.wall_clock_days.m_as("day"))
+            return _point("days", value, "published", "duration", "published", _run_source(run, run.wall_clock_basis))
+        hours = run.pretraining_gpu_hours
+        if hours is not None and gpus is not None:
+            value = float(runtime.wall_clock(hours, gpus).m_as("day"))
+            figure = f"{show('gpu-hours', float(hours.m_as('GPU_hour')))} / {show('gpus', float(gpus.m_as('GPU')))}"
+            source = _run_source(run, run.gpu_hours_basis)
+            if "upper_bound" in run.flags:
+                return Evidence(0.0, value, "bound", "duration", f"at most {figure} = {show('days', value)}", source)
+            return Evidence(value, value, "derived", "duration", f"{figure} = {show('days', value)}", source)
+    return _from_range(s.est, "wall_clock", "days", "day")
+
+
+def _cost(s: Subject, catalog: Catalog) -> Evidence:
+    run = s.run
+    if run is not None and run.cost_usd is not None:
+        value = float(run.cost_usd.m_as("USD"))
+        return _point("cost", value, "published", "match", "published", _run_source(run, run.cost_basis))
+    hours = None if run is None else run.pretraining_gpu_hours
+    if run is None or hours is None or run.accelerator is None:
+        return _from_range(s.est, "cost", "cost", "USD")
+    accelerator = catalog.accelerator(run.accelerator)
+    if "price" in s.given:
+        price = float(s.est.scenario.price.m_as("USD/GPU/hour")) if s.est.scenario.price is not None else math.nan
+        cheapest = dearest = price
+        basis = "the price given"
+    else:
+        observations, _proxy = price_observations(accelerator, catalog)
+        if not observations:
+            figure = f"no observed {accelerator.name} price to turn the published GPU-hours into dollars"
+            return Evidence(math.nan, math.nan, "none", "cost", figure, _run_source(run, run.gpu_hours_basis))
+        mids = [float(o.midpoint.m_as("USD/GPU/hour")) for o in observations]
+        cheapest, dearest = min(mids), max(mids)
+        basis = f"{len(mids)} observed {accelerator.name} prices in presets/accelerators.toml"
+    value = float(hours.m_as("GPU_hour"))
+    low_hours = 0.0 if "upper_bound" in run.flags else value
+    figure = (
+        f"published {show('gpu-hours', value)} x {cheapest:.2f}-{dearest:.2f} USD/GPU-h = "
+        f"{show('cost', low_hours * cheapest)} to {show('cost', value * dearest)}"
+    )
+    source = f"{_run_source(run, run.gpu_hours_basis)}; prices: {basis}"
+    return Evidence(
+        low_hours * cheapest, value * dearest, "observed", "cost", figure, source, value, (cheapest, dearest),
+        accelerator.name,
+    )  # fmt: skip
+
+
+def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
+    field, unit = ("energy", "MWh") if quantity == "energy" else ("co2", "tCO2e")
+
+    def build(s: Subject, catalog: Catalog) -> Evidence:
+        run = s.run
+        published = None if run is None else getattr(run, "energy_mwh" if field == "energy" else "co2_t")
+        if run is not None and published is not None:
+            basis = run.energy_basis if field == "energy" else run.co2_basis
+            value = float(published.m_as(unit))
+            return _point(quantity, value, "published", "match", "published", _run_source(run, basis))
+        if s.pinned is not None and getattr(s.pinned, field) is not None:
+            ev = _from_range(s.pinned, field, quantity, unit, "observed")
+            assert run is not None and run.pretraining_gpu_hours is not None
+            hours = show("gpu-hours", float(run.pretraining_gpu_hours.m_as("GPU_hour")))
+            figure = f"published {hours} with costcalc's ranges: {show(quantity, ev.low)} to {show(quantity, ev.high)}"
+            source = f"{ev.source}; GPU-hours as published by {_run_source(run, run.gpu_hours_basis)}"
+            return Evidence(ev.low, ev.high, "observed", "cost", figure, source)
+        return _from_range(s.est, field, quantity, unit)
+
+    return build
+
+
+def _gpus(s: Subject, catalog: Catalog) -> Evidence:
+    run = s.run
+    if run is not None and run.gpus is not None:
+        return _point("gpus", run.gpus, "published", "match", "published", _run_source(run, run.hardware))
+    if s.est.scenario.gpus is not None and ("gpus" in s.given or "nodes" in s.given):
+        value = float(s.est.scenario.gpus.m_as("GPU"))
+        return _point("gpus", value, "derived", "match", "given:", "the subject's own inputs")
+    return Evidence(math.nan, math.nan, "none", "match", "no published GPU count", "")
+
+
+def _tokens(s: Subject, catalog: Catalog) -> Evidence:
+    run, spec = s.run, s.est.scenario.model
+    if run is not None and run.tokens is not None:
+        value = float(run.tokens.m_as("token"))
+        return _point("tokens", value, "published", "match", "published", _run_source(run, None))
+    if "tokens" in s.given:
+        value = float(s.est.scenario.tokens.m_as("token"))
+        return _point("tokens", value, "derived", "match", "given:", "the subject's own inputs")
+    if spec is not None and spec.tokens is not None:
+        value = float(spec.tokens.m_as("token"))
+        source = f"{spec.name} preset: {spec.sources.get('tokens', '')}"
+        return _point("tokens", value, "published", "match", "published", source)
+    return Evidence(math.nan, math.nan, "none", "match", "no published token count (costcalc assumed one)", "")
+
+
+def _params(s: Subject, catalog: Catalog) -> Evidence:
+    run, spec = s.run, s.est.scenario.model
+    if spec is None:
+        value = float(s.est.scenario.params.m_as("parameter"))
+        return _point("params", value, "derived", "match", "given:", "the subject's own inputs")
+    counts = [float(spec.params.m_as("parameter"))]
+    if run is not None:
+        counts.append(float(run.params.m_as("parameter")))
+    low, high = min(counts), max(counts)
+    span = show("params", low) if low == high else f"{show('params', low)} to {show('params', high)}"
+    source = f"{spec.name} preset: {spec.sources.get('params', '')}" + (f"; run {run.id}" if run else "")
+    return Evidence(low, high, "derived", "match", f"published {span}", source)
+
+
+def _flops(s: Subject, catalog: Catalog) -> Evidence:
+    sc = s.est.scenario
+    dense = float(training_flops(sc.tokens, params=sc.flop_params).model.m_as("FLOP"))
+    counted = float(s.est.flops.m_as("FLOP"))
+    low, high = min(dense, counted), max(dense, counted)
+    figure = f"FLOP count {show('flops', dense)} (6·N·D)"
+    if counted != dense:
+        figure += f" to {show('flops', counted)} (architecture-aware)" if counted > dense else f", {counted:.3g}"
+    source = "costcalc.formulas.flops on " + ("the model preset's shape and tokens" if sc.model else "the inputs given")
+    return Evidence(low, high, "derived", "compute", figure, source)
+
+
+_BUILDERS: dict[str, Callable[[Subject, Catalog], Evidence]] = {
+    "gpu-hours": _gpu_hours,
+    "days": _days,
+    "cost": _cost,
+    "energy": _energy_or_co2("energy"),
+    "co2": _energy_or_co2("co2"),
+    "gpus": _gpus,
+    "tokens": _tokens,
+    "params": _params,
+    "flops": _flops,
+}
+
+
+def evidence_for(quantity: str, subject: Subject, catalog: Catalog) -> Evidence:
+    """The figure or interval a claim about ``quantity`` is judged against."""
+    if quantity not in _BUILDERS:
+        raise InputError("claim", f"unknown quantity {quantity!r}")
+    return _BUILDERS[quantity](subject, catalog)
+
+
+def implied_mfu(subject: Subject, gpu_hours: float) -> float:
+    """The efficiency a claimed GPU-hour figure implies for the subject: C / (GPU-hours x peak)."""
+    est = subject.est
+    return float(runtime.implied_efficiency(est.flops, Q_(gpu_hours, "GPU_hour"), est.scenario.peak).m)

@@ -1,0 +1,103 @@
+"""Checks on stated facts: the article's value against the source's, benchmarks, release order, hardware.
+
+Each kind is one function taking the claim's ``check`` data, the catalog and the tolerance, and
+returning an ``Outcome`` with the number (or fact) that decided it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from costcalc.commands.claims.outcome import Outcome, same
+from costcalc.data.catalog import Catalog
+from costcalc.schemas.claims import BenchmarkCheck, FirstCheck, MatchCheck, NodeTypeCheck
+
+__all__ = ["check_benchmark", "check_first", "check_match", "check_node_type"]
+
+
+def check_match(check: MatchCheck, catalog: Catalog, tol: float) -> Outcome:
+    for a, b, product in check.products:
+        if not math.isclose(a * b, product, rel_tol=1e-12):
+            shown = f"{a:g} x {b:g} = {a * b:g}"
+            return Outcome(shown, "inconsistent", f"{a:g} x {b:g} is not {product:g}.", "exact", shown)
+    arithmetic = "; ".join(f"{a:g} x {b:g} = {p:g}" for a, b, p in check.products)
+    estimate = arithmetic or "-"
+    shown = f"numbers within {tol:.1%}, text exact"
+    if check.source is None:
+        return Outcome(estimate, "unverifiable", "No primary source gives this figure.", shown, "no source figure")
+    deciding = f"the source gives {_listed(check.source)}"
+    if same(check.article, check.source, tol):
+        extra = f" ({arithmetic})" if arithmetic else ""
+        return Outcome(estimate, "consistent", f"The primary source states the same{extra}.", shown, deciding)
+    reason = f"The primary source says {check.source!r}, not {check.article!r}."
+    return Outcome(estimate, "inconsistent", reason, shown, deciding)
+
+
+def _listed(value: object) -> str:
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in items)
+
+
+def check_benchmark(check: BenchmarkCheck, catalog: Catalog, tol: float) -> Outcome:
+    wins, total = 0, 0
+    details = []
+    for score in check.scores:
+        for name, other in score.others.items():
+            total += 1
+            won = score.subject > other + tol
+            wins += won
+            details.append(f"{score.benchmark} {score.subject:g} vs {name} {other:g}")
+    needed = total if check.require == "all" else total // 2 + 1
+    estimate_text = f"higher on {wins} of {total}: " + "; ".join(details)
+    shown = f"{check.require}: higher on {needed} of {total}"
+    deciding = f"higher on {wins} of {total} reported comparisons (needs {needed})"
+    if wins >= needed:
+        reason = f"{check.subject} scores higher on {wins} of {total}."
+        return Outcome(estimate_text, "consistent", reason, shown, deciding)
+    reason = f"{check.subject} scores higher on only {wins} of {total} of the reported comparisons."
+    return Outcome(estimate_text, "inconsistent", reason, shown, deciding)
+
+
+def check_first(check: FirstCheck, catalog: Catalog, tol: float) -> Outcome:
+    ordered = sorted(check.candidates, key=lambda c: c.released)
+    subject = next((c for c in check.candidates if c.name == check.subject), None)
+    estimate_text = "; ".join(f"{c.name} {c.released.isoformat()}" for c in ordered)
+    if subject is None:
+        reason = f"{check.subject} is not among the dated candidates."
+        return Outcome(estimate_text, "unverifiable", reason, "dates", "no release date")
+    earlier = [c for c in ordered if c.released < subject.released]
+    if not earlier:
+        deciding = f"{subject.name} {subject.released.isoformat()}, before every other candidate"
+        reason = f"{subject.name} was released before the others."
+        return Outcome(estimate_text, "consistent", reason, "dates", deciding)
+    first = earlier[0]
+    deciding = f"{first.name} released {first.released.isoformat()}, {subject.name} {subject.released.isoformat()}"
+    return Outcome(
+        estimate_text,
+        "inconsistent",
+        f"{', '.join(c.name for c in earlier)} released open weights over 100B before {subject.name}.",
+        "dates",
+        deciding,
+    )
+
+
+_CPU_MODEL = re.compile(r"\b(\d{4}[A-Z]?)\b")
+
+
+def check_node_type(check: NodeTypeCheck, catalog: Catalog, tol: float) -> Outcome:
+    node = catalog.get("node", check.claimed_node, field_name="claimed_node")
+    preset_cpus = set(_CPU_MODEL.findall(node.cpus or ""))
+    actual_cpus = set(_CPU_MODEL.findall(check.actual_cpus))
+    estimate_text = f"{node.name}: {node.cpus}; source: {check.actual_system}, {check.actual_cpus}"
+    deciding = f"a {node.name} carries {node.cpus}; the source reports {check.actual_cpus}"
+    if preset_cpus and preset_cpus == actual_cpus:
+        reason = f"The source's CPUs match a {node.name}'s."
+        return Outcome(estimate_text, "consistent", reason, "CPU models", deciding)
+    return Outcome(
+        estimate_text,
+        "inconsistent",
+        f"A {node.name} carries {node.cpus}; the source reports {check.actual_cpus} in {check.actual_system}.",
+        "CPU models",
+        deciding,
+    )

@@ -1,0 +1,68 @@
+"""The verdict vocabulary, the default tolerance of each check kind, and what a check returns.
+
+consistent    the sources and the arithmetic agree with the claim
+inconsistent  a primary source or the arithmetic contradicts it
+unverifiable  no primary source gives the figure (the arithmetic may still bound it)
+implausible   no source, and the arithmetic puts it outside anything the data supports
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["DEFAULT_TOLERANCE", "VERDICTS", "Outcome", "Verdict", "millions", "same"]
+
+Verdict = Literal["consistent", "inconsistent", "unverifiable", "implausible"]
+VERDICTS: tuple[Verdict, ...] = ("consistent", "inconsistent", "unverifiable", "implausible")
+
+#: Default tolerance per check kind (relative unless stated); a claim may override its own.
+DEFAULT_TOLERANCE: dict[str, float] = {
+    "match": 0.005,  # numbers within 0.5%; text compared ignoring case and spacing
+    "capacity": 0.2,  # a GPU count x period reads as the resource used only if >= 80% of it was used
+    "ratio": 0.25,  # "about N times": within 25%
+    "cost": 0.25,  # implied price within 25% beyond the cheapest and dearest observed prices
+    "compute": 0.05,  # FLOP counts within 5% (6ND leaves out attention, a few percent)
+    "duration": 0.15,  # "about N months": within 15%
+    "gpu_hours": 0.25,  # inside costcalc's range, or within 25% of its central value
+    "feasibility": 0.0,  # the upper end of the range must fit in max_days
+    "benchmark": 0.0,  # strictly higher scores
+    "first": 0.0,
+    "node_type": 0.0,
+    # a quantity claim takes the tolerance of the article check its evidence matches (see quantity.py)
+    "quantity": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found: costcalc's figure, the verdict, why, and the number and tolerance that decided it.
+
+    ``source_value`` and ``source`` are set by checks that find what they judge against themselves
+    (quantity claims: the published run or the estimate); ``thresholds`` lists the regulatory
+    compute thresholds the subject's training compute was compared with.
+    """
+
+    estimate: str
+    verdict: Verdict
+    reason: str
+    tolerance: str
+    deciding: str = ""
+    source_value: str | None = None
+    source: str | None = None
+    thresholds: tuple[dict[str, Any], ...] = ()
+
+
+def millions(value: float) -> str:
+    """Millions with two decimals, as the ledger writes GPU-hours and dollars."""
+    return f"{value / 1e6:.2f}M"
+
+
+def same(a: Any, b: Any, tol: float) -> bool:
+    """Equal within ``tol`` (numbers) or ignoring case and spacing (text); lists element by element."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=0.0)
+    return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
