@@ -192,13 +192,15 @@ def _report_parsers(sub: Any) -> None:
 def _check_parser(sub: Any) -> None:
     chk = sub.add_parser(
         "check",
-        help="check training-cost claims: the 2023 article's (default), or --claim lines about a model",
+        help="check training-cost claims: the 2023 article's (default), a claims file's, or --claim lines",
         description="Verdicts on claims by arithmetic on published runs and costcalc's estimates.",
     )
+    chk.add_argument("file", nargs="?", metavar="FILE", help="a claims file (TOML [[claim]] tables; see --template)")
     claim = (
         "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model or --params"
     )
     chk.add_argument("--claim", action="append", default=[], metavar="CLAIM", help=claim)
+    chk.add_argument("--template", action="store_true", help="print a commented claims-file template")
     _add_inputs(chk, _inputs("model", "hardware", "costs"), {"model": "the claims' subject: a model preset"})
     _add_presets(chk)
     _add_format(chk)
@@ -319,11 +321,15 @@ def _presets(args: argparse.Namespace) -> str:
 def _check(args: argparse.Namespace) -> str:
     from costcalc.render.checks import render_checks
 
+    if args.template:
+        from costcalc.commands.claims.files import claims_template
+
+        return claims_template()
     given = _given(args)
-    if args.claim or given:
+    if args.file is not None or args.claim or given:
         from costcalc.commands.claims.files import check_request
 
-        title, results = check_request(args.claim, given, args.presets)
+        title, results = check_request(args.file, args.claim, given, args.presets)
         return render_checks(results, args.format, title=title)
     from costcalc.commands.article import ARTICLE, check_article
 

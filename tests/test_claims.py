@@ -1,4 +1,4 @@
-"""Claims beyond the article: one-line --claim claims and the verdict arithmetic.
+"""Claims beyond the article: one-line --claim, claim files, the template, the verdict arithmetic.
 
 Verdicts are pinned on the arithmetic and on figures the data publishes (GPU-hours, prices), not on
 costcalc's default efficiency, which a recalibration may move.
@@ -7,6 +7,7 @@ costcalc's default efficiency, which a recalibration may move.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from costcalc.commands.checks import check_claim
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.commands.claims.quantity import judge
 from costcalc.data.catalog import Catalog
+from costcalc.data.claims import MAX_CLAIMS_FILE_BYTES
 from costcalc.schemas.claims import Claim
 
 
@@ -247,3 +249,91 @@ def test_repeated_claims_and_their_json(capsys: pytest.CaptureFixture[str]) -> N
     for r in data:
         assert {"id", "claim", "verdict", "reason", "deciding", "tolerance", "source", "thresholds"} <= set(r)
         assert next(t for t in r["thresholds"] if t["flop"] == 1e25)["crossed"] is True
+
+
+# -- claim files and the template ----------------------------------------------------------------
+
+
+def test_the_template_round_trips(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, template, _ = run(capsys, "check", "--template")
+    assert code == 0 and template.startswith("# A costcalc claims file")
+    path = tmp_path / "f.toml"
+    path.write_text(template, encoding="utf-8")
+    code, out, err = run(capsys, "check", str(path), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [r["id"] for r in data] == ["C1", "C2", "C3", "C4"]
+    assert data[0]["verdict"] == "implausible"  # Falcon-180B over $80M
+
+
+def test_a_claims_file_and_one_line_claims_together(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "f.toml"
+    path.write_text(
+        "[[claim]]\nid = 'F'\nmodel = 'BLOOM'\nclaim = 'BLOOM took 1,082,990 GPU-hours'\n"
+        "[claim.check]\nkind = 'quantity'\nquantity = 'gpu-hours'\nrelation = '='\nvalue = 1082990\n"
+        "[claim.check.subject]\nmodel = 'bloom'\n"
+    )
+    code, out, _ = run(capsys, "check", str(path), "--model", "falcon-180b", "--claim", "tokens = 3.5T")
+    assert code == 0
+    assert f"Claims of {path};" in out and "Claims about --model falcon-180b" in out
+    assert "2 consistent" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        ("", "claim", "no [[claim]] tables"),
+        ("[[model]]\nname = 'm'\nparams = 1e9\n", "model", "only [[claim]] tables"),
+        ("[[claim]]\nid = 'C1'\n", "claim[0] (C1).model", "required"),
+        (
+            "[[claim]]\nid='C1'\nmodel='m'\nclaim='c'\n[claim.check]\nkind='quantity'\nquantity='cost'\n"
+            "relation='>'\nvalue='80 kg'\n[claim.check.subject]\nmodel='bloom'\n",
+            "claim[0] (C1).check.quantity.value",
+            "expected an amount of money",
+        ),
+        (
+            "[[claim]]\nid='C1'\nmodel='m'\nclaim='c'\n[claim.check]\nkind='quantity'\nquantity='cost'\n"
+            "relation='>'\nvalue=1\n[claim.check.subject]\nmodel='bloom'\ngpu='h10'\n",
+            "claim[0] (C1).check.subject.gpu",
+            "unknown accelerator",
+        ),
+        (
+            "[[claim]]\nid='C1'\nmodel='m'\nclaim='c'\n[claim.check]\nkind='quantity'\nquantity='cost'\n"
+            "relation='>'\nvalue=1\n[claim.check.subject]\nmodel='bloom'\ncolour='red'\n",
+            "claim[0] (C1).check.subject.colour",
+            "not a known field",
+        ),
+        (
+            "[[claim]]\nid='C1'\nmodel='m'\nclaim='c'\n[claim.check]\nkind='quantity'\nquantity='cost'\n"
+            "relation='>'\nvalue=1\n[claim.check.subject]\nmodel='nope-1b'\n",
+            "claim[0] (C1).check.subject.model",
+            "unknown model preset",
+        ),
+    ],
+)
+def test_bad_claims_files_name_file_and_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, field: str, message: str
+) -> None:
+    path = tmp_path / "claims.toml"
+    path.write_text(content)
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"costcalc check: error: {path}: {field}: ") and message in err, err
+
+
+def test_claims_files_are_regular_files_of_bounded_size(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text("#" * (MAX_CLAIMS_FILE_BYTES + 1))
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # never opened for writing: reading it must not block
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe")
+    for path, message in [
+        (big, "is larger than"),
+        (fifo, "is not a regular file"),
+        (tmp_path, "is not a regular file"),
+        (tmp_path / "missing.toml", "cannot be read"),
+        (binary, "is not UTF-8"),
+    ]:
+        code, _, err = run(capsys, "check", str(path))
+        assert code == 2 and f"{path}: file: {message}" in err, err

@@ -6,5 +6,5 @@ facts      checks on stated facts (match, benchmark, first, node type)
 quantity   '<quantity> <relation> <value>' claims about any subject (``--claim``, claim files)
 evidence   what a quantity claim is judged against: a published run's figures or costcalc's range
 oneline    reading a one-line claim
-files      checking one-line claims about a subject
+files      claims files: the template, and checking a file or one-line claims
 """
