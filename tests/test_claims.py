@@ -337,3 +337,21 @@ def test_claims_files_are_regular_files_of_bounded_size(capsys: pytest.CaptureFi
     ]:
         code, _, err = run(capsys, "check", str(path))
         assert code == 2 and f"{path}: file: {message}" in err, err
+
+
+def test_markdown_is_a_paste_ready_claim_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--model", "falcon-180b", "--claim", "cost > $80M", "--format", "markdown")
+    assert code == 0
+    lines = out.splitlines()
+    header = lines.index("| id | claim | verdict | deciding number | source |")
+    row = lines[header + 2]
+    assert row.startswith("| C1 | falcon-180b: cost > $80M | **implausible** | needs 11.43 USD per A100-40GB-hour")
+    assert "falcon-180b" in row.split(" | ")[-1]
+    assert any(line.startswith("- **C1** (implausible): ") and "Tolerance: 25.0%" in line for line in lines)
+
+
+def test_the_article_markdown_quotes_the_article(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--format", "markdown")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("| F3b* |") or line.startswith("| F3b |"))
+    assert "估计超过8000万美元" in row and "**implausible**" in row and "needs 11.43 USD per A100-40GB-hour" in row

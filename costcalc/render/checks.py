@@ -1,11 +1,11 @@
-"""``costcalc check``: verdicts on claims, as a table with details, Markdown or JSON."""
+"""``costcalc check``: verdicts on claims, as a table with details, paste-ready Markdown or JSON."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from costcalc.render.text import fit, flop_figure, md_cell, render_json, text_table, threshold_line
+from costcalc.render.text import fit, flop_figure, markdown_table, md_cell, render_json, text_table, threshold_line
 
 if TYPE_CHECKING:
     from costcalc.commands.checks import ClaimCheck
@@ -27,26 +27,23 @@ def _id(r: ClaimCheck) -> str:
     return r.id + ("" if r.in_estimator else "*")
 
 
+def _claim_cell(r: ClaimCheck) -> str:
+    """The claim as a reviewer quotes it: who it is about, in English, with the original wording."""
+    english = r.claim_en or r.claim
+    original = f" ({r.claim})" if r.claim != english else ""
+    return f"{r.model}: {english}{original}"
+
+
 def _markdown(results: Sequence[ClaimCheck], title: str) -> str:
-    lines = [
-        f"{title}: {_summary(results)}",
-        "",
-        "| id | model | claim | article | source | costcalc | verdict | reason |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    lines += [
-        "| "
-        + " | ".join(
-            [
-                _id(r),
-                *(md_cell(x) for x in (r.model, r.claim_en, r.article_value, r.source_value, r.estimate)),
-                f"**{r.verdict}**",
-                md_cell(r.reason),
-            ]
-        )
-        + " |"
-        for r in results
-    ]
+    rows = [[_id(r), _claim_cell(r), f"**{r.verdict}**", r.deciding or r.estimate, r.source or "-"] for r in results]
+    lines = [f"**{md_cell(title)}**: {_summary(results)}", ""]
+    lines += [markdown_table(["id", "claim", "verdict", "deciding number", "source"], rows), "", "Reasons:", ""]
+    for r in results:
+        line = f"- **{md_cell(r.id)}** ({r.verdict}): {md_cell(r.reason)} Tolerance: {md_cell(r.tolerance)}."
+        crossed = [threshold_line(t) for t in r.thresholds if t["crossed"] is True]
+        if crossed:
+            line += " Compute thresholds: " + "; ".join(md_cell(t) for t in crossed) + "."
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
