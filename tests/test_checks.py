@@ -39,6 +39,31 @@ LEDGER = {
     "BL3": "consistent",  # 48 x 8 = 384, 4 spare nodes
     "BL4": "inconsistent",  # HPE Apollo 6500, EPYC 7543, not a DGX A100 (EPYC 7742)
 }
+# The article's other checkable sentences (tests/test_article.py lists them), with the verdict each
+# check's rule gives; the facts are from the reference 'article-claims-more.md' and the papers cited.
+MORE = {
+    "A1": "consistent",  # most shipped runs are Transformers (share >= 50%)
+    "A2": "consistent",  # encoder and decoder (Vaswani et al. 2017)
+    "A3": "consistent",  # embeddings, encoder, decoder, softmax
+    "A4": "consistent",  # GPT, LLaMA decoder-only
+    "A5": "consistent",  # BERT, ALBERT, DeBERTa encoder-only
+    "A6": "consistent",  # masked LM, bidirectional, sentiment and extractive QA
+    "A7": "consistent",  # T5, BART encoder-decoder; BigBird has an encoder-decoder form
+    "A8": "consistent",  # most LLMs are causal decoders (survey)
+    "A9": "unverifiable",  # no source describes a model called MAAL
+    "L0a": "consistent",  # GenAI, Meta
+    "L0b": "consistent",  # base and chat (SFT + RLHF)
+    "B0": "consistent",  # Baichuan Inc.'s new open-source generation
+    "B4": "inconsistent",  # 'best' is stronger than the report's 'matches or outperforms'
+    "B5": "consistent",  # six evaluation domains
+    "F5": "inconsistent",  # Falcon-7B and -40B came before: the third model, not the second
+    "F6": "consistent",  # 178.56B > BLOOM's 176.25B, OPT's 175B (September 2023)
+    "F7": "inconsistent",  # the chat model is fine-tuned; no RLHF stated
+    "F8": "inconsistent",  # the paper says only that it 'nears' PaLM-2-Large
+    "BL0a": "consistent",  # the initials of the expansion
+    "BL0b": "consistent",  # decoder-only Transformer
+    "BL5": "consistent",  # 13 programming languages
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +72,7 @@ def results() -> dict[str, costcalc.ClaimCheck]:
 
 
 def test_every_claim_has_the_ledgers_verdict(results: dict[str, costcalc.ClaimCheck]) -> None:
-    assert {i: r.verdict for i, r in results.items()} == LEDGER
+    assert {i: r.verdict for i, r in results.items()} == LEDGER | MORE
 
 
 def test_every_result_has_a_reason_and_the_articles_wording(results: dict[str, costcalc.ClaimCheck]) -> None:
@@ -146,7 +171,7 @@ def test_json_output_keys(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["check", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data) == len(LEDGER)
+    assert len(data) == len(LEDGER) + len(MORE)
     for item in data:
         assert {"id", "model", "claim", "article_value", "source_value", "estimate", "verdict", "reason"} <= set(item)
         assert item["verdict"] in {"consistent", "inconsistent", "unverifiable", "implausible"}
@@ -192,7 +217,51 @@ def test_malformed_run_names_file_and_field(user_presets: Path) -> None:
     assert err.value.path == str(path) and err.value.field == "run[0] (r).developer"
 
 
+def test_share_architecture_largest_ordinal_wording_acronym() -> None:
+    share = {"kind": "share", "field": "architecture", "values": ["dense", "moe"]}
+    assert verdict({**share, "min_share": 0.5}) == "consistent"
+    assert verdict({**share, "values": ["ssm"], "min_share": 0.5}) == "inconsistent"
+    arch = {"kind": "architecture", "claimed": "encoder-decoder"}
+    t5 = {"name": "T5", "reported": ["encoder-decoder"], "source": "s"}
+    assert verdict({**arch, "models": [t5]}) == "consistent"
+    assert verdict({**arch, "models": [t5, {"name": "BERT", "reported": ["encoder-only"], "source": "s"}]}) == (
+        "inconsistent"
+    )
+    assert verdict({**arch, "models": [t5, {"name": "MAAL", "source": "none"}]}) == "unverifiable"
+    candidates = [
+        {"model": "Falcon-180B", "released": "2023-09-06"},
+        {"model": "BLOOM-176B", "released": "2022-07-11"},
+        {"model": "OPT-175B", "released": "2022-05-03"},
+    ]
+    largest = {"kind": "largest", "scope": "open dense", "candidates": candidates}
+    assert verdict({**largest, "subject": "Falcon-180B", "as_of": "2023-09-06"}) == "consistent"
+    assert verdict({**largest, "subject": "OPT-175B", "as_of": "2023-09-06"}) == "inconsistent"
+    assert verdict({**largest, "subject": "BLOOM-176B", "as_of": "2022-12-31"}) == "consistent"  # before Falcon
+    assert verdict({**largest, "subject": "Falcon-180B", "as_of": "2022-12-31"}) == "unverifiable"
+    ordinal = {"kind": "ordinal", "subject": "F-180B", "earlier": ["F-7B", "F-40B"]}
+    assert verdict({**ordinal, "claimed_position": 2, "claimed_after": "F-40B"}) == "inconsistent"
+    assert verdict({**ordinal, "claimed_position": 3, "claimed_after": "F-40B"}) == "consistent"
+    assert verdict({**ordinal, "claimed_position": 3, "claimed_after": "F-1B"}) == "inconsistent"
+    said = [{"source": "blog", "says": "on par"}, {"source": "paper", "says": "nears"}]
+    assert verdict({"kind": "wording", "claimed": "on par", "statements": said}) == "inconsistent"
+    assert verdict({"kind": "wording", "claimed": "nears", "statements": said}) == "consistent"
+    assert verdict({"kind": "wording", "claimed": "on par", "statements": said[:1]}) == "consistent"
+    acronym = {
+        "kind": "acronym",
+        "acronym": "BLOOM",
+        "expansion": "BigScience Large Open-science Open-access Mul-tilingual LM",
+    }
+    assert verdict({**acronym, "source_expansion": "BigScience Large Open-science Open-access Multilingual LM"}) == (
+        "consistent"
+    )
+    assert verdict({**acronym, "source_expansion": "Big Large Open Open Multilingual"}) == "inconsistent"
+    assert verdict({**acronym, "acronym": "BLOM", "source_expansion": None}) == "inconsistent"
+    assert verdict(acronym) == "unverifiable"
+
+
 def test_every_verdict_says_the_number_that_decided_it(results: dict[str, costcalc.ClaimCheck]) -> None:
     assert results["F3b"].deciding.startswith("needs 11.43 USD per A100-40GB-hour; the dearest observed price is")
     assert results["L2c"].deciding == "the published GPU-hours fill at most 38% of the stated GPUs x period"
+    assert results["F6"].deciding == "Falcon-180B 178.56B parameters against BLOOM-176B 176.25B"
+    assert results["F5"].deciding == "2 earlier model(s), so Falcon-180B is number 3"
     assert all(r.deciding for r in results.values())

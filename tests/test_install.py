@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The article's claims as shipped: one per [[claim]] table.
+CLAIMS = (ROOT / "presets" / "claims.toml").read_text(encoding="utf-8").count("[[claim]]\n")
 
 TUI_SMOKE = textwrap.dedent(
     """
@@ -32,12 +34,12 @@ TUI_SMOKE = textwrap.dedent(
                 await pilot.press(key)
             await pilot.pause()
             assert app.session.last is not None and app.session.error is None
-            assert len(app.claims) == 22
+            assert len(app.claims) == {claims}
         print("tui ok")
 
     asyncio.run(main())
     """
-)
+).replace("{claims}", str(CLAIMS))
 
 
 def _run(cmd: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -55,6 +57,7 @@ def test_wheel_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert {"costcalc/py.typed", "costcalc/base/units.txt", "costcalc/presets/runs.toml"} <= names
+    assert {"costcalc/presets/claims.toml", "costcalc/presets/thresholds.toml"} <= names
     assert _run([sys.executable, "-m", "venv", str(venv)], tmp_path).returncode == 0
     python, costcalc = venv / "bin" / "python", venv / "bin" / "costcalc"
     installed = _run([str(python), "-m", "pip", "install", "-q", str(wheel)], tmp_path)
@@ -65,7 +68,11 @@ def test_wheel_in_a_fresh_virtual_environment(tmp_path: Path) -> None:
     assert json.loads(estimate.stdout)["wall_clock_days"] > 0
     check = _run([str(costcalc), "check", "--format", "json"], work)
     assert check.returncode == 0, check.stderr
-    assert len(json.loads(check.stdout)) == 22
+    assert len(json.loads(check.stdout)) == CLAIMS
+    claim = _run(
+        [str(costcalc), "check", "--model", "falcon-180b", "--claim", "cost > 80M USD", "--format", "json"], work
+    )
+    assert claim.returncode == 0 and json.loads(claim.stdout)[0]["verdict"] == "implausible", claim.stderr
     tui = _run([str(python), "-c", TUI_SMOKE], work)
     assert tui.returncode == 0 and "tui ok" in tui.stdout, tui.stderr[-2000:]
     where = _run(

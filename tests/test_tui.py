@@ -11,6 +11,8 @@ from costcalc_tui.app import CostcalcApp, make_app
 from costcalc_tui.widgets.compare import CompareTable
 from textual.widgets import Input, Select
 
+from costcalc.commands.article import check_article
+
 
 def run(coro):  # type: ignore[no-untyped-def]
     import asyncio
@@ -214,10 +216,10 @@ def test_article_check_view() -> None:
             await _settle(pilot)
             await pilot.press("f5")
             await pilot.pause()
-            assert len(app.claims) == 22
+            assert len(app.claims) == len(check_article())
             table = app.query_one("#claims")
             table.focus()
-            await pilot.press("down", "down", "down")
+            await pilot.press(*["down"] * list(app.claims).index("L2c"))
             await pilot.pause()
             assert "L2c INCONSISTENT" in str(app.query_one("#claim-detail").render())
 

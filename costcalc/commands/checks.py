@@ -30,6 +30,14 @@ from costcalc.commands.claims.figures import (
 )
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
 from costcalc.commands.claims.quantity import check_quantity
+from costcalc.commands.claims.statements import (
+    check_acronym,
+    check_architecture,
+    check_largest,
+    check_ordinal,
+    check_share,
+    check_wording,
+)
 from costcalc.data.catalog import Catalog
 from costcalc.schemas.claims import Claim, QuantityCheck
 
@@ -73,6 +81,12 @@ _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
     "first": check_first,
     "node_type": check_node_type,
     "quantity": check_quantity,
+    "share": check_share,
+    "architecture": check_architecture,
+    "largest": check_largest,
+    "ordinal": check_ordinal,
+    "wording": check_wording,
+    "acronym": check_acronym,
 }
 
 

@@ -35,6 +35,10 @@ ClaimQuantity = Literal["cost", "gpu-hours", "days", "gpus", "flops", "tokens", 
 #: ``=`` about (the article check's tolerance), ``~`` roughly (a wider one), and the four inequalities.
 Relation = Literal["=", "~", ">", ">=", "<", "<="]
 RELATIONS: tuple[str, ...] = get_args(Relation)
+Architecture = Literal["decoder-only", "encoder-only", "encoder-decoder"]
+#: How strongly a comparison is worded, weakest first ("nears" < "on par" < ... < "best").
+Strength = Literal["behind", "nears", "on par", "matches or outperforms", "outperforms", "best"]
+STRENGTHS: tuple[str, ...] = get_args(Strength)
 
 
 class _Check(BaseModel):
@@ -208,6 +212,84 @@ class QuantityCheck(_Check):
         return Q_(self.value, QUANTITY_UNITS[self.quantity])
 
 
+class ShareCheck(_Check):
+    """'Most X are Y': the share of the shipped published runs whose ``field`` is one of ``values``."""
+
+    kind: Literal["share"]
+    field: Literal["architecture"]
+    values: list[str] = Field(min_length=1)
+    min_share: float = Field(gt=0, le=1, description="the share the claim's wording needs, e.g. 0.5 for 'most'")
+
+
+class ReportedArchitecture(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    reported: list[Architecture] | None = Field(
+        default=None, description="what the model's own paper reports; None: no source"
+    )
+    source: str
+
+
+class ArchitectureCheck(_Check):
+    """'X and Y are <architecture> models': each named model against the architectures its paper reports."""
+
+    kind: Literal["architecture"]
+    claimed: Architecture
+    models: list[ReportedArchitecture] = Field(min_length=1)
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(description="a model preset: its parameter count is the preset's")
+    released: dt.date
+
+
+class LargestCheck(_Check):
+    """'X is the largest open model': parameter counts of the presets released by ``as_of``."""
+
+    kind: Literal["largest"]
+    subject: str
+    as_of: dt.date
+    scope: str = Field(description="what was compared, e.g. 'open-weight dense models'")
+    candidates: list[Release] = Field(min_length=2)
+
+
+class OrdinalCheck(_Check):
+    """'X is the developer's Nth model, after Y': counted from the developer's earlier releases."""
+
+    kind: Literal["ordinal"]
+    subject: str
+    claimed_position: PositiveInt
+    claimed_after: str | None = None
+    earlier: list[str] = Field(description="the developer's models released before the subject, per the source")
+
+
+class Wording(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    says: Strength
+
+
+class WordingCheck(_Check):
+    """A comparison's strength ('on par', 'best') against each primary source's, on one ordered scale."""
+
+    kind: Literal["wording"]
+    claimed: Strength
+    statements: list[Wording] = Field(min_length=1)
+
+
+class AcronymCheck(_Check):
+    """'A stands for W1 W2 ...': the initials of the expansion, and the expansion against the source's."""
+
+    kind: Literal["acronym"]
+    acronym: str = Field(min_length=1)
+    expansion: str = Field(min_length=1)
+    source_expansion: str | None = None
+
+
 Check = Annotated[
     MatchCheck
     | CapacityCheck
@@ -220,7 +302,13 @@ Check = Annotated[
     | BenchmarkCheck
     | FirstCheck
     | NodeTypeCheck
-    | QuantityCheck,
+    | QuantityCheck
+    | ShareCheck
+    | ArchitectureCheck
+    | LargestCheck
+    | OrdinalCheck
+    | WordingCheck
+    | AcronymCheck,
     Field(discriminator="kind"),
 ]
 

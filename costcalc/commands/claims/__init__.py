@@ -2,7 +2,7 @@
 
 outcome    the verdict vocabulary, default tolerances and what a check returns
 figures    checks on cost, hardware and schedule figures (capacity, ratio, cost, compute, ...)
-facts      checks on stated facts (match, benchmark, first, node type)
+facts      checks on stated facts (match, benchmark, first, node type, architecture, ...)
 quantity   '<quantity> <relation> <value>' claims about any subject (``--claim``, claim files)
 evidence   what a quantity claim is judged against: a published run's figures or costcalc's range
 oneline    reading a one-line claim

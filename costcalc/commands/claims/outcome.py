@@ -32,6 +32,12 @@ DEFAULT_TOLERANCE: dict[str, float] = {
     "node_type": 0.0,
     # a quantity claim takes the tolerance of the article check its evidence matches (see quantity.py)
     "quantity": 0.0,
+    "share": 0.0,  # the share must reach the wording's minimum
+    "architecture": 0.0,
+    "largest": 0.0,  # strictly more parameters than every earlier candidate
+    "ordinal": 0.0,
+    "wording": 0.0,  # no step up the scale of wording
+    "acronym": 0.0,
 }
 
 
