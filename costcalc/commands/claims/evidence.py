@@ -67,6 +67,8 @@ class Subject:
     run: PublishedRun | None
     run_note: str
     given: dict[str, Any]
+    #: True when a published run of the model exists but describes other tokens or hardware.
+    mismatch: bool
     #: The estimate with the efficiency pinned to the run's published GPU-hours (energy, CO2 from it).
     pinned: Estimate | None = None
 
@@ -135,7 +137,8 @@ def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
             mfu = float(runtime.implied_efficiency(est.flops, hours, est.scenario.peak).m)
             if 0 < mfu <= 1:
                 pinned = estimate(catalog=catalog, **{**given, **hardware, "mfu": mfu})
-    return Subject(_label(est, given), est, run, note, given, pinned)
+    mismatch = run is None and note.startswith("run ")
+    return Subject(_label(est, given), est, run, note, given, mismatch, pinned)
 
 
 def _label(est: Estimate, given: dict[str, Any]) -> str:

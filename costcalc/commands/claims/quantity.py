@@ -125,18 +125,19 @@ def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
     return ""
 
 
-def _reason(check: QuantityCheck, ev: Evidence, judgement: Judgement, tol: float) -> str:
+def _reason(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement, tol: float) -> str:
     claim = f"'{check.quantity} {check.relation} {check.stated}'"
+    unpublished = f"No published {check.quantity} figure" + (f" ({subject.run_note})" if subject.mismatch else "")
     if ev.kind == "none":
         return f"Nothing to judge {claim} against: {ev.figure}."
     if judgement == "refuted":
         if ev.kind in ("estimate", "observed"):
-            return f"No published {check.quantity} figure, and {claim} is outside {ev.figure} by more than {tol:.0%}."
+            return f"{unpublished}, and {claim} is outside {ev.figure} by more than {tol:.0%}."
         return f"{ev.figure[0].upper()}{ev.figure[1:]} contradicts {claim} (tolerance {tol:.1%})."
     if judgement == "proven" and ev.kind not in ("estimate",):
         return f"{ev.figure[0].upper()}{ev.figure[1:]} bears out {claim}."
     if ev.kind == "estimate":
-        return f"No published {check.quantity} figure; {claim} fits {ev.figure}: plausible, not confirmed."
+        return f"{unpublished}; {claim} fits {ev.figure}: plausible, not confirmed."
     if ev.kind == "bound":
         return f"The {ev.figure} does not decide {claim}."
     if ev.low == ev.high:
@@ -163,7 +164,7 @@ def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcom
     return Outcome(
         estimate=estimate,
         verdict=_verdict(ev, judgement),
-        reason=_reason(check, ev, judgement, tolerance),
+        reason=_reason(check, subject, ev, judgement, tolerance),
         tolerance=shown,
         deciding=_deciding(check, subject, ev, judgement),
         source_value=ev.figure,
