@@ -4,6 +4,9 @@ Heavy modules are imported inside the command that needs them, so ``costcalc est
 only the engine (and never textual).
 """
 
+# long because every subcommand's options and handler are declared here, each a few lines, so the
+# whole command line reads in one file (the logic behind each handler lives in costcalc.commands).
+
 from __future__ import annotations
 
 import argparse
@@ -177,34 +180,28 @@ def _report_parsers(sub: Any) -> None:
     presets.set_defaults(handler=_presets)
 
     reports = (
+        ("check", "check training-cost claims: the 2023 article's (default), a claims file's, or --claim lines",
+         "Verdicts on claims by arithmetic on published runs and costcalc's estimates.", _check, _check_options),
         ("backtest", "run the estimator on every shipped published run and compare",
-         "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _backtest),
+         "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _backtest, None),
         ("calibration", "show how the default efficiency is derived from published runs",
-         "Rerun the derivation of the default efficiency (MFU) and its range.", _calibration),
+         "Rerun the derivation of the default efficiency (MFU) and its range.", _calibration, None),
     )  # fmt: skip
-    for name, summary, description, handler in reports:
+    for name, summary, description, handler, options in reports:
         report = sub.add_parser(name, help=summary, description=description)
+        if options is not None:
+            options(report)
         _add_presets(report)
         _add_format(report)
         report.set_defaults(handler=handler)
 
 
-def _check_parser(sub: Any) -> None:
-    chk = sub.add_parser(
-        "check",
-        help="check training-cost claims: the 2023 article's (default), a claims file's, or --claim lines",
-        description="Verdicts on claims by arithmetic on published runs and costcalc's estimates.",
-    )
+def _check_options(chk: argparse.ArgumentParser) -> None:
     chk.add_argument("file", nargs="?", metavar="FILE", help="a claims file (TOML [[claim]] tables; see --template)")
-    claim = (
-        "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model or --params"
-    )
+    claim = "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model etc."
     chk.add_argument("--claim", action="append", default=[], metavar="CLAIM", help=claim)
     chk.add_argument("--template", action="store_true", help="print a commented claims-file template")
     _add_inputs(chk, _inputs("model", "hardware", "costs"), {"model": "the claims' subject: a model preset"})
-    _add_presets(chk)
-    _add_format(chk)
-    chk.set_defaults(handler=_check)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,14 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
     parser.add_argument("--version", action="version", version=f"costcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (
-        _estimate_parser,
-        _sweep_parser,
-        _plan_parser,
-        _costs_and_memory_parsers,
-        _check_parser,
-        _report_parsers,
-    ):
+    for add in (_estimate_parser, _sweep_parser, _plan_parser, _costs_and_memory_parsers, _report_parsers):
         add(sub)
     return parser
 
@@ -319,21 +309,13 @@ def _presets(args: argparse.Namespace) -> str:
 
 
 def _check(args: argparse.Namespace) -> str:
+    from costcalc.commands.claims.files import TEMPLATE, check_request
     from costcalc.render.checks import render_checks
 
     if args.template:
-        from costcalc.commands.claims.files import claims_template
-
-        return claims_template()
-    given = _given(args)
-    if args.file is not None or args.claim or given:
-        from costcalc.commands.claims.files import check_request
-
-        title, results = check_request(args.file, args.claim, given, args.presets)
-        return render_checks(results, args.format, title=title)
-    from costcalc.commands.article import ARTICLE, check_article
-
-    return render_checks(check_article(args.presets), args.format, title=f"Claims of the article {ARTICLE}")
+        return TEMPLATE
+    title, results = check_request(args.file, args.claim, _given(args), args.presets)
+    return render_checks(results, args.format, title=title)
 
 
 def _backtest(args: argparse.Namespace) -> str:

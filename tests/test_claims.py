@@ -331,14 +331,14 @@ def test_claims_files_are_regular_files_of_bounded_size(capsys: pytest.CaptureFi
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"\xff\xfe")
     for path, message in [
-        (big, "is larger than"),
-        (fifo, "is not a regular file"),
-        (tmp_path, "is not a regular file"),
-        (tmp_path / "missing.toml", "cannot be read"),
-        (binary, "is not UTF-8"),
+        (big, "claims file is too large"),
+        (fifo, "claims file is a FIFO (named pipe), not a regular file"),
+        (tmp_path, "claims file is a folder, not a regular file"),
+        (tmp_path / "missing.toml", "claims file cannot be read"),
+        (binary, "claims file is not UTF-8 text"),
     ]:
         code, _, err = run(capsys, "check", str(path))
-        assert code == 2 and f"{path}: file: {message}" in err, err
+        assert code == 2 and err.count("\n") == 1 and f"{path}: {message}" in err, err
 
 
 def test_markdown_is_a_paste_ready_claim_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from costcalc.commands.checks import ClaimCheck
-from costcalc.commands.claims.files import check_entries
+from costcalc.commands.checks import ClaimCheck, check_entries
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.data.claims import load_claim_entries
 

@@ -13,11 +13,12 @@ implausible   no source, and the arithmetic puts it outside anything the data su
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from costcalc.base.errors import InputError, PresetError
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
 from costcalc.commands.claims.figures import (
     check_capacity,
@@ -38,10 +39,11 @@ from costcalc.commands.claims.statements import (
     check_share,
     check_wording,
 )
-from costcalc.data.catalog import Catalog
+from costcalc.data.catalog import Catalog, Entry
+from costcalc.estimator.inputs import validate_inputs
 from costcalc.schemas.claims import Claim, QuantityCheck
 
-__all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim"]
+__all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim", "check_entries"]
 
 
 class ClaimCheck(BaseModel):
@@ -114,3 +116,18 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
         deciding=outcome.deciding,
         thresholds=list(outcome.thresholds),
     )
+
+
+def check_entries(pairs: Iterable[tuple[Entry, Claim]], catalog: Catalog) -> list[ClaimCheck]:
+    """Check claims read from a file; a bad input in one names the file and the claim's field."""
+    results = []
+    for entry, claim in pairs:
+        where = f"{entry.where}.check"
+        try:
+            if claim.check.kind == "quantity":
+                where += ".subject"
+                validate_inputs(dict(claim.check.subject))
+            results.append(check_claim(claim, catalog))
+        except InputError as err:
+            raise PresetError(str(entry.path), f"{where}.{err.field}", err.message) from None
+    return results

@@ -155,26 +155,15 @@ class PresetFile:
 
 def _data_model(kind: str) -> type[BaseModel]:
     """The model a data kind's tables validate against (imported here: only user files need it)."""
-    if kind == "run":
-        from costcalc.schemas.runs import PublishedRun
-
-        return PublishedRun
-    if kind == "claim":
-        from costcalc.schemas.claims import Claim
-
-        return Claim
-    if kind == "threshold":
-        from costcalc.schemas.thresholds import ComputeThreshold
-
-        return ComputeThreshold
+    from costcalc.schemas.claims import Claim
     from costcalc.schemas.observations import CarbonObservation, Observation, PueObservation
+    from costcalc.schemas.runs import PublishedRun
+    from costcalc.schemas.thresholds import ComputeThreshold
 
     models: dict[str, type[BaseModel]] = {
-        "pue": PueObservation,
-        "carbon_intensity": CarbonObservation,
-        "electricity": Observation,
-        "server_premium": Observation,
-    }
+        "run": PublishedRun, "claim": Claim, "threshold": ComputeThreshold, "pue": PueObservation,
+        "carbon_intensity": CarbonObservation, "electricity": Observation, "server_premium": Observation,
+    }  # fmt: skip
     return models[kind]
 
 

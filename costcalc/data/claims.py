@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from costcalc.base.errors import PresetError
+from costcalc.base.files import read_text
 from costcalc.data.catalog import Catalog, Entry, parse_preset_text, validate_entry
 from costcalc.schemas.claims import Claim
 
@@ -37,33 +36,14 @@ def load_claims(catalog: Catalog) -> list[Claim]:
     return [claim for _entry, claim in load_claim_entries(catalog)]
 
 
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file of at most ``MAX_CLAIMS_FILE_BYTES`` (no FIFOs, devices or folders)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        raise PresetError(str(path), "file", f"cannot be read: {err.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise PresetError(str(path), "file", "is not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_CLAIMS_FILE_BYTES + 1)
-    if len(data) > MAX_CLAIMS_FILE_BYTES:
-        raise PresetError(str(path), "file", f"is larger than {MAX_CLAIMS_FILE_BYTES:,} bytes")
-    return data
-
-
 def read_claims_file(path: str | Path) -> list[tuple[Entry, Claim]]:
     """The claims of a user's claims file (``[[claim]]`` tables only), each with the table it came from.
 
-    Read as a regular file, size-capped, as UTF-8 TOML; any problem is a ``PresetError`` naming the
-    file and the field.
+    Read by ``costcalc.base.files.read_text`` (a regular file, size-capped, UTF-8; a ``FileError``
+    naming the file otherwise); a table's problem is a ``PresetError`` naming the file and field.
     """
     file = Path(path)
-    try:
-        text = _read_regular(file).decode("utf-8")
-    except UnicodeDecodeError:
-        raise PresetError(str(file), "file", "is not UTF-8 text") from None
+    text = read_text(file, max_bytes=MAX_CLAIMS_FILE_BYTES, what="claims file")
     entries = parse_preset_text(text, file, builtin=False)
     for entry in entries:
         if entry.kind != "claim":

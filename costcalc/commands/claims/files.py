@@ -10,30 +10,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from costcalc.base.errors import InputError, PresetError
-from costcalc.commands.checks import ClaimCheck, check_claim
+from costcalc.base.errors import InputError
+from costcalc.commands.article import ARTICLE, check_article
+from costcalc.commands.checks import ClaimCheck, check_claim, check_entries
 from costcalc.commands.claims.oneline import parse_claim
-from costcalc.data.catalog import Catalog, Entry, default_catalog
+from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
 from costcalc.estimator.inputs import validate_inputs
-from costcalc.schemas.claims import Claim
 
-__all__ = ["TEMPLATE", "check_claims", "check_entries", "check_request", "claims_template"]
-
-
-def check_entries(pairs: Iterable[tuple[Entry, Claim]], catalog: Catalog) -> list[ClaimCheck]:
-    """Check claims read from a file; a bad input in one names the file and the claim's field."""
-    results = []
-    for entry, claim in pairs:
-        where = f"{entry.where}.check"
-        try:
-            if claim.check.kind == "quantity":
-                where += ".subject"
-                validate_inputs(dict(claim.check.subject))
-            results.append(check_claim(claim, catalog))
-        except InputError as err:
-            raise PresetError(str(entry.path), f"{where}.{err.field}", err.message) from None
-    return results
+__all__ = ["TEMPLATE", "check_claims", "check_request", "claims_template"]
 
 
 def _subject_text(subject: dict[str, Any]) -> str:
@@ -49,10 +34,12 @@ def check_request(
     """Check a claims file and/or one-line claims about ``subject``; returns a title and the results.
 
     ``subject`` holds estimate inputs (``model``, ``params``, ``tokens``, ``gpu``, ``gpus``, ...).
-    With neither a file nor claims, there is nothing to check here (the article is the default of
-    ``costcalc check``, see ``costcalc.commands.article``).
+    With neither a file nor claims nor a subject: the 2023 article's claims, the default of
+    ``costcalc check`` (``costcalc.commands.article``).
     """
     subject = dict(subject or {})
+    if file is None and not claims and not subject:
+        return f"Claims of the article {ARTICLE}", check_article(presets)
     if subject and not claims:
         first = next(iter(subject))
         raise InputError(first, "describes the subject of a one-line claim: add --claim, e.g. 'cost > 80M USD'")
@@ -69,8 +56,6 @@ def check_request(
         parsed = [parse_claim(line, subject, i) for i, line in enumerate(claims, 1)]
         results += [check_claim(claim, catalog) for claim in parsed]
         titles.append(f"Claims about {_subject_text(subject)}")
-    if not titles:
-        raise InputError("claim", "nothing to check: give a claims file or --claim")
     return "; ".join(titles), results
 
 
