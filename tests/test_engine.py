@@ -138,7 +138,13 @@ def test_moe_uses_active_parameters() -> None:
     moe = costcalc.estimate(params="671B", active_params="37B", tokens="14.8T")
     assert moe.flops == dense.flops
     preset = costcalc.estimate(model="deepseek-v3", gpu="h800")
-    assert preset.flops.m_as("FLOP") == pytest.approx(6 * 37e9 * 14.8e12)
+    # DeepSeek-V3's published shape (arXiv:2412.19437 §4.2): 37,552,297,472 active parameters, of
+    # which the embedding (129,280 x 7,168), the norms (61 x (2 x 7,168 + 1,536 + 512) + 7,168) and
+    # the routers' biases (58 x 256) are not multiplied; plus causal attention scores, 3 x 61 x 2 x
+    # (4,096 / 2) x 128 heads x (192 + 128) per token (MLA's query/key and value dimensions).
+    matmuls = 37_552_297_472 - 129_280 * 7_168 - (61 * (2 * 7_168 + 1_536 + 512) + 7_168) - 58 * 256
+    per_token = 6 * matmuls + 3 * 61 * 2 * 2_048 * 128 * (192 + 128)
+    assert preset.flops.m_as("FLOP") == pytest.approx(per_token * 14.8e12, rel=1e-12)
 
 
 def test_json_output_has_the_documented_keys() -> None:
@@ -150,7 +156,8 @@ def test_json_output_has_the_documented_keys() -> None:
         assert low <= data[key] <= high
     assert data["inputs"] == {"params": 70e9, "gpus": 2000.0}  # only what was given
     memory = data["memory"]
-    assert memory["fits"] is None  # params only: no architecture, so no activations
+    # params only: no activations, but 280 GB of model states (ZeRO-1) already exceed 80 GB
+    assert memory["fits"] is False and memory["activations"] is None
     for key in ("weights", "gradients", "optimizer", "activations", "overhead", "total"):
         assert key in memory
     assert {"name", "value", "basis", "given", "source"} <= set(data["assumptions"][0])

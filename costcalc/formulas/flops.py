@@ -103,11 +103,33 @@ class FlopsPerToken:
 
 
 def _attention_projection_params(spec: ModelSpec) -> int:
-    """Q, K, V and output projection weights of one layer: d·(n_h·d_k) + 2·d·(n_kv·d_k) + (n_h·d_k)·d."""
+    """Attention projection weights of one layer (matrices only).
+
+    Multi-head (with GQA/MQA): d·(n_h·d_k) + 2·d·(n_kv·d_k) + (n_h·d_k)·d.
+    Multi-head latent attention (DeepSeek-V3, arXiv:2412.19437 §2.1.1, with d_c the KV latent,
+    d_c' the query latent, d_h the non-RoPE and d_h^R the RoPE dimension per head, d_v the value
+    dimension): d·d_c' + d_c'·n_h·(d_h + d_h^R) + d·(d_c + d_h^R) + d_c·n_h·(d_h + d_v) + n_h·d_v·d,
+    with d·n_h·(d_h + d_h^R) for the query when it is not compressed.
+    """
+    assert spec.hidden and spec.heads
+    d, n_h = spec.hidden, spec.heads
+    d_k = spec.head_dim or d // n_h
+    if spec.kv_lora_rank is not None:
+        d_qk, d_v, d_c = d_k + spec.qk_rope_head_dim, spec.v_head_dim or d_k, spec.kv_lora_rank
+        query = d * n_h * d_qk if spec.q_lora_rank is None else d * spec.q_lora_rank + spec.q_lora_rank * n_h * d_qk
+        return query + d * (d_c + spec.qk_rope_head_dim) + d_c * n_h * (d_k + d_v) + n_h * d_v * d
+    n_kv = spec.kv_heads or n_h
+    return 2 * d * n_h * d_k + 2 * d * n_kv * d_k
+
+
+def _attention_extra_params(spec: ModelSpec) -> int:
+    """Per-layer attention parameters outside the matrices: MLA's latent norms, Q/K/V biases."""
     assert spec.hidden and spec.heads
     d_k = spec.head_dim or spec.hidden // spec.heads
-    n_kv = spec.kv_heads or spec.heads
-    return 2 * spec.hidden * spec.heads * d_k + 2 * spec.hidden * n_kv * d_k
+    extra = (spec.q_lora_rank or 0) + (spec.kv_lora_rank or 0)
+    if spec.qkv_bias and not spec.linear_bias:
+        extra += (spec.heads + 2 * (spec.kv_heads or spec.heads)) * d_k
+    return extra
 
 
 def _mlp_params(hidden: int, ffn: int, gated: bool) -> int:
@@ -115,7 +137,7 @@ def _mlp_params(hidden: int, ffn: int, gated: bool) -> int:
     return (3 if gated else 2) * hidden * ffn
 
 
-def _layer_mlp_params(spec: ModelSpec, *, active: bool) -> int:
+def _layer_mlp_params(spec: ModelSpec, *, active: bool, biases: bool = True) -> int:
     """MLP (or MoE) weights summed over all layers; ``active`` counts only routed-to experts."""
     assert spec.layers and spec.hidden and spec.ffn
     gated = spec.mlp == "gated"
@@ -124,7 +146,8 @@ def _layer_mlp_params(spec: ModelSpec, *, active: bool) -> int:
     assert spec.experts and spec.experts_per_token and spec.expert_ffn
     expert = _mlp_params(spec.hidden, spec.expert_ffn, gated)
     routed = spec.experts_per_token if active else spec.experts
-    moe_layer = (routed + spec.shared_experts) * expert + spec.hidden * spec.experts  # + router
+    router = spec.hidden * spec.experts + (spec.experts if spec.router_bias and biases else 0)
+    moe_layer = (routed + spec.shared_experts) * expert + router
     dense = spec.dense_layers * _mlp_params(spec.hidden, spec.ffn, gated)
     return dense + (spec.layers - spec.dense_layers) * moe_layer
 
@@ -138,7 +161,8 @@ def parameter_count(spec: ModelSpec, *, active: bool = False) -> int:
     norms: d per RMSNorm or bias-free LayerNorm, 2d per LayerNorm with bias; biases (when
     ``linear_bias``): (n_h·d_k + 2·n_kv·d_k + d) + (d_ff + d); extras: an embedding LayerNorm
     (2d), learned position embeddings (positions x d). For MoE, mlp counts every expert
-    (``active=False``) or the routed-to and shared experts (``active=True``), plus the router.
+    (``active=False``) or the routed-to and shared experts (``active=True``), plus the router
+    (d·E, + E with a bias); multi-head latent attention adds its two latent norms (d_c' + d_c).
     Source: the cross-check in this project's reference "model-architectures.md" §2, which
     reproduces BLOOM's stated 176,247,271,424 and PaLM's 540.35B exactly.
     """
@@ -149,7 +173,7 @@ def parameter_count(spec: ModelSpec, *, active: bool = False) -> int:
     d_k = spec.head_dim or d // spec.heads
     n_kv = spec.kv_heads or spec.heads
     norm_size = 2 * d if spec.norm == "layernorm" else d
-    per_layer = _attention_projection_params(spec) + spec.norms_per_layer * norm_size
+    per_layer = _attention_projection_params(spec) + _attention_extra_params(spec) + spec.norms_per_layer * norm_size
     if spec.linear_bias:
         per_layer += (spec.heads * d_k + 2 * n_kv * d_k + d) + (spec.ffn + d)
     embeddings = spec.vocab * d * (1 if spec.tied_embeddings else 2)
@@ -162,7 +186,7 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
     """Architecture-aware forward FLOPs per token.
 
     layer matmuls = 2 · l · (attn + mlp_active)       (2 FLOPs per weight per token)
-    attention     = l · 2 · 2 · s_ctx · (n_h · d_k)   (Q·Kᵀ and softmax·V, 2·s_ctx·n_h·d_k each)
+    attention     = l · 2 · s_ctx · n_h · (d_qk + d_v)  (Q·Kᵀ and softmax·V; d_qk = d_v = d_k unless MLA)
     LM head       = 2 · d · V
     with s_ctx = s/2 under causal masking (the average number of keys a query attends to) and
     s_ctx = s without. GQA changes only the K/V projection sizes; gated MLPs have three matrices;
@@ -177,11 +201,13 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
         raise ValueError(f"{spec.name} has no complete architecture")
     assert spec.layers and spec.hidden and spec.heads and spec.vocab
     d_k = spec.head_dim or spec.hidden // spec.heads
+    d_qk = d_k + (spec.qk_rope_head_dim if spec.is_mla else 0)
+    d_v = (spec.v_head_dim or d_k) if spec.is_mla else d_k
     s_ctx = seq_len / 2 if causal else float(seq_len)
-    matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(spec, active=True)
+    matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(spec, active=True, biases=False)
     return FlopsPerToken(
         layer_matmuls=2.0 * matmul_weights,
-        attention_scores=spec.layers * 4.0 * s_ctx * spec.heads * d_k,
+        attention_scores=spec.layers * 2.0 * s_ctx * spec.heads * (d_qk + d_v),
         lm_head=2.0 * spec.hidden * spec.vocab,
     )
 

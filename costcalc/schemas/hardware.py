@@ -141,8 +141,12 @@ class ModelSpec(_Spec):
     The architecture fields follow the usual symbols: ``layers`` (l), ``hidden`` (h, d_model),
     ``heads`` (query heads), ``kv_heads`` (GQA/MQA groups), ``head_dim`` (defaults to h/heads),
     ``ffn`` (MLP inner size), ``vocab`` (V, embedding rows stored), ``seq_len`` (s).
-    MoE models add ``experts``, ``experts_per_token``, ``shared_experts``, ``expert_ffn`` and
-    ``dense_layers`` (leading layers with a dense MLP of size ``ffn``).
+    MoE models add ``experts``, ``experts_per_token``, ``shared_experts``, ``expert_ffn``,
+    ``dense_layers`` (leading layers with a dense MLP of size ``ffn``) and ``router_bias``.
+    Multi-head latent attention (DeepSeek-V2/V3) adds ``kv_lora_rank`` (d_c), ``q_lora_rank`` (d_c',
+    None for a full-rank query), ``qk_rope_head_dim`` (d_h^R) and ``v_head_dim``; ``head_dim`` is
+    then the non-RoPE query/key dimension per head. ``qkv_bias`` marks biases on the Q, K and V
+    projections only (Qwen2), ``linear_bias`` on every linear layer.
     """
 
     params: Annotated[Quantity, QuantityOf("parameter", scalar=True)]
@@ -161,6 +165,7 @@ class ModelSpec(_Spec):
     norm: Literal["rmsnorm", "layernorm", "layernorm_nobias"] = "rmsnorm"
     norms_per_layer: int = Field(default=2, ge=0, le=4)
     linear_bias: bool = False
+    qkv_bias: bool = False
     embedding_norm: bool = False
     learned_positions: int = Field(default=0, ge=0)
     experts: PositiveInt | None = None
@@ -168,6 +173,11 @@ class ModelSpec(_Spec):
     shared_experts: int = Field(default=0, ge=0)
     expert_ffn: PositiveInt | None = None
     dense_layers: int = Field(default=0, ge=0)
+    router_bias: bool = False
+    kv_lora_rank: PositiveInt | None = None
+    q_lora_rank: PositiveInt | None = None
+    qk_rope_head_dim: int = Field(default=0, ge=0)
+    v_head_dim: PositiveInt | None = None
     architecture_note: str | None = None
     sourced_fields = ("params", "active_params", "tokens", "layers")
 
@@ -181,12 +191,19 @@ class ModelSpec(_Spec):
     def is_moe(self) -> bool:
         return self.experts is not None
 
+    @property
+    def is_mla(self) -> bool:
+        """Multi-head latent attention: keys and values from a compressed latent (DeepSeek-V2/V3)."""
+        return self.kv_lora_rank is not None
+
     @model_validator(mode="after")
     def _consistent_shape(self) -> ModelSpec:
         if self.heads and self.kv_heads and self.heads % self.kv_heads:
             raise ValueError(f"heads ({self.heads}) must be a multiple of kv_heads ({self.kv_heads})")
         if self.hidden and self.heads and self.head_dim is None and self.hidden % self.heads:
             raise ValueError("hidden must be divisible by heads unless head_dim is given")
+        if self.is_mla and (self.head_dim is None or self.kv_heads is not None):
+            raise ValueError("multi-head latent attention needs head_dim and has no kv_heads")
         if self.is_moe and (self.experts_per_token is None or self.expert_ffn is None):
             raise ValueError("an MoE model needs experts_per_token and expert_ffn")
         if self.experts and self.experts_per_token and self.experts_per_token > self.experts:
