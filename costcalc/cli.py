@@ -56,7 +56,7 @@ def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for:
     Options are grouped as the inputs are (model, hardware, costs, memory, overheads); only the
     parsing happens here: values stay strings and are validated by the input model.
     """
-    from costcalc.estimator.inputs import GROUPS, EstimateInputs, choices, field_group
+    from costcalc.estimator.inputs import GROUPS, EstimateInputs, choices, field_group, option_name
 
     fields = EstimateInputs.model_fields
     groups = {g: parser.add_argument_group(g) for g in GROUPS if any(field_group(n) == g for n in names)}
@@ -66,11 +66,11 @@ def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for:
         allowed = choices(name)
         if allowed:
             text += f"; one of: {', '.join(allowed)}"
-        option = f"--{name.replace('_', '-')}"
+        option = option_name(name)
         if info.annotation in (bool, bool | None):
-            groups[field_group(name)].add_argument(option, action="store_true", default=None, help=text)
+            groups[field_group(name)].add_argument(option, dest=name, action="store_true", default=None, help=text)
         else:
-            groups[field_group(name)].add_argument(option, help=text.replace("%", "%%"))
+            groups[field_group(name)].add_argument(option, dest=name, help=text.replace("%", "%%"))
 
 
 def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
@@ -377,7 +377,10 @@ def _main(argv: Sequence[str] | None) -> int:
         output = args.handler(args)
     except InputError as err:
         _warn_presets(args)
-        option = f"--{err.field.replace('_', '-')}"
+        from costcalc.estimator.inputs import EstimateInputs, option_name
+
+        fields = EstimateInputs.model_fields
+        option = option_name(err.field) if err.field in fields else f"--{err.field.replace('_', '-')}"
         known = any(option in action.option_strings for action in _options(parser, args.command))
         stderr_line(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}")
         return EXIT_USAGE

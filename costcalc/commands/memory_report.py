@@ -12,7 +12,7 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.inputs import validate_inputs
-from costcalc.estimator.layouts import find_layouts, recommended_layouts, smallest_fit
+from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
 from costcalc.estimator.resolve import resolve
 from costcalc.formulas.memory import MemoryBreakdown
 
@@ -21,29 +21,34 @@ __all__ = ["MemoryReport", "training_memory"]
 
 @dataclass(frozen=True, repr=False)
 class MemoryReport:
-    """The breakdown for the given (or chosen) layout, the sensible layouts, the smallest fit."""
+    """The breakdown for the given (or chosen) layout, the best layouts, the smallest fit."""
 
     model: str | None
     accelerator: str
     gpus: int | None
     memory: MemoryBreakdown | None
-    layouts: list[MemoryBreakdown]
-    smallest_fit: MemoryBreakdown | None
+    layouts: list[Layout]
+    smallest_fit: Layout | None
+
+    @property
+    def any_fits(self) -> bool:
+        return any(lay.memory.fits for lay in self.layouts)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``memory`` object of ``estimate --format json``, plus the layouts and smallest fit."""
         base = self.memory.to_dict() if self.memory is not None else {"fits": None}
-        smallest = None
-        if self.smallest_fit is not None:
-            m = self.smallest_fit
-            smallest = {"gpus": m.tp * m.pp * m.dp, **m.to_dict()}
+
+        def layout(lay: Layout) -> dict[str, Any]:
+            extra = {"step_time": lay.step_time, "recompute_flops": lay.recompute_extra, "tp_comm": lay.tp_comm}
+            return {"gpus": lay.memory.gpus, **lay.memory.to_dict(), **extra}
+
         return {
             **base,
             "model": self.model,
             "accelerator": self.accelerator,
             "gpus": self.gpus,
-            "layouts": [m.to_dict() for m in self.layouts],
-            "smallest_fit": smallest,
+            "layouts": [layout(lay) for lay in self.layouts],
+            "smallest_fit": None if self.smallest_fit is None else layout(self.smallest_fit),
         }
 
     def __repr__(self) -> str:
@@ -62,32 +67,30 @@ def training_memory(
 ) -> MemoryReport:
     """Per-GPU training memory for a model on a cluster, with alternatives.
 
-    Takes the same inputs as ``costcalc.estimate`` (``model=``, ``params=``, ``gpu=``, ``gpus=``,
-    ``nodes=``, ``seq_len=``, ``recompute=``) plus the layout: ``zero`` (0-3), ``tp``, ``pp``,
-    ``sp``, ``ep``, ``micro_batch`` and ``optimizer`` (``adamw``, ``adam8bit``, ``sgd``).
+    Takes the same inputs as ``costcalc.estimate`` (``model=``, ``params=``, a shape or
+    ``config_file=``, ``gpu=``, ``gpus=``, ``nodes=``, ``seq_len=``, ``recompute=``) plus the
+    layout: ``zero`` (0-3), ``tp``, ``pp``, ``sp``, ``ep``, ``micro_batch``, ``optimizer``
+    (``adamw``, ``adam8bit``, ``sgd``), ``attention``, ``grad_dtype`` and ``master_weights``.
+    The options given are fixed; the layouts listed vary the rest, fastest estimated step first.
     """
     catalog = catalog or default_catalog(presets)
     inputs = validate_inputs(fields)
     scenario = resolve(inputs, catalog)
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
-    spec = scenario.model
     params = float(scenario.params.m_as("parameter"))
-    per_node = scenario.node.count if scenario.node is not None else 8
-    options = inputs.memory_options().model_copy(update={"recompute": scenario.recompute})
-    if inputs.sp is None:
-        options = options.model_copy(update={"sp": True})
+    problem = problem_for(inputs, scenario.model, params, scenario.accelerator, scenario.node, scenario.dtype)
     gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
-    layouts: list[MemoryBreakdown] = []
+    layouts: list[Layout] = []
     smallest = None
-    if spec is not None and spec.has_architecture:
+    if problem.shaped:
         if gpus is not None:
-            found = find_layouts(
-                spec, params, scenario.accelerator, gpus, options, gpus_per_node=per_node, dtype=scenario.dtype
-            )
-            layouts = [lay.memory for lay in recommended_layouts(found)]
-        best = smallest_fit(spec, params, scenario.accelerator, options, gpus_per_node=per_node, dtype=scenario.dtype)
-        smallest = None if best is None else best.memory
+            ranked = search(problem, gpus)
+            fitting = [lay for lay in ranked if lay.memory.fits]
+            layouts = (fitting or ranked)[: SHOWN if fitting else 3]
+        found = smallest_fit(problem)
+        smallest = None if found is None else found[1]
+    spec = scenario.model
     return MemoryReport(
         model=None if spec is None else spec.name,
         accelerator=scenario.hardware,

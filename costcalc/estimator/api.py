@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from costcalc.base.errors import InputError
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator import guards
 from costcalc.estimator.compute import compute
@@ -37,12 +38,20 @@ def estimate(
     names a model preset ("llama-2-70b") and fills the architecture, tokens and sequence length;
     ``gpu`` names an accelerator ("a100") or node ("dgx-a100") preset. Anything not given comes
     from the calibrated defaults, each recorded in ``Estimate.assumptions``. The inputs are the
-    fields of ``costcalc.estimator.inputs.EstimateInputs``.
+    fields of ``costcalc.estimator.inputs.EstimateInputs``; ``causal=False`` is accepted as the
+    earlier spelling of ``attention_flops="full"``.
 
     Raises ``InputError`` naming the field for any invalid input.
     """
     given = {"params": params, "tokens": tokens, **inputs}
     values = {k: v for k, v in given.items() if v is not None}
+    if "causal" in values:  # the earlier spelling of attention_flops
+        if "attention_flops" in values:
+            raise InputError("causal", "give attention_flops or causal, not both")
+        causal = values.pop("causal")
+        if not isinstance(causal, bool):
+            raise InputError("causal", "expected True or False")
+        values["attention_flops"] = "causal" if causal else "full"
     for flag in ("count_bubble", "seed"):  # their defaults, given explicitly, are not "given by you"
         if flag in values and not values[flag]:
             del values[flag]

@@ -19,11 +19,12 @@ from costcalc.base.errors import InputError
 from costcalc.base.fields import NoBool, QuantityOf, first_error
 from costcalc.base.units import Quantity
 from costcalc.formulas.flops import Recompute
-from costcalc.formulas.memory import MemoryOptions, Optimizer
+from costcalc.formulas.memory import Attention, GradDtype, MasterWeights, MemoryOptions, Optimizer
 from costcalc.schemas import Dtype
 
 __all__ = [
     "GROUPS",
+    "SHAPE_FIELDS",
     "EstimateInputs",
     "GpuCount",
     "ParamCount",
@@ -32,6 +33,7 @@ __all__ = [
     "field_group",
     "in_cli",
     "in_scenario",
+    "option_name",
     "quantity_marker",
     "sweepable",
     "validate_inputs",
@@ -48,6 +50,9 @@ MAX_SAMPLES = 1_000_000
 Efficiency = QuantityOf("dimensionless", minimum=MIN_MFU, inclusive=True, maximum=1.0)
 #: The cheapest price taken: a hundredth of a cent per GPU-hour (1e-320 would overflow GPU-hours).
 PricePerGpuHour = QuantityOf("USD/GPU/hour", minimum=1e-4, inclusive=True, maximum=10_000.0)
+
+#: The inputs that give a model's shape on the command line (instead of a preset or a config file).
+SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "experts", "experts_per_token")
 
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
 GROUPS = ("model", "hardware", "costs", "memory", "overheads")
@@ -86,10 +91,47 @@ class EstimateInputs(BaseModel):
         default=None, le=100_000_000, description="sequence length (default: the model preset's)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
-    causal: bool = Field(
-        default=True,
-        description="count causal attention (half the keys); False counts all keys",
-        json_schema_extra=_in("model", cli=False),
+    attention_flops: Literal["causal", "full"] | None = Field(
+        default=None,
+        description="attention-score FLOPs: causal counts the keys a query sees (half), full counts all "
+        "(Megatron/PaLM MFU convention); default causal",
+        json_schema_extra=_in("model"),
+    )
+    config_file: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="a local Hugging Face config.json to read the model's shape from (Llama, Mistral, Mixtral, "
+        "Qwen2, GPT-NeoX, Falcon, DeepSeek-V3, GPT-2)",
+        json_schema_extra=_in("model", option="model-config"),
+    )
+    layers: PositiveInt | None = Field(
+        default=None, le=10_000, description="transformer layers (a shape instead of a preset)",
+        json_schema_extra=_in("model"),
+    )  # fmt: skip
+    hidden: PositiveInt | None = Field(
+        default=None, le=1_000_000, description="hidden size d_model", json_schema_extra=_in("model")
+    )
+    heads: PositiveInt | None = Field(
+        default=None, le=100_000, description="attention (query) heads", json_schema_extra=_in("model")
+    )
+    kv_heads: PositiveInt | None = Field(
+        default=None, le=100_000, description="key/value heads for GQA/MQA (default: heads)",
+        json_schema_extra=_in("model"),
+    )  # fmt: skip
+    ffn: PositiveInt | None = Field(
+        default=None, le=10_000_000, description="MLP inner size, gated (SwiGLU); default: Llama's rule from hidden",
+        json_schema_extra=_in("model"),
+    )  # fmt: skip
+    vocab: PositiveInt | None = Field(
+        default=None, le=100_000_000, description="vocabulary (embedding rows)", json_schema_extra=_in("model")
+    )
+    experts: PositiveInt | None = Field(
+        default=None, le=100_000, description="routed experts per layer (mixture of experts; each of size --ffn)",
+        json_schema_extra=_in("model"),
+    )  # fmt: skip
+    experts_per_token: PositiveInt | None = Field(
+        default=None, le=100_000, description="experts each token is routed to", json_schema_extra=_in("model")
     )
     gpu: str | None = Field(
         default=None,
@@ -165,6 +207,22 @@ class EstimateInputs(BaseModel):
     optimizer: Optimizer | None = Field(
         default=None, description="optimizer (default: adamw)", json_schema_extra=_in("memory")
     )
+    attention: Attention | None = Field(
+        default=None,
+        description="attention kernel: flash never stores the s x s scores, eager does (default: flash)",
+        json_schema_extra=_in("memory"),
+    )
+    grad_dtype: GradDtype | None = Field(
+        default=None,
+        description="gradient precision: bf16 is the ZeRO paper's 16 bytes per parameter, fp32 Megatron's "
+        "main gradients (18 bytes) (default: bf16)",
+        json_schema_extra=_in("memory"),
+    )
+    master_weights: MasterWeights | None = Field(
+        default=None,
+        description="fp32 master copy of the weights in the optimizer state, or none (default: fp32)",
+        json_schema_extra=_in("memory"),
+    )
     goodput: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
     ) = Field(
@@ -199,15 +257,19 @@ class EstimateInputs(BaseModel):
         json_schema_extra=_in("overheads", scenario=False),
     )  # fmt: skip
 
-    def layout_given(self) -> bool:
-        """True when the user fixed any part of the parallel layout."""
-        return any(getattr(self, f) is not None for f in ("zero", "tp", "pp", "sp", "ep"))
+    @property
+    def causal(self) -> bool:
+        """Whether attention-score FLOPs count only the keys a causal query sees (the default)."""
+        return self.attention_flops != "full"
+
+    def shape_given(self) -> bool:
+        """True when the user gave a shape (a config file or any shape option)."""
+        return self.config_file is not None or any(getattr(self, f) is not None for f in SHAPE_FIELDS)
 
     def memory_options(self) -> MemoryOptions:
         """The memory settings, with MemoryOptions' defaults for anything not given."""
-        given = {f: getattr(self, f) for f in ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer")}
-        given["recompute"] = self.recompute or "none"
-        given["seq_len"] = self.seq_len
+        names = ("zero", "tp", "pp", "sp", "ep", "micro_batch", "optimizer", "recompute", "seq_len", "attention")
+        given = {f: getattr(self, f) for f in (*names, "grad_dtype", "master_weights")}
         return MemoryOptions(**{k: v for k, v in given.items() if v is not None})
 
 
@@ -219,6 +281,11 @@ def _extra(name: str) -> dict[str, Any]:
 def field_group(name: str) -> str:
     """The group an input is shown in (one of ``GROUPS``)."""
     return str(_extra(name).get("group", "model"))
+
+
+def option_name(name: str) -> str:
+    """The command-line option of an input: ``--`` and its name with hyphens, unless it names another."""
+    return "--" + str(_extra(name).get("option", name.replace("_", "-")))
 
 
 def in_cli(name: str) -> bool:

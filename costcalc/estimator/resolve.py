@@ -11,19 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import ValidationError
 
 from costcalc.base.errors import InputError
+from costcalc.base.fields import first_error
 from costcalc.base.parse import format_count, unit_of
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import efficiency_prior
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
-from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import plan_memory
 from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Factors, Scenario
+from costcalc.formulas.flops import parameter_count
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
 from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
@@ -34,6 +38,7 @@ __all__ = [
     "resolve",
     "resolve_efficiency",
     "resolve_hardware",
+    "resolve_model_shape",
     "resolve_price",
 ]
 
@@ -83,13 +88,69 @@ def _ratio_range(central: float, low: float, high: float) -> tuple[float, float]
     return (low / central, high / central)
 
 
+#: The sequence length a shape given on the command line is assumed to train at, unless --seq-len says.
+DEFAULT_SHAPE_SEQ_LEN = 4096
+
+
+def llama_ffn(hidden: int, multiple_of: int = 256) -> int:
+    """Llama's MLP size rule: int(2·4d/3) rounded up to a multiple of 256 (11008 for d = 4096).
+
+    Source: Touvron et al. 2023, Llama 2, ``llama/model.py`` ``FeedForward`` (this project's
+    reference "model-architectures.md", note 2).
+    """
+    return multiple_of * -(-int(2 * 4 * hidden / 3) // multiple_of)
+
+
+def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[Assumption]]:
+    """A shape the user brought: a local config.json (``--model-config``) or the shape options."""
+    if not inputs.shape_given():
+        return None, []
+    if inputs.model is not None or inputs.params is not None or inputs.active_params is not None:
+        raise InputError("params", "give a model preset, params, or a shape (config file or --layers ...), not two")
+    if inputs.config_file is not None:
+        if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
+            raise InputError("layers", "give either a config file or the shape options, not both")
+        spec = read_model_config(inputs.config_file, inputs.seq_len)
+        basis = f"shape read from {inputs.config_file}; parameters computed from it"
+        seq_note = "" if inputs.seq_len else f"; sequence length {spec.seq_len} from the config's context length"
+        return spec, [Assumption(name="model", value=spec.name, basis=basis + seq_note, given=True)]
+    missing = [f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None]
+    if missing:
+        raise InputError(missing[0], "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
+    if (inputs.experts is None) != (inputs.experts_per_token is None):
+        raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
+    assert inputs.hidden is not None
+    ffn = inputs.ffn or llama_ffn(inputs.hidden)
+    shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
+    shape.update(ffn=ffn, mlp="gated", seq_len=inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN)
+    if inputs.experts is not None:
+        shape["expert_ffn"] = ffn
+    try:
+        draft = ModelSpec(name="your shape", params=Q_(1.0, "parameter"), **shape)
+    except ValidationError as err:
+        field, message = first_error(err)
+        raise InputError(field, message) from None
+    updates: dict[str, Quantity] = {"params": Q_(float(parameter_count(draft)), "parameter")}
+    if draft.is_moe:
+        updates["active_params"] = Q_(float(parameter_count(draft, active=True)), "parameter")
+    spec = draft.model_copy(update=updates)
+    basis = "shape given: gated (SwiGLU) MLP, untied embeddings, RMSNorm" + (
+        "" if inputs.ffn else f", MLP size {ffn} by Llama's rule"
+    )
+    basis += "" if inputs.seq_len else f", sequence length {DEFAULT_SHAPE_SEQ_LEN} (default; give --seq-len)"
+    return spec, [
+        Assumption(name="model", value=f"{format_count(float(spec.params.m))} parameters", basis=basis, given=True)
+    ]
+
+
 def resolve_model(
     inputs: EstimateInputs, catalog: Catalog
 ) -> tuple[ModelSpec | None, Quantity, Quantity | None, list[Assumption]]:
-    """The model preset (if named), total and active parameters."""
-    notes: list[Assumption] = []
-    spec: ModelSpec | None = None
-    if inputs.model is not None:
+    """The model: a preset, a shape the user brought, or a parameter count; total and active parameters."""
+    spec, notes = resolve_model_shape(inputs)
+    if spec is not None:
+        params, active = spec.params, spec.active_params
+    elif inputs.model is not None:
         if inputs.params is not None or inputs.active_params is not None:
             raise InputError("params", "give either a model preset or params/active_params, not both")
         spec = catalog.model(inputs.model)
@@ -101,10 +162,11 @@ def resolve_model(
         if active is not None and np.any(np.asarray(active.m_as("parameter")) > np.asarray(params.m_as("parameter"))):
             raise InputError("active_params", "cannot exceed params")
     else:
-        raise InputError("params", "required: give params (e.g. 70B) or a model preset (e.g. llama-2-70b)")
+        raise InputError("params", "required: give params (e.g. 70B), a model preset (e.g. llama-2-70b) or a shape")
     if active is not None:
         basis = "mixture of experts: FLOPs use the parameters active per token"
-        notes.append(Assumption(name="active params", value=quantity_text(active), basis=basis, given=spec is None))
+        given = spec is None or inputs.shape_given()
+        notes.append(Assumption(name="active params", value=quantity_text(active), basis=basis, given=given))
     return spec, params, active, notes
 
 
@@ -271,6 +333,19 @@ def resolve_carbon_intensity(given: Quantity | None, catalog: Catalog) -> Defaul
     return Default(observed.value, note, span, observed.values)
 
 
+def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_len: int | None) -> Assumption | None:
+    """Which attention-score FLOP convention the count uses, and the one the calibration used."""
+    if spec is None or not spec.has_architecture or seq_len is None:
+        return None
+    value = "causal (a query attends to half the keys on average)" if inputs.causal else "full (all keys)"
+    basis = (
+        "the default efficiency was calibrated on causal counts; full is the Megatron-LM and PaLM MFU convention"
+        if inputs.attention_flops is not None
+        else "default, as the calibration counted; --attention-flops full counts all keys (Megatron-LM, PaLM)"
+    )
+    return Assumption(name="attention FLOPs", value=value, basis=basis, given=inputs.attention_flops is not None)
+
+
 def _echo(inputs: EstimateInputs) -> dict[str, object]:
     """A JSON-safe copy of what the user gave (numbers in the field's unit)."""
     out: dict[str, object] = {}
@@ -300,10 +375,12 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     power = resolve_power(inputs.power, hardware)
     pue = resolve_pue(inputs.pue, catalog)
     carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
+    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    attention = resolve_attention_flops(inputs, spec, seq_len)
     layout = plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
     stretch, stretch_note = overheads(inputs, layout.memory)
-    later = [tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
-    later += [pue.note, carbon.note, layout.note, stretch_note]
+    later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
+    later += [pue.note, carbon.note, *layout.notes, stretch_note]
     notes += [n for n in later if n is not None]
     notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
     assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
@@ -318,7 +395,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         gpus=gpus,
         dtype=dtype,
         peak=peak,
-        seq_len=inputs.seq_len or (spec.seq_len if spec is not None else None),
+        seq_len=seq_len,
         mfu=mfu.value,
         mfu_range=mfu.range,
         price=price.value,

@@ -19,16 +19,25 @@ from costcalc.schemas import AcceleratorSpec, ModelSpec
 
 __all__ = [
     "OPTIMIZER_BYTES",
+    "PRECISION_RECIPES",
+    "Attention",
+    "GradDtype",
+    "MasterWeights",
     "MemoryBreakdown",
     "MemoryOptions",
     "activation_bytes_per_layer",
     "breakdown",
+    "model_state_lower_bound",
     "optimizer_state_bytes",
     "pipeline_bubble",
+    "state_bytes_per_param",
     "zero_model_state_bytes",
 ]
 
 Optimizer = Literal["adamw", "adam8bit", "sgd"]
+Attention = Literal["flash", "eager"]
+GradDtype = Literal["bf16", "fp16", "fp32"]
+MasterWeights = Literal["fp32", "none"]
 
 #: Optimizer-state bytes per parameter (K in the ZeRO paper) for 16-bit mixed-precision training:
 #: an fp32 master copy (4) plus the optimizer's own states.
@@ -36,6 +45,19 @@ OPTIMIZER_BYTES: dict[str, int] = {
     "adamw": 12,  # fp32 master + fp32 first and second moments (Rajbhandari et al. 2020, §3: K = 12)
     "adam8bit": 6,  # fp32 master + 8-bit moments (Dettmers et al. 2022, "8-bit Optimizers")
     "sgd": 8,  # fp32 master + fp32 momentum
+}
+
+#: Bytes of the fp32 master copy of the weights, included in ``OPTIMIZER_BYTES``.
+MASTER_WEIGHT_BYTES = 4
+_GRAD_BYTES: dict[str, float] = {"bf16": 2, "fp16": 2, "fp32": 4}
+
+#: Two published precision recipes for 16-bit training with Adam, as (--grad-dtype, --master-weights):
+#: the ZeRO paper's 2 + 2 + 12 = 16 bytes per parameter (Rajbhandari et al. 2020, §3.1), and
+#: Megatron-LM's bf16 practice of fp32 main gradients, 2 + 4 + 12 = 18 bytes, or 6 + 12/N_d with
+#: its distributed optimizer (Megatron-LM docs, "Distributed Optimizer": 18 and 6 + 12/d bytes).
+PRECISION_RECIPES: dict[str, tuple[GradDtype, MasterWeights]] = {
+    "zero-paper": ("bf16", "fp32"),
+    "megatron-bf16": ("fp32", "fp32"),
 }
 
 #: costcalc's stated allowance for what the framework holds beyond the model: CUDA context,
@@ -67,9 +89,28 @@ def optimizer_state_bytes(params: float, k: float, shards: int) -> float:
     return k * params / shards
 
 
+def state_bytes_per_param(
+    dtype: str, optimizer: Optimizer, grad_dtype: GradDtype | None = None, master_weights: MasterWeights = "fp32"
+) -> tuple[float, float, float]:
+    """(weight, gradient, optimizer K) bytes per parameter before any ZeRO sharding.
+
+    16-bit training (bf16, fp16, and fp8/int8 recipes, which keep 16-bit weights): 2-byte weights;
+    gradients of ``grad_dtype`` (default 16-bit, 2 bytes; fp32 main gradients, 4 bytes, as
+    Megatron-LM keeps them); K from ``OPTIMIZER_BYTES``, which includes a 4-byte fp32 master copy,
+    less those 4 bytes when ``master_weights`` is "none". fp32/tf32 training: 4-byte weights and
+    gradients and no separate master copy. See ``PRECISION_RECIPES`` for the published totals.
+    """
+    k = float(OPTIMIZER_BYTES[optimizer])
+    if dtype in ("fp32", "tf32"):
+        return 4.0, 4.0, k - MASTER_WEIGHT_BYTES
+    grad = _GRAD_BYTES[grad_dtype or "bf16"]
+    return 2.0, grad, k - (MASTER_WEIGHT_BYTES if master_weights == "none" else 0)
+
+
 def activation_bytes_per_layer(
-    s: int, b: int, h: int, a: int, t: int, *, sequence_parallel: bool, recompute: Recompute
-) -> float:
+    s: int, b: int, h: int, a: int, t: int, *, sequence_parallel: bool, recompute: Recompute,
+    attention: Attention = "eager",
+) -> float:  # fmt: skip
     """Activation bytes one transformer layer stores for one micro-batch (16-bit activations).
 
     Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models",
@@ -78,13 +119,20 @@ def activation_bytes_per_layer(
     keeps only the layer input, 2sbh (2sbh/t with sequence parallelism). With t = 1 the first
     form is the unparallelised sbh(34 + 5as/h). Assumes multi-head attention and a 4h MLP (an
     upper bound for GQA).
+
+    ``attention="flash"``: a fused attention kernel never stores the s x s scores, softmax or
+    dropout mask (the 5as²b term); it keeps only the output and a softmax statistic per row and
+    recomputes the rest in the backward pass (Dao et al. 2022, "FlashAttention", §3.1 and
+    Algorithm 2). So without recomputation it stores what selective recomputation stores; the
+    per-row statistic (4·a·s·b/t bytes, fp32) is under 0.1% of a layer and left out.
     """
     sbh = s * b * h
     if recompute == "full":
         return 2 * sbh / (t if sequence_parallel else 1)
-    attention = 0.0 if recompute == "selective" else 5 * a * s / (h * t)
+    dropped = recompute == "selective" or attention == "flash"
+    scores = 0.0 if dropped else 5 * a * s / (h * t)
     linear = 34 / t if sequence_parallel else 10 + 24 / t
-    return sbh * (linear + attention)
+    return sbh * (linear + scores)
 
 
 def pipeline_bubble(p: int, m: int) -> float:
@@ -111,11 +159,18 @@ class MemoryOptions(BaseModel):
     seq_len: int | None = Field(default=None, ge=1, le=100_000_000)
     recompute: Recompute = "none"
     optimizer: Optimizer = "adamw"
+    attention: Attention = "flash"
+    grad_dtype: GradDtype | None = None
+    master_weights: MasterWeights = "fp32"
     global_batch_tokens: float = Field(default=DEFAULT_GLOBAL_BATCH_TOKENS, gt=0, le=1e12)
 
 
 class MemoryBreakdown(BaseModel):
-    """Bytes per GPU for one layout; ``activations`` is None without an architecture."""
+    """Bytes per GPU for one layout; ``activations`` is None without an architecture.
+
+    Without activations ``fits`` is False when the model states alone (with the overhead allowance
+    on them) exceed the capacity, a lower bound that already decides it, and None otherwise.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -137,48 +192,41 @@ class MemoryBreakdown(BaseModel):
     seq_len: int | None
     recompute: Recompute
     optimizer_kind: Optimizer
+    attention: Attention
+    grad_bytes: float
     bubble: float
     micro_batches: int
     notes: tuple[str, ...] = ()
 
     @property
+    def states(self) -> float:
+        """Model states: weights + gradients + optimizer states (the ZeRO paper's subtotal)."""
+        return self.weights + self.gradients + self.optimizer
+
+    @property
     def headroom(self) -> float | None:
         return None if self.total is None else self.capacity - self.total
 
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp * self.dp
+
     def to_dict(self) -> dict[str, object]:
         """The JSON ``memory`` object: bytes per GPU, the verdict and the layout."""
+        parts = ("weights", "gradients", "optimizer", "activations", "overhead", "total", "capacity", "fits")
+        layout = ("tp", "pp", "dp", "ep", "zero", "sp", "micro_batch", "seq_len", "recompute", "attention")
         return {
-            "weights": self.weights,
-            "gradients": self.gradients,
-            "optimizer": self.optimizer,
-            "activations": self.activations,
-            "overhead": self.overhead,
-            "total": self.total,
-            "capacity": self.capacity,
-            "fits": self.fits,
+            **{key: getattr(self, key) for key in parts},
+            "model_states": self.states,
             "layout": {
-                "tp": self.tp,
-                "pp": self.pp,
-                "dp": self.dp,
-                "ep": self.ep,
-                "zero": self.zero,
-                "sp": self.sp,
-                "micro_batch": self.micro_batch,
-                "seq_len": self.seq_len,
-                "recompute": self.recompute,
+                **{key: getattr(self, key) for key in layout},
                 "optimizer": self.optimizer_kind,
+                "gradient_bytes": self.grad_bytes,
             },
             "pipeline_bubble": self.bubble,
             "micro_batches_per_step": self.micro_batches,
             "notes": list(self.notes),
         }
-
-
-def _bytes_per_param(dtype: str) -> tuple[float, float, float, float]:
-    """(weight, gradient, optimizer-extra, activation scale) for a training dtype."""
-    if dtype in ("fp32", "tf32"):
-        return 4, 4, -4, 2.0  # no separate fp32 master copy; activations twice as wide
-    return 2, 2, 0, 1.0
 
 
 def _first_stage_activations(
@@ -191,12 +239,17 @@ def _first_stage_activations(
     t = options.tp
     per_layer = activation_bytes_per_layer(
         seq_len, options.micro_batch, spec.hidden, spec.heads, t, sequence_parallel=options.sp,
-        recompute=options.recompute,
+        recompute=options.recompute, attention=options.attention,
     )  # fmt: skip
     activations = act_scale * per_layer * spec.layers
     if options.pp == 1:
         activations += 4 * seq_len * options.micro_batch * spec.vocab / t
     return activations
+
+
+def model_state_lower_bound(states: float) -> float:
+    """The least a GPU holding ``states`` bytes of model states needs: the states plus the overhead on them."""
+    return states + OVERHEAD_FIXED_BYTES + OVERHEAD_FRACTION * states
 
 
 def _overhead_and_total(states: float, activations: float | None) -> tuple[float | None, float | None]:
@@ -207,7 +260,47 @@ def _overhead_and_total(states: float, activations: float | None) -> tuple[float
     return overhead, states + activations + overhead
 
 
-def breakdown(  # long because the result's 21 fields are listed one per line
+def _sharded_states(
+    spec: ModelSpec | None, params: float, options: MemoryOptions, dp: int, dtype: str
+) -> tuple[float, float, float, float]:
+    """(weights, gradients, optimizer, gradient bytes per parameter) per GPU.
+
+    Dense parameters are split over t·p ranks and their states sharded over N_d by ZeRO. Routed
+    experts are split over t·p·e ranks, and each expert's replicas span N_d / e ranks, so ZeRO
+    shards their states over N_d / e (expert data parallelism: Rajbhandari et al. 2022,
+    "DeepSpeed-MoE", §4; Megatron-Core's expert-data-parallel group).
+    """
+    t, p, e = options.tp, options.pp, options.ep
+    expert = _expert_params(spec) if spec is not None and spec.is_moe else 0.0
+    _validate_experts(e, dp, expert)
+    weight_b, grad_b, k = state_bytes_per_param(dtype, options.optimizer, options.grad_dtype, options.master_weights)
+    dense = zero_model_state_bytes(
+        (params - expert) / (t * p), dp, options.zero, param_bytes=weight_b, grad_bytes=grad_b, k=k
+    )
+    experts = zero_model_state_bytes(
+        expert / (t * p * e), max(1, dp // e), options.zero, param_bytes=weight_b, grad_bytes=grad_b, k=k
+    )
+    return dense[0] + experts[0], dense[1] + experts[1], dense[2] + experts[2], grad_b
+
+
+def _notes(activations: float | None, options: MemoryOptions, dtype: str, states: float, capacity: float) -> list[str]:
+    notes = []
+    if activations is None:
+        notes.append("activations need an architecture and a sequence length: give a model preset or a shape")
+        if model_state_lower_bound(states) > capacity:
+            notes.append(
+                f"does not fit: the model states alone need {states / 1e9:.1f} GB per GPU "
+                f"({model_state_lower_bound(states) / 1e9:.1f} GB with the overhead allowance), "
+                f"more than the {capacity / 1e9:.1f} GB"
+            )
+    if options.sp and options.tp == 1:
+        notes.append("sequence parallelism has no effect without tensor parallelism")
+    if dtype in ("fp8", "int8"):
+        notes.append(f"{dtype} training is assumed to keep 16-bit weights and gradients (as FP8 recipes do)")
+    return notes
+
+
+def breakdown(  # long because the result's fields are listed one per line
     spec: ModelSpec | None,
     params: float,
     accelerator: AcceleratorSpec,
@@ -219,34 +312,26 @@ def breakdown(  # long because the result's 21 fields are listed one per line
     """Per-GPU memory of training ``spec`` (or ``params`` without a shape) on ``gpus`` GPUs.
 
     Model states: ``zero_model_state_bytes`` on the parameters one tensor/pipeline (and, for
-    experts, expert-parallel) rank holds, sharded over N_d = gpus / (t·p). Activations: the first
-    pipeline stage holds L/p layers for each of the p micro-batches in flight under 1F1B, i.e.
-    L layers' worth (``activation_bytes_per_layer`` x L); with p = 1 the fp32 logits for the loss,
-    4·s·b·V/t, are added. Overhead: ``OVERHEAD_FIXED_BYTES`` + ``OVERHEAD_FRACTION`` of the rest.
+    experts, expert-parallel) rank holds, sharded over N_d = gpus / (t·p) (``_sharded_states``).
+    Activations: the first pipeline stage holds L/p layers for each of the p micro-batches in
+    flight under 1F1B, i.e. L layers' worth (``activation_bytes_per_layer`` x L); with p = 1 the
+    fp32 logits for the loss, 4·s·b·V/t, are added. Overhead: ``OVERHEAD_FIXED_BYTES`` +
+    ``OVERHEAD_FRACTION`` of the rest. Without a shape the model states still bound the total
+    from below (``model_state_lower_bound``), which can decide that it does not fit.
     """
-    t, p, e = options.tp, options.pp, options.ep
     _validate_layout(spec, gpus, options)
-    dp = gpus // (t * p)
-    notes: list[str] = []
-    expert = _expert_params(spec) if spec is not None and spec.is_moe else 0.0
-    _validate_experts(e, dp, expert)
-    dense = params - expert
-    per_rank = dense / (t * p) + expert / (t * p * e)
-    weight_b, grad_b, opt_extra, act_scale = _bytes_per_param(dtype)
-    k = OPTIMIZER_BYTES[options.optimizer] + opt_extra
-    weights, gradients, optimizer = zero_model_state_bytes(
-        per_rank, dp, options.zero, param_bytes=weight_b, grad_bytes=grad_b, k=k
-    )
+    dp = gpus // (options.tp * options.pp)
+    weights, gradients, optimizer, grad_b = _sharded_states(spec, params, options, dp, dtype)
     seq_len = options.seq_len or (spec.seq_len if spec is not None else None)
+    act_scale = 2.0 if dtype in ("fp32", "tf32") else 1.0
     activations = _first_stage_activations(spec, options, seq_len, act_scale)
-    if activations is None:
-        notes.append("activations need an architecture and a sequence length: give a model preset")
-    if options.sp and t == 1:
-        notes.append("sequence parallelism has no effect without tensor parallelism")
-    if dtype in ("fp8", "int8"):
-        notes.append(f"{dtype} training is assumed to keep 16-bit weights and gradients (as FP8 recipes do)")
-    overhead, total = _overhead_and_total(weights + gradients + optimizer, activations)
+    states = weights + gradients + optimizer
+    overhead, total = _overhead_and_total(states, activations)
     capacity = float(accelerator.memory.m_as("B"))
+    if total is not None:
+        fits: bool | None = total <= capacity
+    else:
+        fits = False if model_state_lower_bound(states) > capacity else None
     seqs = options.global_batch_tokens / (seq_len or 2048)
     micro_batches = max(1, math.ceil(seqs / (options.micro_batch * dp)))
     return MemoryBreakdown(
@@ -257,20 +342,22 @@ def breakdown(  # long because the result's 21 fields are listed one per line
         overhead=overhead,
         total=total,
         capacity=capacity,
-        fits=None if total is None else total <= capacity,
-        tp=t,
-        pp=p,
+        fits=fits,
+        tp=options.tp,
+        pp=options.pp,
         dp=dp,
-        ep=e,
+        ep=options.ep,
         zero=options.zero,
         sp=options.sp,
         micro_batch=options.micro_batch,
         seq_len=seq_len,
         recompute=options.recompute,
         optimizer_kind=options.optimizer,
-        bubble=pipeline_bubble(p, micro_batches),
+        attention=options.attention,
+        grad_bytes=grad_b,
+        bubble=pipeline_bubble(options.pp, micro_batches),
         micro_batches=micro_batches,
-        notes=tuple(notes),
+        notes=tuple(_notes(activations, options, dtype, states, capacity)),
     )
 
 
@@ -281,9 +368,25 @@ def _expert_params(spec: ModelSpec) -> float:
 
 def _validate_experts(e: int, dp: int, expert_params: float) -> None:
     if e > 1 and expert_params == 0:
-        raise InputError("ep", "expert parallelism needs a mixture-of-experts model preset")
+        raise InputError("ep", "expert parallelism needs a mixture-of-experts model (a preset or --experts)")
     if e > 1 and dp % e:
         raise InputError("ep", f"ep ({e}) must divide the data-parallel degree ({dp})")
+
+
+def validate_fixed_layout(spec: ModelSpec | None, options: MemoryOptions, fixed: frozenset[str]) -> None:
+    """Checks of the options a user gave that need no GPU count: stages against layers, heads against TP."""
+    if spec is None:
+        return
+    if "pp" in fixed and spec.layers is not None and options.pp > spec.layers:
+        raise InputError("pp", f"{options.pp} pipeline stages is more than {spec.name}'s {spec.layers} layers")
+    if "tp" in fixed and spec.heads is not None and spec.heads % options.tp:
+        raise InputError(
+            "tp", f"tensor parallelism ({options.tp}) must divide {spec.name}'s {spec.heads} attention heads"
+        )
+    if "ep" in fixed and options.ep > 1 and not spec.is_moe:
+        raise InputError("ep", "expert parallelism needs a mixture-of-experts model (a preset or --experts)")
+    if "ep" in fixed and spec.experts is not None and spec.experts % options.ep:
+        raise InputError("ep", f"ep ({options.ep}) must divide {spec.name}'s {spec.experts} routed experts")
 
 
 def _validate_layout(spec: ModelSpec | None, gpus: int, options: MemoryOptions) -> None:
@@ -294,7 +397,4 @@ def _validate_layout(spec: ModelSpec | None, gpus: int, options: MemoryOptions) 
         raise InputError("pp", f"tp x pp ({t} x {p} = {t * p}) cannot exceed the GPU count ({gpus})")
     if gpus % (t * p):
         raise InputError("gpus", f"the GPU count ({gpus}) must be a multiple of tp x pp ({t * p})")
-    if spec is not None and spec.layers is not None and p > spec.layers:
-        raise InputError("pp", f"{p} pipeline stages is more than {spec.name}'s {spec.layers} layers")
-    if spec is not None and spec.heads is not None and spec.heads % t:
-        raise InputError("tp", f"tensor parallelism ({t}) must divide {spec.name}'s {spec.heads} attention heads")
+    validate_fixed_layout(spec, options, frozenset({"tp", "pp", "ep"}))

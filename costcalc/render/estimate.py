@@ -53,22 +53,18 @@ def result_rows(est: Estimate) -> list[tuple[str, str, str]]:
 
 
 def memory_lines(memory: MemoryBreakdown) -> list[str]:
-    """The memory section: layout, parts, total against capacity, verdict, notes."""
+    """The memory section: layout, model states and the other parts, total against capacity, verdict, notes."""
     m = memory
     sp = ", SP" if m.sp else ""
     ep = f" EP={m.ep}" if m.ep > 1 else ""
     verdict = {True: "fits", False: "DOES NOT FIT", None: "unknown"}[m.fits]
-    parts = (
-        ("weights", m.weights),
-        ("gradients", m.gradients),
-        ("optimizer", m.optimizer),
-        ("activations", m.activations),
-        ("overhead", m.overhead),
-    )
+    grads = "" if m.grad_bytes == 2 else f" ({m.grad_bytes:g}-byte)"
     lines = [
         f"Memory per GPU (TP={m.tp} PP={m.pp} DP={m.dp}{ep} ZeRO-{m.zero}{sp}, micro-batch {m.micro_batch}, "
-        f"recompute {m.recompute}, {m.optimizer_kind}):",
-        "  " + ", ".join(f"{name} {gigabytes(value)}" for name, value in parts),
+        f"recompute {m.recompute}, {m.attention} attention, {m.optimizer_kind}):",
+        f"  model states {gigabytes(m.states)} (weights {gigabytes(m.weights)}, gradients{grads} "
+        f"{gigabytes(m.gradients)}, optimizer {gigabytes(m.optimizer)})",
+        f"  activations {gigabytes(m.activations)}, overhead {gigabytes(m.overhead)}",
         f"  total {gigabytes(m.total)} of {gigabytes(m.capacity)}: {verdict}; pipeline bubble {m.bubble:.1%} "
         f"({m.micro_batches} micro-batch{'es' if m.micro_batches != 1 else ''} per step)",
     ]

@@ -61,15 +61,16 @@ def plan_html(plan: Plan) -> str:
 
 
 def memory_html(report: MemoryReport) -> str:
-    """The breakdown, the sensible layouts and the smallest fit."""
+    """The breakdown, the best layouts and the smallest fit."""
     gpus = "?" if report.gpus is None else f"{report.gpus:,}"
     out = f"<p>{html.escape(report.model or 'the model')} on {gpus} x {html.escape(report.accelerator)}</p>"
     if report.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"
     rows = [
-        [f"TP={m.tp} PP={m.pp} DP={m.dp}", f"ZeRO-{m.zero}", m.recompute, gigabytes(m.total), "yes" if m.fits else "no"]
-        for m in report.layouts
-    ]
+        [lay.label, f"ZeRO-{lay.memory.zero}", lay.memory.recompute, gigabytes(lay.memory.total),
+         "yes" if lay.memory.fits else "no", "-" if lay.step_time is None else f"{lay.step_time:.2f}x"]
+        for lay in report.layouts
+    ]  # fmt: skip
     if rows:
-        out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits"], rows)
+        out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits", "step"], rows)
     return out

@@ -1,4 +1,4 @@
-"""``costcalc memory``: the breakdown, the sensible layouts and the smallest fit."""
+"""``costcalc memory``: the breakdown, the best layouts and the smallest fit."""
 
 from __future__ import annotations
 
@@ -9,41 +9,42 @@ from costcalc.render.text import fit, gigabytes, markdown_table, render_json, te
 
 if TYPE_CHECKING:
     from costcalc.commands.memory_report import MemoryReport
+    from costcalc.estimator.layouts import Layout
 
 __all__ = ["render_memory"]
+
+_HEADERS = ["layout", "ZeRO", "recompute", "total/GPU", "headroom", "step", "why"]
+
+
+def _row(lay: Layout) -> list[str]:
+    m = lay.memory
+    step = "-" if lay.step_time is None else f"{lay.step_time:.2f}x"
+    return [lay.label, f"ZeRO-{m.zero}", m.recompute, gigabytes(m.total), gigabytes(m.headroom), step, lay.why]
 
 
 def render_memory(report: MemoryReport, fmt: str) -> str:
     if fmt == "json":
         return render_json(report.to_dict())
     what = report.model or "the model"
-    head = f"{what} on {report.gpus if report.gpus is not None else 'an unspecified number of'} x {report.accelerator}"
-    parts = [head, ""]
+    where = f"{report.gpus} x {report.accelerator}" if report.gpus is not None else f"{report.accelerator} GPUs"
+    parts = [f"{what} on {where}" + ("" if report.gpus is not None else " (no GPU count given)"), ""]
     if report.memory is not None:
         parts += memory_lines(report.memory)
-    rows = [
-        [
-            f"TP={m.tp} PP={m.pp} DP={m.dp}" + (f" EP={m.ep}" if m.ep > 1 else ""),
-            f"ZeRO-{m.zero}",
-            m.recompute,
-            gigabytes(m.total),
-            gigabytes(m.headroom),
-            "yes" if m.fits else "no",
-            f"{m.bubble:.1%}",
-        ]
-        for m in report.layouts
-    ]
+    rows = [_row(lay) for lay in report.layouts]
     if rows:
-        table = text_table(["layout", "ZeRO", "recompute", "total/GPU", "headroom", "fits", "bubble"], rows)
-        if fmt == "markdown":
-            table = markdown_table(["layout", "ZeRO", "recompute", "total/GPU", "headroom", "fits", "bubble"], rows)
-        parts += ["", "Sensible layouts (tensor parallel within a node, pipeline across nodes):", table]
+        table = markdown_table(_HEADERS, rows) if fmt == "markdown" else text_table(_HEADERS, rows)
+        title = (
+            "Layouts that fit, fastest estimated step first (1.00x = no bubble, recomputation or TP communication):"
+            if report.any_fits
+            else "No layout fits on this many GPUs; the closest:"
+        )
+        parts += ["", title, table]
     if report.smallest_fit is not None:
-        m = report.smallest_fit
+        m = report.smallest_fit.memory
         parts += [
             "",
-            f"Smallest GPU count that fits: {m.tp * m.pp * m.dp} (TP={m.tp} PP={m.pp} DP={m.dp} "
-            f"ZeRO-{m.zero}, recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
+            f"Smallest GPU count that fits: {m.gpus:,} ({report.smallest_fit.label} ZeRO-{m.zero}, "
+            f"recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
         ]
     text = "\n".join(parts) + "\n"
     return text if fmt == "markdown" else fit(text)

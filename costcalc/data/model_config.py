@@ -1,0 +1,245 @@
+"""A model's shape from a local Hugging Face ``config.json``: no network, no code, one file.
+
+Reads the field names of the Llama, Mistral, Mixtral, Qwen2, GPT-NeoX, Falcon, DeepSeek-V3 and
+GPT-2 configurations into a ``ModelSpec`` whose parameter count is computed from the shape
+(``costcalc.formulas.flops.parameter_count``). The file is read only if it is a regular file of at
+most ``MAX_CONFIG_BYTES``; anything malformed is one ``InputError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from costcalc.base.errors import InputError
+from costcalc.base.units import Q_
+from costcalc.formulas.flops import parameter_count
+from costcalc.schemas import ModelSpec
+
+__all__ = ["FAMILIES", "MAX_CONFIG_BYTES", "read_model_config", "spec_from_config"]
+
+#: A config.json is a few kilobytes; anything larger is not one.
+MAX_CONFIG_BYTES = 1_000_000
+FAMILIES = ("llama", "mistral", "mixtral", "qwen2", "gpt_neox", "falcon", "deepseek_v3", "gpt2")
+_FIELD = "config_file"
+
+
+def _read_regular_file(path: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file within the size cap (FIFOs and devices refused)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        raise InputError(_FIELD, f"{path}: cannot open: {err.strerror or err}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(_FIELD, f"{path}: not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise InputError(_FIELD, f"{path}: {info.st_size:,} bytes is too large for a config.json (at most 1 MB)")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(_FIELD, f"{path}: too large for a config.json (at most 1 MB)")
+    return data
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec:
+    """The shape a local config.json describes; ``seq_len`` overrides the config's context length."""
+    name = str(path)
+    try:
+        data = json.loads(_read_regular_file(name).decode("utf-8"), parse_constant=_no_constants)
+    except UnicodeDecodeError:
+        raise InputError(_FIELD, f"{name}: not UTF-8 text") from None
+    except ValueError as err:
+        raise InputError(_FIELD, f"{name}: not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise InputError(_FIELD, f"{name}: expected a JSON object of configuration fields")
+    return spec_from_config(data, name, seq_len)
+
+
+class _Config:
+    """Typed reads of one config's fields; each error names the file and the field."""
+
+    def __init__(self, data: dict[str, Any], name: str) -> None:
+        self.data, self.name = data, name
+        self.used: dict[str, str] = {}  # ModelSpec field -> config key it came from
+
+    def error(self, key: str, message: str) -> InputError:
+        return InputError(_FIELD, f"{self.name}: {key}: {message}")
+
+    def count(self, spec_field: str, *keys: str, default: int | None = None, required: bool = True) -> int | None:
+        """The first of ``keys`` present, as a positive whole number (JSON ``null`` reads as absent)."""
+        for key in keys:
+            value = self.data.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 10**9:
+                raise self.error(key, f"expected a positive whole number, got {json.dumps(value)[:40]}")
+            self.used[spec_field] = key
+            return value
+        if default is None and required:
+            raise self.error(keys[0], "is required but missing")
+        return default
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected true or false, got {json.dumps(value)[:40]}")
+        return value
+
+    def family(self) -> str:
+        kind = self.data.get("model_type")
+        aliases = {"RefinedWeb": "falcon", "RefinedWebModel": "falcon"}
+        if kind is None:
+            kind = "gpt2" if "n_embd" in self.data else "deepseek_v3" if "kv_lora_rank" in self.data else "llama"
+        if not isinstance(kind, str) or aliases.get(kind, kind) not in FAMILIES:
+            raise self.error("model_type", f"{json.dumps(kind)[:40]} is not one of {', '.join(FAMILIES)}")
+        return aliases.get(kind, kind)
+
+    def context(self) -> int | None:
+        """The pre-training context: rope scaling's original length when the context was extended."""
+        scaling = self.data.get("rope_scaling")
+        if isinstance(scaling, dict) and scaling.get("original_max_position_embeddings") is not None:
+            return _Config(scaling, f"{self.name}: rope_scaling").count("seq_len", "original_max_position_embeddings")
+        return self.count("seq_len", "max_position_embeddings", "n_positions", "max_seq_len", required=False)
+
+
+def _llama_like(c: _Config, family: str) -> dict[str, Any]:
+    """Llama, Mistral, Mixtral and Qwen2: gated (SwiGLU) MLP, RMSNorm, untied unless stated."""
+    heads = c.count("heads", "num_attention_heads")
+    shape: dict[str, Any] = {
+        "layers": c.count("layers", "num_hidden_layers"),
+        "hidden": c.count("hidden", "hidden_size"),
+        "heads": heads,
+        "kv_heads": c.count("kv_heads", "num_key_value_heads", default=heads),
+        "head_dim": c.count("head_dim", "head_dim", required=False),
+        "ffn": c.count("ffn", "intermediate_size"),
+        "mlp": "gated",
+        "vocab": c.count("vocab", "vocab_size"),
+        "tied_embeddings": c.flag("tie_word_embeddings", False),
+        "qkv_bias": family == "qwen2" or c.flag("attention_bias", False),
+    }
+    experts = c.count("experts", "num_local_experts", required=False)
+    if experts is not None:
+        shape.update(experts=experts, experts_per_token=c.count("experts_per_token", "num_experts_per_tok"))
+        shape["expert_ffn"] = shape["ffn"]
+    return shape
+
+
+def _gpt_neox(c: _Config) -> dict[str, Any]:
+    """GPT-NeoX: plain GELU MLP, LayerNorms with bias, biases on every linear layer, untied."""
+    return {
+        "layers": c.count("layers", "num_hidden_layers"),
+        "hidden": c.count("hidden", "hidden_size"),
+        "heads": c.count("heads", "num_attention_heads"),
+        "ffn": c.count("ffn", "intermediate_size"),
+        "mlp": "plain",
+        "vocab": c.count("vocab", "vocab_size"),
+        "tied_embeddings": c.flag("tie_word_embeddings", False),
+        "norm": "layernorm",
+        "linear_bias": c.flag("attention_bias", True),
+    }
+
+
+def _falcon(c: _Config) -> dict[str, Any]:
+    """Falcon: multi-query (7B) or grouped (40B/180B, new decoder) attention, GELU MLP, tied."""
+    heads = c.count("heads", "num_attention_heads", "n_head")
+    hidden = c.count("hidden", "hidden_size")
+    assert hidden is not None
+    new = c.flag("new_decoder_architecture", False)
+    kv = c.count("kv_heads", "num_kv_heads", "n_head_kv", default=heads) if new else None
+    if not new:
+        kv = 1 if c.flag("multi_query", True) else heads
+    one_norm = not new and c.flag("parallel_attn", True)
+    return {
+        "layers": c.count("layers", "num_hidden_layers", "n_layer"),
+        "hidden": hidden,
+        "heads": heads,
+        "kv_heads": kv,
+        "ffn": c.count("ffn", "ffn_hidden_size", default=4 * hidden),
+        "mlp": "plain",
+        "vocab": c.count("vocab", "vocab_size"),
+        "tied_embeddings": c.flag("tie_word_embeddings", True),
+        "norm": "layernorm",
+        "norms_per_layer": 1 if one_norm else 2,
+        "linear_bias": c.flag("bias", False),
+    }
+
+
+def _deepseek_v3(c: _Config) -> dict[str, Any]:
+    """DeepSeek-V3: multi-head latent attention, dense first layers, shared and routed experts."""
+    return {
+        "layers": c.count("layers", "num_hidden_layers"),
+        "hidden": c.count("hidden", "hidden_size"),
+        "heads": c.count("heads", "num_attention_heads"),
+        "head_dim": c.count("head_dim", "qk_nope_head_dim"),
+        "qk_rope_head_dim": c.count("qk_rope_head_dim", "qk_rope_head_dim"),
+        "v_head_dim": c.count("v_head_dim", "v_head_dim"),
+        "kv_lora_rank": c.count("kv_lora_rank", "kv_lora_rank"),
+        "q_lora_rank": c.count("q_lora_rank", "q_lora_rank", required=False),
+        "ffn": c.count("ffn", "intermediate_size"),
+        "mlp": "gated",
+        "vocab": c.count("vocab", "vocab_size"),
+        "experts": c.count("experts", "n_routed_experts"),
+        "experts_per_token": c.count("experts_per_token", "num_experts_per_tok"),
+        "shared_experts": c.count("shared_experts", "n_shared_experts", default=0, required=False),
+        "expert_ffn": c.count("expert_ffn", "moe_intermediate_size"),
+        "dense_layers": c.count("dense_layers", "first_k_dense_replace", default=0, required=False),
+        "router_bias": c.data.get("topk_method") == "noaux_tc",
+        "tied_embeddings": c.flag("tie_word_embeddings", False),
+    }
+
+
+def _gpt2(c: _Config) -> dict[str, Any]:
+    """GPT-2: learned positions, LayerNorms and linear layers with bias, GELU MLP of 4d, tied."""
+    hidden = c.count("hidden", "n_embd")
+    assert hidden is not None
+    positions = c.count("learned_positions", "n_positions", default=1024)
+    return {
+        "layers": c.count("layers", "n_layer"),
+        "hidden": hidden,
+        "heads": c.count("heads", "n_head"),
+        "ffn": c.count("ffn", "n_inner", default=4 * hidden),
+        "mlp": "plain",
+        "vocab": c.count("vocab", "vocab_size"),
+        "tied_embeddings": c.flag("tie_word_embeddings", True),
+        "norm": "layernorm",
+        "linear_bias": True,
+        "learned_positions": positions,
+    }
+
+
+def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None) -> ModelSpec:
+    """The ``ModelSpec`` of a parsed config.json (``name`` is shown in errors and as the model's name)."""
+    c = _Config(data, name)
+    family = c.family()
+    readers = {"gpt_neox": _gpt_neox, "falcon": _falcon, "deepseek_v3": _deepseek_v3, "gpt2": _gpt2}
+    shape = readers[family](c) if family in readers else _llama_like(c, family)
+    shape = {k: v for k, v in shape.items() if v is not None}
+    shape["seq_len"] = seq_len or c.context()
+    label = f"{Path(name).name} ({family})"
+    source = {"params": f"computed from the shape in {name}", "layers": f"{name} ({family} field names)"}
+    try:
+        draft = ModelSpec(name=label, params=Q_(1.0, "parameter"), sources=source, **shape)
+        total, active = parameter_count(draft), parameter_count(draft, active=True)
+        updates = {"params": Q_(float(total), "parameter")}
+        if draft.is_moe:
+            updates["active_params"] = Q_(float(active), "parameter")
+        return ModelSpec(**{**draft.model_dump(exclude={"params", "active_params"}), **updates})
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = str(first["loc"][0]) if first["loc"] else "shape"
+        raise c.error(c.used.get(where, where), str(first["msg"]).removeprefix("Value error, ")) from None
