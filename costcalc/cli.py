@@ -122,17 +122,19 @@ def _sweep_parser(sub: Any) -> None:
 def _plan_parser(sub: Any) -> None:
     pl = sub.add_parser(
         "plan",
-        help="inverse questions: what a budget buys, how many GPUs meet a deadline",
-        description="Plan a run from a budget (USD, FLOP or GPU-hours) and/or a deadline.",
+        help="inverse questions: what a budget buys, how many GPUs meet a deadline, how long GPUs take",
+        description="Plan a run from a budget (USD, FLOP or GPU-hours), a deadline, or a fixed model and GPUs.",
     )
     pl.add_argument("--budget", help="dollars (2M USD), FLOPs (5.76e23 FLOP) or GPU-hours (1e6 GPU*h)")
     pl.add_argument("--deadline", help="wall-clock limit, e.g. '30 days'")
     plan_help = {
-        "gpus": "GPU count (else derived from the deadline)",
-        "params": "fix the model size: the plan gives the most tokens the budget buys",
-        "model": "fix the model by preset",
+        "gpus": "GPU count (else derived from the deadline, in whole nodes)",
+        "params": "fix the model size: with a budget, the plan gives the most tokens it buys; without one, "
+        "the GPUs for --deadline or the time on --gpus",
+        "model": "fix the model by preset (its tokens too, unless there is a budget)",
+        "tokens": "fix the training tokens: with a budget, the plan gives the largest model it trains",
     }
-    _add_inputs(pl, ["gpu", "gpus", "params", "model", "mfu", "price"], plan_help)
+    _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
     pl.add_argument(
         "--scaling",
         choices=("hoffmann", "besiroglu"),

@@ -1,10 +1,13 @@
 """``costcalc plan``: inverse questions. What does a budget buy, and how many GPUs meet a deadline?
 
 Budget -> FLOPs: dollars / price = GPU-hours; GPU-hours x peak x MFU = FLOPs. FLOPs ->
-model: the compute-optimal parameters and tokens (``costcalc.formulas.scaling``), or, for a given
-parameter count, the most tokens the FLOPs buy (D = C / 6N). Deadline -> GPUs: GPU-hours /
-deadline hours, rounded up. Every answer is then run through ``costcalc.estimate`` as a scenario
-you can rerun, so plan and estimate cannot disagree.
+model: the compute-optimal parameters and tokens (``costcalc.formulas.scaling``); for a given
+model, the most tokens the FLOPs buy (D = C / 6N); for given tokens, the largest model
+(N = C / 6D). A fixed model on fixed tokens (a preset's, or ``--tokens``) fixes the compute, and
+the plan answers the GPUs a deadline needs or the time a GPU count takes. Deadline -> GPUs:
+GPU-hours / deadline hours, rounded up to whole nodes (8 GPUs, or the node preset's count), so
+that a parallel layout can use them. Every answer is then run through ``costcalc.estimate`` as a
+scenario you can rerun, so plan and estimate cannot disagree.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
-from costcalc.base.parse import to_quantity
+from costcalc.base.parse import format_count, to_quantity
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
-from costcalc.estimator.inputs import GpuCount, ParamCount, quantity_marker
+from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker
 from costcalc.estimator.resolve import resolve_dtype, resolve_efficiency, resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
@@ -94,7 +97,7 @@ def _budget_kind(budget: str | Any) -> str:
     raise InputError("budget", "expected dollars (2M USD), FLOPs (5.76e23 FLOP) or GPU-hours (1e6 GPU*h)")
 
 
-def plan(
+def plan(  # long because the question's inputs are listed one per line
     budget: Any = None,
     *,
     deadline: Any = None,
@@ -102,6 +105,7 @@ def plan(
     gpus: Any = None,
     params: Any = None,
     model: str | None = None,
+    tokens: Any = None,
     mfu: Any = None,
     price: Any = None,
     scaling: Scaling = "hoffmann",
@@ -111,13 +115,20 @@ def plan(
     """Answer "what can I train for this budget, by this deadline, on this hardware".
 
     ``budget``: dollars, FLOPs or GPU-hours (a number is taken as dollars). ``deadline``: a
-    duration ("30 days"). At least one of them. ``params`` or ``model`` fixes the model and asks
-    for the most tokens instead of the compute-optimal split. ``scaling``: ``hoffmann`` (20
-    tokens per parameter) or ``besiroglu`` (Besiroglu et al. 2024's refit).
+    duration ("30 days"). ``params`` or ``model`` fixes the model; ``tokens`` fixes the data.
+    With a budget: the compute-optimal model (``scaling``: ``hoffmann``, 20 tokens per parameter,
+    or ``besiroglu``, Besiroglu et al. 2024's refit), the most tokens for a fixed model, or the
+    largest model for fixed tokens. Without one, a fixed model (on ``tokens``, else its preset's,
+    else 20 per parameter) fixes the compute: the plan gives the GPUs that meet ``deadline``, or
+    the wall-clock on ``gpus``. Each answer comes with its range.
     """
     catalog = catalog or default_catalog(presets)
-    _check_question(budget, deadline, scaling, params, model)
+    _check_question(budget, deadline, scaling, params, model, gpus)
     rates = _rates(gpu, gpus, mfu, price, catalog)
+    spec = catalog.model(model) if model is not None else None
+    fixed_tokens = None if tokens is None else float(_checked(TokenCount, tokens, "tokens").m_as("token"))
+    if budget is None and (spec is not None or params is not None):
+        return _fixed_compute(rates, spec, params, fixed_tokens, deadline, mfu, price, catalog)
     limits: dict[str, Limit] = {}
     if budget is not None:
         limits["budget"] = _budget_limit(budget, rates)
@@ -129,19 +140,45 @@ def plan(
             flops = rates.gpus * deadline_hours * rates.flops_per_gpu_hour
             limits["deadline"] = Limit(flops, rates.mfu_range, question[-1])
         elif "budget" not in limits:
-            raise InputError("deadline", "a deadline alone needs a GPU count (give --gpus, or a budget too)")
+            raise InputError(
+                "deadline", "a deadline alone needs a GPU count, a budget, or a model (--model or --params)"
+            )
     binding = min(limits, key=lambda k: limits[k].flops)
-    compute = limits[binding]
-    spec = catalog.model(model) if model is not None else None
-    n, d, n_range, d_range, used_scaling = _allocation(compute, spec, params, scaling)
-    gpu_count, gpus_range = _gpu_count(rates, compute, deadline_hours)
+    n, d, n_range, d_range, used_scaling = _allocation(limits[binding], spec, params, fixed_tokens, scaling)
+    gpu_count, gpus_range = _gpu_count(rates, limits[binding], deadline_hours)
     fields: dict[str, Any] = {"gpu": rates.hardware, "tokens": d}
     fields.update({"model": spec.name} if spec is not None else {"params": n})
-    fields.update({k: v for k, v in (("gpus", gpu_count), ("mfu", mfu), ("price", price)) if v is not None})
-    result = _estimate(catalog, fields, binding, given_params=params is not None, given_gpus=gpus is not None)
+    return _planned(
+        question,
+        rates,
+        fields,
+        n,
+        d,
+        gpu_count,
+        binding,
+        used_scaling,
+        n_range,
+        d_range,
+        gpus_range,
+        mfu,
+        price,
+        catalog,
+        given_params=params is not None or spec is not None,
+    )
+
+
+def _planned(  # long because a plan has this many parts
+    question: list[str], rates: Rates, fields: dict[str, Any], n: float, d: float, gpu_count: int | None,
+    binding: str, used_scaling: str | None, n_range: tuple[float, float] | None, d_range: tuple[float, float] | None,
+    gpus_range: tuple[float, float] | None, mfu: Any, price: Any, catalog: Catalog, *, given_params: bool = True,
+) -> Plan:  # fmt: skip
+    """The plan's scenario run through ``estimate``, with the command that reruns it."""
+    fields = {**fields, **{k: v for k, v in (("gpus", gpu_count), ("mfu", mfu), ("price", price)) if v is not None}}
+    result = _estimate(catalog, fields, binding, given_params=given_params, given_gpus=rates.gpus is not None)
     command = "costcalc estimate " + " ".join(
         f"--{k.replace('_', '-')} {shlex.quote(_shown(v))}" for k, v in fields.items()
     )
+    days = result.ranges.get("wall_clock")
     return Plan(
         question=" and ".join(question) + f" on {rates.hardware}",
         params=n,
@@ -150,7 +187,12 @@ def plan(
         flops=float(result.flops.m_as("FLOP")),
         binding=binding,
         scaling=used_scaling,
-        range={"params": n_range, "tokens": d_range, "gpus": gpus_range},
+        range={
+            "params": n_range,
+            "tokens": d_range,
+            "gpus": gpus_range,
+            "wall_clock_days": None if days is None else (float(days.low.m_as("day")), float(days.high.m_as("day"))),
+        },
         command=command,
         estimate=result,
     )
@@ -170,9 +212,50 @@ def _estimate(catalog: Catalog, fields: dict[str, Any], binding: str, *, given_p
         raise InputError(cause, message) from None
 
 
-def _check_question(budget: Any, deadline: Any, scaling: str, params: Any, model: Any) -> None:
-    if budget is None and deadline is None:
-        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or both")
+def _fixed_compute(
+    rates: Rates, spec: ModelSpec | None, params: Any, tokens: float | None, deadline: Any, mfu: Any, price: Any,
+    catalog: Catalog,
+) -> Plan:  # fmt: skip
+    """A fixed model on fixed tokens: the GPUs a deadline needs, or the time a GPU count takes."""
+    fields: dict[str, Any] = {"gpu": rates.hardware}
+    fields.update(
+        {"model": spec.name}
+        if spec is not None
+        else {"params": float(_checked(ParamCount, params, "params").m_as("parameter"))}
+    )
+    if tokens is not None:
+        fields["tokens"] = tokens
+    fields.update({k: v for k, v in (("mfu", mfu), ("price", price)) if v is not None})
+    base = estimate(catalog=catalog, **fields)
+    n = float(base.scenario.params.m_as("parameter"))
+    d = float(base.scenario.tokens.m_as("token"))
+    what = f"{spec.name if spec is not None else format_count(n) + ' parameters'} on {format_count(d)} tokens"
+    if rates.gpus is not None:
+        question = [what, f"{int(rates.gpus):,} GPUs"]
+        return _planned(question, rates, {**fields, "tokens": d}, n, d, int(rates.gpus), "the GPUs set the time", None,
+                        None, None, None, mfu, price, catalog)  # fmt: skip
+    if deadline is None:
+        raise InputError("deadline", "for a fixed model give a deadline (the GPUs it needs) or --gpus (the time)")
+    hours = _hours(deadline)
+    gpu_hours = base.gpu_hours.m_as("GPU_hour")
+    span = base.ranges["gpu_hours"]
+    per_node = rates.per_node
+    count = _whole_nodes(gpu_hours / hours, per_node)
+    low, high = (_whole_nodes(float(v.m_as("GPU_hour")) / hours, per_node) for v in (span.low, span.high))
+    question, why = [what, f"{hours / HOURS_PER_DAY:g} days"], "the deadline sets the GPUs"
+    return _planned(question, rates, {**fields, "tokens": d}, n, d, count, why, None, None, None,
+                    (float(low), float(high)), mfu, price, catalog)  # fmt: skip
+
+
+def _whole_nodes(gpus: float, per_node: int) -> int:
+    """The GPU count rounded up to whole nodes, so that a parallel layout can use it."""
+    return max(1, math.ceil(gpus / per_node)) * per_node
+
+
+def _check_question(budget: Any, deadline: Any, scaling: str, params: Any, model: Any, gpus: Any) -> None:
+    fixed_model = params is not None or model is not None
+    if budget is None and deadline is None and not (fixed_model and gpus is not None):
+        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or a model and --gpus")
     if scaling not in ("hoffmann", "besiroglu"):
         raise InputError("scaling", f"expected hoffmann or besiroglu, got {scaling!r}")
     if params is not None and model is not None:
@@ -190,8 +273,8 @@ class Rates:
     price: float | None
     mfu_range: tuple[float, float]
     price_range: tuple[float, float]
-    #: GPUs per node of a node preset (1 for a single accelerator): a derived count is whole nodes.
-    per_node: int = 1
+    #: GPUs per node: a node preset's, else 8 (a bare accelerator's usual server); a derived count is whole nodes.
+    per_node: int = 8
 
 
 @dataclass(frozen=True)
@@ -221,7 +304,7 @@ def _rates(gpu: str | None, gpus: Any, mfu: Any, price: Any, catalog: Catalog) -
         price=None if cost.value is None else float(cost.value.m_as("USD/GPU/hour")),
         mfu_range=efficiency.range or (1.0, 1.0),
         price_range=cost.range or (1.0, 1.0),
-        per_node=hardware.node.count if hardware.node is not None else 1,
+        per_node=hardware.node.count if hardware.node is not None else 8,
     )
 
 
@@ -262,17 +345,23 @@ def _budget_limit(budget: Any, rates: Rates) -> Limit:
 
 
 def _allocation(
-    limit: Limit, spec: ModelSpec | None, params: Any, scaling: Scaling
-) -> tuple[float, float, tuple[float, float] | None, tuple[float, float], str | None]:
-    """Parameters and tokens for the compute: compute-optimal, or the most tokens for a fixed model."""
+    limit: Limit, spec: ModelSpec | None, params: Any, tokens: float | None, scaling: Scaling
+) -> tuple[float, float, tuple[float, float] | None, tuple[float, float] | None, str | None]:
+    """Parameters and tokens for the compute: compute-optimal, the most tokens for a fixed model,
+    or the largest model for fixed tokens (N = C / 6D)."""
     low_f, high_f = limit.factors
     fixed = float(spec.params.m) if spec is not None else None
     if fixed is None and params is not None:
         fixed = float(_checked(ParamCount, params, "params").m)
     if fixed is not None:
+        if tokens is not None:
+            raise InputError("tokens", "with a budget, fix the model or the tokens, not both")
         active = float(spec.active_params.m) if spec is not None and spec.active_params is not None else fixed
-        tokens = float(dense_training_tokens(limit.flops, active))
-        return fixed, tokens, None, (tokens * low_f, tokens * high_f), None
+        d = float(dense_training_tokens(limit.flops, active))
+        return fixed, d, None, (d * low_f, d * high_f), None
+    if tokens is not None:
+        n = float(dense_training_tokens(limit.flops, tokens))  # N = C / 6D, the same relation solved for N
+        return n, tokens, (n * low_f, n * high_f), None, None
     n, d = allocate(limit.flops, scaling)
     n_low, d_low = allocate(limit.flops * low_f, scaling)
     n_high, d_high = allocate(limit.flops * high_f, scaling)

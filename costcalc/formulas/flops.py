@@ -204,7 +204,9 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
     d_qk = d_k + (spec.qk_rope_head_dim if spec.is_mla else 0)
     d_v = (spec.v_head_dim or d_k) if spec.is_mla else d_k
     s_ctx = seq_len / 2 if causal else float(seq_len)
-    matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(spec, active=True, biases=False)
+    matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(
+        spec, active=True, biases=False
+    )
     return FlopsPerToken(
         layer_matmuls=2.0 * matmul_weights,
         attention_scores=spec.layers * 2.0 * s_ctx * spec.heads * (d_qk + d_v),

@@ -26,16 +26,28 @@ def render_plan(result: Plan, fmt: str) -> str:
         return "" if r is None else f" (range {count(r[0])} to {count(r[1])})"
 
     rule = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
-    how = f"compute-optimal: {rule[result.scaling]}" if result.scaling else "the most tokens for the given model"
+    if result.scaling:
+        how = f"compute-optimal: {rule[result.scaling]}"
+    elif result.range.get("params") is not None:
+        how = "the largest model for the given tokens"
+    elif result.range.get("tokens") is not None:
+        how = "the most tokens for the given model"
+    else:
+        how = "the model and tokens fix the compute"
     gpus = "not fixed" if result.gpus is None else f"{result.gpus:,}"
     gr = result.range.get("gpus")
+    nodes = "" if gr is None else ", rounded up to whole nodes"
+    days = result.estimate.wall_clock
     lines = [
-        f"Plan for {result.question} ({result.binding} binds):",
+        f"Plan for {result.question} ({result.binding}{' binds' if result.binding in ('budget', 'deadline') else ''}):",
         f"  parameters {count(result.params)}{span('params')}; tokens {count(result.tokens)}{span('tokens')} ({how})",
-        f"  GPUs {gpus}" + ("" if gr is None else f" (range {gr[0]:,.0f} to {gr[1]:,.0f})"),
-        f"  rerun: {result.command}",
-        "",
+        f"  GPUs {gpus}" + ("" if gr is None else f" (range {gr[0]:,.0f} to {gr[1]:,.0f}{nodes})"),
     ]
+    if days is not None:
+        dr = result.range.get("wall_clock_days")
+        shown = "" if dr is None else f" (range {dr[0]:,.1f} to {dr[1]:,.1f} days)"
+        lines.append(f"  wall-clock {days.m_as('day'):,.1f} days{shown}")
+    lines += [f"  rerun: {result.command}", ""]
     body = render_table(result.estimate) if fmt == "table" else ""
     if fmt == "markdown":
         body = render_markdown(result.estimate)
