@@ -103,11 +103,11 @@ def _sweep_parser(sub: Any) -> None:
     swp = sub.add_parser(
         "sweep",
         help="estimate over ranges of inputs, vectorised (table, CSV or JSON)",
-        description="Sweep inputs: --over gpus=512,1024,2048 or --over params=1e9..1e12:log:7 (repeatable). "
-        "Options fix the other inputs.",
+        description="Sweep inputs: --over gpus=512,1024,2048, --over params=1e9..1e12:log:7 or "
+        "--over gpu=a100,h100,b200 (repeatable). Options fix the other inputs. Each point gets a memory check.",
     )
     swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
-    _add_inputs(swp, _inputs("model", "hardware", "costs"))
+    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory"))
     _add_presets(swp)
     swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
     swp.set_defaults(handler=_sweep)
@@ -251,12 +251,11 @@ def _sweep(args: argparse.Namespace) -> str | Iterator[tuple[str, int]]:
     from costcalc.commands.sweep import sweep
     from costcalc.render.sweep import render_sweep
 
-    columns, result = sweep(args.over, args.presets, **_given(args))
-    if args.format in ("csv", "json"):  # the table and Markdown carry the notes themselves
-        for note in result.assumptions:
-            if note.name == "sweep":
-                stderr_line(f"costcalc sweep: note: {note.value}")
-    return render_sweep(columns, result, args.format)
+    result = sweep(args.over, args.presets, **_given(args))
+    if args.format == "csv":  # the table, Markdown and JSON carry the notes themselves
+        for note in result.notes:
+            stderr_line(f"costcalc sweep: note: {note}")
+    return render_sweep(result, args.format)
 
 
 def _compare(args: argparse.Namespace) -> str:

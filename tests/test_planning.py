@@ -146,14 +146,15 @@ def test_cost_models_side_by_side() -> None:
 
 
 def test_sweep_is_the_product_and_matches_single_estimates() -> None:
-    columns, est = sweep(["gpus=512,1024,2048", "mfu=0.3..0.5:lin:3"], params="70B")
-    assert len(columns["gpus"]) == 9
-    days = est.wall_clock.m_as("day")
+    result = sweep(["gpus=512,1024,2048", "mfu=0.3..0.5:lin:3"], params="70B")
+    assert len(result) == 9
+    days = result.values["wall_clock_days"]
     single = costcalc.estimate(params="70B", gpus=1024, mfu=0.4).wall_clock.m_as("day")
-    index = int(np.flatnonzero((columns["gpus"] == 1024) & np.isclose(columns["mfu"], 0.4))[0])
+    gpus, mfu = np.array(result.columns["gpus"]), np.array(result.columns["mfu"])
+    index = int(np.flatnonzero((gpus == 1024) & np.isclose(mfu, 0.4))[0])
     assert days[index] == pytest.approx(single)
-    name, values = parse_sweep("params=1e9..1e12:log:4")
-    assert name == "params" and values == pytest.approx([1e9, 1e10, 1e11, 1e12])
+    name, values, note = parse_sweep("params=1e9..1e12:log:4")
+    assert name == "params" and values == pytest.approx([1e9, 1e10, 1e11, 1e12]) and note is None
 
 
 @pytest.mark.parametrize(
@@ -177,6 +178,7 @@ def test_sweep_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "--params", "70B", "--over", "gpus=512,1024", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("gpus,flops,gpu_hours,wall_clock_days,cost_usd") and len(lines) == 3
+    assert "memory_gb,fits" in lines[0] and lines[1].split(",")[8] == "no"  # 70B on 512 GPUs, ZeRO-1: 280 GB
 
 
 def test_scenario_files_round_trip_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,35 +1,44 @@
-"""``costcalc sweep``: one vectorised estimate over the Cartesian product of swept inputs.
+"""``costcalc sweep``: vectorised estimates over the Cartesian product of swept inputs.
 
-``--over gpus=512,1024,2048`` lists values; ``--over params=1e9..1e12:log:7`` spaces them. The
-inputs that may be swept are the quantity inputs that accept arrays (``sweepable()``).
+``--over gpus=512,1024,2048`` lists values; ``--over params=1e9..1e12:log:7`` spaces them. Quantity
+inputs (``sweepable()``) are swept as numpy arrays in one vectorised estimate; categorical inputs
+(``categorical()``: ``gpu=a100,h100,b200``, ``dtype``, ``nodes``, ``model``, ``attention_flops``)
+run one vectorised estimate per value. GPU and node counts are whole numbers: a range is rounded
+and its duplicates dropped (the result says so), a listed fraction is refused. Each point also
+gets a memory check, vectorised over the grid and the layouts (``costcalc.formulas.memory_grid``).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from costcalc.base.errors import InputError
+from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import parse_quantity
-from costcalc.data.catalog import default_catalog
+from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
-from costcalc.estimator.inputs import sweepable
+from costcalc.estimator.inputs import categorical, sweepable, validate_inputs
+from costcalc.estimator.layouts import grid_candidates, problem_for
 from costcalc.estimator.result import Estimate
-from costcalc.estimator.scenario import Assumption
+from costcalc.formulas.memory_grid import grid_memory
 
-__all__ = ["MAX_SWEEP", "parse_sweep", "sweep", "sweep_note"]
+__all__ = ["MAX_SWEEP", "SweepResult", "parse_sweep", "sweep"]
 
 #: Longest ``--over`` text read (a list of 100,000 short values fits); checked before parsing.
 MAX_SPEC_LENGTH = 2_000_000
 MAX_LISTED = 100_000
 #: Swept inputs that count whole things: a range over them is rounded to whole counts.
-WHOLE = frozenset({"gpus"})
+WHOLE = frozenset({"gpus", "nodes"})
+#: The most points one sweep computes (the product of its axes); stated in the README.
+MAX_SWEEP = MAX_POINTS
 
 
 def _range_parts(values: str) -> tuple[str, str, str, str] | None:
@@ -44,47 +53,40 @@ def _range_parts(values: str) -> tuple[str, str, str, str] | None:
     return start, stop, scale, count
 
 
-def parse_sweep(spec: str) -> tuple[str, np.ndarray]:
-    """``name=v1,v2,...`` or ``name=start..stop:log:N`` / ``:lin:N`` into (name, values in its unit).
+@dataclass(frozen=True)
+class SweepResult:
+    """One row per point: the swept inputs, the results and their ranges, and the memory check.
 
-    A range over a count of whole things (GPUs) is rounded to whole counts, duplicates dropped;
-    ``sweep_note`` says so.
+    ``values`` and ``ranges`` are keyed like ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...)
+    with NaN where a result is unknown; ``memory_gb`` is the least per-GPU memory over the layouts
+    tried (a lower bound from model states alone when there is no shape), ``fits`` 1 (fits), 0
+    (does not) or NaN (unknown: no shape, or no GPU count).
     """
-    if not isinstance(spec, str):
-        raise InputError("over", "expected NAME=VALUES")
-    if len(spec) > MAX_SPEC_LENGTH:
-        raise InputError("over", f"the value is too long ({len(spec):,} characters; at most {MAX_SPEC_LENGTH:,})")
-    name, sep, values = spec.partition("=")
-    name = name.strip().replace("-", "_")
-    if not sep or name not in sweepable():
-        shown = spec if len(spec) <= 80 else spec[:77] + "..."
-        raise InputError("over", f"expected NAME=VALUES with NAME one of {', '.join(sweepable())}, got {shown!r}")
-    unit = sweepable()[name]
-    parts = _range_parts(values.strip())
-    if parts:
-        start_text, stop_text, scale, count_text = parts
-        if not count_text.strip().isdigit() or len(count_text.strip()) > 7:
-            raise InputError("over", f"{name}: the number of points must be a whole number from 2 to {MAX_POINTS:,}")
-        start, stop = (_value(text, name, unit) for text in (start_text, stop_text))
-        count = int(count_text)
-        if not 2 <= count <= MAX_POINTS:
-            raise InputError("over", f"{name}: the number of points must be between 2 and {MAX_POINTS:,}")
-        if scale == "log":
-            if start <= 0 or stop <= 0:
-                raise InputError("over", f"{name}: a log-spaced range needs positive ends")
-            points = np.geomspace(start, stop, count)
-        else:
-            points = np.linspace(start, stop, count)
-        if name in WHOLE:
-            points = np.unique(np.round(points))
-            points = points if start <= stop else points[::-1]
-        return name, points
-    items = [v for v in values.split(",") if v.strip()]
-    if not items:
-        raise InputError("over", f"{name}: no values given")
-    if len(items) > MAX_LISTED:
-        raise InputError("over", f"{name}: too many listed values (at most {MAX_LISTED:,}; use a range)")
-    return name, np.array([_value(v, name, unit) for v in items])
+
+    columns: dict[str, list[Any] | np.ndarray]
+    values: dict[str, np.ndarray]
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]]
+    memory_gb: np.ndarray
+    fits: np.ndarray
+    notes: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.memory_gb)
+
+
+def _spaced(name: str, unit: str, parts: tuple[str, str, str, str]) -> np.ndarray:
+    start_text, stop_text, scale, count_text = parts
+    if not count_text.strip().isdigit() or len(count_text.strip()) > 7:
+        raise InputError("over", f"{name}: the number of points must be a whole number from 2 to {MAX_POINTS:,}")
+    start, stop = (_value(text, name, unit) for text in (start_text, stop_text))
+    count = int(count_text)
+    if not 2 <= count <= MAX_POINTS:
+        raise InputError("over", f"{name}: the number of points must be between 2 and {MAX_POINTS:,}")
+    if scale == "log":
+        if start <= 0 or stop <= 0:
+            raise InputError("over", f"{name}: a log-spaced range needs positive ends")
+        return np.geomspace(start, stop, count)
+    return np.linspace(start, stop, count)
 
 
 def _value(text: str, name: str, unit: str) -> float:
@@ -95,31 +97,67 @@ def _value(text: str, name: str, unit: str) -> float:
         raise InputError("over", f"{name}: {err.message}") from None
 
 
-def sweep_note(spec: str, values: np.ndarray) -> str | None:
-    """What rounding a range over a whole count did, for the output; None if it did nothing."""
-    name, _, text = spec.partition("=")
+def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
+    """``name=v1,v2,...`` or ``name=start..stop:log:N`` / ``:lin:N`` into (name, values, note).
+
+    Quantities come back as an array in the field's unit; categorical inputs as their strings. A
+    range over GPUs or nodes is rounded to whole numbers with duplicates dropped, and the note says so.
+    """
+    if not isinstance(spec, str):
+        raise InputError("over", "expected NAME=VALUES")
+    if len(spec) > MAX_SPEC_LENGTH:
+        raise InputError("over", f"the value is too long ({len(spec):,} characters; at most {MAX_SPEC_LENGTH:,})")
+    name, sep, values = spec.partition("=")
     name = name.strip().replace("-", "_")
-    parts = _range_parts(text.strip())
-    if name not in WHOLE or parts is None:
-        return None
-    asked = int(parts[3])
-    rounded = f"rounded to whole {name}" + (
-        f", {asked - len(values):,} duplicates dropped" if asked > len(values) else ""
+    names = (*sweepable(), *categorical())
+    if not sep or name not in names:
+        shown = spec if len(spec) <= 80 else spec[:77] + "..."
+        raise InputError("over", f"expected NAME=VALUES with NAME one of {', '.join(names)}, got {shown!r}")
+    unit = sweepable().get(name, "")
+    parts = _range_parts(values.strip())
+    if name in categorical() and name not in WHOLE:
+        if parts:
+            raise InputError("over", f"{name}: list the values (a,b,c); a range needs numbers")
+        items = list(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
+        if not items:
+            raise InputError("over", f"{name}: no values given")
+        return name, items, None
+    if parts:
+        return _whole(name, _spaced(name, unit or "dimensionless", parts))
+    items = [v for v in values.split(",") if v.strip()]
+    if not items:
+        raise InputError("over", f"{name}: no values given")
+    if len(items) > MAX_LISTED:
+        raise InputError("over", f"{name}: too many listed values (at most {MAX_LISTED:,}; use a range)")
+    listed = np.array([_value(v, name, unit or "dimensionless") for v in items])
+    if name in WHOLE and not np.all(listed == np.round(listed)):
+        raise InputError("over", f"{name}: counts are whole numbers, got {listed[listed != np.round(listed)][0]:g}")
+    return name, listed, None
+
+
+def _whole(name: str, values: np.ndarray) -> tuple[str, np.ndarray, str | None]:
+    """A range over a count rounded to whole numbers, duplicates dropped, and the note that says so."""
+    if name not in WHOLE:
+        return name, values, None
+    rounded = np.maximum(1.0, np.round(values))
+    whole = np.array(list(dict.fromkeys(rounded.tolist())))
+    dropped = len(values) - len(whole)
+    if not dropped and np.array_equal(rounded, values):
+        return name, whole, None
+    note = f"{name}: {len(values)} values rounded to whole numbers" + (
+        f", {dropped} duplicate{'s' if dropped != 1 else ''} dropped ({len(whole)} left)" if dropped else ""
     )
-    return f"{name}: the {parts[2]} range gives whole counts only: {len(values):,} values ({rounded})"
+    return name, whole, note
 
 
 def sweep(
-    over: Sequence[str], presets: Iterable[Path | str] = (), **fixed: Any
-) -> tuple[dict[str, np.ndarray], Estimate]:
-    """One vectorised estimate over the Cartesian product of the swept inputs.
-
-    A note on rounded whole counts is added to the estimate's assumptions (name "sweep").
-    """
+    over: Sequence[str], presets: Iterable[Path | str] = (), *, catalog: Catalog | None = None, **fixed: Any
+) -> SweepResult:
+    """Estimates over the Cartesian product of the swept inputs, with a vectorised memory check."""
     if not over:
         raise InputError("over", "give at least one --over NAME=VALUES")
-    parsed = [(spec, *parse_sweep(spec)) for spec in over]
-    axes = {name: values for _, name, values in parsed}
+    parsed = [parse_sweep(spec) for spec in over]
+    axes = {name: values for name, values, _ in parsed}
     if len(axes) != len(over):
         raise InputError("over", "each input may be swept once")
     clash = set(axes) & set(fixed)
@@ -128,16 +166,72 @@ def sweep(
     size = math.prod(len(v) for v in axes.values())
     if size > MAX_SWEEP:
         raise InputError("over", f"the sweep has {size:,} points; at most {MAX_SWEEP:,}")
-    grids = np.meshgrid(*axes.values(), indexing="ij")
-    columns = {name: grid.reshape(-1) for name, grid in zip(axes, grids, strict=True)}
-    catalog = default_catalog(presets)
-    result = estimate(catalog=catalog, **fixed, **columns)
-    notes = [note for spec, _, values in parsed if (note := sweep_note(spec, values))]
-    if notes:
-        extra = tuple(Assumption(name="sweep", value=note, basis="a count of GPUs is whole") for note in notes)
-        result = dataclasses.replace(result, assumptions=(*result.assumptions, *extra))
-    return columns, result
+    numeric = {k: np.asarray(v, dtype=float) for k, v in axes.items() if k in sweepable()}
+    grids = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
+    columns = {name: grid.reshape(-1) for name, grid in zip(numeric, grids, strict=True)}
+    cats = {k: v for k, v in axes.items() if k not in numeric}
+    catalog = catalog or default_catalog(presets)
+    parts = []
+    for combo in itertools.product(*cats.values()):
+        chosen: dict[str, Any] = {k: (int(v) if k == "nodes" else v) for k, v in zip(cats, combo, strict=True)}
+        est = estimate(catalog=catalog, **fixed, **chosen, **columns)
+        parts.append((chosen, est))
+    notes = tuple(note for _, _, note in parsed if note)
+    return _combine(parts, columns, notes, fixed)
 
 
-#: The most points one sweep computes (the product of its axes); stated in the README.
-MAX_SWEEP = MAX_POINTS
+def _combine(
+    parts: list[tuple[dict[str, Any], Estimate]], columns: dict[str, np.ndarray], notes: tuple[str, ...],
+    fixed: dict[str, Any],
+) -> SweepResult:  # fmt: skip
+    """One table from the per-category estimates: their columns, results, ranges and memory checks."""
+    n = len(next(iter(columns.values()))) if columns else 1
+    out: dict[str, list[Any] | np.ndarray] = {
+        k: [v for chosen, _ in parts for v in [chosen[k]] * n] for k in parts[0][0]
+    }
+    out.update({k: np.tile(v, len(parts)) for k, v in columns.items()})
+    values: dict[str, list[np.ndarray]] = {spec.key: [] for spec in RESULT_FIELDS.values()}
+    lows: dict[str, list[np.ndarray]] = {spec.key: [] for spec in RESULT_FIELDS.values()}
+    highs: dict[str, list[np.ndarray]] = {spec.key: [] for spec in RESULT_FIELDS.values()}
+    memory, fits = [], []
+    for _, est in parts:
+        for field, spec in RESULT_FIELDS.items():
+            values[spec.key].append(_filled(getattr(est, field), spec.unit, n))
+            span = est.ranges.get(field)
+            lows[spec.key].append(_filled(None if span is None else span.low, spec.unit, n))
+            highs[spec.key].append(_filled(None if span is None else span.high, spec.unit, n))
+        gb, ok = _memory_check(est, fixed, n)
+        memory.append(gb)
+        fits.append(ok)
+    return SweepResult(
+        columns=out,
+        values={k: np.concatenate(v) for k, v in values.items()},
+        ranges={k: (np.concatenate(lows[k]), np.concatenate(highs[k])) for k in values},
+        memory_gb=np.concatenate(memory),
+        fits=np.concatenate(fits),
+        notes=notes,
+    )
+
+
+def _filled(value: Any, unit: str, n: int) -> np.ndarray:
+    """A result in ``unit`` as an array of n (a scalar repeated; None as NaN)."""
+    if value is None:
+        return np.full(n, np.nan)
+    return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
+
+
+def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The least per-GPU memory (GB) over the layouts at each point, vectorised, and whether it fits
+    (1, 0, or NaN where unknown)."""
+    s = est.scenario
+    if s.gpus is None:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    inputs = validate_inputs({k: v for k, v in fixed.items() if k not in sweepable()})
+    params = np.broadcast_to(np.asarray(s.params.m_as("parameter"), dtype=float), (n,))
+    gpus = np.broadcast_to(np.asarray(s.gpus.m_as("GPU"), dtype=float), (n,))
+    problem = problem_for(inputs, s.model, float(params.max()), s.accelerator, s.node, s.dtype)
+    layouts = grid_candidates(problem, int(gpus.max()))
+    best, exact = grid_memory(s.model, params, problem.expert_params, gpus, layouts, dtype=s.dtype)
+    over = best > float(s.accelerator.memory.m_as("B"))
+    fits = np.where(over, 0.0, 1.0 if exact else np.nan)
+    return np.where(np.isfinite(best), best / 1e9, np.nan), fits

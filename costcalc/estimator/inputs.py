@@ -29,6 +29,7 @@ __all__ = [
     "GpuCount",
     "ParamCount",
     "TokenCount",
+    "categorical",
     "choices",
     "field_group",
     "in_cli",
@@ -80,7 +81,7 @@ class EstimateInputs(BaseModel):
         min_length=1,
         max_length=200,
         description="model preset, e.g. llama-2-70b (fills params, architecture, tokens)",
-        json_schema_extra=_in("model"),
+        json_schema_extra=_in("model", sweep="categorical"),
     )
     tokens: Annotated[Quantity, TokenCount] | None = Field(
         default=None,
@@ -95,7 +96,7 @@ class EstimateInputs(BaseModel):
         default=None,
         description="attention-score FLOPs: causal counts the keys a query sees (half), full counts all "
         "(Megatron/PaLM MFU convention); default causal",
-        json_schema_extra=_in("model"),
+        json_schema_extra=_in("model", sweep="categorical"),
     )
     config_file: str | None = Field(
         default=None,
@@ -138,17 +139,17 @@ class EstimateInputs(BaseModel):
         min_length=1,
         max_length=200,
         description="accelerator or node preset, e.g. a100, h100, dgx-a100 (default: A100-80GB)",
-        json_schema_extra=_in("hardware"),
+        json_schema_extra=_in("hardware", sweep="categorical"),
     )
     gpus: Annotated[Quantity, GpuCount] | None = Field(
         default=None, description="number of GPUs (needed for wall-clock)", json_schema_extra=_in("hardware")
     )
     nodes: Annotated[PositiveInt, NoBool] | None = Field(
         default=None, le=100_000_000, description="number of nodes of a node preset such as dgx-a100",
-        json_schema_extra=_in("hardware"),
+        json_schema_extra=_in("hardware", sweep="categorical"),
     )  # fmt: skip
     dtype: Dtype | None = Field(
-        default=None, description="precision (default: bf16)", json_schema_extra=_in("hardware")
+        default=None, description="precision (default: bf16)", json_schema_extra=_in("hardware", sweep="categorical")
     )
     mfu: Annotated[Quantity, Efficiency] | None = Field(
         default=None,
@@ -320,6 +321,12 @@ def choices(name: str) -> tuple[str, ...]:
         if typing.get_origin(arg) is Literal:
             return tuple(str(a) for a in typing.get_args(arg))
     return ()
+
+
+@cache
+def categorical() -> tuple[str, ...]:
+    """Inputs a sweep may vary one value at a time (names, choices, node counts)."""
+    return tuple(name for name in EstimateInputs.model_fields if _extra(name).get("sweep") == "categorical")
 
 
 @cache

@@ -25,7 +25,7 @@ from costcalc.base.units import Quantity
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption
 from costcalc.formulas.flops import FlopsPerToken, Recompute, flops_per_token
-from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, breakdown, validate_fixed_layout
+from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, breakdown, expert_params, validate_fixed_layout
 from costcalc.formulas.parallel import TP_ALL_REDUCES_PER_LAYER, step_time_factor, tensor_parallel_comm_fraction
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
@@ -35,6 +35,7 @@ __all__ = [
     "LayoutChoice",
     "Problem",
     "best",
+    "grid_candidates",
     "plan_memory",
     "problem_for",
     "rank",
@@ -99,6 +100,11 @@ class Problem:
             return None
         return flops_per_token(self.spec, self.seq_len)
 
+    @property
+    def expert_params(self) -> float:
+        """Parameters in routed experts (what expert parallelism shards); 0 for a dense model."""
+        return expert_params(self.spec) if self.spec is not None and self.spec.is_moe else 0.0
+
     def with_options(self, **update: object) -> Problem:
         return Problem(
             self.spec, self.params, self.accelerator, self.options.model_copy(update=update),
@@ -135,6 +141,21 @@ def _candidates(problem: Problem, gpus: int) -> Iterator[MemoryOptions]:
             for e in eps:
                 for recompute in recomputes:
                     yield o.model_copy(update={"tp": t, "pp": p, "sp": sp, "ep": e, "recompute": recompute})
+
+
+def grid_candidates(problem: Problem, max_gpus: int) -> list[MemoryOptions]:
+    """The layouts a vectorised memory check tries on up to ``max_gpus`` GPUs: those of ``search``
+    that the model's heads, layers and experts allow (the GPU count is checked per point); for a
+    model without a shape, the given layout only, as an estimate uses."""
+    if not problem.shaped or problem.spec is None:
+        return [problem.options]
+    spec = problem.spec
+    found = []
+    for options in _candidates(problem, max_gpus):
+        with contextlib.suppress(InputError):
+            validate_fixed_layout(spec, options, frozenset({"tp", "pp", "ep"}))
+            found.append(options)
+    return found
 
 
 def _cost(problem: Problem, memory: MemoryBreakdown) -> Layout:

@@ -1,20 +1,21 @@
 """Training memory per GPU, and whether a parallel layout fits.
 
 Pure functions first (each with its equation and source), then the breakdown for a model and a
-layout, then the search for layouts that fit. Symbols: Ψ parameters, N_d data-parallel degree,
-t tensor-parallel degree, p pipeline stages, e expert-parallel degree, s sequence length,
-b micro-batch size, h hidden size, a attention heads, L layers, V vocabulary.
+layout (the search over layouts is ``costcalc.estimator.layouts``). Symbols: Ψ parameters, N_d
+data-parallel degree, t tensor-, p pipeline-, e expert-parallel degree, s sequence length, b
+micro-batch, h hidden size, a attention heads, L layers, V vocabulary.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.errors import InputError
 from costcalc.formulas.flops import Recompute, parameter_count
+from costcalc.formulas.parallel import pipeline_bubble
 from costcalc.schemas import AcceleratorSpec, ModelSpec
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "MemoryOptions",
     "activation_bytes_per_layer",
     "breakdown",
+    "expert_params",
+    "first_stage_activations",
     "model_state_lower_bound",
     "optimizer_state_bytes",
     "pipeline_bubble",
@@ -35,6 +38,8 @@ __all__ = [
 ]
 
 Optimizer = Literal["adamw", "adam8bit", "sgd"]
+#: One number or a numpy array of them: the model-state formulas are elementwise.
+Bytes = Any
 Attention = Literal["flash", "eager"]
 GradDtype = Literal["bf16", "fp16", "fp32"]
 MasterWeights = Literal["fp32", "none"]
@@ -69,8 +74,8 @@ DEFAULT_GLOBAL_BATCH_TOKENS = 4 * 2**20
 
 
 def zero_model_state_bytes(
-    params: float, dp: int, stage: int, *, param_bytes: float = 2, grad_bytes: float = 2, k: float = 12
-) -> tuple[float, float, float]:
+    params: Bytes, dp: Bytes, stage: int, *, param_bytes: float = 2, grad_bytes: float = 2, k: float = 12
+) -> tuple[Bytes, Bytes, Bytes]:
     """(weights, gradients, optimizer states) in bytes per GPU under ZeRO stage 0-3.
 
     stage 0: 2Ψ + 2Ψ + KΨ; stage 1 (P_os): 2Ψ + 2Ψ + KΨ/N_d; stage 2 (P_os+g): 2Ψ + (2 + K)Ψ/N_d;
@@ -84,7 +89,7 @@ def zero_model_state_bytes(
     return weights, gradients, optimizer
 
 
-def optimizer_state_bytes(params: float, k: float, shards: int) -> float:
+def optimizer_state_bytes(params: Bytes, k: float, shards: Bytes) -> Bytes:
     """Optimizer states K·Ψ / shards bytes (K from ``OPTIMIZER_BYTES``)."""
     return k * params / shards
 
@@ -133,16 +138,6 @@ def activation_bytes_per_layer(
     scores = 0.0 if dropped else 5 * a * s / (h * t)
     linear = 34 / t if sequence_parallel else 10 + 24 / t
     return sbh * (linear + scores)
-
-
-def pipeline_bubble(p: int, m: int) -> float:
-    """Pipeline bubble as a fraction of the ideal step time: (p - 1) / m.
-
-    p: pipeline stages; m: micro-batches per pipeline per step. Source: Narayanan et al. 2021,
-    "Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM", §2.2.1
-    (1F1B schedule, no interleaving).
-    """
-    return (p - 1) / m
 
 
 class MemoryOptions(BaseModel):
@@ -229,7 +224,7 @@ class MemoryBreakdown(BaseModel):
         }
 
 
-def _first_stage_activations(
+def first_stage_activations(
     spec: ModelSpec | None, options: MemoryOptions, seq_len: int | None, act_scale: float
 ) -> float | None:
     """Activation bytes on the first pipeline stage (see ``breakdown``), or None without a shape."""
@@ -271,7 +266,7 @@ def _sharded_states(
     "DeepSpeed-MoE", §4; Megatron-Core's expert-data-parallel group).
     """
     t, p, e = options.tp, options.pp, options.ep
-    expert = _expert_params(spec) if spec is not None and spec.is_moe else 0.0
+    expert = expert_params(spec) if spec is not None and spec.is_moe else 0.0
     _validate_experts(e, dp, expert)
     weight_b, grad_b, k = state_bytes_per_param(dtype, options.optimizer, options.grad_dtype, options.master_weights)
     dense = zero_model_state_bytes(
@@ -324,7 +319,7 @@ def breakdown(  # long because the result's fields are listed one per line
     weights, gradients, optimizer, grad_b = _sharded_states(spec, params, options, dp, dtype)
     seq_len = options.seq_len or (spec.seq_len if spec is not None else None)
     act_scale = 2.0 if dtype in ("fp32", "tf32") else 1.0
-    activations = _first_stage_activations(spec, options, seq_len, act_scale)
+    activations = first_stage_activations(spec, options, seq_len, act_scale)
     states = weights + gradients + optimizer
     overhead, total = _overhead_and_total(states, activations)
     capacity = float(accelerator.memory.m_as("B"))
@@ -361,7 +356,7 @@ def breakdown(  # long because the result's fields are listed one per line
     )
 
 
-def _expert_params(spec: ModelSpec) -> float:
+def expert_params(spec: ModelSpec) -> float:
     """Parameters in routed experts: what expert parallelism shards."""
     return float(parameter_count(spec) - parameter_count(spec, active=True)) if spec.has_architecture else 0.0
 

@@ -7,7 +7,7 @@ size, p pipeline stages, m micro-batches per step.
 
 from __future__ import annotations
 
-__all__ = ["TP_ALL_REDUCES_PER_LAYER", "step_time_factor", "tensor_parallel_comm_fraction"]
+__all__ = ["TP_ALL_REDUCES_PER_LAYER", "pipeline_bubble", "step_time_factor", "tensor_parallel_comm_fraction"]
 
 #: All-reduces per layer and micro-batch in Megatron tensor parallelism: two in the forward pass
 #: (after attention and after the MLP) and two in the backward pass. Narayanan et al. 2021, §3.2
@@ -15,6 +15,16 @@ __all__ = ["TP_ALL_REDUCES_PER_LAYER", "step_time_factor", "tensor_parallel_comm
 #: parallelism each becomes a reduce-scatter plus an all-gather of the same total volume
 #: (Korthikanti et al. 2022, §4.2.2). Full recomputation repeats the forward's two.
 TP_ALL_REDUCES_PER_LAYER = 4
+
+
+def pipeline_bubble(p: int, m: int) -> float:
+    """Pipeline bubble as a fraction of the ideal step time: (p - 1) / m.
+
+    p: pipeline stages; m: micro-batches per pipeline per step. Source: Narayanan et al. 2021,
+    "Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM", §2.2.1
+    (1F1B schedule, no interleaving).
+    """
+    return (p - 1) / m
 
 
 def tensor_parallel_comm_fraction(

@@ -11,6 +11,7 @@ from costcalc.base.labels import RESULT_FIELDS
 from costcalc.render.text import format_quantity, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
+    from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
 __all__ = ["csv_chunks", "render_compare", "render_sweep", "sweep_matrix"]
@@ -48,43 +49,45 @@ def render_compare(results: list[tuple[str, Estimate]], fmt: str) -> str:
     return f"{text_table(headers, rows)}\n{note}\n"
 
 
-def sweep_matrix(columns: dict[str, np.ndarray], est: Estimate) -> tuple[list[str], np.ndarray]:
-    """Headers and an (n x k) array: the swept inputs, each result, then each result's range ends.
+def sweep_matrix(result: SweepResult) -> tuple[list[str], list[str], np.ndarray]:
+    """Headers of the categorical columns, headers of the numeric ones, and an (n x k) array.
 
-    Results that cannot be computed (no price, no power) are NaN; every value is in the unit of
-    ``Estimate.to_dict``'s key.
+    Numeric columns: the swept quantities, each result, ``memory_gb``, ``fits`` (1 yes, 0 no, NaN
+    unknown), then each result's range ends. Results that cannot be computed (no price, no power)
+    are NaN; every value is in the unit of ``Estimate.to_dict``'s key.
     """
-    n = len(next(iter(columns.values())))
-    headers = list(columns)
-    data = [np.asarray(v, dtype=float) for v in columns.values()]
-    results = [(field, spec) for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
-    for field, spec in results:
-        value = getattr(est, field)
-        headers.append(spec.key)
-        data.append(np.full(n, np.nan) if value is None else np.broadcast_to(value.m_as(spec.unit), (n,)))
-    for field, spec in results:
-        span = est.ranges.get(field)
-        for end in ("low", "high"):
-            headers.append(f"{spec.key}_{end}")
-            data.append(
-                np.full(n, np.nan) if span is None else np.broadcast_to(getattr(span, end).m_as(spec.unit), (n,))
-            )
-    return headers, np.column_stack(data)
+    n = len(result)
+    labels = [k for k, v in result.columns.items() if v and isinstance(v[0], str)]
+    numeric = [k for k in result.columns if k not in labels]
+    keys = [spec.key for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
+    headers = [*numeric, *keys, "memory_gb", "fits"]
+    fits = np.array([np.nan if f is None else float(f) for f in result.fits])
+    data = [np.asarray(result.columns[k], dtype=float) for k in numeric]
+    data += [result.values[k] for k in keys] + [result.memory_gb, fits]
+    for key in keys:
+        for end, values in zip(("low", "high"), result.ranges[key], strict=True):
+            headers.append(f"{key}_{end}")
+            data.append(values)
+    return labels, headers, np.column_stack(data) if data else np.empty((n, 0))
 
 
-def csv_chunks(headers: list[str], matrix: np.ndarray, rows_per_chunk: int = 100_000) -> Iterator[tuple[str, int]]:
+def csv_chunks(
+    headers: list[str], matrix: np.ndarray, rows_per_chunk: int = 100_000, *, prefix: str = "", head: bool = True
+) -> Iterator[tuple[str, int]]:
     """The CSV text in chunks, each with the rows written so far: vectorised per chunk.
 
     A column that holds one value throughout is formatted once and written into the row format;
-    the rest go through one ``%`` per row. Missing values are empty cells.
+    the rest go through one ``%`` per row. Missing values are empty cells. ``prefix`` starts every
+    row (the categorical values of a block of rows).
     """
-    yield ",".join(headers) + "\n", 0
+    if head:
+        yield ",".join(headers) + "\n", 0
     constant = [
         bool(np.all(matrix[:, i] == matrix[0, i])) or bool(np.all(np.isnan(matrix[:, i])))
         for i in range(matrix.shape[1])
     ]
     parts = [_cell(matrix[0, i]).replace("%", "%%") if constant[i] else "%.6g" for i in range(matrix.shape[1])]
-    row_format = ",".join(parts)
+    row_format = prefix.replace("%", "%%") + ",".join(parts)
     varying = matrix[:, [i for i, c in enumerate(constant) if not c]]
     for start in range(0, len(matrix), rows_per_chunk):
         block = varying[start : start + rows_per_chunk].tolist()
@@ -96,28 +99,53 @@ def _cell(value: float) -> str:
     return "" if np.isnan(value) else f"{value:.6g}"
 
 
-def render_sweep(columns: dict[str, np.ndarray], est: Estimate, fmt: str) -> str | Iterator[tuple[str, int]]:
-    """A sweep as a table (the first 200 rows), Markdown, JSON records, or CSV chunks (every row)."""
-    headers, matrix = sweep_matrix(columns, est)
+def _labelled_csv(
+    result: SweepResult, labels: list[str], headers: list[str], matrix: np.ndarray
+) -> Iterator[tuple[str, int]]:
+    """CSV for a sweep with categorical columns: one vectorised block per run of equal labels."""
+    yield ",".join([*labels, *headers]) + "\n", 0
+    rows = list(zip(*(result.columns[k] for k in labels), strict=True))
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and rows[end] == rows[start]:
+            end += 1
+        prefix = "".join(f"{value}," for value in rows[start])
+        for text, done in csv_chunks(headers, matrix[start:end], prefix=prefix, head=False):
+            yield text, start + done
+        start = end
+
+
+def render_sweep(result: SweepResult, fmt: str) -> str | Iterator[tuple[str, int]]:
+    """A sweep as a table (the first 200 rows), Markdown, JSON, or CSV chunks (every row)."""
+    labels, headers, matrix = sweep_matrix(result)
     if fmt == "csv":
-        return csv_chunks(headers, matrix)
-    split = len(columns) + len(RESULT_FIELDS) - 1  # inputs and central results; the rest are range ends
+        return _labelled_csv(result, labels, headers, matrix) if labels else csv_chunks(headers, matrix)
+    split = headers.index("fits") + 1  # inputs, central results and the memory check; then range ends
     if fmt == "json":
         records = [
             {
+                **{k: result.columns[k][i] for k in labels},
                 **{h: _json(v) for h, v in zip(headers[:split], row[:split], strict=True)},
+                "fits": result.fits[i],
                 "range": {
                     headers[k][: -len("_low")]: [_json(row[k]), _json(row[k + 1])] for k in range(split, len(row), 2)
                 },
             }
-            for row in matrix.tolist()
+            for i, row in enumerate(matrix.tolist())
         ]
-        return render_json(records)
+        return render_json({"rows": records, "notes": list(result.notes)})
     shown = min(len(matrix), 200)
-    rows = [["-" if np.isnan(v) else f"{v:.4g}" for v in row[:split]] for row in matrix[:shown].tolist()]
-    table = (markdown_table if fmt == "markdown" else text_table)(headers[:split], rows)
+    fits = {1.0: "yes", 0.0: "no"}
+    rows = [
+        [str(result.columns[k][i]) for k in labels]
+        + ["-" if np.isnan(v) else f"{v:.4g}" for v in row[: split - 1]]
+        + [fits.get(row[split - 1], "unknown")]
+        for i, row in enumerate(matrix[:shown].tolist())
+    ]
+    table = (markdown_table if fmt == "markdown" else text_table)([*labels, *headers[:split]], rows)
     more = f"\n({len(matrix) - shown:,} more rows: use --format csv or json)" if len(matrix) > shown else ""
-    notes = "".join(f"\nnote: {a.value}" for a in est.assumptions if a.name == "sweep")
+    notes = "".join(f"\nnote: {note}" for note in result.notes)
     return f"{table}{more}{notes}\n"
 
 
