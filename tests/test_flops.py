@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+import costcalc
 from costcalc.base.units import Q_
+from costcalc.cli import main
 from costcalc.data.catalog import default_catalog
 from costcalc.formulas.flops import (
     dense_training_flops,
@@ -178,3 +180,20 @@ def test_flops_are_linear_in_tokens() -> None:
     one = training_flops(Q_(1e12, "token"), params=spec.params, spec=spec, seq_len=4096).model
     three = training_flops(Q_(3e12, "token"), params=spec.params, spec=spec, seq_len=4096).model
     assert (three / one).m_as("") == pytest.approx(3)
+
+
+def test_attention_flops_convention_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """--attention-flops full counts every key, as Narayanan et al. 2021's 72·B·s·l·h²·(1 + s/6h +
+    V/12lh) does (BLOOM-176B: MHA, 4h MLP; biases are not in the closed form and not counted);
+    causal (the default, and the convention the calibration counted in) counts half the keys, so
+    the two differ by exactly the halved score term, 3 · l · 2 · (s/2) · h per token."""
+    tokens, seq, layers, hidden, vocab = 366e9, 2048, 70, 14336, 250880
+    full = costcalc.estimate(model="bloom", attention_flops="full").flops.m_as("FLOP")
+    causal = costcalc.estimate(model="bloom").flops.m_as("FLOP")
+    assert full == pytest.approx(narayanan_flops(tokens / seq, seq, layers, hidden, vocab, recompute=False), rel=1e-12)
+    assert full - causal == pytest.approx(3 * layers * 2 * seq * hidden * tokens, rel=1e-12)
+    assert costcalc.estimate(model="bloom", causal=False).flops.m_as("FLOP") == full
+    assert main(["estimate", "--model", "bloom", "--attention-flops", "full"]) == 0
+    out = capsys.readouterr().out
+    assert "attention FLOPs: full (all keys)" in out and "calibrated on causal counts" in out
+    assert main(["estimate", "--model", "bloom", "--attention-flops", "half"]) == 2

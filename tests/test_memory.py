@@ -139,7 +139,8 @@ def _layouts(catalog: Catalog, gpus: int) -> list:  # type: ignore[type-arg]
 
     spec = catalog.model("llama-2-70b")
     options = MemoryOptions(recompute="full", zero=3)
-    problem = Problem(spec, float(spec.params.m), catalog.accelerator("a100"), options, frozenset({"recompute", "zero"}))
+    fixed = frozenset({"recompute", "zero"})
+    problem = Problem(spec, float(spec.params.m), catalog.accelerator("a100"), options, fixed)
     return search(problem, gpus)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,41 @@ def test_deadline_binds_when_the_cluster_is_small() -> None:
     p = plan("100M USD", deadline="10 days", gpu="a100", gpus=64)
     assert p.binding == "deadline"
     assert p.estimate.wall_clock.m_as("day") == pytest.approx(10, rel=1e-9)
+
+
+def test_plan_gpus_for_a_deadline_for_a_fixed_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """Llama-2-70B on its 2T tokens on H100 by 30 days: GPUs = GPU-hours / 720 h, rounded up to
+    whole nodes of 8; the range is the same division of the GPU-hours range."""
+    p = plan(model="llama-2-70b", gpu="h100", deadline="30 days")
+    base = costcalc.estimate(model="llama-2-70b", gpu="h100")
+    hours = base.gpu_hours.m_as("GPU_hour")
+    assert p.gpus == 8 * math.ceil(hours / 720 / 8) and p.tokens == 2e12
+    low, high = p.range["gpus"]  # type: ignore[misc]
+    assert low == 8 * math.ceil(base.ranges["gpu_hours"].low.m_as("GPU_hour") / 720 / 8) < p.gpus < high
+    assert p.estimate.wall_clock is not None and p.estimate.wall_clock.m_as("day") <= 30
+    assert main(["plan", "--model", "llama-2-70b", "--gpu", "h100", "--deadline", "30 days"]) == 0
+    assert "(the deadline sets the GPUs)" in capsys.readouterr().out
+
+
+def test_plan_deadline_for_a_gpu_count() -> None:
+    """Llama-2-70B on 2048 H100: wall-clock = GPU-hours / 2048, with the estimate's range."""
+    p = plan(model="llama-2-70b", gpu="h100", gpus=2048)
+    base = costcalc.estimate(model="llama-2-70b", gpu="h100")
+    assert p.estimate.wall_clock is not None
+    assert p.estimate.wall_clock.m_as("hour") == pytest.approx(base.gpu_hours.m_as("GPU_hour") / 2048)
+    low, high = p.range["wall_clock_days"]  # type: ignore[misc]
+    assert low < p.estimate.wall_clock.m_as("day") < high
+
+
+def test_plan_the_largest_model_for_given_tokens() -> None:
+    """A budget and --tokens: N = C / 6D (the inverse of C = 6·N·D, Kaplan et al. 2020)."""
+    p = plan("1e6 GPU*h", tokens="1T", gpu="a100", mfu=0.4)
+    assert p.params == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 1e12))
+    lo, hi = p.range["params"]  # type: ignore[misc]
+    assert lo == hi == pytest.approx(p.params)  # a given efficiency adds no width
+    ranged = plan("2M USD", tokens="1T", gpu="h100")
+    lo, hi = ranged.range["params"]  # type: ignore[misc]
+    assert lo < ranged.params < hi
 
 
 @pytest.mark.parametrize(

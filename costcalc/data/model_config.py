@@ -119,10 +119,11 @@ class _Config:
 
 def _llama_like(c: _Config, family: str) -> dict[str, Any]:
     """Llama, Mistral, Mixtral and Qwen2: gated (SwiGLU) MLP, RMSNorm, untied unless stated."""
+    layers, hidden = c.count("layers", "num_hidden_layers"), c.count("hidden", "hidden_size")
     heads = c.count("heads", "num_attention_heads")
     shape: dict[str, Any] = {
-        "layers": c.count("layers", "num_hidden_layers"),
-        "hidden": c.count("hidden", "hidden_size"),
+        "layers": layers,
+        "hidden": hidden,
         "heads": heads,
         "kv_heads": c.count("kv_heads", "num_key_value_heads", default=heads),
         "head_dim": c.count("head_dim", "head_dim", required=False),
@@ -241,5 +242,8 @@ def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None
         return ModelSpec(**{**draft.model_dump(exclude={"params", "active_params"}), **updates})
     except ValidationError as err:
         first = err.errors()[0]
-        where = str(first["loc"][0]) if first["loc"] else "shape"
-        raise c.error(c.used.get(where, where), str(first["msg"]).removeprefix("Value error, ")) from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        # a check across fields names them in its message: report the longest one named, by its config key
+        named = sorted((f for f in c.used if f in message), key=len, reverse=True)
+        where = str(first["loc"][0]) if first["loc"] else (named[0] if named else "shape")
+        raise c.error(c.used.get(where, where), message) from None

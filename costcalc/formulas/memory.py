@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.errors import InputError
-from costcalc.formulas.flops import Recompute, parameter_count
+from costcalc.formulas.flops import Recompute
 from costcalc.formulas.parallel import pipeline_bubble
 from costcalc.schemas import AcceleratorSpec, ModelSpec
 
@@ -357,8 +357,12 @@ def breakdown(  # long because the result's fields are listed one per line
 
 
 def expert_params(spec: ModelSpec) -> float:
-    """Parameters in routed experts: what expert parallelism shards."""
-    return float(parameter_count(spec) - parameter_count(spec, active=True)) if spec.has_architecture else 0.0
+    """Parameters in routed experts, all of them (what expert parallelism shards): the MoE layers
+    times the experts times one expert's MLP (3·d·d_ff gated, 2·d·d_ff plain)."""
+    if not spec.is_moe or spec.layers is None or spec.hidden is None or not spec.experts or not spec.expert_ffn:
+        return 0.0
+    per_expert = (3 if spec.mlp == "gated" else 2) * spec.hidden * spec.expert_ffn
+    return float((spec.layers - spec.dense_layers) * spec.experts * per_expert)
 
 
 def _validate_experts(e: int, dp: int, expert_params: float) -> None:

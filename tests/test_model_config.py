@@ -1,0 +1,188 @@
+"""Bring your own model: a local config.json or the shape options, into architecture-aware FLOPs and
+memory. Every config file is written here, in the test, with the field names of the released
+checkpoint's config.json; parameter counts are checked against the published ones."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import costcalc
+from costcalc.base.errors import InputError
+from costcalc.cli import main
+from costcalc.data.model_config import MAX_CONFIG_BYTES, read_model_config
+from costcalc.formulas.flops import parameter_count
+
+LLAMA_2_7B = {  # meta-llama/Llama-2-7b-hf config.json (this project's reference [L2-hf])
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "intermediate_size": 11008,
+    "num_attention_heads": 32,
+    "num_hidden_layers": 32,
+    "num_key_value_heads": 32,
+    "max_position_embeddings": 4096,
+    "vocab_size": 32000,
+    "hidden_act": "silu",
+    "rms_norm_eps": 1e-05,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float16",
+}
+
+CONFIGS: dict[str, tuple[dict[str, Any], int]] = {
+    # Each: the config fields, and the parameter count of the released checkpoint (the published
+    # rounded figure in the comment).
+    "gpt2": (  # openai-community/gpt2: "124M parameters"
+        {"model_type": "gpt2", "n_layer": 12, "n_embd": 768, "n_head": 12, "n_inner": None, "vocab_size": 50257,
+         "n_positions": 1024, "activation_function": "gelu_new"},
+        124_439_808,
+    ),
+    "mistral": (  # mistralai/Mistral-7B-v0.1: 7.24B
+        {"model_type": "mistral", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+         "num_hidden_layers": 32, "num_key_value_heads": 8, "vocab_size": 32000, "max_position_embeddings": 32768,
+         "sliding_window": 4096, "tie_word_embeddings": False},
+        7_241_732_096,
+    ),
+    "mixtral": (  # mistralai/Mixtral-8x7B-v0.1: "46.7B total parameters but only uses 12.9B per token"
+        {"model_type": "mixtral", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+         "num_hidden_layers": 32, "num_key_value_heads": 8, "vocab_size": 32000, "num_local_experts": 8,
+         "num_experts_per_tok": 2, "max_position_embeddings": 32768, "tie_word_embeddings": False},
+        46_702_792_704,
+    ),
+    "qwen2": (  # Qwen/Qwen2-7B: 7.62B (biases on Q, K and V only)
+        {"model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_attention_heads": 28,
+         "num_hidden_layers": 28, "num_key_value_heads": 4, "vocab_size": 152064, "max_position_embeddings": 131072,
+         "tie_word_embeddings": False},
+        7_615_616_512,
+    ),
+    "gpt_neox": (  # EleutherAI/gpt-neox-20b: 20,554,567,680 (Black et al. 2022)
+        {"model_type": "gpt_neox", "hidden_size": 6144, "intermediate_size": 24576, "num_attention_heads": 64,
+         "num_hidden_layers": 44, "vocab_size": 50432, "max_position_embeddings": 2048, "rotary_pct": 0.25,
+         "use_parallel_residual": True, "tie_word_embeddings": False},
+        20_554_567_680,
+    ),
+    "falcon-7b": (  # tiiuae/falcon-7b: 7B (6.92B), multi-query, one LayerNorm per parallel block
+        {"model_type": "falcon", "hidden_size": 4544, "num_attention_heads": 71, "num_hidden_layers": 32,
+         "vocab_size": 65024, "multi_query": True, "parallel_attn": True, "new_decoder_architecture": False,
+         "bias": False},
+        6_921_720_704,
+    ),
+    "falcon-180b": (  # tiiuae/falcon-180B [F-hf]: the Falcon-180B preset's 178,557,088,768
+        {"model_type": "falcon", "hidden_size": 14848, "num_attention_heads": 232, "num_kv_heads": 8,
+         "num_hidden_layers": 80, "vocab_size": 65024, "new_decoder_architecture": True, "parallel_attn": True,
+         "bias": False, "max_position_embeddings": 2048},
+        178_557_088_768,
+    ),
+    "deepseek_v3": (  # deepseek-ai/DeepSeek-V3 [DS-repo]: 671B; the reference cross-check's 671,026,419,200
+        {"model_type": "deepseek_v3", "hidden_size": 7168, "intermediate_size": 18432, "moe_intermediate_size": 2048,
+         "num_attention_heads": 128, "num_hidden_layers": 61, "n_routed_experts": 256, "n_shared_experts": 1,
+         "num_experts_per_tok": 8, "first_k_dense_replace": 3, "q_lora_rank": 1536, "kv_lora_rank": 512,
+         "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 129280,
+         "topk_method": "noaux_tc", "max_position_embeddings": 163840, "tie_word_embeddings": False,
+         "rope_scaling": {"type": "yarn", "factor": 40, "original_max_position_embeddings": 4096}},
+        671_026_419_200,
+    ),
+}  # fmt: skip
+
+
+def _write(tmp_path: Path, data: object, name: str = "config.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("family", list(CONFIGS))
+def test_config_parameter_counts_are_the_published_ones(family: str, tmp_path: Path) -> None:
+    data, published = CONFIGS[family]
+    spec = read_model_config(_write(tmp_path, data))
+    assert parameter_count(spec) == published == int(spec.params.m)
+
+
+def test_mixtral_active_and_deepseek_context(tmp_path: Path) -> None:
+    """Mixtral: 12.9B parameters per token (Mistral AI's announcement; 12,879,921,152 computed).
+    DeepSeek-V3: pre-trained at 4K (§4.2), which the config keeps as rope scaling's original length."""
+    mixtral = read_model_config(_write(tmp_path, CONFIGS["mixtral"][0]))
+    assert mixtral.active_params is not None and float(mixtral.active_params.m) == pytest.approx(12.9e9, rel=0.005)
+    deepseek = read_model_config(_write(tmp_path, CONFIGS["deepseek_v3"][0]))
+    assert deepseek.seq_len == 4096 and deepseek.active_params is not None
+    assert int(deepseek.active_params.m) == 37_552_297_472
+
+
+def test_llama_2_7b_config_equals_the_preset(tmp_path: Path) -> None:
+    path = _write(tmp_path, LLAMA_2_7B)
+    common = {"tokens": "2T", "gpus": 64, "gpu": "a100"}
+    mine = costcalc.estimate(config_file=str(path), **common)
+    preset = costcalc.estimate(model="llama-2-7b", **common)
+    assert mine.flops.m == preset.flops.m and mine.gpu_hours.m == preset.gpu_hours.m
+    assert mine.memory is not None and preset.memory is not None
+    assert mine.memory.to_dict() == preset.memory.to_dict()
+    assert float(mine.scenario.params.m) == 6_738_415_616
+
+
+def test_shape_options_equal_the_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    """--layers 32 --hidden 4096 --heads 32 --vocab 32000: FFN 11008 by Llama's rule (int(8d/3)
+    rounded up to 256), sequence length 4096: Llama-2-7B exactly."""
+    shape = costcalc.estimate(layers=32, hidden=4096, heads=32, vocab=32000, tokens="2T", gpus=64)
+    preset = costcalc.estimate(model="llama-2-7b", tokens="2T", gpus=64)
+    assert shape.flops.m == preset.flops.m and float(shape.scenario.params.m) == 6_738_415_616
+    moe = costcalc.estimate(
+        layers=32, hidden=4096, heads=32, kv_heads=8, ffn=14336, vocab=32000, experts=8, experts_per_token=2
+    )
+    assert float(moe.scenario.params.m) == CONFIGS["mixtral"][1]
+    argv = ["memory", "--layers", "32", "--hidden", "4096", "--heads", "32", "--vocab", "32000", "--gpus", "8"]
+    assert main(argv) == 0
+    assert "fits" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "config.json: not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"model_type": "llama", "hidden_size": 4096}', "config.json: num_hidden_layers: is required but missing"),
+        ('{"model_type": "bert"}', 'config.json: model_type: "bert" is not one of'),
+        (json.dumps({**LLAMA_2_7B, "num_hidden_layers": "32"}), "num_hidden_layers: expected a positive whole number"),
+        (json.dumps({**LLAMA_2_7B, "hidden_size": -1}), "hidden_size: expected a positive whole number"),
+        (json.dumps({**LLAMA_2_7B, "num_key_value_heads": 5}), "num_key_value_heads: heads (32) must be a multiple"),
+        (json.dumps({**LLAMA_2_7B, "tie_word_embeddings": "no"}), "tie_word_embeddings: expected true or false"),
+        ('{"hidden_size": NaN}', "not valid JSON"),
+    ],
+)
+def test_malformed_configs_are_one_line_errors(
+    content: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["estimate", "--model-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("costcalc estimate: error: --model-config: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_only_small_regular_files_are_read(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        read_model_config(tmp_path)
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_CONFIG_BYTES + 1))
+    with pytest.raises(InputError, match="too large"):
+        read_model_config(big)
+    with pytest.raises(InputError, match="cannot open"):
+        read_model_config(tmp_path / "missing.json")
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        with pytest.raises(InputError, match="not a regular file"):  # refused at once, never waits for a writer
+            read_model_config(fifo)
+
+
+def test_a_shape_and_a_preset_are_not_both_given(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not two"):
+        costcalc.estimate(model="llama-2-7b", layers=32)
+    with pytest.raises(InputError, match="not both"):
+        costcalc.estimate(config_file=str(_write(tmp_path, LLAMA_2_7B)), layers=32)
+    with pytest.raises(InputError, match="--layers, --hidden, --heads and --vocab"):
+        costcalc.estimate(layers=32, hidden=4096)
