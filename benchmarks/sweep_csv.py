@@ -1,7 +1,8 @@
 """A 1,000,000-row sweep written to a CSV file by the CLI, timed as a whole process.
 
-``costcalc sweep --over gpus=1..1e6:log:1000000 --params 70e9 --format csv > FILE``: parsing,
-one vectorised estimate, and writing every row. Target: under 5 s. Reported as the median of
+``costcalc sweep --over gpus=1..1000000:lin:1000000 --params 70e9 --format csv > FILE``: parsing,
+one vectorised estimate with its memory check, and writing every row. (A linear range of whole
+GPU counts: a log range would be rounded to whole GPUs and lose its duplicates.) Target: under 5 s. Reported as the median of
 ``--repeat`` runs.
 
 Run: python benchmarks/sweep_csv.py [--rows 1000000] [--repeat 3]
@@ -24,7 +25,7 @@ def measure(rows: int, repeat: int) -> dict[str, float]:
     beside = Path(sys.executable).with_name("costcalc")
     exe = str(beside) if beside.exists() else shutil.which("costcalc")
     command = [exe] if exe else [sys.executable, "-m", "costcalc"]
-    command += ["sweep", "--over", f"gpus=1..1e6:log:{rows}", "--params", "70e9", "--format", "csv"]
+    command += ["sweep", "--over", f"gpus=1..{rows}:lin:{rows}", "--params", "70e9", "--format", "csv"]
     times = []
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "sweep.csv"

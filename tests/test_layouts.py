@@ -139,7 +139,7 @@ def test_params_only_does_not_fit_with_the_reason_and_the_change(capsys: pytest.
     """70e9 parameters on 2000 A100-80GB with ZeRO-1: weights 2Ψ = 140 GB and gradients 2Ψ = 140 GB
     per GPU (Rajbhandari et al. 2020 §5.1) already exceed 80 GB. ZeRO-3 shards all 16Ψ: 0.56 GB."""
     assert main(["estimate", "--params", "70e9", "--gpus", "2000"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # reports wrap at the terminal width
     assert "model states 280.4 GB (weights 140.0 GB, gradients 140.0 GB, optimizer 0.4 GB)" in out
     assert "total unknown of 80.0 GB: DOES NOT FIT" in out
     assert "smallest change that could fit: --zero 3 (model states 0.6 GB per GPU) or --tp 4" in out
@@ -151,6 +151,7 @@ def test_zero_paper_subtotal_is_shown(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["memory", "--params", "7.5e9", "--gpus", "64", "--zero", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("the model on 64 x A100-80GB\n")
+    out = " ".join(out.split())
     assert "model states 31.4 GB (weights 15.0 GB, gradients 15.0 GB, optimizer 1.4 GB)" in out
 
 
@@ -243,7 +244,7 @@ def test_vectorised_memory_check_is_fast() -> None:
     start = time.perf_counter()
     result = sweep(["gpus=8..1000000:log:10000"], model="llama-2-70b")
     assert time.perf_counter() - start < 5
-    assert len(result) > 5000 and any(result.fits) and not all(result.fits)
+    assert len(result) > 5000 and set(result.fits.tolist()) == {0.0, 1.0}
 
 
 def test_sweep_json_has_memory(capsys: pytest.CaptureFixture[str]) -> None:

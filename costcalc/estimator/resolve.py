@@ -27,7 +27,7 @@ from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import plan_memory
 from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Factors, Scenario
-from costcalc.formulas.flops import parameter_count
+from costcalc.formulas.flops import llama_ffn, parameter_count
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
 from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
@@ -92,15 +92,6 @@ def _ratio_range(central: float, low: float, high: float) -> tuple[float, float]
 DEFAULT_SHAPE_SEQ_LEN = 4096
 
 
-def llama_ffn(hidden: int, multiple_of: int = 256) -> int:
-    """Llama's MLP size rule: int(2·4d/3) rounded up to a multiple of 256 (11008 for d = 4096).
-
-    Source: Touvron et al. 2023, Llama 2, ``llama/model.py`` ``FeedForward`` (this project's
-    reference "model-architectures.md", note 2).
-    """
-    return multiple_of * -(-int(2 * 4 * hidden / 3) // multiple_of)
-
-
 def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[Assumption]]:
     """A shape the user brought: a local config.json (``--model-config``) or the shape options."""
     if not inputs.shape_given():
@@ -122,25 +113,22 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
     assert inputs.hidden is not None
     ffn = inputs.ffn or llama_ffn(inputs.hidden)
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
-    shape.update(ffn=ffn, mlp="gated", seq_len=inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN)
-    if inputs.experts is not None:
-        shape["expert_ffn"] = ffn
+    shape.update(
+        ffn=ffn, mlp="gated", seq_len=inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN, expert_ffn=inputs.experts and ffn
+    )
     try:
         draft = ModelSpec(name="your shape", params=Q_(1.0, "parameter"), **shape)
     except ValidationError as err:
         field, message = first_error(err)
         raise InputError(field, message) from None
-    updates: dict[str, Quantity] = {"params": Q_(float(parameter_count(draft)), "parameter")}
-    if draft.is_moe:
-        updates["active_params"] = Q_(float(parameter_count(draft, active=True)), "parameter")
-    spec = draft.model_copy(update=updates)
+    active = Q_(float(parameter_count(draft, active=True)), "parameter") if draft.is_moe else None
+    spec = draft.model_copy(update={"params": Q_(float(parameter_count(draft)), "parameter"), "active_params": active})
     basis = "shape given: gated (SwiGLU) MLP, untied embeddings, RMSNorm" + (
-        "" if inputs.ffn else f", MLP size {ffn} by Llama's rule"
+        "" if inputs.ffn else f", MLP {ffn} (Llama's rule)"
     )
     basis += "" if inputs.seq_len else f", sequence length {DEFAULT_SHAPE_SEQ_LEN} (default; give --seq-len)"
-    return spec, [
-        Assumption(name="model", value=f"{format_count(float(spec.params.m))} parameters", basis=basis, given=True)
-    ]
+    value = f"{format_count(float(spec.params.m))} parameters"
+    return spec, [Assumption(name="model", value=value, basis=basis, given=True)]
 
 
 def resolve_model(
@@ -338,11 +326,7 @@ def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_
     if spec is None or not spec.has_architecture or seq_len is None:
         return None
     value = "causal (a query attends to half the keys on average)" if inputs.causal else "full (all keys)"
-    basis = (
-        "the default efficiency was calibrated on causal counts; full is the Megatron-LM and PaLM MFU convention"
-        if inputs.attention_flops is not None
-        else "default, as the calibration counted; --attention-flops full counts all keys (Megatron-LM, PaLM)"
-    )
+    basis = "the default efficiency was calibrated on causal counts; full (all keys) is Megatron-LM's and PaLM's"
     return Assumption(name="attention FLOPs", value=value, basis=basis, given=inputs.attention_flops is not None)
 
 

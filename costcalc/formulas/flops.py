@@ -21,6 +21,7 @@ __all__ = [
     "dense_training_flops",
     "dense_training_tokens",
     "flops_per_token",
+    "llama_ffn",
     "narayanan_flops",
     "parameter_count",
 ]
@@ -150,6 +151,15 @@ def _layer_mlp_params(spec: ModelSpec, *, active: bool, biases: bool = True) -> 
     moe_layer = (routed + spec.shared_experts) * expert + router
     dense = spec.dense_layers * _mlp_params(spec.hidden, spec.ffn, gated)
     return dense + (spec.layers - spec.dense_layers) * moe_layer
+
+
+def llama_ffn(hidden: int, multiple_of: int = 256) -> int:
+    """Llama's MLP size rule: int(2·4d/3) rounded up to a multiple of 256 (11008 for d = 4096).
+
+    Source: Touvron et al. 2023, Llama 2, ``llama/model.py`` ``FeedForward`` (this project's
+    reference "model-architectures.md", note 2).
+    """
+    return multiple_of * -(-int(2 * 4 * hidden / 3) // multiple_of)
 
 
 def parameter_count(spec: ModelSpec, *, active: bool = False) -> int:

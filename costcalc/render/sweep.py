@@ -57,13 +57,12 @@ def sweep_matrix(result: SweepResult) -> tuple[list[str], list[str], np.ndarray]
     are NaN; every value is in the unit of ``Estimate.to_dict``'s key.
     """
     n = len(result)
-    labels = [k for k, v in result.columns.items() if v and isinstance(v[0], str)]
+    labels = [k for k, v in result.columns.items() if isinstance(v, list)]
     numeric = [k for k in result.columns if k not in labels]
     keys = [spec.key for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
     headers = [*numeric, *keys, "memory_gb", "fits"]
-    fits = np.array([np.nan if f is None else float(f) for f in result.fits])
     data = [np.asarray(result.columns[k], dtype=float) for k in numeric]
-    data += [result.values[k] for k in keys] + [result.memory_gb, fits]
+    data += [result.values[k] for k in keys] + [result.memory_gb, result.fits]
     for key in keys:
         for end, values in zip(("low", "high"), result.ranges[key], strict=True):
             headers.append(f"{key}_{end}")
@@ -127,7 +126,7 @@ def render_sweep(result: SweepResult, fmt: str) -> str | Iterator[tuple[str, int
             {
                 **{k: result.columns[k][i] for k in labels},
                 **{h: _json(v) for h, v in zip(headers[:split], row[:split], strict=True)},
-                "fits": result.fits[i],
+                "fits": None if np.isnan(row[split - 1]) else bool(row[split - 1]),
                 "range": {
                     headers[k][: -len("_low")]: [_json(row[k]), _json(row[k + 1])] for k in range(split, len(row), 2)
                 },
