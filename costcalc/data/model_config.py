@@ -57,8 +57,9 @@ def _no_constants(name: str) -> Any:
 def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec:
     """The shape a local config.json describes; ``seq_len`` overrides the config's context length."""
     name = str(path)
+    raw = _read_regular_file(name)
     try:
-        data = json.loads(_read_regular_file(name).decode("utf-8"), parse_constant=_no_constants)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
     except UnicodeDecodeError:
         raise InputError(_FIELD, f"{name}: not UTF-8 text") from None
     except ValueError as err:

@@ -13,13 +13,18 @@ if TYPE_CHECKING:
 
 __all__ = ["render_memory"]
 
-_HEADERS = ["layout", "ZeRO", "recompute", "total/GPU", "headroom", "step", "why"]
+_HEADERS = ["layout", "recompute", "total/GPU", "headroom", "bubble", "+FLOPs", "TP comm", "step"]
 
 
 def _row(lay: Layout) -> list[str]:
+    """One layout: its memory, then why its step takes what it does (bubble, recomputation, TP)."""
     m = lay.memory
     step = "-" if lay.step_time is None else f"{lay.step_time:.2f}x"
-    return [lay.label, f"ZeRO-{m.zero}", m.recompute, gigabytes(m.total), gigabytes(m.headroom), step, lay.why]
+    comm = "-" if lay.tp_comm is None else f"+{lay.tp_comm:.0%}"
+    return [
+        lay.label, m.recompute, gigabytes(m.total), gigabytes(m.headroom), f"{m.bubble:.1%}",
+        f"+{lay.recompute_extra:.1%}", comm, step,
+    ]  # fmt: skip
 
 
 def render_memory(report: MemoryReport, fmt: str) -> str:
@@ -33,10 +38,11 @@ def render_memory(report: MemoryReport, fmt: str) -> str:
     rows = [_row(lay) for lay in report.layouts]
     if rows:
         table = markdown_table(_HEADERS, rows) if fmt == "markdown" else text_table(_HEADERS, rows)
+        zero = f"ZeRO-{report.layouts[0].memory.zero}"
         title = (
-            "Layouts that fit, fastest estimated step first (1.00x = no bubble, recomputation or TP communication):"
+            f"Layouts that fit ({zero}), fastest estimated step first (1.00x: no bubble, recomputation or TP comm):"
             if report.any_fits
-            else "No layout fits on this many GPUs; the closest:"
+            else f"No layout fits on this many GPUs ({zero}); the closest:"
         )
         parts += ["", title, table]
     if report.smallest_fit is not None:
