@@ -2,8 +2,8 @@
 
 ``costcalc sweep --over gpus=1..1000000:lin:1000000 --params 70e9 --format csv > FILE``: parsing,
 one vectorised estimate with its memory check, and writing every row. (A linear range of whole
-GPU counts: a log range would be rounded to whole GPUs and lose its duplicates.) Target: under 5 s. Reported as the median of
-``--repeat`` runs.
+GPU counts: a log range would be rounded to whole GPUs and lose its duplicates.) Target: under
+5 s. Reported as the median of ``--repeat`` runs.
 
 Run: python benchmarks/sweep_csv.py [--rows 1000000] [--repeat 3]
 """
