@@ -129,10 +129,9 @@ def _plan_parser(sub: Any) -> None:
     pl.add_argument("--deadline", help="wall-clock limit, e.g. '30 days'")
     plan_help = {
         "gpus": "GPU count (else derived from the deadline, in whole nodes)",
-        "params": "fix the model size: with a budget, the plan gives the most tokens it buys; without one, "
-        "the GPUs for --deadline or the time on --gpus",
-        "model": "fix the model by preset (its tokens too, unless there is a budget)",
-        "tokens": "fix the training tokens: with a budget, the plan gives the largest model it trains",
+        "params": "fix the model size (with a budget: the most tokens; else the GPUs or the time)",
+        "model": "fix the model by preset (and its tokens, without a budget)",
+        "tokens": "fix the training tokens (with a budget: the largest model it trains)",
     }
     _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
     pl.add_argument(
@@ -252,9 +251,8 @@ def _sweep(args: argparse.Namespace) -> str | Iterator[tuple[str, int]]:
     from costcalc.render.sweep import render_sweep
 
     result = sweep(args.over, args.presets, **_given(args))
-    if args.format == "csv":  # the table, Markdown and JSON carry the notes themselves
-        for note in result.notes:
-            stderr_line(f"costcalc sweep: note: {note}")
+    for note in result.notes if args.format == "csv" else ():  # the other formats carry the notes themselves
+        stderr_line(f"costcalc sweep: note: {note}")
     return render_sweep(result, args.format)
 
 
@@ -378,10 +376,9 @@ def _main(argv: Sequence[str] | None) -> int:
         output = args.handler(args)
     except InputError as err:
         _warn_presets(args)
-        from costcalc.estimator.inputs import EstimateInputs, option_name
+        from costcalc.estimator.inputs import option_name
 
-        fields = EstimateInputs.model_fields
-        option = option_name(err.field) if err.field in fields else f"--{err.field.replace('_', '-')}"
+        option = option_name(err.field)
         known = any(option in action.option_strings for action in _options(parser, args.command))
         stderr_line(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}")
         return EXIT_USAGE

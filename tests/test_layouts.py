@@ -210,8 +210,10 @@ def test_sweep_gpu_counts_are_whole() -> None:
     result = sweep(["gpus=1..100:log:30"], params="7B")
     gpus = np.array(result.columns["gpus"])
     assert np.all(gpus == np.round(gpus)) and len(set(gpus.tolist())) == len(gpus) == 24
-    assert result.notes == ("gpus: 30 values rounded to whole numbers, 6 duplicates dropped (24 left)",)
-    with pytest.raises(InputError, match="whole numbers"):
+    assert result.notes == (
+        "gpus: the log range gives whole counts only: 24 values (rounded to whole gpus, 6 duplicates dropped)",
+    )
+    with pytest.raises(InputError, match="whole"):
         sweep(["gpus=67.21,128"], params="7B")
 
 

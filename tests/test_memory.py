@@ -115,7 +115,6 @@ def test_optimizers_and_micro_batches(catalog: Catalog) -> None:
         ({"model": "llama-2-7b", "gpus": 8, "micro_batch": 0}, "micro_batch", "greater than 0"),
         ({"model": "llama-2-7b", "gpus": 10, "tp": 4}, "gpus", "multiple of tp x pp"),
         ({"model": "llama-2-7b", "gpus": 24, "tp": 3}, "tp", "must divide"),
-        ({"model": "llama-2-7b", "gpus": 8, "ep": 2}, "ep", "mixture-of-experts"),
         ({"model": "llama-2-7b", "gpus": 8, "zero": 4}, "zero", "less than or equal to 3"),
         ({"model": "llama-2-7b", "gpus": 8, "optimizer": "lion"}, "optimizer", "adamw"),
     ],

@@ -170,7 +170,7 @@ def test_only_small_regular_files_are_read(tmp_path: Path) -> None:
     big.write_bytes(b" " * (MAX_CONFIG_BYTES + 1))
     with pytest.raises(InputError, match="too large"):
         read_model_config(big)
-    with pytest.raises(InputError, match="cannot open"):
+    with pytest.raises(InputError, match="cannot be read"):
         read_model_config(tmp_path / "missing.json")
     if hasattr(os, "mkfifo"):
         fifo = tmp_path / "fifo"

@@ -148,23 +148,8 @@ def plan(  # long because the question's inputs are listed one per line
     gpu_count, gpus_range = _gpu_count(rates, limits[binding], deadline_hours)
     fields: dict[str, Any] = {"gpu": rates.hardware, "tokens": d}
     fields.update({"model": spec.name} if spec is not None else {"params": n})
-    return _planned(
-        question,
-        rates,
-        fields,
-        n,
-        d,
-        gpu_count,
-        binding,
-        used_scaling,
-        n_range,
-        d_range,
-        gpus_range,
-        mfu,
-        price,
-        catalog,
-        given_params=params is not None or spec is not None,
-    )
+    return _planned(question, rates, fields, n, d, gpu_count, binding, used_scaling, n_range, d_range, gpus_range,
+                    mfu, price, catalog, given_params=params is not None or spec is not None)  # fmt: skip
 
 
 def _planned(  # long because a plan has this many parts

@@ -123,7 +123,7 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
             raise InputError("over", f"{name}: no values given")
         return name, items, None
     if parts:
-        return _whole(name, _spaced(name, unit or "dimensionless", parts))
+        return _whole(name, _spaced(name, unit or "dimensionless", parts), parts)
     items = [v for v in values.split(",") if v.strip()]
     if not items:
         raise InputError("over", f"{name}: no values given")
@@ -135,19 +135,17 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
     return name, listed, None
 
 
-def _whole(name: str, values: np.ndarray) -> tuple[str, np.ndarray, str | None]:
-    """A range over a count rounded to whole numbers, duplicates dropped, and the note that says so."""
+def _whole(name: str, values: np.ndarray, parts: tuple[str, str, str, str]) -> tuple[str, np.ndarray, str | None]:
+    """A range over a whole count rounded to whole counts, duplicates dropped, and the note that says so."""
     if name not in WHOLE:
         return name, values, None
-    rounded = np.maximum(1.0, np.round(values))
-    whole = np.array(list(dict.fromkeys(rounded.tolist())))
-    dropped = len(values) - len(whole)
-    if not dropped and np.array_equal(rounded, values):
-        return name, whole, None
-    note = f"{name}: {len(values)} values rounded to whole numbers" + (
-        f", {dropped} duplicate{'s' if dropped != 1 else ''} dropped ({len(whole)} left)" if dropped else ""
+    points = np.unique(np.maximum(1.0, np.round(values)))
+    points = points if values[0] <= values[-1] else points[::-1]
+    asked = len(values)
+    rounded = f"rounded to whole {name}" + (
+        f", {asked - len(points):,} duplicates dropped" if asked > len(points) else ""
     )
-    return name, whole, note
+    return name, points, f"{name}: the {parts[2]} range gives whole counts only: {len(points):,} values ({rounded})"
 
 
 def sweep(

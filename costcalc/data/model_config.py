@@ -2,21 +2,21 @@
 
 Reads the field names of the Llama, Mistral, Mixtral, Qwen2, GPT-NeoX, Falcon, DeepSeek-V3 and
 GPT-2 configurations into a ``ModelSpec`` whose parameter count is computed from the shape
-(``costcalc.formulas.flops.parameter_count``). The file is read only if it is a regular file of at
-most ``MAX_CONFIG_BYTES``; anything malformed is one ``InputError`` naming the file and the field.
+(``costcalc.formulas.flops.parameter_count``). The file is read by ``costcalc.base.files.read_text``
+(a regular file of at most ``MAX_CONFIG_BYTES``); anything malformed is one ``InputError`` naming
+the file and the field.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from costcalc.base.errors import InputError
+from costcalc.base.errors import FileError, InputError
+from costcalc.base.files import read_text
 from costcalc.base.units import Q_
 from costcalc.formulas.flops import parameter_count
 from costcalc.schemas import ModelSpec
@@ -29,27 +29,6 @@ FAMILIES = ("llama", "mistral", "mixtral", "qwen2", "gpt_neox", "falcon", "deeps
 _FIELD = "config_file"
 
 
-def _read_regular_file(path: str) -> bytes:
-    """The bytes of ``path`` if it is a regular file within the size cap (FIFOs and devices refused)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        raise InputError(_FIELD, f"{path}: cannot open: {err.strerror or err}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(_FIELD, f"{path}: not a regular file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise InputError(_FIELD, f"{path}: {info.st_size:,} bytes is too large for a config.json (at most 1 MB)")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise InputError(_FIELD, f"{path}: too large for a config.json (at most 1 MB)")
-    return data
-
-
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -57,11 +36,12 @@ def _no_constants(name: str) -> Any:
 def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec:
     """The shape a local config.json describes; ``seq_len`` overrides the config's context length."""
     name = str(path)
-    raw = _read_regular_file(name)
+    try:  # one reader for every file: regular files only, size-capped, never blocking
+        text = read_text(name, max_bytes=MAX_CONFIG_BYTES, what="the config file")
+    except FileError as err:
+        raise InputError(_FIELD, str(err)) from None
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
-    except UnicodeDecodeError:
-        raise InputError(_FIELD, f"{name}: not UTF-8 text") from None
+        data = json.loads(text, parse_constant=_no_constants)
     except ValueError as err:
         raise InputError(_FIELD, f"{name}: not valid JSON ({err})") from None
     if not isinstance(data, dict):

@@ -285,8 +285,10 @@ def field_group(name: str) -> str:
 
 
 def option_name(name: str) -> str:
-    """The command-line option of an input: ``--`` and its name with hyphens, unless it names another."""
-    return "--" + str(_extra(name).get("option", name.replace("_", "-")))
+    """The command-line option of an input (or of any field named in an error): ``--`` and the name
+    with hyphens, unless the input names another option."""
+    extra = _extra(name) if name in EstimateInputs.model_fields else {}
+    return "--" + str(extra.get("option", name.replace("_", "-")))
 
 
 def in_cli(name: str) -> bool:

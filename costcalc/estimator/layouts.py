@@ -34,7 +34,6 @@ __all__ = [
     "Layout",
     "LayoutChoice",
     "Problem",
-    "best",
     "grid_candidates",
     "plan_memory",
     "problem_for",
@@ -200,11 +199,6 @@ def rank(layouts: list[Layout]) -> list[Layout]:
     return sorted(layouts, key=key)
 
 
-def best(layouts: list[Layout]) -> Layout | None:
-    """The layout costcalc picks: the fastest that fits, else the closest to fitting."""
-    return layouts[0] if layouts else None
-
-
 def smallest_fit(problem: Problem, limit: int = 1 << 20) -> tuple[int, Layout] | None:
     """The smallest GPU count (doubling from the fixed tp x pp) on which some layout fits, and its best layout."""
     if not problem.shaped:
@@ -227,7 +221,7 @@ def suggestions(problem: Problem, gpus: int) -> list[str]:
         if stage <= problem.options.zero:
             continue
         staged = problem.with_options(zero=stage)
-        layout = best(search(staged, gpus)) if problem.shaped else _unshaped(staged, gpus, staged.options)
+        layout = next(iter(search(staged, gpus)), None) if problem.shaped else _unshaped(staged, gpus, staged.options)
         if layout is not None and layout.memory.fits is not False:
             found.append(f"--zero {stage} ({_describe(layout)})")
             break
@@ -300,7 +294,10 @@ def problem_for(
 ) -> Problem:  # fmt: skip
     """The search problem an estimate's inputs pose (given options fixed), checked for what needs no GPU count."""
     fixed = frozenset(name for name in LAYOUT_OPTIONS if getattr(inputs, name) is not None)
-    problem = Problem(spec, params, accelerator, inputs.memory_options(), fixed, node.count if node else 8, dtype)
+    options = inputs.memory_options()
+    if spec is None or not spec.is_moe:  # expert parallelism on a dense model cannot act: the estimate says so
+        fixed, options = fixed - {"ep"}, options.model_copy(update={"ep": 1})
+    problem = Problem(spec, params, accelerator, options, fixed, node.count if node else 8, dtype)
     problem.validate()
     return problem
 
@@ -388,7 +385,7 @@ def plan_memory(  # long because each case (array, no GPU count, no shape, searc
             )
         return LayoutChoice(memory, default)
     layouts = search(problem, count)
-    chosen = best(layouts)
+    chosen = layouts[0] if layouts else None  # the fastest that fits, else the closest to fitting
     if chosen is None:
         return LayoutChoice(breakdown(spec, problem.params, accelerator, count, problem.options, dtype=dtype), default)
     if chosen.memory.fits:

@@ -88,8 +88,7 @@ def _ratio_range(central: float, low: float, high: float) -> tuple[float, float]
     return (low / central, high / central)
 
 
-#: The sequence length a shape given on the command line is assumed to train at, unless --seq-len says.
-DEFAULT_SHAPE_SEQ_LEN = 4096
+DEFAULT_SHAPE_SEQ_LEN = 4096  #: the sequence length of a shape given by options, unless --seq-len says
 
 
 def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[Assumption]]:
@@ -105,14 +104,12 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         basis = f"shape read from {inputs.config_file}; parameters computed from it"
         seq_note = "" if inputs.seq_len else f"; sequence length {spec.seq_len} from the config's context length"
         return spec, [Assumption(name="model", value=spec.name, basis=basis + seq_note, given=True)]
-    missing = [f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None]
-    if missing:
-        raise InputError(missing[0], "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
+    for missing in (f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None):
+        raise InputError(missing, "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
     if (inputs.experts is None) != (inputs.experts_per_token is None):
         raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
-    assert inputs.hidden is not None
-    ffn = inputs.ffn or llama_ffn(inputs.hidden)
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
+    ffn = inputs.ffn or llama_ffn(shape["hidden"])
     shape.update(
         ffn=ffn, mlp="gated", seq_len=inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN, expert_ffn=inputs.experts and ffn
     )

@@ -382,8 +382,6 @@ def validate_fixed_layout(spec: ModelSpec | None, options: MemoryOptions, fixed:
         raise InputError(
             "tp", f"tensor parallelism ({options.tp}) must divide {spec.name}'s {spec.heads} attention heads"
         )
-    if "ep" in fixed and options.ep > 1 and not spec.is_moe:
-        raise InputError("ep", "expert parallelism needs a mixture-of-experts model (a preset or --experts)")
     if "ep" in fixed and spec.experts is not None and spec.experts % options.ep:
         raise InputError("ep", f"ep ({options.ep}) must divide {spec.name}'s {spec.experts} routed experts")
 
