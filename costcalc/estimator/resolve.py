@@ -101,18 +101,16 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
         spec = read_model_config(inputs.config_file, inputs.seq_len)
-        basis = f"shape read from {inputs.config_file}; parameters computed from it"
-        seq_note = "" if inputs.seq_len else f"; sequence length {spec.seq_len} from the config's context length"
-        return spec, [Assumption(name="model", value=spec.name, basis=basis + seq_note, given=True)]
+        seq = "" if inputs.seq_len else f"; sequence length {spec.seq_len} from the config's context length"
+        return spec, [Assumption(name="model", value=spec.name, basis=f"shape from the file{seq}", given=True)]
     for missing in (f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None):
         raise InputError(missing, "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
     if (inputs.experts is None) != (inputs.experts_per_token is None):
         raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
     ffn = inputs.ffn or llama_ffn(shape["hidden"])
-    shape.update(
-        ffn=ffn, mlp="gated", seq_len=inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN, expert_ffn=inputs.experts and ffn
-    )
+    seq_len = inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN
+    shape.update(ffn=ffn, mlp="gated", seq_len=seq_len, expert_ffn=inputs.experts and ffn)
     try:
         draft = ModelSpec(name="your shape", params=Q_(1.0, "parameter"), **shape)
     except ValidationError as err:
@@ -120,8 +118,8 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         raise InputError(field, message) from None
     active = Q_(float(parameter_count(draft, active=True)), "parameter") if draft.is_moe else None
     spec = draft.model_copy(update={"params": Q_(float(parameter_count(draft)), "parameter"), "active_params": active})
-    basis = "shape given: gated (SwiGLU) MLP, untied embeddings, RMSNorm" + (
-        "" if inputs.ffn else f", MLP {ffn} (Llama's rule)"
+    basis = "your shape: SwiGLU MLP, untied embeddings, RMSNorm" + (
+        "" if inputs.ffn else f", MLP {ffn} by Llama's rule"
     )
     basis += "" if inputs.seq_len else f", sequence length {DEFAULT_SHAPE_SEQ_LEN} (default; give --seq-len)"
     value = f"{format_count(float(spec.params.m))} parameters"
