@@ -78,3 +78,16 @@ def test_compare_takes_estimates_and_files(tmp_path: object) -> None:
     for bad in ([a], [None, a], "a.toml", None):
         with pytest.raises(costcalc.InputError):
             costcalc.compare(bad)  # type: ignore[arg-type]
+
+
+def test_sweep_takes_python_values_and_exports() -> None:
+    by_text = costcalc.sweep(["gpus=512,1024", "gpu=a100,h100"], params="70B")
+    by_values = costcalc.sweep({"gpus": range(512, 1025, 512), "gpu": ["a100", "h100"]}, params="70B")
+    assert by_text.to_records() == by_values.to_records()
+    quantity = costcalc.sweep({"params": costcalc.Q_(np.array([7e9, 70e9]), "parameter")}, gpus=1000)
+    assert [r["params"] for r in quantity.to_records()] == [7e9, 70e9]
+    assert repr(by_values).startswith("SweepResult(4 points over gpu, gpus:") and "<table>" in by_values._repr_html_()
+    assert by_values.to_pandas().shape[0] == 4
+    for bad in ({"gpus": [1.5]}, {"gpus": [None]}, {"gpus": []}, {"colour": [1]}, "gpus=1,2", {}):
+        with pytest.raises(costcalc.InputError):
+            costcalc.sweep(bad, params="7B")  # type: ignore[arg-type]

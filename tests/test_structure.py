@@ -109,7 +109,12 @@ LAYERS = ["base", "schemas", "formulas", "data", "estimator", "commands", "rende
 #: ``_repr_html_``): they hand over to the renderer, which reads results only for typing.
 DISPLAY_HOOKS = {
     (result, f"costcalc.render.{view}")
-    for result in ("costcalc.estimator.result", "costcalc.commands.plan", "costcalc.commands.memory_report")
+    for result in (
+        "costcalc.estimator.result",
+        "costcalc.commands.plan",
+        "costcalc.commands.memory_report",
+        "costcalc.commands.sweep",
+    )
     for view in ("estimate", "html", "summary")
 }
 

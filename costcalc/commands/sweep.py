@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ def _range_parts(values: str) -> tuple[str, str, str, str] | None:
     return start, stop, scale, count
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SweepResult:
     """One row per point: the swept inputs, the results and their ranges, and the memory check.
 
@@ -72,6 +72,44 @@ class SweepResult:
 
     def __len__(self) -> int:
         return len(self.memory_gb)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Column name -> list of values: the swept inputs, results, range ends and memory check."""
+        out: dict[str, list[Any]] = {name: list(np.asarray(values).tolist()) for name, values in self.columns.items()}
+        for key, values in self.values.items():
+            out[key] = _listed(values)
+            low, high = self.ranges.get(key, (None, None))
+            if low is not None and high is not None:
+                out[f"{key}_low"], out[f"{key}_high"] = _listed(low), _listed(high)
+        out["memory_gb"], out["fits"] = _listed(self.memory_gb), _listed(self.fits)
+        return out
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One flat dict per point (None where a result is unknown)."""
+        table = self.to_dict()
+        return [dict(zip(table, row, strict=True)) for row in zip(*table.values(), strict=True)]
+
+    def to_pandas(self) -> Any:
+        """The records as a pandas DataFrame (pandas is optional: ``pip install 'costcalc[pandas]'``)."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
+        return pd.DataFrame(self.to_dict())
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import sweep_repr  # display hooks: the renderer formats
+
+        return sweep_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import sweep_html
+
+        return sweep_html(self)
+
+
+def _listed(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _spaced(name: str, unit: str, parts: tuple[str, str, str, str]) -> np.ndarray:
@@ -135,6 +173,39 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
     return name, listed, None
 
 
+def _axis(name: Any, values: Any) -> tuple[str, np.ndarray | list[str], str | None]:
+    """One swept input given as Python values: checked and converted as ``parse_sweep`` does text."""
+    if not isinstance(name, str):
+        raise InputError("over", f"input names are text, got {type(name).__name__}")
+    if isinstance(values, str):
+        return parse_sweep(f"{name}={values}")
+    key = name.strip().replace("-", "_")
+    names = (*sweepable(), *categorical())
+    if key not in names:
+        raise InputError("over", f"{name!r} cannot be swept; one of {', '.join(names)}")
+    unit = sweepable().get(key, "dimensionless")
+    if hasattr(values, "m_as"):  # a pint quantity
+        values = np.asarray(values.m_as(unit) if unit != "dimensionless" else values.m_as(""))
+    items = list(values) if isinstance(values, Sequence | np.ndarray | range) else None
+    if not items or len(items) > MAX_POINTS:
+        raise InputError("over", f"{key}: expected 1 to {MAX_POINTS:,} values, as a list, range or array")
+    if key in categorical() and key not in WHOLE:
+        return key, list(dict.fromkeys(str(v) for v in items)), None
+    listed = np.array([_value(v, key, unit) if isinstance(v, str) else _number(v, key) for v in items])
+    if key in WHOLE and not np.all(listed == np.round(listed)):
+        raise InputError("over", f"{key}: counts are whole numbers, got {listed[listed != np.round(listed)][0]:g}")
+    return key, listed, None
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise InputError("over", f"{name}: expected numbers or texts with units, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InputError("over", f"{name}: expected finite numbers")
+    return number
+
+
 def _whole(name: str, values: np.ndarray, parts: tuple[str, str, str, str]) -> tuple[str, np.ndarray, str | None]:
     """A range over a whole count rounded to whole counts, duplicates dropped, and the note that says so."""
     if name not in WHOLE:
@@ -149,12 +220,25 @@ def _whole(name: str, values: np.ndarray, parts: tuple[str, str, str, str]) -> t
 
 
 def sweep(
-    over: Sequence[str], presets: Iterable[Path | str] = (), *, catalog: Catalog | None = None, **fixed: Any
+    over: Sequence[str] | Mapping[str, Any],
+    presets: Iterable[Path | str] = (),
+    *,
+    catalog: Catalog | None = None,
+    **fixed: Any,
 ) -> SweepResult:
-    """Estimates over the Cartesian product of the swept inputs, with a vectorised memory check."""
-    if not over:
-        raise InputError("over", "give at least one --over NAME=VALUES")
-    parsed = [parse_sweep(spec) for spec in over]
+    """Estimates over the Cartesian product of the swept inputs, with a vectorised memory check.
+
+    ``over`` is a list of ``NAME=VALUES`` texts (as on the command line) or, from Python, a mapping
+    of input names to their values: a text (``"1e9..1e12:log:7"``, ``"a100,h100"``), a list, range,
+    numpy array or pint quantity of values, or a list of preset names.
+    """
+    if isinstance(over, str) or not isinstance(over, Sequence | Mapping) or not over:
+        raise InputError("over", "give at least one --over NAME=VALUES (or a mapping of names to values)")
+    parsed = (
+        [_axis(name, values) for name, values in over.items()]
+        if isinstance(over, Mapping)
+        else [parse_sweep(spec) for spec in over]
+    )
     axes = {name: values for name, values, _ in parsed}
     if len(axes) != len(over):
         raise InputError("over", "each input may be swept once")

@@ -13,9 +13,10 @@ from costcalc.render.text import gigabytes
 if TYPE_CHECKING:
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
+    from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate_html", "html_table", "memory_html", "plan_html"]
+__all__ = ["estimate_html", "html_table", "memory_html", "plan_html", "sweep_html"]
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, row_headers: bool = False) -> str:
@@ -74,3 +75,20 @@ def memory_html(report: MemoryReport) -> str:
     if rows:
         out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits", "step"], rows)
     return out
+
+
+def sweep_html(result: SweepResult, rows: int = 50) -> str:
+    """The first ``rows`` points as a table (every column of ``to_dict``), and how many there are."""
+    table = result.to_dict()
+    headers = list(table)
+    shown = [
+        ["-" if v is None else (f"{v:.4g}" if isinstance(v, float) else v) for v in row]
+        for row in list(zip(*table.values(), strict=True))[:rows]
+    ]
+    more = (
+        f"<p>{len(result) - rows:,} more points: to_records() or to_pandas() has them all</p>"
+        if len(result) > rows
+        else ""
+    )
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in result.notes)
+    return f"<p>{len(result):,} points</p>" + html_table(headers, shown) + more + notes

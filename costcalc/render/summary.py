@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
 from costcalc.render.text import format_quantity, gigabytes
@@ -11,9 +13,10 @@ from costcalc.render.text import format_quantity, gigabytes
 if TYPE_CHECKING:
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
+    from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate_repr", "memory_repr", "plan_repr"]
+__all__ = ["estimate_repr", "memory_repr", "plan_repr", "sweep_repr"]
 
 
 def estimate_repr(est: Estimate) -> str:
@@ -40,3 +43,14 @@ def memory_repr(report: MemoryReport) -> str:
     total = "unknown" if m is None else gigabytes(m.total)
     gpus = "?" if report.gpus is None else f"{report.gpus:,}"
     return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"
+
+
+def sweep_repr(result: SweepResult) -> str:
+    """``SweepResult(1,000 points over gpus: wall_clock_days 1.2 to 110, ...)``."""
+    swept = ", ".join(result.columns) or "nothing"
+    spans = []
+    for key in ("gpu_hours", "wall_clock_days", "cost_usd"):
+        values = result.values.get(key)
+        if values is not None and not all(v != v for v in values.tolist()):
+            spans.append(f"{key} {float(np.nanmin(values)):.3g} to {float(np.nanmax(values)):.3g}")
+    return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"
