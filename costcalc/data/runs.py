@@ -1,4 +1,9 @@
-"""Published training runs: loading them, and the one rule for which runs a calibration may use."""
+"""Published training runs: loading them, and the rules for which runs a calibration uses and how much.
+
+The inclusion rule is ``usable_for_calibration``; the weight of an included run is ``run_weight``.
+Both are stated here, in code, so that ``costcalc calibration`` can list every run with the
+decision and its reason.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,18 @@ from costcalc.schemas.runs import CalibrationSet, Flag, PublishedRun
 __all__ = [
     "ACTIVE_CALIBRATION_SETS",
     "EXCLUDING_FLAGS",
+    "FLAG_WEIGHTS",
+    "RELIABILITY_WEIGHTS",
     "load_runs",
+    "run_weight",
     "usable_as_published",
     "usable_for_calibration",
 ]
 
-#: Flags that take a run out of the calibration (``usable_for_calibration``). Downtime and possible
-#: post-training bias the implied efficiency downwards but are kept: a calibration can model them.
+#: Flags that take a run out of the calibration (``usable_for_calibration``). An upper bound only
+#: bounds the efficiency from below, a partial run or a duplicate is not a whole independent run,
+#: 6·N·D does not count a state-space model's FLOPs, and a figure without a priced accelerator or a
+#: clear device count cannot be turned into an efficiency.
 EXCLUDING_FLAGS: tuple[Flag, ...] = (
     "upper_bound",
     "partial_run",
@@ -27,9 +37,17 @@ EXCLUDING_FLAGS: tuple[Flag, ...] = (
     "hardware_without_preset",
 )
 
-#: The sets the shipped calibration draws on. The "more" runs are held back until the
-#: calibration model is replaced; until then the defaults (and the figures quoted from them) stay put.
-ACTIVE_CALIBRATION_SETS: tuple[CalibrationSet, ...] = ("core",)
+#: The sets the shipped calibration draws on: every set.
+ACTIVE_CALIBRATION_SETS: tuple[CalibrationSet, ...] = ("core", "more")
+
+#: Weight of a run by the reliability of its figures (C is excluded): A primary and exact,
+#: B primary but approximate (rounded durations, GPU count x wall-clock) or partly secondary.
+RELIABILITY_WEIGHTS = {"A": 1.0, "B": 0.5}
+
+#: Flags that keep a run but lower its weight (multiplied in): GPU-hours that are GPU count x
+#: wall-clock include idle time and restarts, and hours from an instruct-model card may include
+#: post-training; both make the implied efficiency low by an unknown amount.
+FLAG_WEIGHTS: dict[Flag, float] = {"includes_downtime": 0.5, "may_include_post_training": 0.5}
 
 
 def usable_for_calibration(
@@ -65,6 +83,17 @@ def usable_as_published(run: PublishedRun) -> tuple[bool, str]:
     """
     unbounded = run.model_copy(update={"flags": tuple(f for f in run.flags if f != "upper_bound")})
     return usable_for_calibration(unbounded, get_args(CalibrationSet))
+
+
+def run_weight(run: PublishedRun) -> tuple[float, str]:
+    """The weight of a usable run in the fit (at most 1), and what lowered it."""
+    weight = RELIABILITY_WEIGHTS.get(run.reliability, 0.0)
+    reasons = [] if weight == 1.0 else [f"reliability {run.reliability}"]
+    for flag in run.flags:
+        if flag in FLAG_WEIGHTS:
+            weight *= FLAG_WEIGHTS[flag]
+            reasons.append(flag.replace("_", " "))
+    return weight, ", ".join(reasons)
 
 
 def load_runs(catalog: Catalog) -> list[PublishedRun]:
