@@ -1,4 +1,4 @@
-"""Test isolation: no user presets or caches from the machine running the tests leak in."""
+"""Test isolation: no user presets or settings from the machine running the tests leak in."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.getbasetemp() / "home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
-    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(home / "cache"))
     monkeypatch.delenv("COSTCALC_PRESETS", raising=False)
-    monkeypatch.delenv("COSTCALC_NO_CACHE", raising=False)
     monkeypatch.delenv("COSTCALC_DEBUG", raising=False)
     monkeypatch.setenv("COLUMNS", "80")  # reports are laid out for the terminal: tests fix its width
 

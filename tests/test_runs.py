@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import costcalc
-from costcalc.data.calibration import implied_efficiencies
+from costcalc.data.calibrate import decisions
 from costcalc.data.catalog import Catalog
-from costcalc.data.runs import EXCLUDING_FLAGS, load_runs, usable_for_calibration
+from costcalc.data.runs import EXCLUDING_FLAGS, load_runs, run_weight, usable_for_calibration
 from costcalc.schemas.runs import FLAGS, PublishedRun
 
 CORE = {
@@ -193,28 +193,29 @@ def test_model_presets_only_where_they_exist(catalog: Catalog, runs: dict[str, P
     assert {i for i, r in runs.items() if r.model is not None} == CORE
 
 
-def test_the_shipped_calibration_uses_the_core_set_only(catalog: Catalog, runs: dict[str, PublishedRun]) -> None:
-    points, excluded = implied_efficiencies(list(runs.values()), catalog)
-    assert {p.run.id for p in points} | {i for i, _ in excluded} == CORE
-    assert usable_for_calibration(runs["pythia-6.9b"]) == (False, "calibration set 'more' is held back")
+def test_the_shipped_calibration_uses_both_sets(catalog: Catalog, runs: dict[str, PublishedRun]) -> None:
+    included = {d.run_id for d in decisions(catalog) if d.included}
+    assert included & CORE and included - CORE
+    assert usable_for_calibration(runs["pythia-6.9b"]) == (True, "")
+    assert usable_for_calibration(runs["pythia-6.9b"], sets=("core",)) == (False, "calibration set 'more' is held back")
 
 
-def test_the_rule_on_both_sets(catalog: Catalog, runs: dict[str, PublishedRun]) -> None:
-    """Every run the rule admits from both sets can be turned into an implied MFU."""
-    points, excluded = implied_efficiencies(list(runs.values()), catalog, sets=("core", "more"))
-    reasons = dict(excluded)
-    assert len(points) + len(excluded) == 70
-    assert reasons["llama-3.3-70b"] == "flagged duplicate"
-    assert reasons["snowflake-arctic"] == "accelerator not stated"
-    assert reasons["llama-3.2-vision-90b"] == "no published token count"
-    assert reasons["olmo-7b-v1"] == "no published GPU-hours"
-    assert reasons["codegeex-13b"] == "flagged hardware_without_preset"
-    for point in points:
-        assert not set(point.run.flags) & set(EXCLUDING_FLAGS)
-        assert 0.01 < point.mfu < 1.0, point.run.id
-    jetmoe = next(p for p in points if p.run.id == "jetmoe-8b")
-    # 6 x 2.2B active x 1.25T tokens over 30,000 H100-hours at 989 TFLOP/s (JetMoE paper).
-    assert jetmoe.mfu == pytest.approx(6 * 2.2e9 * 1.25e12 / (30_000 * 3600 * 989e12), rel=1e-9)
+def test_the_rule_and_the_weights(catalog: Catalog, runs: dict[str, PublishedRun]) -> None:
+    """Every run the rule admits can be turned into an implied MFU; flagged runs weigh less."""
+    decided = {d.run_id: d for d in decisions(catalog)}
+    assert len(decided) == 70
+    assert decided["llama-3.3-70b"].reason == "flagged duplicate"
+    assert decided["snowflake-arctic"].reason == "accelerator not stated"
+    assert decided["llama-3.2-vision-90b"].reason == "no published token count"
+    assert decided["olmo-7b-v1"].reason == "no published GPU-hours"
+    assert decided["codegeex-13b"].reason == "flagged hardware_without_preset"
+    for d in decided.values():
+        if d.summary is None:
+            continue
+        assert not set(runs[d.run_id].flags) & set(EXCLUDING_FLAGS)
+        assert 0.01 < d.summary.implied_mfu < 1.0, d.run_id
+    assert run_weight(runs["llama2-70b"]) == (1.0, "")
+    assert run_weight(runs["phi-3.5-moe"]) == (0.125, "reliability B, includes downtime, may include post training")
 
 
 RUN_ON_UNKNOWN_CHIP = """
@@ -238,11 +239,11 @@ quote = "we trained it"
 def test_a_run_on_an_accelerator_without_preset_is_skipped_not_fatal(user_presets: Path) -> None:
     (user_presets / "mine.toml").write_text(RUN_ON_UNKNOWN_CHIP)
     catalog = Catalog.load([user_presets])
-    points, excluded = implied_efficiencies(load_runs(catalog), catalog)
-    assert ("mine", "no accelerator preset 'Chip-X'") in excluded and len(points) == 16
+    decided = {d.run_id: d for d in decisions(catalog)}
+    assert decided["mine"].reason == "no accelerator preset 'Chip-X'" and not decided["mine"].included
     report = costcalc.backtest(catalog=catalog)
-    assert ("mine", "not in the calibration set (no accelerator preset 'Chip-X')") in report.skipped
-    assert len(report.rows) == 16
+    assert ("mine", "no accelerator preset 'Chip-X'") in report.skipped
+    assert len(report.rows) == 47
 
 
 @pytest.mark.parametrize(

@@ -1,348 +1,243 @@
-"""The default training efficiency (MFU) and its range, derived from published runs.
+"""The default training efficiency: a small fitted model, shipped as one derived file.
 
-Method (rerun it with ``costcalc calibration``):
+This module is what ``costcalc estimate`` reads. It holds the model's form, its prediction, the
+nearest published runs (the evidence shown with each estimate), and the reading and writing of
+``calibration.json``, the one derived file shipped inside the package. The fitting itself lives in
+``costcalc.data.calibrate`` (``python -m costcalc.data.calibrate`` rewrites the file from the
+presets; a test checks that the shipped file equals a fresh derivation).
 
-1. For each run that ``costcalc.data.runs.usable_for_calibration`` admits (published GPU-hours and
-   tokens, reliability A or B, no excluding flag, in the active calibration set), its implied MFU is
-   model FLOPs / (GPU-hours x dense bf16/fp16 peak of its accelerator) (``runtime.implied_efficiency``). Model FLOPs
-   are counted exactly as ``costcalc estimate`` counts them (``costcalc.formulas.flops.training_flops``,
-   architecture-aware where the model preset has a shape), so the efficiency is consistent with
-   the estimator that uses it.
-2. Runs are grouped by accelerator generation (ampere, hopper, tpu-v4, ...). A generation with
-   at least ``MIN_RUNS`` runs gets its own central value, the median of its runs' implied MFU;
-   any other generation falls back to the median of all runs.
-3. The range is the 10th to 90th percentile of the leave-one-out residuals: each run's log MFU
-   minus the central value fitted without that run, pooled across generations. Using
-   out-of-sample residuals makes the range a prediction interval with a nominal 80% coverage;
-   generations that fall back use residuals around the pooled median, which are wider.
-   ``costcalc calibration`` reports the coverage measured by refitting without each run.
+**The FLOP convention.** The efficiency is fitted, and applied, as a *reference MFU*: 6·N·D model
+FLOPs (N the parameters active per token, D the tokens) over GPU-hours x the dense bf16 peak of the accelerator (fp16 where it has no bf16), whatever the precision of the run. An estimate
+that counts FLOPs another way (architecture-aware with a model shape and a sequence length, causal
+or full attention) converts: the efficiency it applies to its own count C is the reference MFU x
+C / (6·N·D), so GPU-hours = 6·N·D / (bf16 peak x reference MFU) whichever count is shown, and the
+efficiency fitted and the efficiency applied are always of the same FLOP count.
+
+**The model.** log(reference MFU) = a + g[generation] + b·x + min(0, m + m_x·x), with
+x = log10(N / 10B) (N active parameters) and the last term only for a mixture of experts: an MoE
+is never predicted more efficient than the dense model of its active size. The generation offsets
+are shrunk toward zero (partial pooling), so a generation with few runs stays near the overall fit
+and one without runs (B200, MI300X, TPU v5p) gets the overall fit with the offsets' prior spread
+added to its range. Low precision is not in the fit: runs in fp8 enter at their implied MFU divided
+by the assumed fp8 speed-up (``FP8_SPEEDUP``), and an fp8 estimate multiplies it back.
+
+**The range.** log(MFU / prediction) follows a split Student t whose two scales come from the
+residuals of leave-one-family-out cross-validation (each family predicted by a fit that never saw
+it), widened by the uncertainty of the generation's offset; its degrees of freedom are the number of
+families less the coefficients shared by all, the small-sample correction.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-from costcalc.base import cache as disk_cache
-from costcalc.base.errors import PresetError
-from costcalc.base.stats import HIGH_QUANTILE, LOW_QUANTILE, median, quantile
-from costcalc.base.units import Q_
-from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.formulas import runtime
-from costcalc.formulas.flops import training_flops
-from costcalc.schemas import AcceleratorSpec
+import numpy as np
 
-if TYPE_CHECKING:  # the runs are read only when the cached priors are stale
-    from costcalc.schemas.runs import CalibrationSet, PublishedRun
+from costcalc.base.files import read_text
+from costcalc.base.stats import SplitT
 
 __all__ = [
-    "MIN_RUNS",
-    "Calibration",
-    "EfficiencyPrior",
-    "RunEfficiency",
-    "default_calibration",
-    "efficiency_prior",
-    "fit",
-    "implied_efficiencies",
+    "CENTER_LOG10_PARAMS",
+    "FP8_SPEEDUP",
+    "MAX_CALIBRATION_BYTES",
+    "SHIPPED_FILE",
+    "EfficiencyModel",
+    "GenerationEffect",
+    "Prediction",
+    "RunSummary",
+    "Speedup",
+    "model_from_json",
+    "model_to_json",
+    "shipped_model",
 ]
 
-MIN_RUNS = 3
+#: Where x = 0: the intercept is the log reference MFU of a 10B dense model.
+CENTER_LOG10_PARAMS = 10.0
+#: The calibration shipped with the package (derived; rewrite it with ``python -m costcalc.data.calibrate``).
+SHIPPED_FILE = Path(__file__).with_name("calibration.json")
+#: The largest calibration file read (the shipped one is about 25 kB).
+MAX_CALIBRATION_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class RunEfficiency:
-    """A published run and the MFU its reported GPU-hours imply."""
+class Speedup:
+    """A stated speed-up of one precision over bf16: central value and P10-P90 range, with its basis."""
 
-    run: PublishedRun
-    generation: str
-    mfu: float
-    params: float
-    seq_len: int | None
-
-
-@dataclass(frozen=True)
-class EfficiencyPrior:
-    """Default efficiency for one generation: central value, range and where they came from."""
-
-    generation: str
+    dtype: str
     central: float
     low: float
     high: float
-    runs: int
     basis: str
-    #: The leave-one-out log residuals the range was taken from: the Monte Carlo samples these.
-    residuals: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """The fitted defaults plus the data they came from."""
-
-    points: tuple[RunEfficiency, ...]
-    priors: dict[str, EfficiencyPrior]
-    pooled: EfficiencyPrior
-    excluded: tuple[tuple[str, str], ...]
-
-    def prior(self, generation: str) -> EfficiencyPrior:
-        return self.priors.get(generation, self.pooled)
-
-
-def _peak_bf16(accelerator: AcceleratorSpec) -> float:
-    peak = accelerator.peak.get("bf16", accelerator.peak.get("fp16"))
-    assert peak is not None  # AcceleratorSpec guarantees one of them
-    return float(peak.m_as("FLOP/s"))
-
-
-def implied_efficiencies(
-    runs: Sequence[PublishedRun], catalog: Catalog, sets: tuple[CalibrationSet, ...] | None = None
-) -> tuple[list[RunEfficiency], list[tuple[str, str]]]:
-    """Implied MFU of each usable run, and the runs left out with the reason.
-
-    Only runs of the calibration ``sets`` (default ``costcalc.data.runs.ACTIVE_CALIBRATION_SETS``) are
-    considered; runs of other sets are held back altogether, so they are not listed as excluded.
-    """
-    from costcalc.data.runs import ACTIVE_CALIBRATION_SETS, usable_for_calibration
-
-    sets = ACTIVE_CALIBRATION_SETS if sets is None else sets
-    points: list[RunEfficiency] = []
-    excluded: list[tuple[str, str]] = []
-    for run in runs:
-        if run.calibration_set not in sets:
-            continue
-        usable, reason = usable_for_calibration(run, sets)
-        hours, tokens = run.pretraining_gpu_hours, run.tokens
-        if not usable or hours is None or tokens is None or run.accelerator is None:
-            excluded.append((run.id, reason))
-            continue
-        accelerator: AcceleratorSpec | None = catalog.find("accelerator", run.accelerator)
-        if accelerator is None:
-            excluded.append((run.id, f"no accelerator preset {run.accelerator!r}"))
-            continue
-        spec = catalog.find("model", run.model) if run.model else None
-        params = run.active_params or (spec.params if spec is not None else run.params)
-        seq_len = run.seq_len or (spec.seq_len if spec is not None else None)
-        flops = training_flops(tokens, params=params, spec=spec, seq_len=seq_len)
-        mfu = float(runtime.implied_efficiency(flops.model, hours, Q_(_peak_bf16(accelerator), "FLOP/s")).m)
-        if not 0 < mfu <= 1:
-            why = f"imply an efficiency (MFU) of {mfu:.3g}, outside (0, 1]: too few GPU-hours for the FLOPs"
-            raise _run_error(catalog, run.id, "gpu_hours", why)
-        points.append(RunEfficiency(run, accelerator.generation, mfu, float(params.m_as("parameter")), seq_len))
-    return points, excluded
-
-
-def _run_error(catalog: Catalog, run_id: str, field: str, message: str) -> PresetError:
-    """An error about a published run, naming the file and table it comes from."""
-    entry = catalog.locate("run", "id", run_id)
-    if entry is None:
-        return PresetError("runs", f"run {run_id!r}.{field}", message)
-    return PresetError(str(entry.path), f"{entry.where}.{field}", message)
-
-
-def _log_median(values: Sequence[float]) -> float:
-    return median(math.log(v) for v in values)
-
-
-def _centers(points: Sequence[RunEfficiency]) -> tuple[dict[str, float], float]:
-    """Log central MFU per generation with at least MIN_RUNS runs, and the pooled log median."""
-    by_generation: dict[str, list[float]] = {}
-    for p in points:
-        by_generation.setdefault(p.generation, []).append(p.mfu)
-    own = {g: _log_median(v) for g, v in by_generation.items() if len(v) >= MIN_RUNS}
-    return own, _log_median([p.mfu for p in points])
-
-
-def _predictive_residuals(points: Sequence[RunEfficiency]) -> tuple[list[float], list[float]]:
-    """Leave-one-out residuals: each run against the centre fitted without it.
-
-    Returns (generation rule, pooled rule): log(run MFU) minus the generation's centre (or the
-    pooled one where the generation falls back), and minus the pooled centre, each fitted on the
-    other runs. Out-of-sample residuals make the range a prediction interval, not a description
-    of the fitted runs.
-    """
-    by_rule: list[float] = []
-    pooled: list[float] = []
-    for i, point in enumerate(points):
-        rest = [p for j, p in enumerate(points) if j != i]
-        own, pooled_center = _centers(rest)
-        log_mfu = math.log(point.mfu)
-        by_rule.append(log_mfu - own.get(point.generation, pooled_center))
-        pooled.append(log_mfu - pooled_center)
-    return by_rule, pooled
-
-
-def _prior(generation: str, log_center: float, residuals: Sequence[float], runs: int, basis: str) -> EfficiencyPrior:
-    low_r, high_r = quantile(residuals, LOW_QUANTILE), quantile(residuals, HIGH_QUANTILE)
-    return EfficiencyPrior(
-        generation=generation,
-        central=math.exp(log_center),
-        low=math.exp(log_center + float(low_r)),
-        high=min(1.0, math.exp(log_center + float(high_r))),
-        runs=runs,
-        basis=basis,
-        residuals=tuple(residuals),
-    )
-
-
-def fit(points: Sequence[RunEfficiency], excluded: Sequence[tuple[str, str]] = ()) -> Calibration:
-    """Fit per-generation central values and predictive ranges (see the module docstring)."""
-    if len(points) < MIN_RUNS + 1:
-        raise ValueError(f"calibration needs at least {MIN_RUNS + 1} runs with published GPU-hours")
-    own, pooled_center = _centers(points)
-    by_rule, pooled_residuals = _predictive_residuals(points)
-    counts = {g: sum(p.generation == g for p in points) for g in own}
-    priors = {g: _prior(g, center, by_rule, counts[g], f"median of {counts[g]} {g} runs") for g, center in own.items()}
-    pooled = _prior(
-        "any",
-        pooled_center,
-        pooled_residuals,
-        len(points),
-        f"median of all {len(points)} runs (fallback for generations with fewer than {MIN_RUNS} runs)",
-    )
-    return Calibration(tuple(points), priors, pooled, tuple(excluded))
-
-
-@dataclass(frozen=True)
-class LeaveOneOut:
-    """How the calibration predicts each run when that run is left out of the fit."""
-
-    run_id: str
-    predicted_mfu: float
-    low: float
-    high: float
-    actual_mfu: float
-    #: The left-out fit's residuals: what the Monte Carlo draws the efficiency from.
-    residuals: tuple[float, ...] = ()
-
-    def monte_carlo_inside(self, samples: int = 20_000, seed: int = 0) -> bool:
-        """Whether the run's MFU lies in the P10-P90 band of the Monte Carlo efficiency draws."""
-        import numpy as np
-
-        draws = self.predicted_mfu * np.exp(np.random.default_rng(seed).choice(np.asarray(self.residuals), samples))
-        low, high = np.percentile(np.minimum(draws, 1.0), [10, 90])
-        return bool(low <= self.actual_mfu <= high)
 
     @property
-    def inside(self) -> bool:
-        return self.low <= self.actual_mfu <= self.high
-
-    @property
-    def log_error(self) -> float:
-        """log(predicted GPU-hours / published GPU-hours) = log(actual MFU / predicted MFU)."""
-        return math.log(self.actual_mfu / self.predicted_mfu)
+    def spread(self) -> SplitT:
+        return SplitT.from_range(self.central, self.low, self.high)
 
 
-def leave_one_out(calibration: Calibration) -> list[LeaveOneOut]:
-    """Refit without each run in turn and predict it: an honest check of the range's coverage."""
-    results = []
-    points = calibration.points
-    for i, point in enumerate(points):
-        rest = [p for j, p in enumerate(points) if j != i]
-        prior = fit(rest).prior(point.generation)
-        results.append(LeaveOneOut(point.run.id, prior.central, prior.low, prior.high, point.mfu, prior.residuals))
-    return results
-
-
-def correlations(calibration: Calibration) -> dict[str, tuple[float, int]]:
-    """Spearman rank correlation of the runs' residuals with candidate explanations of the spread.
-
-    Keys: log parameters, sequence length, cluster size (GPU count), each with the number of runs
-    that have the value. A residual is log(run MFU / its generation's central value).
-    """
-    import numpy as np
-
-    def rank(values: np.ndarray) -> np.ndarray:
-        return np.argsort(np.argsort(values)).astype(float)
-
-    residual = {p.run.id: math.log(p.mfu / calibration.prior(p.generation).central) for p in calibration.points}
-    candidates = {
-        "model size (parameters)": {p.run.id: p.params for p in calibration.points},
-        "sequence length": {p.run.id: float(p.seq_len) for p in calibration.points if p.seq_len},
-        "cluster size (GPUs)": {p.run.id: float(p.run.gpus) for p in calibration.points if p.run.gpus},
-    }
-    out = {}
-    for name, values in candidates.items():
-        ids = list(values)
-        if len(ids) < 3:
-            continue
-        x = rank(np.array([values[i] for i in ids]))
-        y = rank(np.array([residual[i] for i in ids]))
-        out[name] = (float(np.corrcoef(x, y)[0, 1]), len(ids))
-    return out
-
-
-#: Modules whose code decides the efficiency priors; part of the cache key.
-_DERIVATION_MODULES = (
-    "data.calibration",
-    "formulas.flops",
-    "base.stats",
-    "data.runs",
-    "schemas.hardware",
-    "schemas.runs",
+#: The speed-up of an fp8 training run over the same run in bf16: an assumption, not a fit.
+FP8_SPEEDUP = Speedup(
+    dtype="fp8",
+    central=1.3,
+    low=1.0,
+    high=1.7,
+    basis=(
+        "assumed, not fitted: fp8 matrix products run at up to 2x the bf16 rate (dense peaks; the "
+        "DeepSeek-V3 report, arXiv 2412.19437 §3.3, calls it theoretically double), but attention, "
+        "communication, the optimizer and the layers an fp8 recipe keeps in bf16 do not speed up. "
+        "DeepSeek-V3, the only fp8 run in the data, is also the only large MoE on H800, so it cannot "
+        "separate the two; hence the wide range"
+    ),
 )
 
 
-@cache
-def efficiency_priors(catalog: Catalog) -> tuple[dict[str, EfficiencyPrior], EfficiencyPrior]:
-    """The per-generation priors and the pooled fallback, from the on-disk cache when fresh.
+@dataclass(frozen=True)
+class RunSummary:
+    """A published run as the calibration used it: the evidence an estimate shows."""
 
-    The cache key hashes the preset files holding runs, models and accelerators plus the code of
-    the derivation, so a cached result is always what ``fit`` would return now.
-    """
-    key = catalog.fingerprint(("run", "model", "accelerator")) + disk_cache.code_hash(_DERIVATION_MODULES)
-    stored = disk_cache.load("efficiency-priors", key, check=_priors_from_json)
-    if stored is not None:
-        return stored
-    calibration = default_calibration(catalog)
-    disk_cache.store(
-        "efficiency-priors",
-        key,
-        {
-            "priors": {g: asdict(p) for g, p in calibration.priors.items()},
-            "pooled": asdict(calibration.pooled),
-        },
+    id: str
+    name: str
+    family: str
+    developer: str
+    generation: str
+    accelerator: str
+    params: float  # the N of 6·N·D: active parameters for a mixture of experts
+    moe: bool
+    precision: str  # "bf16" (bf16 or fp16 training) or "fp8"
+    implied_mfu: float  # 6·N·D / (published GPU-hours x dense bf16 peak)
+    weight: float
+    weight_note: str = ""
+
+    @property
+    def fitted_mfu(self) -> float:
+        """The value the fit sees: the implied MFU, at bf16 speed for a low-precision run."""
+        return self.implied_mfu / (FP8_SPEEDUP.central if self.precision == "fp8" else 1.0)
+
+
+@dataclass(frozen=True)
+class GenerationEffect:
+    """A generation's fitted offset (log MFU), its posterior variance, and the data behind it."""
+
+    offset: float
+    variance: float
+    runs: int
+    families: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The default reference MFU for one configuration, its spread, and the basis in words."""
+
+    central: Any  # a float, or an array for a sweep over parameter counts
+    spread: SplitT
+    generation_known: bool
+    basis: str
+
+    @property
+    def range(self) -> tuple[float, float]:
+        """P10 and P90 as factors of the central value."""
+        return self.spread.factors()
+
+
+@dataclass(frozen=True)
+class EfficiencyModel:
+    """The fitted coefficients, the residual spread, and the runs they came from."""
+
+    intercept: float
+    slope: float  # per decade of active parameters
+    moe: float
+    moe_slope: float  # per decade, for a mixture of experts
+    generations: dict[str, GenerationEffect]
+    unseen_generation_sd: float
+    spread: SplitT
+    families: int
+    runs: tuple[RunSummary, ...] = ()
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def log_mfu(self, generation: str, params: Any, moe: bool) -> Any:
+        """log reference MFU (see the module docstring); ``params`` may be an array."""
+        x = np.log10(np.asarray(params, dtype=float)) - CENTER_LOG10_PARAMS
+        effect = self.generations.get(generation)
+        value = self.intercept + (effect.offset if effect else 0.0) + self.slope * x
+        if moe:
+            value = value + np.minimum(0.0, self.moe + self.moe_slope * x)
+        return value if value.ndim else float(value)
+
+    def predict(self, generation: str, params: Any, moe: bool) -> Prediction:
+        """The default reference MFU (capped at 1) and its spread for one configuration."""
+        effect = self.generations.get(generation)
+        variance = effect.variance if effect else self.unseen_generation_sd**2
+        central = np.minimum(np.exp(self.log_mfu(generation, params, moe)), 1.0)
+        if effect is None:
+            basis = f"no {generation} runs: the overall fit, with the spread of generations added to the range"
+        else:
+            basis = f"fitted on {len(self.runs)} published runs, {effect.runs} of them {generation}"
+        return Prediction(
+            central=central if central.ndim else float(central),
+            spread=self.spread.widened(variance),
+            generation_known=effect is not None,
+            basis=basis,
+        )
+
+    def nearest(self, generation: str, params: float, moe: bool, k: int = 3) -> tuple[RunSummary, ...]:
+        """The ``k`` published runs closest to a configuration: same generation, then nearest size.
+
+        Distance: decades of active parameters, plus one for a dense/MoE mismatch. With no run of
+        the generation, the nearest of any generation.
+        """
+        pool = [r for r in self.runs if r.generation == generation] or list(self.runs)
+        x = math.log10(params)
+
+        def distance(r: RunSummary) -> tuple[float, str]:
+            return abs(math.log10(r.params) - x) + (1.0 if r.moe != moe else 0.0), r.id
+
+        return tuple(sorted(pool, key=distance)[:k])
+
+
+def model_to_json(model: EfficiencyModel) -> dict[str, Any]:
+    """The model as JSON-safe data, numbers rounded to 6 significant digits (a stable file)."""
+
+    def rounded(value: Any) -> Any:
+        if isinstance(value, float):
+            return float(f"{value:.6g}") if math.isfinite(value) else str(value)
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [rounded(v) for v in value]
+        return value
+
+    data = asdict(model)
+    data["runs"] = [asdict(r) for r in model.runs]
+    return {
+        "about": "Derived from presets/ by 'python -m costcalc.data.calibrate'; do not edit by hand.",
+        "center_log10_params": CENTER_LOG10_PARAMS,
+        "fp8_speedup": asdict(FP8_SPEEDUP),
+        **rounded(data),
+    }
+
+
+def model_from_json(data: dict[str, Any]) -> EfficiencyModel:
+    """The inverse of ``model_to_json``."""
+    spread = data["spread"]
+    return EfficiencyModel(
+        intercept=data["intercept"],
+        slope=data["slope"],
+        moe=data["moe"],
+        moe_slope=data["moe_slope"],
+        generations={g: GenerationEffect(**e) for g, e in data["generations"].items()},
+        unseen_generation_sd=data["unseen_generation_sd"],
+        spread=SplitT(spread["low"], spread["high"], float(spread["df"])),
+        families=data["families"],
+        runs=tuple(RunSummary(**r) for r in data["runs"]),
+        notes=dict(data.get("notes", {})),
     )
-    return calibration.priors, calibration.pooled
-
-
-def _priors_from_json(stored: Any) -> tuple[dict[str, EfficiencyPrior], EfficiencyPrior]:
-    """The cached priors, validated: any wrong type, missing field or out-of-range value raises."""
-    priors = {str(g): _from_json(p) for g, p in stored["priors"].items()}
-    return priors, _from_json(stored["pooled"])
-
-
-def _from_json(data: dict[str, Any]) -> EfficiencyPrior:
-    if set(data) != {f.name for f in fields(EfficiencyPrior)}:
-        raise ValueError("unexpected fields")
-    central, low, high = (float(data[k]) for k in ("central", "low", "high"))
-    residuals = tuple(float(r) for r in data["residuals"])
-    numbers = (central, low, high, *residuals)
-    if not all(math.isfinite(x) for x in numbers) or not 0 < low <= central <= high <= 1:
-        raise ValueError("efficiency out of range")
-    if not isinstance(data["runs"], int) or data["runs"] < 1 or not isinstance(data["basis"], str):
-        raise ValueError("bad run count or basis")
-    if not residuals or len(residuals) > 10_000 or any(abs(r) > 10 for r in residuals):
-        raise ValueError("bad residuals")
-    return EfficiencyPrior(str(data["generation"]), central, low, high, data["runs"], data["basis"], residuals)
-
-
-def efficiency_prior(catalog: Catalog, generation: str) -> EfficiencyPrior:
-    """The default efficiency for an accelerator generation (the pooled one if uncalibrated)."""
-    priors, pooled = efficiency_priors(catalog)
-    return priors.get(generation, pooled)
 
 
 @cache
-def _calibration_for(catalog: Catalog) -> Calibration:
-    from costcalc.data.runs import load_runs
-
-    points, excluded = implied_efficiencies(load_runs(catalog), catalog)
-    return fit(points, excluded)
-
-
-def default_calibration(catalog: Catalog | None = None) -> Calibration:
-    """The calibration from the runs in ``catalog`` (default: built-in and user presets), cached."""
-    catalog = catalog or default_catalog()
-    return _calibration_for(catalog)
+def shipped_model() -> EfficiencyModel:
+    """The calibration shipped in the package (read once per process, as every file: a capped regular file)."""
+    return model_from_json(json.loads(read_text(SHIPPED_FILE, max_bytes=MAX_CALIBRATION_BYTES, what="calibration")))

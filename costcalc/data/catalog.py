@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -185,7 +184,7 @@ class Catalog:
     """All presets from the built-in folder and the user folders, indexed by normalized name.
 
     Built-in files are parsed on first use of a kind they hold (the estimate path never parses
-    the published runs when the calibration is cached); user files are parsed and validated
+    the published runs: the calibration is shipped as a derived file); user files are parsed and validated
     when the catalog loads, so their mistakes show at once.
     """
 
@@ -201,11 +200,15 @@ class Catalog:
     overrides: dict[tuple[str, str], Entry] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path | str] = ()) -> Catalog:
-        builtin = builtin_presets_dir()
-        user = [Path(d) for d in extra_dirs] + user_preset_dirs()
-        catalog = cls(dirs=[builtin, *user])
-        for directory in user:
+    def load(
+        cls, extra_dirs: Iterable[Path | str] = (), *, builtin_dir: Path | None = None, user: bool = True
+    ) -> Catalog:
+        """The built-in presets (or ``builtin_dir`` in their place), ``extra_dirs`` and, with
+        ``user``, the user's preset folders from the environment and the config folder."""
+        builtin = builtin_dir or builtin_presets_dir()
+        user_dirs = [Path(d) for d in extra_dirs] + (user_preset_dirs() if user else [])
+        catalog = cls(dirs=[builtin, *user_dirs])
+        for directory in user_dirs:
             try:
                 folder = stat.S_ISDIR(os.stat(directory).st_mode)
             except OSError as err:
@@ -291,14 +294,9 @@ class Catalog:
         entry = self._index_of(kind).get(normalize_name(name))
         return None if entry is None or entry.builtin else entry.path
 
-    def fingerprint(self, kinds: Iterable[str]) -> str:
-        """A hash of every file holding any of ``kinds``: changes whenever that data changes."""
-        wanted = set(kinds)
-        digest = hashlib.sha256()
-        for f in self.files:
-            if f.kinds & wanted or not f.builtin:
-                digest.update(str(f.path).encode() + b"\0" + f.text.encode() + b"\0")
-        return digest.hexdigest()
+    def user_kinds(self) -> set[str]:
+        """The kinds of table the user's preset files hold (built-in files not counted)."""
+        return {kind for f in self.files if not f.builtin for kind in f.kinds}
 
     def data(self, kind: str) -> list[Entry]:
         """Entries of a data kind (``run``, ``pue``...); user files' entries come after built-ins."""

@@ -1,13 +1,13 @@
 """Hostile files: every file costcalc reads or writes, against special files and hostile neighbours.
 
-Issue 11, items 1-3, 15, 18 (files), 20. Special files are never opened (they are refused after a
+Issue 11, items 1, 15, 18 (files), 20 (items 2-3, the cache, went with the cache: the calibration
+now ships inside the package). Special files are never opened (they are refused after a
 stat), so these run in-process; only the signal tests start a process.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import signal
@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 
 import costcalc
-from costcalc.base import cache, files
+from costcalc.base import files
 from costcalc.base.errors import FileError
 from costcalc.commands.scenario_files import load_scenario, save_scenario
-from costcalc.data.calibration import efficiency_prior
 from costcalc.data.catalog import Catalog
 
 PACKAGE = Path(costcalc.__file__).parent
@@ -40,37 +39,50 @@ def test_no_pickle_or_pint_cache_anywhere_in_the_package() -> None:
         assert not re.search(r"import (c?pickle|shelve|marshal)|pickle\.|cache_folder\s*=", code), source
 
 
-def test_a_run_leaves_only_json_in_the_cache(tmp_path: Path) -> None:
-    folder = tmp_path / "cache"
-    env = {**os.environ, "COSTCALC_CACHE_DIR": str(folder)}
+def test_an_estimate_writes_no_file(tmp_path: Path) -> None:
+    """No cache: the calibrated efficiency ships inside the package, so nothing is stored or trusted."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"), "COSTCALC_CACHE_DIR": str(home)}
     done = subprocess.run(
         [sys.executable, "-m", "costcalc", "estimate", "--params", "7B"], env=env, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    found = [p for p in folder.rglob("*") if p.is_file()]
-    assert found and all(p.suffix == ".json" for p in found), found
+    assert list(home.rglob("*")) == []
 
 
-# --- 2. the cache: special files, other owners, edited values ----------------------------------
+def test_the_shipped_calibration_is_read_as_a_capped_regular_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from costcalc.data import calibration
+
+    seen: list[tuple[str, int]] = []
+    real = files.read_text
+
+    def spy(path: str | Path, *, max_bytes: int, what: str = "file", owner_only: bool = False) -> str:
+        seen.append((str(path), max_bytes))
+        return real(path, max_bytes=max_bytes, what=what, owner_only=owner_only)
+
+    monkeypatch.setattr(calibration, "read_text", spy)
+    calibration.shipped_model.cache_clear()
+    try:
+        assert calibration.shipped_model().runs
+    finally:
+        calibration.shipped_model.cache_clear()
+    assert seen == [(str(calibration.SHIPPED_FILE), calibration.MAX_CALIBRATION_BYTES)]
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test its own private cache folder, so a special file planted there stays there."""
-    folder = tmp_path_factory.mktemp("cache")
-    folder.chmod(0o700)
-    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(folder))
+def test_missing_or_relative_folders_mean_no_user_presets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
 
+    def no_entry(uid: int) -> object:
+        raise KeyError(uid)
 
-def _priors_entry() -> Path:
-    folder = cache.cache_dir()
-    assert folder is not None
-    return folder / "efficiency-priors.json"
-
-
-def _fresh_prior() -> object:
-    """The default efficiency as a new process would compute it (a new catalog: no memo)."""
-    return efficiency_prior(Catalog.load(), "ampere")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert files.user_folder("config") is None
+    assert costcalc.estimate(params="7B", catalog=Catalog.load()).gpu_hours.m > 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def _special(path: Path, kind: str) -> None:
@@ -97,96 +109,6 @@ def _special(path: Path, kind: str) -> None:
 
 
 SPECIAL = ["fifo", "zero", "urandom", "folder", "huge", "not-utf8", "deep"]
-
-
-@pytest.mark.parametrize("kind", SPECIAL)
-def test_a_special_cache_entry_is_a_miss(kind: str) -> None:
-    expected = _fresh_prior()
-    entry = _priors_entry()
-    _special(entry, kind)
-    started = time.monotonic()
-    assert _fresh_prior() == expected
-    assert time.monotonic() - started < 10
-
-
-def _edit_entry(change: Callable[[dict[str, object]], None], *, keep_checksum: bool = True) -> None:
-    entry = _priors_entry()
-    data = json.loads(entry.read_text())
-    change(data)
-    entry.write_text(json.dumps(data))
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        lambda d: d["value"]["priors"]["ampere"].update(central=0.95),  # plausible, and a lie
-        lambda d: d["value"]["priors"]["ampere"].update(low=0),
-        lambda d: d["value"]["priors"]["ampere"].update(residuals="x"),
-        lambda d: d["value"].update(pooled=None),
-        lambda d: d.update(value=[1, 2, 3]),
-        lambda d: d.update(checksum="0" * 64),
-    ],
-    ids=["central", "low-zero", "residuals", "pooled", "shape", "checksum"],
-)
-def test_an_edited_cache_entry_never_changes_an_estimate(edit: Callable[[dict[str, object]], None]) -> None:
-    expected = _fresh_prior()
-    _edit_entry(edit)
-    assert _fresh_prior() == expected
-    assert costcalc.estimate(params="7B", catalog=Catalog.load()).scenario.mfu.m == pytest.approx(expected.central)  # type: ignore[attr-defined]
-
-
-def test_a_valid_looking_entry_with_a_recomputed_checksum_but_bad_bounds_is_refused() -> None:
-    expected = _fresh_prior()
-    entry = _priors_entry()
-    data = json.loads(entry.read_text())
-    data["value"]["priors"]["ampere"]["high"] = 7.0
-    data["checksum"] = cache._checksum(data["key"], data["value"])
-    entry.write_text(json.dumps(data))
-    assert _fresh_prior() == expected
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a file to another user")
-def test_a_cache_entry_of_another_user_is_ignored() -> None:
-    expected = _fresh_prior()
-    entry = _priors_entry()
-    data = json.loads(entry.read_text())
-    data["value"]["priors"]["ampere"]["central"] = 0.9
-    data["checksum"] = cache._checksum(data["key"], data["value"])
-    entry.write_text(json.dumps(data))
-    os.chown(entry, 12345, 12345)
-    assert _fresh_prior() == expected
-
-
-def test_a_cache_folder_others_may_write_is_neither_read_nor_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o777)
-    monkeypatch.setenv("COSTCALC_CACHE_DIR", str(shared))
-    cache.store("thing", "k", {"x": 1})
-    assert list(shared.iterdir()) == []
-    (shared / "thing.json").write_text(json.dumps({"key": "k", "value": 1, "checksum": cache._checksum("k", 1)}))
-    assert cache.load("thing", "k", int) is None
-
-
-def test_relative_or_missing_folders_mean_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pwd
-
-    def no_entry(uid: int) -> object:
-        raise KeyError(uid)
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("COSTCALC_CACHE_DIR")
-    monkeypatch.delenv("HOME", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
-    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")
-    monkeypatch.setattr(pwd, "getpwuid", no_entry)
-    assert cache.cache_dir() is None and files.user_folder("config") is None
-    assert costcalc.estimate(params="7B", catalog=Catalog.load()).gpu_hours.m > 0
-    monkeypatch.setenv("COSTCALC_CACHE_DIR", "relative")
-    assert cache.cache_dir() is None
-    assert list(tmp_path.iterdir()) == []
 
 
 # --- 15. every file input against the special files ----------------------------------------------
