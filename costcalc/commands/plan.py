@@ -9,6 +9,7 @@ GPU-hours / deadline hours, rounded up to whole nodes (8 GPUs, or the node prese
 that a parallel layout can use them. Every answer is then run through ``costcalc.estimate`` as a
 scenario you can rerun, so plan and estimate cannot disagree.
 """
+# long because it answers five kinds of question (budget, deadline, fixed model, fixed tokens, both)
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
 from costcalc.base.parse import format_count, to_quantity
+from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker
@@ -124,27 +126,22 @@ def plan(  # long because the question's inputs are listed one per line
     """
     catalog = catalog or default_catalog(presets)
     _check_question(budget, deadline, scaling, params, model, gpus)
-    rates = _rates(gpu, gpus, mfu, price, catalog)
     spec = catalog.model(model) if model is not None else None
+    fixed = _fixed_size(spec, params)
+    size, moe = fixed or (70e9, False)
+    rates = _rates(gpu, gpus, mfu, price, catalog, size=size, moe=moe)
     fixed_tokens = None if tokens is None else float(_checked(TokenCount, tokens, "tokens").m_as("token"))
     if budget is None and (spec is not None or params is not None):
         return _fixed_compute(rates, spec, params, fixed_tokens, deadline, mfu, price, catalog)
-    limits: dict[str, Limit] = {}
-    if budget is not None:
-        limits["budget"] = _budget_limit(budget, rates)
-    question = [lim.question for lim in limits.values()]
-    deadline_hours = None if deadline is None else _hours(deadline)
-    if deadline_hours is not None:
-        question.append(f"{deadline_hours / HOURS_PER_DAY:g} days")
-        if rates.gpus is not None:
-            flops = rates.gpus * deadline_hours * rates.flops_per_gpu_hour
-            limits["deadline"] = Limit(flops, rates.mfu_range, question[-1])
-        elif "budget" not in limits:
-            raise InputError(
-                "deadline", "a deadline alone needs a GPU count, a budget, or a model (--model or --params)"
-            )
-    binding = min(limits, key=lambda k: limits[k].flops)
-    n, d, n_range, d_range, used_scaling = _allocation(limits[binding], spec, params, fixed_tokens, scaling)
+    # The calibrated efficiency depends on the model size, which (unless fixed) depends on the FLOPs
+    # the efficiency buys: iterate to the fixed point (the size slope is small: two or three rounds).
+    for _ in range(20):
+        limits, question, deadline_hours = _limits(budget, deadline, rates)
+        binding = min(limits, key=lambda k: limits[k].flops)
+        n, d, n_range, d_range, used_scaling = _allocation(limits[binding], spec, params, fixed_tokens, scaling)
+        if fixed or abs(n / size - 1) < 1e-12:
+            break
+        size, rates = n, _rates(gpu, gpus, mfu, price, catalog, size=n, moe=False)
     gpu_count, gpus_range = _gpu_count(rates, limits[binding], deadline_hours)
     fields: dict[str, Any] = {"gpu": rates.hardware, "tokens": d}
     fields.update({"model": spec.name} if spec is not None else {"params": n})
@@ -195,6 +192,32 @@ def _estimate(catalog: Catalog, fields: dict[str, Any], binding: str, *, given_p
         implied = f"{_shown(fields[err.field])} {err.field}" if err.field in fields else err.field
         message = f"the plan would need {implied}, beyond what costcalc estimates ({err.message})"
         raise InputError(cause, message) from None
+
+
+def _fixed_size(spec: ModelSpec | None, params: Any) -> tuple[float, bool] | None:
+    """The active parameters (and MoE) of a model the question fixes, else None."""
+    if spec is not None:
+        return float((spec.active_params or spec.params).m_as("parameter")), spec.active_params is not None
+    return None if params is None else (float(_checked(ParamCount, params, "params").m_as("parameter")), False)
+
+
+def _limits(budget: Any, deadline: Any, rates: Rates) -> tuple[dict[str, Limit], list[str], float | None]:
+    """The compute each of the budget and the deadline allows, the question in words, the deadline."""
+    limits: dict[str, Limit] = {}
+    if budget is not None:
+        limits["budget"] = _budget_limit(budget, rates)
+    question = [lim.question for lim in limits.values()]
+    deadline_hours = None if deadline is None else _hours(deadline)
+    if deadline_hours is not None:
+        question.append(f"{deadline_hours / HOURS_PER_DAY:g} days")
+        if rates.gpus is not None:
+            limits["deadline"] = Limit(rates.gpus * deadline_hours * rates.flops_per_gpu_hour, rates.mfu_range,
+                                       question[-1])  # fmt: skip
+        elif "budget" not in limits:
+            raise InputError(
+                "deadline", "a deadline alone needs a GPU count, a budget, or a model (--model or --params)"
+            )
+    return limits, question, deadline_hours
 
 
 def _fixed_compute(
@@ -271,15 +294,20 @@ class Limit:
     question: str
 
 
-def _rates(gpu: str | None, gpus: Any, mfu: Any, price: Any, catalog: Catalog) -> Rates:
-    """The hardware, efficiency and price, by the same functions an estimate resolves them with."""
+def _rates(gpu: str | None, gpus: Any, mfu: Any, price: Any, catalog: Catalog, *, size: float, moe: bool) -> Rates:
+    """The hardware, efficiency and price, by the same functions an estimate resolves them with.
+
+    The efficiency is the calibrated one for ``size`` active parameters, of 6·N·D FLOPs (the count the
+    plan allocates with) on the bf16 peak.
+    """
     hardware = resolve_hardware(gpu, catalog)
     fixed_gpus = None if gpus is None else _checked(GpuCount, gpus, "gpus")
     if fixed_gpus is not None and np.asarray(fixed_gpus.magnitude).size > 1:
         raise InputError("gpus", "a plan takes one GPU count, not a list")
-    efficiency = resolve_efficiency(None if mfu is None else _input("mfu", mfu), hardware.accelerator, catalog)
+    given = None if mfu is None else _input("mfu", mfu)
+    efficiency = resolve_efficiency(given, hardware.accelerator, catalog, flop_params=Q_(size, "parameter"), moe=moe)
     cost = resolve_price(None if price is None else _input("price", price), hardware.accelerator, catalog)
-    _, peak, _ = resolve_dtype(None, hardware.accelerator)
+    _, peak, _, _ = resolve_dtype(None, hardware.accelerator)
     assert efficiency.value is not None
     return Rates(
         hardware=hardware.name,

@@ -4,11 +4,13 @@ Every function returns the value it settled on and the ``Assumption`` that says 
 user gave the value and there is nothing to explain). ``resolve`` strings them together into the
 ``Scenario`` that ``costcalc.estimator.compute`` runs the formulas on. ``costcalc plan`` calls the
 hardware, efficiency and price functions directly, so a plan and an estimate use the same defaults.
+The defaults taken from facility observations (power, PUE, carbon intensity) are in
+``costcalc.estimator.facility``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -17,17 +19,26 @@ from costcalc.base.errors import InputError
 from costcalc.base.fields import first_error
 from costcalc.base.parse import format_count, unit_of
 from costcalc.base.units import Q_, Quantity
-from costcalc.data.calibration import efficiency_prior
+from costcalc.data.calibrate import efficiency_model
+from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
 from costcalc.data.catalog import Catalog
-from costcalc.data.defaults import carbon_intensity_default, price_default, pue_default
+from costcalc.data.defaults import price_default
 from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
+from costcalc.estimator.facility import (
+    Default,
+    Hardware,
+    observed_default,
+    resolve_carbon_intensity,
+    resolve_power,
+    resolve_pue,
+)
 from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import plan_memory
 from costcalc.estimator.overheads import overheads
-from costcalc.estimator.scenario import Assumption, Factors, Scenario
-from costcalc.formulas.flops import llama_ffn, parameter_count
+from costcalc.estimator.scenario import Assumption, Scenario
+from costcalc.formulas.flops import dense_training_flops, llama_ffn, parameter_count, training_flops
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
 from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
@@ -36,6 +47,7 @@ __all__ = [
     "Default",
     "Hardware",
     "resolve",
+    "resolve_dtype",
     "resolve_efficiency",
     "resolve_hardware",
     "resolve_model_shape",
@@ -44,26 +56,6 @@ __all__ = [
 
 #: The accelerator assumed when none is named: the article's "A100" is the 80 GB SXM part.
 DEFAULT_GPU = "A100-80GB"
-
-
-@dataclass(frozen=True)
-class Default:
-    """A resolved value with its range (factors around it), the data to sample it from, and why."""
-
-    value: Quantity | None
-    note: Assumption | None = None
-    range: Factors = None
-    samples: tuple[float, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Hardware:
-    """The hardware preset named (an accelerator, or a node of them) and its accelerator."""
-
-    name: str
-    accelerator: AcceleratorSpec
-    node: NodeSpec | None
-    note: Assumption
 
 
 _COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
@@ -81,11 +73,6 @@ def quantity_text(q: Quantity) -> str:
     if m.size == 1:
         return f"{show(float(m.reshape(-1)[0]))} {name}".strip()
     return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
-
-
-def _ratio_range(central: float, low: float, high: float) -> tuple[float, float]:
-    """A range as multiplicative factors around the central value."""
-    return (low / central, high / central)
 
 
 DEFAULT_SHAPE_SEQ_LEN = 4096  #: the sequence length of a shape given by options, unless --seq-len says
@@ -210,41 +197,120 @@ def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Default:
     return Default(Q_(float(count), "GPU"), note)
 
 
-def resolve_dtype(given: Dtype | None, accelerator: AcceleratorSpec) -> tuple[Dtype, Quantity, Assumption]:
-    """The training precision and the accelerator's dense peak for it."""
-    if given is not None:
-        if given not in accelerator.peak:
-            have = ", ".join(d for d in DTYPES if d in accelerator.peak)
-            raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
-        dtype, basis = given, "given"
-    else:
-        dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
+def resolve_dtype(
+    given: Dtype | None, accelerator: AcceleratorSpec, *, efficiency_given: bool = False
+) -> tuple[Dtype, Quantity, Assumption, Speedup | None]:
+    """The training precision, the dense peak the efficiency is applied to, and any stated speed-up.
+
+    The default efficiency is calibrated against the dense bf16 peak (fp16 where there is no
+    bf16). bf16 and fp16 use that peak; fp32 and tf32 use their own, slower one. fp8 with the
+    default efficiency keeps the bf16 peak and multiplies by ``FP8_SPEEDUP``, a stated assumption
+    (applying a bf16-calibrated efficiency to the fp8 peak would be a free 2x). An efficiency you
+    give is taken as yours for the precision you give, on its own peak. int8 is refused: no
+    published training run in int8 calibrates it.
+    """
+    if given == "int8":
+        raise InputError(
+            "dtype", "int8 training is not modelled (no published run calibrates it); use bf16, fp16 or fp8"
+        )
+    if given is not None and given not in accelerator.peak:
+        have = ", ".join(d for d in DTYPES if d in accelerator.peak and d != "int8")
+        raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
+    reference: Dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
+    dtype = given or reference
+    if given is None:
         basis = "default: mixed-precision training" + ("" if dtype == "bf16" else f" ({accelerator.name} has no bf16)")
-    peak = accelerator.peak[dtype]
+    elif efficiency_given:
+        basis = f"given; the efficiency you give is of the {dtype} peak"
+    else:
+        basis = "given"
+    speedup = FP8_SPEEDUP if dtype == "fp8" and not efficiency_given else None
+    peak = accelerator.peak[reference if speedup else dtype]
+    value = f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({reference if speedup else dtype}, dense)"
+    if speedup is not None:
+        fp8_peak = accelerator.peak["fp8"].m_as("TFLOP/s")
+        value += f" x fp8 speed-up {speedup.central:g} (range {speedup.low:g} to {speedup.high:g})"
+        basis = f"given fp8; not the fp8 peak ({fp8_peak:g} TFLOP/s): the speed-up over bf16 is {speedup.basis}"
+    elif dtype in ("fp32", "tf32") and not efficiency_given:
+        basis += f"; the calibrated efficiency (of the {reference} peak) is applied to this slower peak"
     note = Assumption(
         name="peak",
-        value=f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({dtype}, dense)",
+        value=value,
         basis=basis,
         given=given is not None,
         source=accelerator.sources.get("peak", ""),
     )
-    return dtype, peak, note
+    return dtype, peak, note, speedup
 
 
-def resolve_efficiency(given: Quantity | None, accelerator: AcceleratorSpec, catalog: Catalog) -> Default:
-    """The efficiency (MFU): given, or calibrated on published runs of the accelerator's generation."""
+def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
+    """The published runs nearest to the estimate, with the efficiency each implies."""
+
+    def shown(r: RunSummary) -> str:
+        size = format_count(r.params) + (" active" if r.moe else "")
+        return f"{r.id} ({size}, {r.accelerator}{', fp8' if r.precision == 'fp8' else ''}) {r.implied_mfu:.1%}"
+
+    same = all(r.generation == generation for r in runs)
+    where = f"of {generation}" if same else f"of any generation (no {generation} runs)"
+    return Assumption(
+        name="nearest runs",
+        value="; ".join(shown(r) for r in runs),
+        basis=f"published runs {where} nearest in active parameters, each with its MFU of 6·N·D FLOPs",
+        source="presets/runs.toml; 'costcalc calibration' lists every run",
+    )
+
+
+def _percent(values: Any) -> str:
+    """One MFU ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
+    m = np.asarray(values, dtype=float).reshape(-1)
+    return f"{m.min():.1%} to {m.max():.1%}" if m.size > 1 and m.min() != m.max() else f"{m[0]:.1%}"
+
+
+def resolve_efficiency(
+    given: Quantity | None,
+    accelerator: AcceleratorSpec,
+    catalog: Catalog,
+    *,
+    flop_params: Quantity,
+    moe: bool = False,
+    flop_ratio: Any = 1.0,
+    speedup: Speedup | None = None,
+) -> Default:
+    """The efficiency (MFU) applied to the counted FLOPs: given, or calibrated on published runs.
+
+    The calibration predicts a reference MFU (of 6·N·D FLOPs, on the bf16 peak) from the
+    accelerator's generation, the active parameters ``flop_params`` and ``moe``. The efficiency
+    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D), so
+    GPU-hours do not depend on how the FLOPs are counted, x the ``speedup`` of fp8 over bf16.
+    """
     if given is not None:
         return Default(given)
-    prior = efficiency_prior(catalog, accelerator.generation)
-    fallback = "" if prior.generation == accelerator.generation else f" (no {accelerator.generation} runs: pooled)"
+    model = efficiency_model(catalog)
+    n = np.asarray(flop_params.m_as("parameter"), dtype=float)
+    prediction = model.predict(accelerator.generation, n, moe)
+    spread = prediction.spread if speedup is None else prediction.spread.combined(speedup.spread)
+    low, high = spread.factors()
+    factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
+    applied = prediction.central * factor
+    steps = [f"{_percent(prediction.central)} of 6·N·D FLOPs on the bf16 peak"]
+    if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
+        steps.append(f"x {float(np.median(flop_ratio)):.3f} (counted FLOPs / 6·N·D)")
+    if speedup is not None:
+        steps.append(f"x {speedup.central:g} (fp8 speed-up)")
+    size = format_count(float(np.exp(np.median(np.log(n))))) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",
-        value=f"MFU {prior.central:.1%} (range {prior.low:.1%} to {prior.high:.1%})",
-        basis=f"{prior.basis}{fallback}; range = 10th-90th percentile of leave-one-out residuals",
-        source="published runs in presets/runs.toml; rerun with 'costcalc calibration'",
+        value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
+        basis=(
+            f"{' '.join(steps)}; {prediction.basis} ({accelerator.generation}, {size}); range = P10-P90 of "
+            "the errors of leave-one-family-out cross-validation"
+        ),
+        source="the shipped calibration (costcalc/data/calibration.json); 'costcalc calibration' prints its fit",
     )
+    evidence = model.nearest(accelerator.generation, float(np.exp(np.median(np.log(n)))), moe)
+    central = applied if applied.ndim else float(applied)
     return Default(
-        Q_(prior.central, ""), note, _ratio_range(prior.central, prior.low, prior.high), prior.residuals or None
+        Q_(central, ""), note, (low, high), spread, evidence, _evidence_note(evidence, accelerator.generation)
     )
 
 
@@ -262,58 +328,7 @@ def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog:
         basis=observed.basis,
         source=f"prices of {accelerator.name} in presets/accelerators.toml",
     )
-    span = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
-    return Default(observed.value, note, span, observed.values)
-
-
-def resolve_power(given: Quantity | None, hardware: Hardware) -> Default:
-    """Power per GPU: given, a node's maximum power shared by its GPUs, or the board TDP."""
-    accelerator, node = hardware.accelerator, hardware.node
-    if given is not None:
-        return Default(given)
-    if node is not None:
-        power = (node.power / node.count).to("W")
-        basis = f"{node.name} maximum power {node.power.m_as('kW'):g} kW shared by {node.count} GPUs"
-        source = node.sources.get("power", "")
-    elif accelerator.tdp is not None:
-        power = accelerator.tdp
-        basis = f"{accelerator.name} TDP, drawn for the whole run (an upper bound; host power not included)"
-        source = accelerator.sources.get("tdp", "")
-    else:
-        basis = f"{accelerator.name} has no published power figure; give --power for energy and CO2"
-        return Default(None, Assumption(name="power per GPU", value="unknown", basis=basis))
-    return Default(power, Assumption(name="power per GPU", value=f"{power.m:.0f} W", basis=basis, source=source))
-
-
-def resolve_pue(given: Quantity | None, catalog: Catalog) -> Default:
-    """Datacenter PUE: given, or the median of published figures."""
-    if given is not None:
-        return Default(given)
-    observed = pue_default(catalog)
-    note = Assumption(
-        name="PUE",
-        value=f"{observed.value.m:.2f} (range {observed.low.m:.2f} to {observed.high.m:.2f})",
-        basis=observed.basis,
-        source="presets/facility.toml",
-    )
-    span = _ratio_range(float(observed.value.m), float(observed.low.m), float(observed.high.m))
-    return Default(observed.value, note, span, observed.values)
-
-
-def resolve_carbon_intensity(given: Quantity | None, catalog: Catalog) -> Default:
-    """Grid carbon intensity: given, or the median of published figures."""
-    if given is not None:
-        return Default(given)
-    observed = carbon_intensity_default(catalog)
-    note = Assumption(
-        name="carbon intensity",
-        value=f"{observed.value.m:.0f} gCO2e/kWh (range {observed.low.m:.0f} to {observed.high.m:.0f})",
-        basis=observed.basis,
-        source="presets/facility.toml",
-    )
-    low = max(float(observed.low.m), 1e-9)
-    span = _ratio_range(float(observed.value.m), low, float(observed.high.m))
-    return Default(observed.value, note, span, observed.values)
+    return observed_default(observed.value, float(observed.low.m), float(observed.high.m), note)
 
 
 def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_len: int | None) -> Assumption | None:
@@ -321,7 +336,10 @@ def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_
     if spec is None or not spec.has_architecture or seq_len is None:
         return None
     value = "causal (a query attends to half the keys on average)" if inputs.causal else "full (all keys)"
-    basis = "the default efficiency was calibrated on causal counts; full (all keys) is Megatron-LM's and PaLM's"
+    basis = (
+        "full (all keys) is Megatron-LM's and PaLM's; the default efficiency is converted to whichever count "
+        "is used, so the convention changes the FLOPs shown, not the GPU-hours"
+    )
     return Assumption(name="attention FLOPs", value=value, basis=basis, given=inputs.attention_flops is not None)
 
 
@@ -339,17 +357,30 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
     return out
 
 
+def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
+    """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
+    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    counted = training_flops(tokens, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal).model
+    return np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
+
+
 def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     """Fill every gap in ``inputs`` from presets and derived defaults, recording each assumption."""
     spec, params, active, notes = resolve_model(inputs, catalog)
     flop_params = active if active is not None else params
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
+    assert tokens.value is not None
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
     gpus = gpu_count.value
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
-    dtype, peak, peak_note = resolve_dtype(inputs.dtype, hardware.accelerator)
-    mfu = resolve_efficiency(inputs.mfu, hardware.accelerator, catalog)
+    given_mfu = inputs.mfu is not None
+    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given_mfu)
+    ratio = 1.0 if given_mfu else _flop_ratio(inputs, spec, flop_params, tokens.value)
+    mfu = resolve_efficiency(
+        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
+        flop_ratio=ratio, speedup=speedup,
+    )  # fmt: skip
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
     power = resolve_power(inputs.power, hardware)
     pue = resolve_pue(inputs.pue, catalog)
@@ -358,11 +389,11 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     attention = resolve_attention_flops(inputs, spec, seq_len)
     layout = plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
     stretch, stretch_note = overheads(inputs, layout.memory)
-    later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, price.note, power.note]
-    later += [pue.note, carbon.note, *layout.notes, stretch_note]
+    later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
+    later += [price.note, power.note, pue.note, carbon.note, *layout.notes, stretch_note]
     notes += [n for n in later if n is not None]
     notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
-    assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
+    assert mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,
         params=params,
@@ -388,10 +419,11 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
         causal=inputs.causal,
         memory=layout.memory,
         stretch=stretch,
-        mfu_residuals=mfu.samples,
-        price_samples=price.samples,
-        pue_samples=pue.samples,
-        carbon_samples=carbon.samples,
+        mfu_spread=mfu.spread,
+        price_spread=price.spread,
+        pue_spread=pue.spread,
+        carbon_spread=carbon.spread,
+        evidence=mfu.evidence,
         samples=inputs.samples,
         seed=inputs.seed,
         thresholds=load_thresholds(catalog),

@@ -94,6 +94,20 @@ class Estimate:
             }
         out["units"] = {spec.key: spec.unit for spec in RESULT_FIELDS.values()}
         out["memory"] = None if self.memory is None else self.memory.to_dict()
+        out["evidence"] = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "accelerator": r.accelerator,
+                "generation": r.generation,
+                "active_params": r.params,
+                "moe": r.moe,
+                "precision": r.precision,
+                "implied_mfu": r.implied_mfu,
+                "weight": r.weight,
+            }
+            for r in self.scenario.evidence
+        ]
         out["inputs"] = dict(self.scenario.inputs)
         out["assumptions"] = [a.model_dump() for a in self.assumptions]
         out["thresholds"] = [t.to_dict() for t in self.thresholds]

@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
+from costcalc.data.calibration import RunSummary
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
@@ -67,10 +69,13 @@ class Scenario:
     inputs: dict[str, Any]
     #: Wall-clock and GPU-hour multiplier from overheads (>= 1).
     stretch: float = 1.0
-    mfu_residuals: tuple[float, ...] | None = None
-    price_samples: tuple[float, ...] | None = None
-    pue_samples: tuple[float, ...] | None = None
-    carbon_samples: tuple[float, ...] | None = None
+    #: Smooth spreads (log factors) of the uncertain defaults, for the Monte Carlo; None when given.
+    mfu_spread: SplitT | None = None
+    price_spread: SplitT | None = None
+    pue_spread: SplitT | None = None
+    carbon_spread: SplitT | None = None
+    #: The published runs nearest to this scenario (the calibrated efficiency's evidence).
+    evidence: tuple[RunSummary, ...] = ()
     samples: int | None = None
     seed: int = 0
     #: The regulatory compute thresholds the estimate is compared with (presets/thresholds.toml).
