@@ -1,4 +1,4 @@
-"""The back-test: honest figures, recomputable from its rows."""
+"""The back-test: honest figures, recomputable from its rows, out of sample by groups left out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 import costcalc
 from costcalc.cli import main
-from costcalc.data.calibration import default_calibration, leave_one_out
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +17,11 @@ def report() -> costcalc.BacktestReport:
     return costcalc.backtest()
 
 
-def test_every_run_with_gpu_hours_is_predicted(report: costcalc.BacktestReport) -> None:
-    assert len(report.rows) == 16
-    assert {i for i, _ in report.skipped} == {"baichuan2-7b", "baichuan2-13b"}
+def test_every_calibration_run_is_predicted(report: costcalc.BacktestReport) -> None:
+    assert len(report.rows) == 47
+    assert len(report.rows) + len(report.skipped) == 70
+    assert {i for i, _ in report.skipped} >= {"baichuan2-7b", "intellect-1-10b", "zamba-7b-v1", "llama-3.3-70b"}
+    assert {b.id for b in report.bounds} == {"intellect-1-10b", "openllama-7b-v1"}
 
 
 def test_rows_match_the_estimator(report: costcalc.BacktestReport) -> None:
@@ -29,26 +30,39 @@ def test_rows_match_the_estimator(report: costcalc.BacktestReport) -> None:
     assert bloom.predicted_gpu_hours == pytest.approx(est.gpu_hours.m_as("GPU_hour"))
     assert bloom.published_gpu_hours == 1_082_990  # BLOOM paper §3.4.1
     assert bloom.published_days == pytest.approx(118.24)  # Luccioni et al. 2022: 118 d 5 h 41 min
-    assert bloom.inside_range
+    assert bloom.inside_range and bloom.family_inside_range
     deepseek = next(r for r in report.rows if r.id == "deepseek-v3")
     assert deepseek.published_gpu_hours == 2_664_000  # pre-training only, DeepSeek-V3 report Table 1
+    fp8 = costcalc.estimate(model="deepseek-v3", gpu="h800", gpus=2048, dtype="fp8")
+    assert deepseek.predicted_gpu_hours == pytest.approx(fp8.gpu_hours.m_as("GPU_hour"))  # trained in fp8
 
 
-def test_summary_is_recomputable_from_the_rows(report: costcalc.BacktestReport) -> None:
+def test_summaries_are_recomputable_from_the_rows(report: costcalc.BacktestReport) -> None:
+    n = len(report.rows)
     ratios = [r.ratio for r in report.rows]
     assert report.in_sample.median_abs_log_error == pytest.approx(median(abs(math.log(x)) for x in ratios))
-    assert report.in_sample.within_25_percent == pytest.approx(sum(abs(x - 1) <= 0.25 for x in ratios) / 16)
-    assert report.in_sample.inside_range == pytest.approx(sum(r.inside_range for r in report.rows) / 16)
-    loo = leave_one_out(default_calibration())
-    assert report.leave_one_out.inside_range == pytest.approx(sum(r.inside for r in loo) / len(loo))
-    # Out of sample is never better than in sample here: the honest figure is the worse one.
-    assert report.leave_one_out.median_abs_log_error >= report.in_sample.median_abs_log_error
+    assert report.in_sample.within_25_percent == pytest.approx(sum(abs(x - 1) <= 0.25 for x in ratios) / n)
+    assert report.in_sample.coverage == pytest.approx(sum(r.inside_range for r in report.rows) / n)
+    family = [r.family_ratio for r in report.rows]
+    assert report.leave_family_out.median_abs_log_error == pytest.approx(median(abs(math.log(x)) for x in family))
+    assert report.leave_family_out.coverage == pytest.approx(sum(r.family_inside_range for r in report.rows) / n)
+    assert report.leave_developer_out.coverage == pytest.approx(sum(r.developer_inside_range for r in report.rows) / n)
+    for r in report.rows:
+        low, high = r.family_range_gpu_hours
+        assert r.family_inside_range == (low <= r.published_gpu_hours <= high)
+    by_generation = report.leave_family_out.coverage_by_generation
+    assert sum(count for _, count in by_generation.values()) == n
+    # Out of sample is not better than in sample: the honest figure is the worse one.
+    assert report.leave_family_out.median_abs_log_error >= report.in_sample.median_abs_log_error
 
 
 def test_cli_backtest_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["backtest"]) == 0
-    text = " ".join(capsys.readouterr().out.split())  # wrapped to the terminal's width
-    assert "Leave-one-out: median |log error|" in text and "llama2-70b" in text
+    out = " ".join(capsys.readouterr().out.split())  # wrapped to the terminal's width
+    assert "Leave one family out: median |log error|" in out and "Leave one developer out" in out
+    assert "llama2-70b" in out and "Upper bounds (not fitted): " in out
     assert main(["backtest", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data["rows"]) == 16 and {"in_sample", "leave_one_out", "skipped"} <= set(data)
+    assert len(data["rows"]) == 47
+    assert {"in_sample", "leave_family_out", "leave_developer_out", "bounds", "skipped"} <= set(data)
+    assert {"coverage", "median_width", "coverage_by_generation"} <= set(data["leave_family_out"])

@@ -191,11 +191,13 @@ def test_presets_listing(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_calibration_report(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "calibration")
-    text = " ".join(out.split())  # wrapped to the terminal's width
-    assert code == 0 and "Leave-one-out" in text and "ampere" in text and "bloom-176b" in text
+    out = " ".join(out.split())  # wrapped to the terminal's width
+    assert code == 0 and "Leave one family out" in out and "ampere" in out and "bloom-176b" in out
+    assert "a (intercept)" in out and "flagged upper_bound" in out
     code, out, _ = run(capsys, "calibration", "--format", "json")
     data = json.loads(out)
-    assert data["leave_one_out"]["runs"] == 16
+    assert len(data["runs"]) == 70 and sum(r["included"] for r in data["runs"]) == 47
+    assert data["leave_family_out"]["runs"] == 47 and "intercept" in data["model"]
 
 
 def test_every_command_and_option_is_documented_in_the_readme() -> None:

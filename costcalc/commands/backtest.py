@@ -1,41 +1,44 @@
-"""``costcalc backtest``: the estimator, on its defaults, against every published run it ships.
+"""``costcalc backtest``: the estimator, on its defaults, against every published run it calibrates on.
 
-For each run with published GPU-hours: costcalc's estimate (the run's model preset, tokens,
-accelerator and GPU count; efficiency, as for any user, the calibrated default) against the
-published GPU-hours and, where the GPU count and duration are known, days. The summary is how far
-to trust the defaults: median absolute log error, share within 25%, share inside the range.
-
-The default efficiency is fitted on these same runs, so the in-sample figures flatter it; the
-leave-one-out figures (each run predicted by a calibration fitted without it) are the honest ones
-and are reported beside them.
+For each run the calibration includes: costcalc's estimate (the run's model preset or its
+parameter count, tokens, accelerator, GPU count and precision; the efficiency, as for any user, the
+calibrated default) against the published GPU-hours and, where the GPU count and duration are
+known, days. That is the in-sample check: the default was fitted on these runs, so it flatters.
+The honest figures are out of sample, by groups left out (``costcalc.data.crossval``): each family
+(same developer and model series) predicted by a calibration derived without it, spread included,
+and the same by developer. Summaries: median absolute log error, share within 25%, share of
+published figures inside the P10-P90 range (overall and per generation), median range width.
+Runs whose GPU-hours are an upper bound are not fitted; they are checked as bounds.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from statistics import median
 
 from pydantic import BaseModel, ConfigDict
 
-from costcalc.data.calibration import default_calibration, leave_one_out
+from costcalc.data.calibrate import decisions
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.data.runs import ACTIVE_CALIBRATION_SETS, load_runs
+from costcalc.data.crossval import HeldOut, Summary, cross_validate, summarize
+from costcalc.data.runs import load_runs
 from costcalc.estimator.api import estimate
+from costcalc.estimator.result import Estimate
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["BacktestReport", "BacktestRow", "backtest"]
+__all__ = ["BacktestReport", "BacktestRow", "BoundCheck", "backtest"]
 
 
 class BacktestRow(BaseModel):
-    """One published run: published and predicted GPU-hours (and days), with the verdicts."""
+    """One published run: published and predicted GPU-hours (and days), in and out of sample."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
+    generation: str
     accelerator: str
     gpus: int | None
+    weight: float
     published_gpu_hours: float
     predicted_gpu_hours: float
     range_gpu_hours: tuple[float, float]
@@ -43,106 +46,121 @@ class BacktestRow(BaseModel):
     inside_range: bool
     published_days: float | None
     predicted_days: float | None
-    loo_ratio: float
-    loo_inside_range: bool
-    loo_inside_monte_carlo: bool
-    reliability: str
+    family_ratio: float
+    family_range_gpu_hours: tuple[float, float]
+    family_inside_range: bool
+    developer_ratio: float
+    developer_inside_range: bool
 
 
-class Summary(BaseModel):
+class BoundCheck(BaseModel):
+    """A run whose published GPU-hours are an upper bound: is costcalc's range consistent with it?"""
+
     model_config = ConfigDict(frozen=True)
 
-    runs: int
-    median_abs_log_error: float
-    within_25_percent: float
-    inside_range: float
+    id: str
+    bound_gpu_hours: float
+    predicted_gpu_hours: float
+    range_gpu_hours: tuple[float, float]
+    consistent: bool  # the range's low end is at most the bound
 
 
 class BacktestReport(BaseModel):
-    """The rows, and the in-sample and leave-one-out summaries."""
+    """The rows, the in-sample and the grouped cross-validation summaries, bounds and skipped runs."""
 
     model_config = ConfigDict(frozen=True)
 
     rows: list[BacktestRow]
     in_sample: Summary
-    leave_one_out: Summary
-    monte_carlo_coverage: float
+    leave_family_out: Summary
+    leave_developer_out: Summary
+    bounds: list[BoundCheck]
     skipped: list[tuple[str, str]]
 
 
-def _summary(ratios: Sequence[float], inside: Sequence[bool]) -> Summary:
-    errors = [abs(math.log(r)) for r in ratios]
-    return Summary(
-        runs=len(ratios),
-        median_abs_log_error=median(errors),
-        within_25_percent=sum(abs(r - 1) <= 0.25 for r in ratios) / len(ratios),
-        inside_range=sum(inside) / len(inside),
+def _estimate(run: PublishedRun, catalog: Catalog) -> Estimate:
+    """The estimate a user would get for the run from what it publishes."""
+    assert run.accelerator is not None and run.tokens is not None
+    spec = catalog.find("model", run.model) if run.model else None
+    dtype = "fp8" if "fp8" in (run.precision or "").lower() else None
+    common = {"tokens": run.tokens, "gpu": run.accelerator, "gpus": run.gpus, "dtype": dtype, "catalog": catalog}
+    if spec is not None:
+        return estimate(model=spec.name, **common)
+    return estimate(params=run.params, active_params=run.active_params, seq_len=run.seq_len, **common)
+
+
+def _hours(est: Estimate) -> tuple[float, float, float]:
+    low, high = est.ranges["gpu_hours"]
+    return float(est.gpu_hours.m_as("GPU_hour")), float(low.m_as("GPU_hour")), float(high.m_as("GPU_hour"))
+
+
+def _row(run: PublishedRun, catalog: Catalog, family: HeldOut, developer: HeldOut) -> BacktestRow:
+    assert run.pretraining_gpu_hours is not None and run.accelerator is not None
+    est = _estimate(run, catalog)
+    predicted, low, high = _hours(est)
+    published = float(run.pretraining_gpu_hours.m_as("GPU_hour"))
+    actual = family.run.fitted_mfu
+    return BacktestRow(
+        id=run.id,
+        generation=family.run.generation,
+        accelerator=run.accelerator,
+        gpus=run.gpus,
+        weight=family.run.weight,
+        published_gpu_hours=published,
+        predicted_gpu_hours=predicted,
+        range_gpu_hours=(low, high),
+        ratio=predicted / published,
+        inside_range=low <= published <= high,
+        published_days=None if run.wall_clock_days is None else float(run.wall_clock_days.m_as("day")),
+        predicted_days=None if est.wall_clock is None else float(est.wall_clock.m_as("day")),
+        family_ratio=family.ratio,
+        family_range_gpu_hours=(published * actual / family.high, published * actual / family.low),
+        family_inside_range=family.inside,
+        developer_ratio=developer.ratio,
+        developer_inside_range=developer.inside,
     )
 
 
-def _predict(run: PublishedRun, gpu: str, catalog: Catalog) -> tuple[float, tuple[float, float], float | None]:
-    spec = catalog.find("model", run.model) if run.model else None
-    if spec is not None:
-        est = estimate(model=spec.name, tokens=run.tokens, gpu=gpu, gpus=run.gpus, catalog=catalog)
-    else:
-        est = estimate(
-            params=run.params,
-            active_params=run.active_params,
-            tokens=run.tokens,
-            gpu=gpu,
-            gpus=run.gpus,
-            seq_len=run.seq_len,
-            catalog=catalog,
-        )
-    low, high = est.ranges["gpu_hours"]
-    days = None if est.wall_clock is None else float(est.wall_clock.m_as("day"))
-    return float(est.gpu_hours.m_as("GPU_hour")), (float(low.m_as("GPU_hour")), float(high.m_as("GPU_hour"))), days
+def _summary(held: list[HeldOut]) -> Summary:
+    return summarize([h.ratio for h in held], [h.inside for h in held], [h.width for h in held], _gens(held))
+
+
+def _gens(held: list[HeldOut]) -> list[str]:
+    return [h.run.generation for h in held]
 
 
 def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> BacktestReport:
-    """Predict every shipped run with GPU-hours on costcalc's defaults and compare."""
+    """Predict every run the calibration uses, in sample and by families and developers left out."""
     catalog = catalog or default_catalog(presets)
-    calibration = default_calibration(catalog)
-    loo = {r.run_id: r for r in leave_one_out(calibration)}
-    excluded = dict(calibration.excluded)
-    rows, skipped = [], []
-    for run in load_runs(catalog):
-        if run.calibration_set not in ACTIVE_CALIBRATION_SETS:
-            continue  # held back from the calibration, so not back-tested either
-        published = run.pretraining_gpu_hours
-        if published is None:
-            skipped.append((run.id, "no published GPU-hours"))
-            continue
-        if run.id not in loo:
-            why = excluded.get(run.id, f"reliability {run.reliability}")
-            skipped.append((run.id, f"not in the calibration set ({why})"))
-            continue
-        assert run.accelerator is not None  # the calibration admits only runs with an accelerator
-        predicted, (low, high), days = _predict(run, run.accelerator, catalog)
-        hours = float(published.m_as("GPU_hour"))
-        held_out = loo[run.id]
-        rows.append(
-            BacktestRow(
-                id=run.id,
-                accelerator=run.accelerator,
-                gpus=run.gpus,
-                published_gpu_hours=hours,
-                predicted_gpu_hours=predicted,
-                range_gpu_hours=(low, high),
-                ratio=predicted / hours,
-                inside_range=low <= hours <= high,
-                published_days=None if run.wall_clock_days is None else float(run.wall_clock_days.m_as("day")),
-                predicted_days=days,
-                loo_ratio=math.exp(held_out.log_error),
-                loo_inside_range=held_out.inside,
-                loo_inside_monte_carlo=held_out.monte_carlo_inside(),
-                reliability=run.reliability,
-            )
-        )
+    runs = {run.id: run for run in load_runs(catalog)}
+    decided = decisions(catalog)
+    points = [d.summary for d in decided if d.summary is not None]
+    by_family = {h.run.id: h for h in cross_validate(points, "family")}
+    by_developer = {h.run.id: h for h in cross_validate(points, "developer")}
+    rows = [_row(runs[p.id], catalog, by_family[p.id], by_developer[p.id]) for p in points]
+    bounds = []
+    for run in runs.values():
+        if (
+            "upper_bound" in run.flags
+            and run.accelerator
+            and run.tokens
+            and catalog.find("accelerator", run.accelerator)
+        ):
+            assert run.pretraining_gpu_hours is not None
+            predicted, low, high = _hours(_estimate(run, catalog))
+            bound = float(run.pretraining_gpu_hours.m_as("GPU_hour"))
+            bounds.append(BoundCheck(id=run.id, bound_gpu_hours=bound, predicted_gpu_hours=predicted,
+                                     range_gpu_hours=(low, high), consistent=low <= bound))  # fmt: skip
     return BacktestReport(
         rows=rows,
-        in_sample=_summary([r.ratio for r in rows], [r.inside_range for r in rows]),
-        leave_one_out=_summary([r.loo_ratio for r in rows], [r.loo_inside_range for r in rows]),
-        monte_carlo_coverage=sum(r.loo_inside_monte_carlo for r in rows) / len(rows),
-        skipped=skipped,
+        in_sample=summarize(
+            [r.ratio for r in rows],
+            [r.inside_range for r in rows],
+            [r.range_gpu_hours[1] / r.range_gpu_hours[0] for r in rows],
+            [r.generation for r in rows],
+        ),
+        leave_family_out=_summary(list(by_family.values())),
+        leave_developer_out=_summary(list(by_developer.values())),
+        bounds=bounds,
+        skipped=[(d.run_id, d.reason) for d in decided if not d.included],
     )

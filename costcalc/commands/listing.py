@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-
-from costcalc.data.calibration import correlations, default_calibration, leave_one_out
+from costcalc.data.calibrate import decisions, efficiency_model, uses_shipped_file
+from costcalc.data.calibration import FP8_SPEEDUP, EfficiencyModel
 from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.crossval import cross_validate, summarize
 from costcalc.data.defaults import price_default
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
@@ -72,45 +73,69 @@ def preset_rows(kind: str | None, extra_dirs: Sequence[str] = ()) -> dict[str, l
     return out
 
 
-def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
-    """The derivation of the default efficiency, as data: runs, priors, leave-one-out check."""
-    calibration = default_calibration(default_catalog(extra_dirs))
-    loo = {r.run_id: r for r in leave_one_out(calibration)}
-    errors = np.array([abs(r.log_error) for r in loo.values()])
+def _coefficients(model: EfficiencyModel) -> dict[str, Any]:
+    """The fitted model as a newcomer reads it: coefficients, and what they mean as MFUs."""
+    generations = {
+        g: {
+            "offset": e.offset,
+            "sd": math.sqrt(e.variance),
+            "runs": e.runs,
+            "families": e.families,
+            "mfu_10b_dense": math.exp(model.intercept + e.offset),
+        }
+        for g, e in model.generations.items()
+    }
+    low, high = model.spread.factors()
     return {
-        "runs": [
-            {
-                "id": p.run.id,
+        "formula": "log MFU = a + g[generation] + b*x + (MoE only) min(0, m + m_x*x), x = log10(active params / 10B)",
+        "intercept": model.intercept,
+        "slope_per_decade": model.slope,
+        "moe": model.moe,
+        "moe_slope_per_decade": model.moe_slope,
+        "generations": generations,
+        "unseen_generation": {"sd": model.unseen_generation_sd, "mfu_10b_dense": math.exp(model.intercept)},
+        "spread": {"low": model.spread.low, "high": model.spread.high, "df": model.spread.df},
+        "range_factors": [low, high],
+        "spread_note": model.notes.get("spread", ""),
+        "fp8_speedup": {"central": FP8_SPEEDUP.central, "low": FP8_SPEEDUP.low, "high": FP8_SPEEDUP.high},
+        "runs": len(model.runs),
+        "families": model.families,
+    }
+
+
+def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
+    """The calibration as data: the fitted model, every run and the decision on it, the out-of-sample check."""
+    catalog = default_catalog(extra_dirs)
+    model = efficiency_model(catalog)
+    decided = decisions(catalog)
+    points = [d.summary for d in decided if d.summary is not None]
+    held = {h.run.id: h for h in cross_validate(points, "family")}
+    runs = []
+    for d in decided:
+        p = d.summary
+        row: dict[str, Any] = {"id": d.run_id, "included": d.included, "reason": d.reason}
+        if p is not None:
+            h = held[p.id]
+            fp8 = FP8_SPEEDUP.central if p.precision == "fp8" else 1.0  # shown as published: at fp8 speed
+            row |= {
                 "generation": p.generation,
-                "accelerator": p.run.accelerator,
-                "implied_mfu": p.mfu,
-                "loo_predicted_mfu": loo[p.run.id].predicted_mfu,
-                "loo_range": [loo[p.run.id].low, loo[p.run.id].high],
-                "inside_loo_range": loo[p.run.id].inside,
-                "reliability": p.run.reliability,
+                "accelerator": p.accelerator,
+                "active_params": p.params,
+                "moe": p.moe,
+                "precision": p.precision,
+                "implied_mfu": p.implied_mfu,
+                "weight": p.weight,
+                "fitted_mfu": fp8 * float(model.predict(p.generation, p.params, p.moe).central),
+                "family_out_mfu": fp8 * h.predicted_mfu,
+                "family_out_range": [fp8 * h.low, fp8 * h.high],
+                "inside_family_out_range": h.inside,
             }
-            for p in calibration.points
-        ],
-        "excluded": [{"id": run_id, "reason": reason} for run_id, reason in calibration.excluded],
-        "defaults": [
-            {
-                "generation": p.generation,
-                "mfu": p.central,
-                "low": p.low,
-                "high": p.high,
-                "runs": p.runs,
-                "basis": p.basis,
-            }
-            for p in [*calibration.priors.values(), calibration.pooled]
-        ],
-        "leave_one_out": {
-            "runs": len(loo),
-            "inside_range": sum(r.inside for r in loo.values()),
-            "coverage": sum(r.inside for r in loo.values()) / len(loo),
-            "median_abs_log_error": float(np.median(errors)),
-            "within_25_percent": float(np.mean([abs(math.exp(r.log_error) - 1) <= 0.25 for r in loo.values()])),
-        },
-        "residual_correlations": {
-            name: {"spearman": rho, "runs": n} for name, (rho, n) in correlations(calibration).items()
-        },
+        runs.append(row)
+    cv = summarize([h.ratio for h in held.values()], [h.inside for h in held.values()],
+                   [h.width for h in held.values()], [h.run.generation for h in held.values()])  # fmt: skip
+    return {
+        "source": "shipped file" if uses_shipped_file(catalog) else "fresh fit (your presets add runs)",
+        "model": _coefficients(model),
+        "runs": runs,
+        "leave_family_out": asdict(cv),
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from costcalc.base.parse import format_count
 from costcalc.render.text import fit, markdown_table, render_json, text_table
 
-__all__ = ["render_calibration", "render_presets"]
+__all__ = ["cv_line", "render_calibration", "render_presets"]
 
 
 def _g(value: float | None, fmt: str = ".4g") -> str:
@@ -91,54 +92,85 @@ def render_presets(data: dict[str, list[dict[str, Any]]], fmt: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def _coefficient_rows(m: dict[str, Any]) -> list[list[str]]:
+    return [
+        ["a (intercept)", _signed(m["intercept"]),
+         f"MFU {math.exp(m['intercept']):.1%} for a 10B dense model (before the generation offset)"],
+        ["b (size, per decade)", _signed(m["slope_per_decade"]),
+         f"x{math.exp(m['slope_per_decade']):.2f} per 10x active parameters"],
+        ["m (MoE at 10B active)", _signed(m["moe"]), f"x{math.exp(m['moe']):.2f} for a mixture of experts"],
+        ["m_x (MoE, per decade)", _signed(m["moe_slope_per_decade"]),
+         f"the MoE factor grows x{math.exp(m['moe_slope_per_decade']):.2f} per 10x active (capped at x1)"],
+    ]  # fmt: skip
+
+
+def _generation_rows(m: dict[str, Any]) -> list[list[str]]:
+    rows = [
+        [g, _signed(e["offset"]), str(e["runs"]), str(e["families"]), f"{e['mfu_10b_dense']:.1%}", f"{e['sd']:.2f}"]
+        for g, e in m["generations"].items()
+    ]
+    unseen = m["unseen_generation"]
+    rows.append(["any other", "0", "0", "0", f"{unseen['mfu_10b_dense']:.1%}", f"{unseen['sd']:.2f}"])
+    return rows
+
+
+def _run_cells(r: dict[str, Any]) -> list[str]:
+    if not r["included"]:
+        return [r["id"], "no", "-", "-", "-", "-", "-", "-", "-", r["reason"]]
+    low, high = r["family_out_range"]
+    return [
+        r["id"],
+        "yes",
+        f"{r['weight']:.2f}",
+        r["generation"],
+        _count(r["active_params"]) + (" MoE" if r["moe"] else "") + (" fp8" if r["precision"] == "fp8" else ""),
+        f"{r['implied_mfu']:.1%}",
+        f"{r['fitted_mfu']:.1%}",
+        f"{r['family_out_mfu']:.1%} ({low:.1%} to {high:.1%})",
+        "yes" if r["inside_family_out_range"] else "no",
+        r["reason"],
+    ]
+
+
+def cv_line(name: str, s: dict[str, Any]) -> str:
+    """One summary line: median |log error|, within 25%, coverage (overall and per generation), width."""
+    per = ", ".join(f"{g} {c:.0%} of {n}" for g, (c, n) in s["coverage_by_generation"].items())
+    return (
+        f"{name}: median |log error| {s['median_abs_log_error']:.3f}, {s['within_25_percent']:.0%} within 25%, "
+        f"{s['coverage']:.0%} inside the P10-P90 range ({per}), median range width "
+        f"{s['median_width']:.2f}x ({s['runs']} runs)"
+    )
+
+
 def render_calibration(report: dict[str, Any], fmt: str) -> str:
-    """The derivation of the default efficiency: defaults by generation, runs, out-of-sample check."""
+    """The fitted efficiency model, every run with the decision on it, and the out-of-sample check."""
     if fmt == "json":
         return render_json(report)
-    runs = [
-        [
-            r["id"],
-            r["generation"],
-            f"{r['implied_mfu']:.1%}",
-            f"{r['loo_predicted_mfu']:.1%}",
-            f"{r['loo_range'][0]:.1%} to {r['loo_range'][1]:.1%}",
-            "yes" if r["inside_loo_range"] else "no",
-        ]
-        for r in report["runs"]
-    ]
-    defaults = [
-        [
-            d["generation"],
-            f"{d['mfu']:.1%}",
-            f"{d['low']:.1%} to {d['high']:.1%}",
-            str(d["runs"]),
-            d["basis"],
-        ]
-        for d in report["defaults"]
-    ]
-    loo = report["leave_one_out"]
-    corr = "; ".join(
-        f"{k}: {v['spearman']:+.2f} ({v['runs']} runs)" for k, v in report["residual_correlations"].items()
+    m = report["model"]
+    table = markdown_table if fmt == "markdown" else text_table
+    coefficients = table(["coefficient", "value", "meaning"], _coefficient_rows(m))
+    generations = table(
+        ["generation", "offset g", "runs", "families", "MFU at 10B dense", "sd of level"], _generation_rows(m)
     )
-    excluded = "; ".join(f"{e['id']} ({e['reason']})" for e in report["excluded"]) or "none"
-    headers_runs = [
-        "run",
-        "generation",
-        "implied MFU",
-        "predicted (left out)",
-        "range (left out)",
-        "inside",
-    ]
-    headers_defaults = ["generation", "default MFU", "range", "runs", "basis"]
-    if fmt == "markdown":
-        body = f"{markdown_table(headers_defaults, defaults)}\n\n{markdown_table(headers_runs, runs)}"
-    else:
-        body = f"{text_table(headers_defaults, defaults)}\n\n{text_table(headers_runs, runs)}"
-    return fit(
-        f"Default efficiency (MFU) by accelerator generation\n\n{body}\n\n"
-        f"Leave-one-out: {loo['inside_range']} of {loo['runs']} runs inside the range refitted without them "
-        f"(coverage {loo['coverage']:.0%}, nominal 80%); median |log error| {loo['median_abs_log_error']:.3f}; "
-        f"{loo['within_25_percent']:.0%} of predictions within 25%.\n"
-        f"Residual rank correlations (what else might explain the spread): {corr}.\n"
-        f"Excluded: {excluded}.\n"
+    headers = ["run", "included", "weight", "generation", "active", "implied MFU", "fitted",
+               "family left out (P10 to P90)", "inside", "note"]  # fmt: skip
+    runs = table(headers, [_run_cells(r) for r in report["runs"]])
+    low, high = m["range_factors"]
+    fp8 = m["fp8_speedup"]
+    included = sum(r["included"] for r in report["runs"])
+    text = (
+        f"Default efficiency: MFU of 6·N·D FLOPs on the dense bf16 peak, fitted on {m['runs']} published runs "
+        f"of {m['families']} families ({report['source']})\n\n"
+        f"  {m['formula']}\n\n{coefficients}\n\n{generations}\n\n"
+        f"Range: P10 to P90 = x{low:.2f} to x{high:.2f} of the central MFU (split t, {m['spread']['df']:g} degrees "
+        f"of freedom; {m['spread_note']}), plus the sd of the generation's level.\n"
+        f"fp8: speed-up over bf16 assumed {fp8['central']:g} (range {fp8['low']:g} to {fp8['high']:g}), not fitted.\n\n"
+        f"Runs ({included} of {len(report['runs'])} included):\n{runs}\n\n"
+        f"{cv_line('Leave one family out', report['leave_family_out'])}\n"
+        "Rewrite the shipped file from presets/: python -m costcalc.data.calibrate\n"
     )
+    return text if fmt == "markdown" else fit(text)
