@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
@@ -31,8 +30,6 @@ __all__ = [
 
 #: The ends of every nominal 80% range in costcalc: the 10th and 90th percentiles.
 LOW_QUANTILE, HIGH_QUANTILE = 0.10, 0.90
-#: The standard normal's 90th percentile: a P10-P90 range spans ±Z90 standard deviations.
-Z90 = NormalDist().inv_cdf(HIGH_QUANTILE)
 
 
 def quantile(values: Iterable[float], q: float) -> float:
@@ -82,7 +79,7 @@ def t_quantile(p: float, df: float) -> float:
         raise ValueError("p must be strictly between 0 and 1")
     if df < 3:
         raise ValueError("t_quantile needs at least 3 degrees of freedom")
-    return float(_cornish_fisher(np.asarray(NormalDist().inv_cdf(p)), df))
+    return float(_cornish_fisher(normal_quantile(np.asarray(p)), df))
 
 
 # Acklam's rational approximation of the normal quantile (relative error below 1.2e-9).
@@ -113,6 +110,10 @@ def normal_quantile(u: np.ndarray) -> np.ndarray:
     den = ((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1
     result: np.ndarray = np.where(np.abs(q) <= 0.5 - 0.02425, num / den, tails)
     return result
+
+
+#: The standard normal's 90th percentile: a P10-P90 range spans ±Z90 standard deviations.
+Z90 = float(normal_quantile(np.asarray(HIGH_QUANTILE)))
 
 
 def halton(n: int, dims: int, rng: np.random.Generator) -> np.ndarray:

@@ -7,9 +7,10 @@ nearest published runs (the evidence shown with each estimate), and the reading 
 presets; a test checks that the shipped file equals a fresh derivation).
 
 **The FLOP convention.** The efficiency is fitted, and applied, as a *reference MFU*: 6·N·D model
-FLOPs (N the parameters active per token, D the tokens) over GPU-hours x the dense bf16 peak of the accelerator (fp16 where it has no bf16), whatever the precision of the run. An estimate
-that counts FLOPs another way (architecture-aware with a model shape and a sequence length, causal
-or full attention) converts: the efficiency it applies to its own count C is the reference MFU x
+FLOPs (N the parameters active per token, D the tokens) over GPU-hours x the dense bf16 peak of
+the accelerator (fp16 where it has no bf16), whatever the precision of the run. An estimate that
+counts FLOPs another way (architecture-aware with a model shape and a sequence length, causal or
+full attention) converts: the efficiency it applies to its own count C is the reference MFU x
 C / (6·N·D), so GPU-hours = 6·N·D / (bf16 peak x reference MFU) whichever count is shown, and the
 efficiency fitted and the efficiency applied are always of the same FLOP count.
 
@@ -86,11 +87,10 @@ FP8_SPEEDUP = Speedup(
     low=1.0,
     high=1.7,
     basis=(
-        "assumed, not fitted: fp8 matrix products run at up to 2x the bf16 rate (dense peaks; the "
-        "DeepSeek-V3 report, arXiv 2412.19437 §3.3, calls it theoretically double), but attention, "
-        "communication, the optimizer and the layers an fp8 recipe keeps in bf16 do not speed up. "
-        "DeepSeek-V3, the only fp8 run in the data, is also the only large MoE on H800, so it cannot "
-        "separate the two; hence the wide range"
+        "assumed, not fitted: fp8 matrix products run at up to 2x bf16 (the DeepSeek-V3 report, arXiv "
+        "2412.19437, §3.3), but attention, communication, the optimizer and the parts an fp8 recipe keeps in "
+        "bf16 do not; DeepSeek-V3, the only fp8 run, is also the only large MoE on H800, so the data cannot "
+        "separate the two"
     ),
 )
 
@@ -173,9 +173,9 @@ class EfficiencyModel:
         variance = effect.variance if effect else self.unseen_generation_sd**2
         central = np.minimum(np.exp(self.log_mfu(generation, params, moe)), 1.0)
         if effect is None:
-            basis = f"no {generation} runs: the overall fit, with the spread of generations added to the range"
+            basis = f"no {generation} runs: the overall fit of {len(self.runs)} published runs, range widened"
         else:
-            basis = f"fitted on {len(self.runs)} published runs, {effect.runs} of them {generation}"
+            basis = f"fitted on {len(self.runs)} published runs ({effect.runs} {generation})"
         return Prediction(
             central=central if central.ndim else float(central),
             spread=self.spread.widened(variance),

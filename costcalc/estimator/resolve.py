@@ -260,6 +260,11 @@ def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
     )
 
 
+def _typical(values: Any) -> float:
+    """One value, or the geometric mean of a sweep's values (for an assumption line)."""
+    return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
+
+
 def _percent(values: Any) -> str:
     """One MFU ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
     m = np.asarray(values, dtype=float).reshape(-1)
@@ -292,22 +297,22 @@ def resolve_efficiency(
     low, high = spread.factors()
     factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
     applied = prediction.central * factor
-    steps = [f"{_percent(prediction.central)} of 6·N·D FLOPs on the bf16 peak"]
+    steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
     if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
-        steps.append(f"x {float(np.median(flop_ratio)):.3f} (counted FLOPs / 6·N·D)")
+        steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
     if speedup is not None:
         steps.append(f"x {speedup.central:g} (fp8 speed-up)")
-    size = format_count(float(np.exp(np.median(np.log(n))))) + (" active, MoE" if moe else ", dense")
+    size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",
         value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
         basis=(
-            f"{' '.join(steps)}; {prediction.basis} ({accelerator.generation}, {size}); range = P10-P90 of "
-            "the errors of leave-one-family-out cross-validation"
+            f"{prediction.basis}; for {accelerator.generation}, {size}: {' '.join(steps)}; range: P10-P90 of "
+            "leave-one-family-out errors"
         ),
-        source="the shipped calibration (costcalc/data/calibration.json); 'costcalc calibration' prints its fit",
+        source="costcalc/data/calibration.json, derived from presets/runs.toml; 'costcalc calibration'",
     )
-    evidence = model.nearest(accelerator.generation, float(np.exp(np.median(np.log(n)))), moe)
+    evidence = model.nearest(accelerator.generation, _typical(n), moe)
     central = applied if applied.ndim else float(applied)
     return Default(
         Q_(central, ""), note, (low, high), spread, evidence, _evidence_note(evidence, accelerator.generation)
@@ -357,6 +362,26 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
     return out
 
 
+def _precision_and_efficiency(
+    inputs: EstimateInputs,
+    spec: ModelSpec | None,
+    flop_params: Quantity,
+    active: Quantity | None,
+    tokens: Quantity,
+    hardware: Hardware,
+    catalog: Catalog,
+) -> tuple[Dtype, Quantity, Assumption, Default]:
+    """The precision, its peak and note, and the efficiency applied to the counted FLOPs with it."""
+    given = inputs.mfu is not None
+    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given)
+    ratio = 1.0 if given else _flop_ratio(inputs, spec, flop_params, tokens)
+    mfu = resolve_efficiency(
+        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
+        flop_ratio=ratio, speedup=speedup,
+    )  # fmt: skip
+    return dtype, peak, peak_note, mfu
+
+
 def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
     """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
@@ -374,13 +399,9 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     gpu_count = resolve_gpus(inputs, hardware)
     gpus = gpu_count.value
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
-    given_mfu = inputs.mfu is not None
-    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given_mfu)
-    ratio = 1.0 if given_mfu else _flop_ratio(inputs, spec, flop_params, tokens.value)
-    mfu = resolve_efficiency(
-        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
-        flop_ratio=ratio, speedup=speedup,
-    )  # fmt: skip
+    dtype, peak, peak_note, mfu = _precision_and_efficiency(
+        inputs, spec, flop_params, active, tokens.value, hardware, catalog
+    )
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
     power = resolve_power(inputs.power, hardware)
     pue = resolve_pue(inputs.pue, catalog)
