@@ -12,6 +12,7 @@ from costcalc.data.calibration import FP8_SPEEDUP, EfficiencyModel
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.data.crossval import cross_validate, summarize
 from costcalc.data.defaults import price_default
+from costcalc.data.runs import weight_rule
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = ["calibration_report", "preset_rows"]
@@ -137,5 +138,6 @@ def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
         "source": "shipped file" if uses_shipped_file(catalog) else "fresh fit (your presets add runs)",
         "model": _coefficients(model),
         "runs": runs,
+        "weights": weight_rule(),
         "leave_family_out": asdict(cv),
     }

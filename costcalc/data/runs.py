@@ -21,6 +21,7 @@ __all__ = [
     "run_weight",
     "usable_as_published",
     "usable_for_calibration",
+    "weight_rule",
 ]
 
 #: Flags that take a run out of the calibration (``usable_for_calibration``). An upper bound only
@@ -94,6 +95,13 @@ def run_weight(run: PublishedRun) -> tuple[float, str]:
             weight *= FLAG_WEIGHTS[flag]
             reasons.append(flag.replace("_", " "))
     return weight, ", ".join(reasons)
+
+
+def weight_rule() -> str:
+    """``run_weight`` in words: '1 for reliability A, x0.5 for B, x0.5 includes downtime, ...'."""
+    factors = [f"x{w:g} reliability {r}" for r, w in RELIABILITY_WEIGHTS.items() if w != 1.0]
+    factors += [f"x{w:g} {flag.replace('_', ' ')}" for flag, w in FLAG_WEIGHTS.items()]
+    return "1, " + ", ".join(factors)
 
 
 def load_runs(catalog: Catalog) -> list[PublishedRun]:

@@ -14,26 +14,17 @@ if TYPE_CHECKING:
 __all__ = ["render_backtest"]
 
 
-def _days(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
 def render_backtest(report: BacktestReport, fmt: str) -> str:
     if fmt == "json":
         return render_json(report.model_dump())
-    headers = ["run", "generation", "GPUs", "published GPU-h", "predicted GPU-h", "ratio", "inside",
-               "days pub.", "days pred.", "family out", "inside", "developer out", "inside"]  # fmt: skip
+    headers = ["run", "published GPU-h", "predicted GPU-h", "ratio", "in", "fam.", "in", "dev.", "in"]
     rows = [
         [
             r.id,
-            r.generation,
-            "-" if r.gpus is None else str(r.gpus),
             f"{r.published_gpu_hours:,.0f}",
             f"{r.predicted_gpu_hours:,.0f}",
             f"{r.ratio:.2f}",
             "yes" if r.inside_range else "no",
-            _days(r.published_days),
-            _days(r.predicted_days),
             f"{r.family_ratio:.2f}",
             "yes" if r.family_inside_range else "no",
             f"{r.developer_ratio:.2f}",
@@ -49,7 +40,9 @@ def render_backtest(report: BacktestReport, fmt: str) -> str:
     skipped = "; ".join(f"{i} ({why})" for i, why in report.skipped) or "none"
     summary = "\n".join(
         [
-            "Ratios are predicted / published GPU-hours; ranges are P10 to P90 (nominal 80%).",
+            "ratio: predicted / published GPU-hours in sample (the shipped defaults); fam. and dev.: the same with "
+            "the run's family, or its developer, left out of the calibration; in: the published figure is inside "
+            "the P10-P90 range (nominal 80%). Days and ranges: --format json.",
             cv_line("In sample (the shipped defaults)", asdict(report.in_sample)),
             cv_line("Leave one family out", asdict(report.leave_family_out)),
             cv_line("Leave one developer out", asdict(report.leave_developer_out)),

@@ -119,20 +119,16 @@ def _generation_rows(m: dict[str, Any]) -> list[list[str]]:
 
 
 def _run_cells(r: dict[str, Any]) -> list[str]:
-    if not r["included"]:
-        return [r["id"], "no", "-", "-", "-", "-", "-", "-", "-", r["reason"]]
     low, high = r["family_out_range"]
     return [
         r["id"],
-        "yes",
-        f"{r['weight']:.2f}",
         r["generation"],
+        f"{r['weight']:.2f}",
         _count(r["active_params"]) + (" MoE" if r["moe"] else "") + (" fp8" if r["precision"] == "fp8" else ""),
         f"{r['implied_mfu']:.1%}",
-        f"{r['fitted_mfu']:.1%}",
-        f"{r['family_out_mfu']:.1%} ({low:.1%} to {high:.1%})",
+        f"{r['family_out_mfu']:.1%}",
+        f"{100 * low:.0f}-{100 * high:.0f}%",
         "yes" if r["inside_family_out_range"] else "no",
-        r["reason"],
     ]
 
 
@@ -156,20 +152,24 @@ def render_calibration(report: dict[str, Any], fmt: str) -> str:
     generations = table(
         ["generation", "offset g", "runs", "families", "MFU at 10B dense", "sd of level"], _generation_rows(m)
     )
-    headers = ["run", "included", "weight", "generation", "active", "implied MFU", "fitted",
-               "family left out (P10 to P90)", "inside", "note"]  # fmt: skip
-    runs = table(headers, [_run_cells(r) for r in report["runs"]])
+    included = [r for r in report["runs"] if r["included"]]
+    headers = ["run", "gen.", "weight", "active params", "implied MFU", "left out", "P10-P90", "in"]
+    runs = table(headers, [_run_cells(r) for r in included])
+    excluded = "; ".join(f"{r['id']} ({r['reason']})" for r in report["runs"] if not r["included"])
     low, high = m["range_factors"]
     fp8 = m["fp8_speedup"]
-    included = sum(r["included"] for r in report["runs"])
     text = (
         f"Default efficiency: MFU of 6·N·D FLOPs on the dense bf16 peak, fitted on {m['runs']} published runs "
-        f"of {m['families']} families ({report['source']})\n\n"
+        f"of {m['families']} families ({report['source']}).\n\n"
         f"  {m['formula']}\n\n{coefficients}\n\n{generations}\n\n"
         f"Range: P10 to P90 = x{low:.2f} to x{high:.2f} of the central MFU (split t, {m['spread']['df']:g} degrees "
-        f"of freedom; {m['spread_note']}), plus the sd of the generation's level.\n"
-        f"fp8: speed-up over bf16 assumed {fp8['central']:g} (range {fp8['low']:g} to {fp8['high']:g}), not fitted.\n\n"
-        f"Runs ({included} of {len(report['runs'])} included):\n{runs}\n\n"
+        f"of freedom; {m['spread_note']}), widened by the sd of the generation's level.\n"
+        f"fp8: speed-up over bf16 assumed {fp8['central']:g} (range {fp8['low']:g} to {fp8['high']:g}), not fitted; "
+        "an fp8 run enters the fit at its implied MFU over that speed-up.\n\n"
+        f"Runs used ({len(included)} of {len(report['runs'])}; weight: {report['weights']}; MFU implied by the "
+        "published GPU-hours, and predicted with the run's family left out; in-sample fits: costcalc backtest):\n"
+        f"{runs}\n\n"
+        f"Runs not used: {excluded or 'none'}.\n\n"
         f"{cv_line('Leave one family out', report['leave_family_out'])}\n"
         "Rewrite the shipped file from presets/: python -m costcalc.data.calibrate\n"
     )
