@@ -1,7 +1,8 @@
 """All benchmarks in one command, compared with the previous figures so a regression shows.
 
 Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint, pydantic, numpy"``), ``sweep.py``
-(1,000,000 scenarios through the API) and ``tui_keystroke.py`` (TUI recompute per keystroke),
+(1,000,000 scenarios through the API), ``tui_keystroke.py`` (TUI recompute per keystroke) and
+``calibration.py`` (the default efficiency judged out of sample, by families and developers left out),
 prints each next to the figures in ``benchmarks/results.json`` with the change, and with
 ``--write`` stores the new figures there and rewrites the README's performance table (between
 its ``benchmarks`` markers) with exactly what was printed. Never fails on a slow result: these
@@ -23,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import calibration  # noqa: E402
 import startup  # noqa: E402
 import sweep  # noqa: E402
 import sweep_csv  # noqa: E402
@@ -41,6 +43,13 @@ ROWS = [
     ("sweep_s", "vectorised sweep of 1,000,000 scenarios through `costcalc.estimate`", "s", "< 1", True),
     ("sweep_csv_s", "`costcalc sweep` of 1,000,000 rows to a CSV file, whole process", "s", "< 5", True),
     ("tui_recompute_ms", "TUI recompute per keystroke, median", "ms", "", True),
+    ("cal_family_error", "calibration, leave one family out: median abs log error of GPU-hours", "", "<= 0.22", True),
+    ("cal_family_coverage", "calibration, leave one family out: P10-P90 range holds the published figure", "%",
+     "75% to 88%", None),
+    ("cal_family_width", "calibration, leave one family out: median range width (P90 / P10)", "x", "", True),
+    ("cal_developer_error", "calibration, leave one developer out: median abs log error", "", "", True),
+    ("cal_developer_coverage", "calibration, leave one developer out: P10-P90 coverage", "%", "", None),
+    ("cal_in_sample_error", "calibration, in sample (flatters): median abs log error", "", "", True),
 ]  # fmt: skip
 
 
@@ -49,6 +58,7 @@ def measure(quick: bool) -> dict[str, float]:
     w = sweep.measure(1_000_000, 3 if quick else 5)
     c = sweep_csv.measure(1_000_000, 1 if quick else 3)
     t = asyncio.run(tui_keystroke.measure(30 if quick else 60))
+    k = calibration.measure()
     return {
         "startup_ratio": s["ratio"],
         "startup_model_floor_ratio": s["model_floor_ratio"],
@@ -56,7 +66,22 @@ def measure(quick: bool) -> dict[str, float]:
         "sweep_s": w["seconds"],
         "sweep_csv_s": c["seconds"],
         "tui_recompute_ms": t["recompute_median_ms"],
+        "cal_family_error": k["family_error"],
+        "cal_family_coverage": k["family_coverage"],
+        "cal_family_width": k["family_width"],
+        "cal_developer_error": k["developer_error"],
+        "cal_developer_coverage": k["developer_coverage"],
+        "cal_in_sample_error": k["in_sample_error"],
     }
+
+
+def shown(value: float, unit: str) -> str:
+    """A figure in its unit: 1.54 x, 363.4 ms, 81%, 0.220."""
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit == "":
+        return f"{value:.3f}"
+    return f"{value:{'.2f' if unit in ('x', 's') else '.1f'}} {unit}"
 
 
 def table(current: dict[str, float], previous: dict[str, float] | None) -> str:
@@ -66,14 +91,13 @@ def table(current: dict[str, float], previous: dict[str, float] | None) -> str:
         before = None if previous is None else previous.get(key)
         if before:
             change = now / before - 1
-            worse = change > 0 if lower_better else change < 0
+            worse = lower_better is not None and (change > 0 if lower_better else change < 0)
             flag = " (worse)" if worse and abs(change) > 0.10 else ""
             shown_change = f"{change:+.0%}{flag}"
         else:
             shown_change = "-"
-        fmt = ".2f" if unit in ("x", "s") else ".1f"
-        prev = "-" if before is None else f"{before:{fmt}} {unit}"
-        lines.append(f"| {label} | {now:{fmt}} {unit} | {prev} | {shown_change} | {target} |")
+        prev = "-" if before is None else shown(before, unit)
+        lines.append(f"| {label} | {shown(now, unit)} | {prev} | {shown_change} | {target} |")
     return "\n".join(lines)
 
 
