@@ -9,12 +9,13 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pytest
 
 import costcalc
-from costcalc.base.stats import SplitT, median, quantile, t_quantile
+from costcalc.base.stats import HALTON_BASES, SplitT, halton_column, median, normal_quantile, quantile, t_quantile
 from costcalc.data.calibrate import (
     decisions,
     derive,
@@ -250,3 +251,19 @@ def test_quantiles_match_numpy_and_the_t_table() -> None:
     assert spread.factors() == pytest.approx((0.5, 2.5))
     draws = 2.0 * np.exp(spread.sample(np.random.default_rng(0), 400_000))
     assert np.percentile(draws, [10, 50, 90]) == pytest.approx([1.0, 2.0, 5.0], rel=0.01)
+
+
+def test_halton_points_are_radical_inverses_and_normal_quantiles_match_the_stdlib() -> None:
+    def radical_inverse(i: int, base: int) -> float:  # base-b digits of i mirrored after the point
+        value, scale = 0.0, 1.0 / base
+        while i:
+            value, i, scale = value + scale * (i % base), i // base, scale / base
+        return value
+
+    for n in (1, 7, 49, 50, 1000):
+        for dim, base in enumerate(HALTON_BASES[:4]):
+            column = halton_column(n, dim, 0.0)
+            assert column.tolist() == [radical_inverse(i, base) for i in range(1, n + 1)]
+    assert halton_column(4, 0, 0.75).tolist() == pytest.approx([0.25, 0.0, 0.5, 0.875])
+    u = np.array([1e-10, 1e-5, 0.001, 0.02, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97575, 0.99, 0.99999])
+    assert normal_quantile(u) == pytest.approx([NormalDist().inv_cdf(p) for p in u], abs=1e-8)

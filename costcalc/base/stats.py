@@ -16,11 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "HALTON_BASES",
     "HIGH_QUANTILE",
     "LOW_QUANTILE",
     "Z90",
     "SplitT",
     "halton",
+    "halton_column",
     "median",
     "normal_quantile",
     "quantile",
@@ -55,14 +57,15 @@ def median(values: Iterable[float]) -> float:
 
 
 def _cornish_fisher(z: np.ndarray, df: float) -> np.ndarray:
-    """Student t quantiles from normal ones (see ``t_quantile``)."""
+    """Student t quantiles from normal ones (see ``t_quantile``), the polynomials in z² by Horner's rule."""
     if math.isinf(df):
         return z
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    result: np.ndarray = z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+    z2 = z * z
+    g1 = (z2 + 1) / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / 92160
+    result: np.ndarray = z * (1 + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df)
     return result
 
 
@@ -97,45 +100,59 @@ def normal_quantile(u: np.ndarray) -> np.ndarray:
 
     Source: P. J. Acklam, "An algorithm for computing the inverse normal cumulative distribution
     function" (2003): a rational function in the centre (0.02425 <= u <= 0.97575) and in
-    q = sqrt(-2 ln u) in the tails.
+    q = sqrt(-2 ln u) in the tails. Each region is computed on its own elements only.
     """
     u = np.clip(np.asarray(u, dtype=float), 1e-300, 1 - 1e-16)
-    tail = np.sqrt(-2 * np.log(np.minimum(u, 1 - u)))
-    num = ((((_C[0] * tail + _C[1]) * tail + _C[2]) * tail + _C[3]) * tail + _C[4]) * tail + _C[5]
-    den = (((_D[0] * tail + _D[1]) * tail + _D[2]) * tail + _D[3]) * tail + 1
-    tails = np.where(u < 0.5, num / den, -num / den)
-    q = u - 0.5
+    result = np.empty_like(u)
+    centre = np.abs(u - 0.5) <= 0.5 - 0.02425
+    q = u[centre] - 0.5
     r = q * q
     num = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
-    den = ((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1
-    result: np.ndarray = np.where(np.abs(q) <= 0.5 - 0.02425, num / den, tails)
-    return result
+    result[centre] = num / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1)
+    for side, sign in ((u < 0.5, 1.0), (u >= 0.5, -1.0)):
+        tail = side & ~centre
+        t = np.sqrt(-2 * np.log(np.minimum(u[tail], 1 - u[tail])))
+        num = ((((_C[0] * t + _C[1]) * t + _C[2]) * t + _C[3]) * t + _C[4]) * t + _C[5]
+        result[tail] = sign * num / ((((_D[0] * t + _D[1]) * t + _D[2]) * t + _D[3]) * t + 1)
+    return result if result.ndim else result[()]
 
 
 #: The standard normal's 90th percentile: a P10-P90 range spans ±Z90 standard deviations.
 Z90 = float(normal_quantile(np.asarray(HIGH_QUANTILE)))
 
 
-def halton(n: int, dims: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` points of the Halton sequence in ``dims`` dimensions, randomly shifted modulo 1.
+#: The Halton sequence's bases: one prime per dimension.
+HALTON_BASES = (2, 3, 5, 7, 11, 13)
 
-    Point i's coordinate in base b is the radical inverse of i (its base-b digits mirrored after
-    the point); bases 2, 3, 5, 7, ... The random shift (Cranley and Patterson 1976) makes each seed
-    give a different, equally uniform set: the quantiles of a function of these points converge
-    about as 1/n rather than 1/sqrt(n) for plain random draws.
+
+def halton_column(n: int, dim: int, shift: float) -> np.ndarray:
+    """Dimension ``dim`` of the first ``n`` Halton points (i = 1..n), shifted by ``shift`` modulo 1.
+
+    Point i's coordinate in base b is the radical inverse of i: its base-b digits mirrored after
+    the point. Built one digit at a time: i = rest + d·b^j maps to phi(rest) + d / b^(j+1), so each
+    step appends shifted copies of the last. The shift (Cranley and Patterson 1976) makes each seed
+    give a different, equally uniform set of points.
     """
-    bases = [2, 3, 5, 7, 11, 13][:dims]
-    index = np.arange(1, n + 1)
-    points = np.empty((n, len(bases)))
-    for k, base in enumerate(bases):
-        i, f, value = index.copy(), 1.0 / base, np.zeros(n)
-        while np.any(i > 0):
-            value += f * (i % base)
-            i //= base
-            f /= base
-        points[:, k] = value
-    result: np.ndarray = (points + rng.random(len(bases))) % 1.0
-    return result
+    base = HALTON_BASES[dim]
+    phi, scale = np.zeros(1), 1.0 / base
+    while len(phi) < n + 1:
+        digits = min(base, -(-(n + 1) // len(phi)))  # the last step stops at index n
+        phi = np.concatenate([phi + d * scale for d in range(digits)])
+        scale /= base
+    column = phi[1 : n + 1]
+    column += shift
+    column %= 1.0
+    return column
+
+
+def halton(n: int, dims: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` randomly shifted Halton points in ``dims`` dimensions (bases 2, 3, 5, 7, ...).
+
+    The quantiles of a function of these points converge about as 1/n rather than 1/sqrt(n) for
+    plain random draws. ``halton_column`` gives one dimension at a time, to save memory.
+    """
+    shifts = rng.random(dims)
+    return np.column_stack([halton_column(n, k, float(shifts[k])) for k in range(dims)])
 
 
 @dataclass(frozen=True)
@@ -173,8 +190,8 @@ class SplitT:
     def log_quantile(self, u: np.ndarray) -> np.ndarray:
         """log(value / central) at the probabilities ``u``: maps uniform points to draws."""
         t = _cornish_fisher(normal_quantile(u), self.df)
-        result: np.ndarray = np.where(t < 0, t * self.low, t * self.high)
-        return result
+        t *= np.where(t < 0, self.low, self.high)
+        return t
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` random draws of log(value / central)."""

@@ -184,8 +184,8 @@ class Catalog:
     """All presets from the built-in folder and the user folders, indexed by normalized name.
 
     Built-in files are parsed on first use of a kind they hold (the estimate path never parses
-    the published runs: the calibration is shipped as a derived file); user files are parsed and validated
-    when the catalog loads, so their mistakes show at once.
+    the published runs: the calibration ships as a derived file); user files are parsed and
+    validated when the catalog loads, so their mistakes show at once.
     """
 
     dirs: Sequence[Path]

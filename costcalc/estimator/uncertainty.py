@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from costcalc.base.stats import SplitT, halton
+from costcalc.base.stats import SplitT, halton_column
 from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas import runtime
@@ -26,12 +26,19 @@ from costcalc.formulas import runtime
 __all__ = ["simulate"]
 
 
-def _draw(u: np.ndarray, spread: SplitT | None, central: Quantity) -> Quantity:
-    """``central`` x exp(spread) at the uniform points ``u``, or ``central`` repeated when it is fixed."""
+#: The Halton dimension each uncertain default is drawn from.
+_DIMENSION = {"efficiency": 0, "price": 1, "pue": 2, "carbon": 3}
+
+
+def _draw(name: str, spread: SplitT | None, central: Quantity, n: int, shifts: np.ndarray) -> Quantity:
+    """``central`` x exp(spread) at ``n`` shifted Halton points, or ``central`` repeated when it is fixed."""
     value = float(np.asarray(central.magnitude).reshape(-1)[0])
     if spread is None:
-        return Q_(np.full(len(u), value), central.units)
-    return Q_(value * np.exp(spread.log_quantile(u)), central.units)
+        return Q_(np.full(n, value), central.units)
+    k = _DIMENSION[name]
+    draws = np.exp(spread.log_quantile(halton_column(n, k, float(shifts[k]))))
+    draws *= value
+    return Q_(draws, central.units)
 
 
 def _scalar(q: Quantity) -> Quantity:
@@ -45,18 +52,18 @@ def simulate(
     s = scenario
     if any(np.asarray(q.magnitude).size > 1 for q in (flops, s.gpus, s.mfu) if q is not None):
         raise ValueError("Monte Carlo runs on one scenario, not on a sweep")
-    u = halton(samples, 4, np.random.default_rng(seed))  # efficiency, price, PUE, carbon intensity
-    mfu = _draw(u[:, 0], s.mfu_spread, s.mfu)
+    shifts = np.random.default_rng(seed).random(len(_DIMENSION))
+    mfu = _draw("efficiency", s.mfu_spread, s.mfu, samples, shifts)
     hours = runtime.gpu_hours(_scalar(flops), s.peak, mfu) * s.stretch
     out: dict[str, Quantity] = {"gpu_hours": hours}
     if s.gpus is not None:
         out["wall_clock"] = runtime.wall_clock(hours, _scalar(s.gpus))
     if s.price is not None:
-        out["cost"] = runtime.cost(hours, _draw(u[:, 1], s.price_spread, s.price))
+        out["cost"] = runtime.cost(hours, _draw("price", s.price_spread, s.price, samples, shifts))
     if s.power is not None:
-        energy = runtime.energy(hours, s.power, _draw(u[:, 2], s.pue_spread, s.pue).m)
+        energy = runtime.energy(hours, s.power, _draw("pue", s.pue_spread, s.pue, samples, shifts).m)
         out["energy"] = energy
-        out["co2"] = runtime.co2(energy, _draw(u[:, 3], s.carbon_spread, s.carbon_intensity))
+        out["co2"] = runtime.co2(energy, _draw("carbon", s.carbon_spread, s.carbon_intensity, samples, shifts))
     result = {}
     for key, values in out.items():
         p10, p50, p90 = np.percentile(values.magnitude, [10, 50, 90])
