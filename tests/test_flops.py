@@ -185,15 +185,20 @@ def test_flops_are_linear_in_tokens() -> None:
 def test_attention_flops_convention_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     """--attention-flops full counts every key, as Narayanan et al. 2021's 72·B·s·l·h²·(1 + s/6h +
     V/12lh) does (BLOOM-176B: MHA, 4h MLP; biases are not in the closed form and not counted);
-    causal (the default, and the convention the calibration counted in) counts half the keys, so
-    the two differ by exactly the halved score term, 3 · l · 2 · (s/2) · h per token."""
+    causal (the default) counts half the keys, so the two differ by exactly the halved score term,
+    3 · l · 2 · (s/2) · h per token. The default efficiency is converted to either count, so the
+    GPU-hours do not change with the convention."""
     tokens, seq, layers, hidden, vocab = 366e9, 2048, 70, 14336, 250880
-    full = costcalc.estimate(model="bloom", attention_flops="full").flops.m_as("FLOP")
-    causal = costcalc.estimate(model="bloom").flops.m_as("FLOP")
+    full_estimate, causal_estimate = (
+        costcalc.estimate(model="bloom", attention_flops="full"),
+        costcalc.estimate(model="bloom"),
+    )
+    full, causal = full_estimate.flops.m_as("FLOP"), causal_estimate.flops.m_as("FLOP")
+    assert full_estimate.gpu_hours.m_as("GPU_hour") == pytest.approx(causal_estimate.gpu_hours.m_as("GPU_hour"))
     assert full == pytest.approx(narayanan_flops(tokens / seq, seq, layers, hidden, vocab, recompute=False), rel=1e-12)
     assert full - causal == pytest.approx(3 * layers * 2 * seq * hidden * tokens, rel=1e-12)
     assert costcalc.estimate(model="bloom", causal=False).flops.m_as("FLOP") == full
     assert main(["estimate", "--model", "bloom", "--attention-flops", "full"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "attention FLOPs: full (all keys)" in out and "calibrated on causal counts" in out
+    assert "attention FLOPs: full (all keys)" in out and "changes the FLOPs shown, not the GPU-hours" in out
     assert main(["estimate", "--model", "bloom", "--attention-flops", "half"]) == 2

@@ -28,8 +28,9 @@ from costcalc.base.parse import format_count, to_quantity
 from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
+from costcalc.estimator.efficiency import resolve_dtype, resolve_efficiency
 from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker
-from costcalc.estimator.resolve import resolve_dtype, resolve_efficiency, resolve_hardware, resolve_price
+from costcalc.estimator.resolve import resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import dense_training_tokens

@@ -5,12 +5,10 @@ user gave the value and there is nothing to explain). ``resolve`` strings them t
 ``Scenario`` that ``costcalc.estimator.compute`` runs the formulas on. ``costcalc plan`` calls the
 hardware, efficiency and price functions directly, so a plan and an estimate use the same defaults.
 The defaults taken from facility observations (power, PUE, carbon intensity) are in
-``costcalc.estimator.facility``.
+``costcalc.estimator.facility``; the precision and the efficiency in ``costcalc.estimator.efficiency``.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -19,13 +17,12 @@ from costcalc.base.errors import InputError
 from costcalc.base.fields import first_error
 from costcalc.base.parse import format_count, unit_of
 from costcalc.base.units import Q_, Quantity
-from costcalc.data.calibrate import efficiency_model
-from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
 from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
+from costcalc.estimator.efficiency import precision_and_efficiency
 from costcalc.estimator.facility import (
     Default,
     Hardware,
@@ -38,17 +35,15 @@ from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import plan_memory
 from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Scenario
-from costcalc.formulas.flops import dense_training_flops, llama_ffn, parameter_count, training_flops
+from costcalc.formulas.flops import llama_ffn, parameter_count
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
-from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec, NodeSpec
+from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = [
     "DEFAULT_GPU",
     "Default",
     "Hardware",
     "resolve",
-    "resolve_dtype",
-    "resolve_efficiency",
     "resolve_hardware",
     "resolve_model_shape",
     "resolve_price",
@@ -197,128 +192,6 @@ def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Default:
     return Default(Q_(float(count), "GPU"), note)
 
 
-def resolve_dtype(
-    given: Dtype | None, accelerator: AcceleratorSpec, *, efficiency_given: bool = False
-) -> tuple[Dtype, Quantity, Assumption, Speedup | None]:
-    """The training precision, the dense peak the efficiency is applied to, and any stated speed-up.
-
-    The default efficiency is calibrated against the dense bf16 peak (fp16 where there is no
-    bf16). bf16 and fp16 use that peak; fp32 and tf32 use their own, slower one. fp8 with the
-    default efficiency keeps the bf16 peak and multiplies by ``FP8_SPEEDUP``, a stated assumption
-    (applying a bf16-calibrated efficiency to the fp8 peak would be a free 2x). An efficiency you
-    give is taken as yours for the precision you give, on its own peak. int8 is refused: no
-    published training run in int8 calibrates it.
-    """
-    if given == "int8":
-        raise InputError(
-            "dtype", "int8 training is not modelled (no published run calibrates it); use bf16, fp16 or fp8"
-        )
-    if given is not None and given not in accelerator.peak:
-        have = ", ".join(d for d in DTYPES if d in accelerator.peak and d != "int8")
-        raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
-    reference: Dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
-    dtype = given or reference
-    if given is None:
-        basis = "default: mixed-precision training" + ("" if dtype == "bf16" else f" ({accelerator.name} has no bf16)")
-    elif efficiency_given:
-        basis = f"given; the efficiency you give is of the {dtype} peak"
-    else:
-        basis = "given"
-    speedup = FP8_SPEEDUP if dtype == "fp8" and not efficiency_given else None
-    peak = accelerator.peak[reference if speedup else dtype]
-    value = f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({reference if speedup else dtype}, dense)"
-    if speedup is not None:
-        fp8_peak = accelerator.peak["fp8"].m_as("TFLOP/s")
-        value += f" x fp8 speed-up {speedup.central:g} (range {speedup.low:g} to {speedup.high:g})"
-        basis = f"given fp8; not the fp8 peak ({fp8_peak:g} TFLOP/s): the speed-up over bf16 is {speedup.basis}"
-    elif dtype in ("fp32", "tf32") and not efficiency_given:
-        basis += f"; the calibrated efficiency (of the {reference} peak) is applied to this slower peak"
-    note = Assumption(
-        name="peak",
-        value=value,
-        basis=basis,
-        given=given is not None,
-        source=accelerator.sources.get("peak", ""),
-    )
-    return dtype, peak, note, speedup
-
-
-def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
-    """The published runs nearest to the estimate, with the efficiency each implies."""
-
-    def shown(r: RunSummary) -> str:
-        size = format_count(r.params) + (" active" if r.moe else "")
-        return f"{r.id} ({size}, {r.accelerator}{', fp8' if r.precision == 'fp8' else ''}) {r.implied_mfu:.1%}"
-
-    same = all(r.generation == generation for r in runs)
-    where = f"of {generation}" if same else f"of any generation (no {generation} runs)"
-    return Assumption(
-        name="nearest runs",
-        value="; ".join(shown(r) for r in runs),
-        basis=f"published runs {where} nearest in active parameters, each with its MFU of 6·N·D FLOPs",
-        source="presets/runs.toml; 'costcalc calibration' lists every run",
-    )
-
-
-def _typical(values: Any) -> float:
-    """One value, or the geometric mean of a sweep's values (for an assumption line)."""
-    return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
-
-
-def _percent(values: Any) -> str:
-    """One MFU ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
-    m = np.asarray(values, dtype=float).reshape(-1)
-    return f"{m.min():.1%} to {m.max():.1%}" if m.size > 1 and m.min() != m.max() else f"{m[0]:.1%}"
-
-
-def resolve_efficiency(
-    given: Quantity | None,
-    accelerator: AcceleratorSpec,
-    catalog: Catalog,
-    *,
-    flop_params: Quantity,
-    moe: bool = False,
-    flop_ratio: Any = 1.0,
-    speedup: Speedup | None = None,
-) -> Default:
-    """The efficiency (MFU) applied to the counted FLOPs: given, or calibrated on published runs.
-
-    The calibration predicts a reference MFU (of 6·N·D FLOPs, on the bf16 peak) from the
-    accelerator's generation, the active parameters ``flop_params`` and ``moe``. The efficiency
-    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D), so
-    GPU-hours do not depend on how the FLOPs are counted, x the ``speedup`` of fp8 over bf16.
-    """
-    if given is not None:
-        return Default(given)
-    model = efficiency_model(catalog)
-    n = np.asarray(flop_params.m_as("parameter"), dtype=float)
-    prediction = model.predict(accelerator.generation, n, moe)
-    spread = prediction.spread if speedup is None else prediction.spread.combined(speedup.spread)
-    low, high = spread.factors()
-    factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
-    applied = prediction.central * factor
-    steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
-    if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
-        steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
-    if speedup is not None:
-        steps.append(f"x {speedup.central:g} (fp8 speed-up)")
-    size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
-    note = Assumption(
-        name="efficiency",
-        value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
-        basis=(
-            f"{prediction.basis}; for {accelerator.generation}, {size}: {' '.join(steps)}; range: P10-P90 of "
-            "leave-one-family-out errors"
-        ),
-        source="costcalc/data/calibration.json, derived from presets/runs.toml; 'costcalc calibration'",
-    )
-    evidence = model.nearest(accelerator.generation, _typical(n), moe)
-    central = applied if applied.ndim else float(applied)
-    return Default(
-        Q_(central, ""), note, (low, high), spread, evidence, _evidence_note(evidence, accelerator.generation)
-    )
-
-
 def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog: Catalog) -> Default:
     """Price per GPU-hour: given, or the median of observed prices (with a proxy's where few)."""
     if given is not None:
@@ -362,46 +235,16 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
     return out
 
 
-def _precision_and_efficiency(
-    inputs: EstimateInputs,
-    spec: ModelSpec | None,
-    flop_params: Quantity,
-    active: Quantity | None,
-    tokens: Quantity,
-    hardware: Hardware,
-    catalog: Catalog,
-) -> tuple[Dtype, Quantity, Assumption, Default]:
-    """The precision, its peak and note, and the efficiency applied to the counted FLOPs with it."""
-    given = inputs.mfu is not None
-    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given)
-    ratio = 1.0 if given else _flop_ratio(inputs, spec, flop_params, tokens)
-    mfu = resolve_efficiency(
-        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
-        flop_ratio=ratio, speedup=speedup,
-    )  # fmt: skip
-    return dtype, peak, peak_note, mfu
-
-
-def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
-    """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
-    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
-    counted = training_flops(tokens, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal).model
-    return np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
-
-
 def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     """Fill every gap in ``inputs`` from presets and derived defaults, recording each assumption."""
     spec, params, active, notes = resolve_model(inputs, catalog)
     flop_params = active if active is not None else params
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
-    assert tokens.value is not None
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
     gpus = gpu_count.value
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
-    dtype, peak, peak_note, mfu = _precision_and_efficiency(
-        inputs, spec, flop_params, active, tokens.value, hardware, catalog
-    )
+    dtype, peak, peak_note, mfu = precision_and_efficiency(inputs, spec, flop_params, active, tokens, hardware, catalog)
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
     power = resolve_power(inputs.power, hardware)
     pue = resolve_pue(inputs.pue, catalog)
@@ -414,7 +257,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     later += [price.note, power.note, pue.note, carbon.note, *layout.notes, stretch_note]
     notes += [n for n in later if n is not None]
     notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
-    assert mfu.value is not None and pue.value is not None and carbon.value is not None
+    assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,
         params=params,

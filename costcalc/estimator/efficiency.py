@@ -1,0 +1,179 @@
+"""The precision and the efficiency of an estimate: one function each, as in ``costcalc.estimator.resolve``.
+
+The default efficiency comes from the shipped calibration (``costcalc.data.calibration``): a
+reference MFU of 6·N·D FLOPs on the dense bf16 peak, predicted from the accelerator's generation,
+the active parameters and MoE. ``resolve_efficiency`` converts it to the FLOPs the estimate counts
+(x counted / 6·N·D), so GPU-hours do not depend on how the FLOPs are counted, and applies the stated
+fp8 speed-up; ``resolve_dtype`` says which peak the efficiency is applied to. Kept apart from
+``resolve`` to keep that module short; ``costcalc plan`` calls both directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from costcalc.base.errors import InputError
+from costcalc.base.parse import format_count
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.calibrate import efficiency_model
+from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
+from costcalc.data.catalog import Catalog
+from costcalc.estimator.facility import Default, Hardware
+from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.scenario import Assumption
+from costcalc.formulas.flops import dense_training_flops, training_flops
+from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec
+
+__all__ = ["precision_and_efficiency", "resolve_dtype", "resolve_efficiency"]
+
+
+def resolve_dtype(
+    given: Dtype | None, accelerator: AcceleratorSpec, *, efficiency_given: bool = False
+) -> tuple[Dtype, Quantity, Assumption, Speedup | None]:
+    """The training precision, the dense peak the efficiency is applied to, and any stated speed-up.
+
+    The default efficiency is calibrated against the dense bf16 peak (fp16 where there is no
+    bf16). bf16 and fp16 use that peak; fp32 and tf32 use their own, slower one. fp8 with the
+    default efficiency keeps the bf16 peak and multiplies by ``FP8_SPEEDUP``, a stated assumption
+    (applying a bf16-calibrated efficiency to the fp8 peak would be a free 2x). An efficiency you
+    give is taken as yours for the precision you give, on its own peak. int8 is refused: no
+    published training run in int8 calibrates it.
+    """
+    if given == "int8":
+        raise InputError(
+            "dtype", "int8 training is not modelled (no published run calibrates it); use bf16, fp16 or fp8"
+        )
+    if given is not None and given not in accelerator.peak:
+        have = ", ".join(d for d in DTYPES if d in accelerator.peak and d != "int8")
+        raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
+    reference: Dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
+    dtype = given or reference
+    if given is None:
+        basis = "default: mixed-precision training" + ("" if dtype == "bf16" else f" ({accelerator.name} has no bf16)")
+    elif efficiency_given:
+        basis = f"given; the efficiency you give is of the {dtype} peak"
+    else:
+        basis = "given"
+    speedup = FP8_SPEEDUP if dtype == "fp8" and not efficiency_given else None
+    peak = accelerator.peak[reference if speedup else dtype]
+    value = f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({reference if speedup else dtype}, dense)"
+    if speedup is not None:
+        fp8_peak = accelerator.peak["fp8"].m_as("TFLOP/s")
+        value += f" x fp8 speed-up {speedup.central:g} (range {speedup.low:g} to {speedup.high:g})"
+        basis = f"given fp8; not the fp8 peak ({fp8_peak:g} TFLOP/s): the speed-up over bf16 is {speedup.basis}"
+    elif dtype in ("fp32", "tf32") and not efficiency_given:
+        basis += f"; the calibrated efficiency (of the {reference} peak) is applied to this slower peak"
+    note = Assumption(
+        name="peak",
+        value=value,
+        basis=basis,
+        given=given is not None,
+        source=accelerator.sources.get("peak", ""),
+    )
+    return dtype, peak, note, speedup
+
+
+def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
+    """The published runs nearest to the estimate, with the efficiency each implies."""
+
+    def shown(r: RunSummary) -> str:
+        size = format_count(r.params) + (" active" if r.moe else "")
+        return f"{r.id} ({size}, {r.accelerator}{', fp8' if r.precision == 'fp8' else ''}) {r.implied_mfu:.1%}"
+
+    same = all(r.generation == generation for r in runs)
+    where = f"of {generation}" if same else f"of any generation (no {generation} runs)"
+    return Assumption(
+        name="nearest runs",
+        value="; ".join(shown(r) for r in runs),
+        basis=f"published runs {where} nearest in active parameters, each with its MFU of 6·N·D FLOPs",
+        source="presets/runs.toml; 'costcalc calibration' lists every run",
+    )
+
+
+def _typical(values: Any) -> float:
+    """One value, or the geometric mean of a sweep's values (for an assumption line)."""
+    return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
+
+
+def _percent(values: Any) -> str:
+    """One MFU ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
+    m = np.asarray(values, dtype=float).reshape(-1)
+    return f"{m.min():.1%} to {m.max():.1%}" if m.size > 1 and m.min() != m.max() else f"{m[0]:.1%}"
+
+
+def resolve_efficiency(
+    given: Quantity | None,
+    accelerator: AcceleratorSpec,
+    catalog: Catalog,
+    *,
+    flop_params: Quantity,
+    moe: bool = False,
+    flop_ratio: Any = 1.0,
+    speedup: Speedup | None = None,
+) -> Default:
+    """The efficiency (MFU) applied to the counted FLOPs: given, or calibrated on published runs.
+
+    The calibration predicts a reference MFU (of 6·N·D FLOPs, on the bf16 peak) from the
+    accelerator's generation, the active parameters ``flop_params`` and ``moe``. The efficiency
+    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D), so
+    GPU-hours do not depend on how the FLOPs are counted, x the ``speedup`` of fp8 over bf16.
+    """
+    if given is not None:
+        return Default(given)
+    model = efficiency_model(catalog)
+    n = np.asarray(flop_params.m_as("parameter"), dtype=float)
+    prediction = model.predict(accelerator.generation, n, moe)
+    spread = prediction.spread if speedup is None else prediction.spread.combined(speedup.spread)
+    low, high = spread.factors()
+    factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
+    applied = prediction.central * factor
+    steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
+    if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
+        steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
+    if speedup is not None:
+        steps.append(f"x {speedup.central:g} (fp8 speed-up)")
+    size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
+    note = Assumption(
+        name="efficiency",
+        value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
+        basis=(
+            f"{prediction.basis}; for {accelerator.generation}, {size}: {' '.join(steps)}; range: P10-P90 of "
+            "leave-one-family-out errors"
+        ),
+        source="costcalc/data/calibration.json, derived from presets/runs.toml; 'costcalc calibration'",
+    )
+    evidence = model.nearest(accelerator.generation, _typical(n), moe)
+    central = applied if applied.ndim else float(applied)
+    return Default(
+        Q_(central, ""), note, (low, high), spread, evidence, _evidence_note(evidence, accelerator.generation)
+    )
+
+
+def precision_and_efficiency(
+    inputs: EstimateInputs,
+    spec: ModelSpec | None,
+    flop_params: Quantity,
+    active: Quantity | None,
+    tokens: Default,
+    hardware: Hardware,
+    catalog: Catalog,
+) -> tuple[Dtype, Quantity, Assumption, Default]:
+    """The precision, its peak and note, and the efficiency applied to the counted FLOPs with it."""
+    given = inputs.mfu is not None
+    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given)
+    assert tokens.value is not None
+    ratio = 1.0 if given else _flop_ratio(inputs, spec, flop_params, tokens.value)
+    mfu = resolve_efficiency(
+        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
+        flop_ratio=ratio, speedup=speedup,
+    )  # fmt: skip
+    return dtype, peak, peak_note, mfu
+
+
+def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
+    """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
+    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    counted = training_flops(tokens, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal).model
+    return np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
