@@ -17,7 +17,7 @@ def est() -> costcalc.Estimate:
 
 def test_estimate_repr_and_html(est: costcalc.Estimate) -> None:
     text = repr(est)
-    assert text.startswith("Estimate(") and "gpu_hours=1,309,024 GPU-h" in text and len(text) < 200
+    assert text.startswith("Estimate(") and "gpu_hours=1,308,803 GPU-h" in text and len(text) < 200
     page = est._repr_html_()
     assert page.startswith("<table>") and "GPU-hours" in page and "assumptions" in page
 
