@@ -39,7 +39,7 @@ LEDGER = {
     "BL3": "consistent",  # 48 x 8 = 384, 4 spare nodes
     "BL4": "inconsistent",  # HPE Apollo 6500, EPYC 7543, not a DGX A100 (EPYC 7742)
 }
-# The article's other checkable sentences (tests/test_article.py lists them), with the verdict each
+# The article's other checkable sentences (tests/commands/test_article.py lists them), with the verdict each
 # check's rule gives; the facts are from the reference 'article-claims-more.md' and the papers cited.
 MORE = {
     "A1": "consistent",  # most shipped runs are Transformers (share >= 50%)
