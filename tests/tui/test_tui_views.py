@@ -68,6 +68,8 @@ def test_plot_survives_resizing_and_tiny_terminals() -> None:
             text = str(plot.render())
             if plot.size.width < 40 or plot.size.height < 10:
                 assert text.startswith("Too small to plot"), size
+            else:
+                assert "days (left) and cost $M (right)" in text, size
         for axis in ("params", "tokens", "gpus"):
             app.query_one("#axis", Select).value = axis
             await settle(pilot)

@@ -6,6 +6,7 @@ The plot is drawn by plotext at the widget's size. Below ``MIN_SIZE`` it shows o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +82,27 @@ def ticks(xs: np.ndarray) -> tuple[list[float], list[str]]:
     return values, [label if "e" not in label else format_count(v, 3) for label, v in zip(labels, values, strict=True)]
 
 
+def _log(values: list[float]) -> list[float]:
+    """log10, the y axes' scale (drawn by hand: plotext's own log y scale fails when redrawn)."""
+    return [math.log10(max(v, 1e-12)) for v in values]
+
+
+def _log_ticks(values: list[float]) -> tuple[list[float], list[str]]:
+    """Four ticks over the values' log range, labelled with the values themselves."""
+    low, high = min(_log(values)), max(_log(values))
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    positions = np.linspace(low, high, 4).tolist()
+    return positions, [f"{10**p:.3g}" for p in positions]
+
+
 class CostPlot(PlotextPlot):
     """Wall-clock (left axis) and cost (right axis) against the chosen input; every axis log-scaled."""
 
+    shown: tuple[Sweep | None, Estimate | None] = (None, None)
+
     def draw(self, data: Sweep | None, current: Estimate | None) -> None:
+        self.shown = (data, current)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -95,18 +113,15 @@ class CostPlot(PlotextPlot):
         label = AXES[data.axis][0]
         plt.title(f"days (left) and cost $M (right) against {label}; log scales; o = current")
         plt.xscale("log")
-        plt.yscale("log", yside="left")
-        plt.yscale("log", yside="right")
         xs = data.xs.tolist()
-        days, cost = data.days(), data.cost_musd()
-        if days is not None:
-            plt.plot(xs, days, label="days", marker="braille")
-        if cost is not None:
-            plt.plot(xs, cost, label="cost $M", yside="right", marker="braille")
+        for values, side in ((data.days(), "left"), (data.cost_musd(), "right")):
+            if values is not None:
+                plt.plot(xs, _log(values), yside=side, marker="braille")  # no legend: plotext's fails at some sizes
+                plt.yticks(*_log_ticks(values), yside=side)
         if data.axis == "gpus" and current.wall_clock is not None:
-            plt.scatter([data.x0], [float(current.wall_clock.m_as("day"))], marker="o")
+            plt.scatter([data.x0], _log([float(current.wall_clock.m_as("day"))]), marker="o", yside="left")
         elif current.cost is not None:
-            plt.scatter([data.x0], [float(current.cost.m_as("USD")) / 1e6], marker="o", yside="right")
+            plt.scatter([data.x0], _log([float(current.cost.m_as("USD")) / 1e6]), marker="o", yside="right")
         plt.xticks(*ticks(data.xs))
         plt.xlabel(f"{label} (log)")
         self.refresh()
@@ -115,6 +130,10 @@ class CostPlot(PlotextPlot):
         width, height = self.size
         if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
             return Text(f"Too small to plot: needs {MIN_SIZE[0]}x{MIN_SIZE[1]}.", style="dim", no_wrap=True)
+        try:
+            return super().render()
+        except Exception:  # a failed build leaves plotext's figure half transformed: draw it afresh
+            self.draw(*self.shown)
         try:
             return super().render()
         except Exception as err:  # plotext fails on some canvas sizes: say so instead of crashing
