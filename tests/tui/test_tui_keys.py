@@ -16,7 +16,7 @@ from textual.command import CommandPalette
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, Tabs
-from tui_helpers import drive, settle
+from tui_helpers import burst, drive, settle
 from tui_storm import storm
 
 from costcalc.cli import main
@@ -52,6 +52,34 @@ def test_a_dialog_closes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, k
         await pilot.press(*keys)  # a burst: the second Enter arrives before the dialog is gone
         await pilot.pause()
         assert len(app.screen_stack) == 1 and app.is_running
+
+    drive(scenario)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ("ctrl+p", "p", "i", "n", "enter", "enter"),  # the second Enter reaches a palette already closing
+        ("ctrl+p", "3", "pagedown", "pageup", "escape", "escape"),  # typed and paged before it is laid out
+        ("ctrl+p", *"theme", "enter", "enter", "enter", "escape"),  # Textual's theme picker, same guard
+    ],
+)
+def test_the_command_palette_survives_bursts(keys: tuple[str, ...]) -> None:
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await burst(pilot, *keys)
+        await settle(pilot)
+        await burst(pilot, "escape", "escape")
+        assert app.is_running and len(app.screen_stack) == 1
+
+    drive(scenario)
+
+
+def test_a_drop_down_paged_as_it_opens() -> None:
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        app.query_one("#dtype", Select).focus()
+        await pilot.pause()
+        await burst(pilot, "enter", "pagedown", "pageup", "pagedown", "escape")
+        assert app.is_running
 
     drive(scenario)
 

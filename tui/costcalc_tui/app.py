@@ -17,11 +17,13 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.widgets import Footer, Header, TabbedContent, Tabs
 
 from costcalc.commands.plan import Plan
 from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import Catalog, default_catalog
+from costcalc_tui.compat import guard_option_list_paging
 from costcalc_tui.files import read_scenario, write_scenario
 from costcalc_tui.panes import CheckPane, ComparePane, CostsPane, EstimatePane, Pane, PlanPane, PlotPane, View
 from costcalc_tui.state import DEFAULT_FORM, FormState, Outcome, Pins, evaluate, form_fields, guarded
@@ -30,6 +32,8 @@ from costcalc_tui.widgets.palette import Palette
 from costcalc_tui.widgets.screens import HelpScreen, PathScreen
 
 __all__ = ["CostcalcApp", "key_label", "make_app"]
+
+guard_option_list_paging()
 
 
 def key_label(keys: str) -> str:
@@ -183,6 +187,11 @@ class CostcalcApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not self.dialog_open():
             self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, in the palette that closes once."""
+        if not self.dialog_open():
+            self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def ask_path(self, title: str, default: str, then: Any) -> None:
         """Ask for a file name, unless a dialog is already open; ``then`` gets the name once."""

@@ -1,19 +1,26 @@
-"""The command palette, guarded against a paging race in Textual's option list."""
+"""The command palette, closed once."""
 
 from __future__ import annotations
 
-from textual.command import CommandPalette
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette
+
+from costcalc_tui.widgets.screens import already_done, first_dismissal
 
 __all__ = ["Palette"]
 
 
 class Palette(CommandPalette):
-    """Textual's command palette; Page Up/Down pressed while its results are still being laid out
-    raises KeyError inside Textual 8.2's ``OptionList._move_page`` (the line index is not built
-    yet). The key is dropped instead: the next press pages normally."""
+    """Textual's command palette, closed at most once: two Enters in a burst would otherwise
+    dismiss the screen beneath it too. Its search is cancelled as it closes, and results that
+    arrive while its list is not mounted are not shown (in Textual 8.2 they raise NoMatches)."""
 
-    def _action_command_list(self, action: str) -> None:
-        try:
-            super()._action_command_list(action)
-        except (KeyError, IndexError):
-            return
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        if not first_dismissal(self):
+            return already_done()
+        self.app.workers.cancel_node(self)  # the search must not fill a list that is being removed
+        return super().dismiss(result)
+
+    def _watch__list_visible(self) -> None:
+        if self.query(CommandList) and self.query("#--input"):  # absent while mounting or closing
+            super()._watch__list_visible()

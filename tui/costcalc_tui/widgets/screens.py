@@ -7,21 +7,22 @@ not dismiss the screen beneath them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Static
 
 from costcalc_tui.widgets.form import FieldInput
 
-__all__ = ["HelpScreen", "PathScreen", "help_text"]
+__all__ = ["DismissOnce", "HelpScreen", "PathScreen", "already_done", "first_dismissal", "help_text"]
 
 ResultT = TypeVar("ResultT")
 
@@ -45,15 +46,35 @@ def help_text(entries: Sequence[tuple[str, str, str]]) -> Group:
     return Group(Text("costcalc", style="bold"), Text(INTRO), Text(""), table)
 
 
-class _OnceModal(ModalScreen[ResultT]):
-    """A modal screen whose result is delivered once, however many keys ask to close it."""
+def first_dismissal(screen: Screen[Any]) -> bool:
+    """True the first time a screen is dismissed while it is the current screen; False after.
 
-    _answered = False
+    Textual's ``dismiss`` pops whatever screen is on top: a second Enter or Escape in a burst,
+    handled after the screen has gone, would pop the screen beneath it (or fail on the last one).
+    """
+    if getattr(screen, "_dismissed_once", False) or not screen.is_current:
+        return False
+    screen._dismissed_once = True  # type: ignore[attr-defined]
+    return True
+
+
+def already_done() -> AwaitComplete:
+    done: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+    return done
+
+
+class DismissOnce(Screen[ResultT]):
+    """A screen dismissed at most once (see ``first_dismissal``)."""
+
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        return super().dismiss(result) if first_dismissal(self) else already_done()
+
+
+class _OnceModal(DismissOnce[ResultT], ModalScreen[ResultT]):
+    """A modal dialog with a result delivered once, however many keys ask to close it."""
 
     def close(self, result: ResultT) -> None:
-        if not self._answered:
-            self._answered = True
-            self.dismiss(result)
+        self.dismiss(result)
 
 
 class HelpScreen(_OnceModal[None]):
