@@ -172,6 +172,7 @@ def _costs_and_memory_parsers(sub: Any) -> None:
 def _report_parsers(sub: Any) -> None:
     tui = sub.add_parser("tui", help="interactive terminal UI", description="Start the Textual terminal UI.")
     tui.add_argument("--scenario", metavar="FILE", help="open with this scenario file")
+    _add_presets(tui)
     tui.set_defaults(handler=_tui)
 
     presets = sub.add_parser("presets", help="list accelerator, node and model presets with key figures")
@@ -296,7 +297,7 @@ def _memory(args: argparse.Namespace) -> str:
 def _tui(args: argparse.Namespace) -> str:
     from costcalc_tui import run
 
-    run(args.scenario)
+    run(args.scenario, args.presets)
     return ""
 
 

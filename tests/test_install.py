@@ -33,8 +33,8 @@ TUI_SMOKE = textwrap.dedent(
             for key in ("f3", "f4", "f5", "f2"):
                 await pilot.press(key)
             await pilot.pause()
-            assert app.session.last is not None and app.session.error is None
-            assert len(app.claims) == {claims}
+            assert app.outcome.estimate is not None and app.outcome.error is None
+            assert len(app.panes["check"].results) == {claims}
         print("tui ok")
 
     asyncio.run(main())

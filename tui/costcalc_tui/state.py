@@ -1,112 +1,238 @@
-"""The TUI's model of a session, free of widgets: form values in, estimate or errors out.
+"""The TUI's model of a session, free of widgets: what the form says, the estimate it gives, the pins.
 
-Every value the user types goes through ``costcalc.estimate``'s validation; an error comes back
-as (field, message) for the form to show inline, and the last valid estimate is kept.
+Every value goes through ``costcalc.estimate``'s own validation. The form's fields and their
+choices come from the estimator's input model (``EstimateInputs``), so a new input or a new
+choice shows up here without a second list to keep in step.
 """
 
 from __future__ import annotations
 
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
+
+from annotated_types import Ge, Le
 
 from costcalc.base.errors import CostcalcError, InputError
-from costcalc.commands.scenario_files import SCENARIO_KEYS, load_scenario, save_scenario
+from costcalc.base.parse import MAX_INPUT_LENGTH
+from costcalc.commands.scenario_files import SCENARIO_KEYS
+from costcalc.data.catalog import Catalog
 from costcalc.estimator.api import estimate
+from costcalc.estimator.inputs import EstimateInputs, choices
 from costcalc.estimator.result import Estimate
 
-__all__ = ["CHOICE_FIELDS", "FORM_FIELDS", "Pinned", "Session"]
+__all__ = [
+    "MAX_FIELD_LENGTH",
+    "FieldSpec",
+    "FormState",
+    "Outcome",
+    "Pinned",
+    "Pins",
+    "choices_of",
+    "evaluate",
+    "form_fields",
+    "guarded",
+]
 
-#: Form fields in display order: (key, label, placeholder).
-FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("params", "Parameters", "70B (or pick a model)"),
-    ("active_params", "Active params", "MoE only, e.g. 37B"),
-    ("tokens", "Tokens", "default: preset or 20 x params"),
-    ("gpus", "GPUs", "e.g. 2000"),
-    ("mfu", "Efficiency (MFU)", "default: calibrated"),
-    ("price", "Price USD/GPU-h", "default: observed median"),
-    ("seq_len", "Sequence length", "default: preset's"),
-    ("tp", "Tensor parallel", "default: chosen to fit"),
-    ("pp", "Pipeline stages", "default: chosen to fit"),
-    ("micro_batch", "Micro-batch", "default 1"),
-)
+#: The longest text a field takes: the parser's own limit, so a paste cannot stall the form.
+MAX_FIELD_LENGTH = MAX_INPUT_LENGTH
 
-#: Pick-list fields: (key, label, options, prompt shown when nothing is picked).
-CHOICE_FIELDS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("dtype", "Precision", ("fp32", "tf32", "bf16", "fp16", "fp8", "int8"), "default (bf16)"),
-    ("zero", "ZeRO stage", ("0", "1", "2", "3"), "default (1)"),
-    ("recompute", "Recomputation", ("none", "selective", "full"), "least that fits"),
-    ("optimizer", "Optimizer", ("adamw", "adam8bit", "sgd"), "default (adamw)"),
-)
+Kind = Literal["text", "choice", "preset"]
+
+#: Labels and short hints of the inputs shown first, in display order. Every other scenario input
+#: follows in the input model's order, labelled from its name, its description as the hint.
+FIELD_TEXT: dict[str, tuple[str, str]] = {
+    "model": ("Model preset", "none: type parameters"),
+    "gpu": ("Accelerator or node", "A100-80GB"),
+    "params": ("Parameters", "70B (or pick a model)"),
+    "tokens": ("Tokens", "default: preset or 20 x params"),
+    "gpus": ("GPUs", "e.g. 2000"),
+    "mfu": ("Efficiency (MFU)", "default: calibrated"),
+    "price": ("Price USD/GPU-h", "default: observed median"),
+    "active_params": ("Active params", "MoE only, e.g. 37B"),
+    "dtype": ("Precision", "default (bf16)"),
+    "zero": ("ZeRO stage", "default (1)"),
+    "recompute": ("Recomputation", "least that fits"),
+    "optimizer": ("Optimizer", "default (adamw)"),
+    "seq_len": ("Sequence length", "default: preset's"),
+    "tp": ("Tensor parallel", "default: chosen to fit"),
+    "pp": ("Pipeline stages", "default: chosen to fit"),
+    "micro_batch": ("Micro-batch", "default 1"),
+}
 
 
-@dataclass
+def field_names() -> tuple[str, ...]:
+    """Every input a scenario file may hold, the common ones first."""
+    first = [name for name in FIELD_TEXT if name in SCENARIO_KEYS]
+    rest = [name for name in EstimateInputs.model_fields if name in SCENARIO_KEYS and name not in FIELD_TEXT]
+    return (*first, *rest)
+
+
+def field_text(name: str) -> tuple[str, str]:
+    if name in FIELD_TEXT:
+        return FIELD_TEXT[name]
+    description = EstimateInputs.model_fields[name].description or ""
+    return name.replace("_", " ").capitalize(), description
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field: free text, a fixed choice, or a preset name from the catalog."""
+
+    name: str
+    label: str
+    hint: str
+    kind: Kind
+    choices: tuple[str, ...] = ()
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The annotation without ``| None`` and ``Annotated[...]``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def choices_of(name: str) -> tuple[str, ...]:
+    """The values an input may take, read from ``EstimateInputs``: a Literal's values, true/false for
+    a flag, or every integer of a small bounded range (ZeRO's 0 to 3). Empty for free text."""
+    if literal := choices(name):
+        return literal
+    info = EstimateInputs.model_fields[name]
+    annotation = _unwrap(info.annotation)
+    if annotation is bool:
+        return ("true", "false")
+    if annotation is int:
+        low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+        high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+        if isinstance(low, int) and isinstance(high, int) and 0 <= high - low <= 8:
+            return tuple(str(v) for v in range(low, high + 1))
+    return ()
+
+
+def form_fields(catalog: Catalog) -> tuple[FieldSpec, ...]:
+    """Every scenario input as a field; presets list the catalog's names (user presets included)."""
+    presets = {
+        "model": tuple(catalog.names("model")),
+        "gpu": tuple(catalog.names("accelerator") + catalog.names("node")),
+    }
+    specs = []
+    for name in field_names():
+        label, hint = field_text(name)
+        if name in presets:
+            specs.append(FieldSpec(name, label, hint, "preset", presets[name]))
+        elif options := choices_of(name):
+            specs.append(FieldSpec(name, label, hint, "choice", options))
+        else:
+            specs.append(FieldSpec(name, label, hint, "text"))
+    return tuple(specs)
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the form says: each input's text ("" = use the default), in field order."""
+
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, str]) -> FormState:
+        return cls(tuple((name, str(values.get(name, ""))) for name in field_names()))
+
+    def get(self, name: str) -> str:
+        return dict(self.values).get(name, "")
+
+    def with_values(self, **changes: str) -> FormState:
+        return FormState.of({**dict(self.values), **changes})
+
+    def inputs(self) -> dict[str, str]:
+        """What the form says as estimate keyword arguments (empty fields left out).
+
+        A model preset sets the parameter counts, so typed ones are set aside while one is picked.
+        """
+        given = {name: text.strip() for name, text in self.values if text.strip()}
+        if "model" in given:
+            given.pop("params", None)
+            given.pop("active_params", None)
+        return given
+
+
+#: The form a new session starts with.
+DEFAULT_FORM = FormState.of({"params": "70B", "gpus": "2000", "gpu": "A100-80GB"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The last valid estimate, and why the current form does not give a new one (if it does not)."""
+
+    estimate: Estimate | None = None
+    error: tuple[str, str] | None = None
+
+
+T = TypeVar("T")
+
+
+def describe(err: BaseException) -> tuple[str, str]:
+    """(field, message) for any error: costcalc's name their input; anything else is reported as is."""
+    if isinstance(err, InputError):
+        return err.field, err.message
+    if isinstance(err, CostcalcError):
+        return str(getattr(err, "field", "input")), str(err)
+    if isinstance(err, RecursionError):
+        return "input", "nested too deeply to read"
+    return "input", f"{type(err).__name__}: {err}"[:300]
+
+
+def guarded(compute: Callable[[], T]) -> tuple[T | None, tuple[str, str] | None]:
+    """Run one compute path; any exception comes back as (field, message) to show inline.
+
+    The TUI must never die on what a user typed or loaded: costcalc's errors are expected, and
+    anything else (an overflow deep in a formula, a recursion limit) is reported the same way.
+    """
+    try:
+        return compute(), None
+    except Exception as err:  # the UI boundary: every error is shown, none propagates
+        return None, describe(err)
+
+
+def evaluate(form: FormState, catalog: Catalog, last: Estimate | None) -> Outcome:
+    """Estimate from the form; on bad input keep the last estimate and say what is wrong."""
+    given: dict[str, Any] = dict(form.inputs())
+    if "params" not in given and "model" not in given:
+        return Outcome(last, ("params", "give parameters or pick a model preset"))
+    result, error = guarded(lambda: estimate(catalog=catalog, **given))
+    return Outcome(last, error) if result is None else Outcome(result, None)
+
+
+@dataclass(frozen=True)
 class Pinned:
-    """A scenario pinned for comparison: its inputs and its estimate."""
+    """A scenario pinned for comparison: its label, inputs and estimate."""
 
     label: str
-    inputs: dict[str, Any]
+    inputs: dict[str, str]
     estimate: Estimate
 
 
 @dataclass
-class Session:
-    """Form state, the last valid estimate, the current error and the pinned scenarios."""
+class Pins:
+    """The pinned scenarios, in order; numbers are never reused, so labels stay unique."""
 
-    values: dict[str, str] = field(default_factory=dict)
-    model: str | None = None
-    gpu: str | None = "A100-80GB"
-    choices: dict[str, str | None] = field(default_factory=dict)
-    last: Estimate | None = None
-    error: tuple[str, str] | None = None
-    pinned: list[Pinned] = field(default_factory=list)
+    items: list[Pinned] = field(default_factory=list)
+    count: int = 0
 
-    def inputs(self) -> dict[str, Any]:
-        """What the form says, as estimate keyword arguments (empty fields left out)."""
-        given: dict[str, Any] = {k: v.strip() for k, v in self.values.items() if v and v.strip()}
-        if self.model:  # a model preset sets the parameter counts: typed ones are set aside
-            given.pop("params", None)
-            given.pop("active_params", None)
-            given["model"] = self.model
-        if self.gpu:
-            given["gpu"] = self.gpu
-        given.update({key: value for key, value in self.choices.items() if value})
-        return given
-
-    def recompute(self) -> Estimate | None:
-        """Estimate from the form; on bad input keep the last estimate and record the error."""
-        given = self.inputs()
-        if "params" not in given and "model" not in given:
-            self.error = ("params", "give parameters or pick a model preset")
-            return self.last
-        try:
-            self.last = estimate(**given)
-        except CostcalcError as err:
-            self.error = (err.field, err.message) if isinstance(err, InputError) else ("form", str(err))
-            return self.last
-        except Exception as err:  # the TUI must never crash on input: report it inline instead
-            self.error = ("form", f"{type(err).__name__}: {err}")
-            return self.last
-        self.error = None
-        return self.last
-
-    def pin(self) -> Pinned | None:
-        if self.last is None or self.error is not None:
+    def pin(self, form: FormState, outcome: Outcome) -> Pinned | None:
+        if outcome.estimate is None or outcome.error is not None:
             return None
-        label = f"#{len(self.pinned) + 1} " + (self.model or self.values.get("params", "?")) + f" on {self.gpu}"
-        pinned = Pinned(label, self.inputs(), self.last)
-        self.pinned.append(pinned)
+        self.count += 1
+        given = form.inputs()
+        what = given.get("model") or given.get("params", "?")
+        label = f"#{self.count} {what} on {outcome.estimate.scenario.hardware}"
+        pinned = Pinned(label, given, outcome.estimate)
+        self.items.append(pinned)
         return pinned
 
-    def save(self, path: str | Path) -> Path:
-        """Write the form as a scenario file (atomically), the format ``costcalc estimate --scenario`` reads."""
-        return save_scenario(path, {k: v for k, v in self.inputs().items() if k in SCENARIO_KEYS})
-
-    def load(self, path: str | Path) -> str:
-        """Fill the form from a scenario file; returns its name."""
-        name, data = load_scenario(path)
-        self.values = {k: str(v) for k, v in data.items() if k in {key for key, _, _ in FORM_FIELDS}}
-        self.model = str(data["model"]) if "model" in data else None
-        self.gpu = str(data.get("gpu", "A100-80GB"))
-        self.choices = {key: str(data[key]) if key in data else None for key, _, _, _ in CHOICE_FIELDS}
-        return name
+    def unpin(self, index: int) -> Pinned | None:
+        return self.items.pop(index) if 0 <= index < len(self.items) else None

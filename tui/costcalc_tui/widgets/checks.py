@@ -26,7 +26,8 @@ class ClaimsTable(DataTable[str | Text]):
         self.clear()
         for r in results:
             star = "" if r.in_estimator else "*"
-            self.add_row(r.id + star, r.model, r.topic, Text(r.verdict, style=VERDICT_STYLES[r.verdict]), key=r.id)
+            verdict = Text(r.verdict, style=VERDICT_STYLES[r.verdict])
+            self.add_row(Text(r.id + star), Text(r.model), Text(r.topic), verdict, key=r.id)
 
 
 def detail(result: ClaimCheck) -> Text:

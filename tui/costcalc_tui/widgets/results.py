@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Group
@@ -9,24 +10,20 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from costcalc.base.parse import format_count
 from costcalc.base.units import Quantity
+from costcalc.commands.plan import Plan
 from costcalc.estimator.result import Estimate
 from costcalc.render.text import format_quantity, gigabytes, money
 
 
 def compact(q: Quantity, field: str) -> str:
-    """Shorter than the CLI's form, to fit 80 columns: GPU-hours and dollars with SI suffixes."""
-    unit = {"gpu_hours": "GPU_hour", "cost": "USD"}.get(field)
-    if unit is None:
-        return format_quantity(q, field)
-    value = float(q.m_as(unit))
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= threshold:
-            text = f"{value / threshold:.3g}{suffix}"
-            break
-    else:
-        text = f"{value:.3g}"
-    return f"${text}" if field == "cost" else f"{text} GPU-h"
+    """Shorter than the CLI's form, to fit 80 columns: GPU-hours as a count (1.29M), dollars as money."""
+    if field == "cost":
+        return money(float(q.m_as("USD")))
+    if field == "gpu_hours":
+        return f"{format_count(float(q.m_as('GPU_hour')), 3)} GPU-h"
+    return format_quantity(q, field)
 
 
 LABELS = {
@@ -118,7 +115,7 @@ class Assumptions(Static):
 def cost_table(est: Estimate, models: list[Any]) -> Group:
     """The cost models side by side, then the basis of each."""
     hours = float(est.gpu_hours.m_as("GPU_hour"))
-    table = Table(title=f"{hours:,.0f} GPU-hours on {est.scenario.hardware}", box=None, pad_edge=False)
+    table = Table(title=Text(f"{hours:,.0f} GPU-hours on {est.scenario.hardware}"), box=None, pad_edge=False)
     table.add_column("cost model", style="bold", no_wrap=True)
     table.add_column("USD/GPU-h", no_wrap=True)
     table.add_column("P10 to P90", no_wrap=True)
@@ -127,7 +124,40 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     for m in models:
         price = "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}"
         span = "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}"
-        table.add_row(m.name, price, span, money(m.total_usd))
+        table.add_row(Text(m.name), price, span, money(m.total_usd))
         notes.append(f"\n{m.name}: ", style="bold")
         notes.append(m.basis)
     return Group(table, notes)
+
+
+def error_text(field: str, message: str, suffix: str = "") -> Text:
+    """An inline error: the field in bold, then the message, never read as markup."""
+    return Text.assemble((field, "bold"), f": {message}{suffix}")
+
+
+#: How each allocation rule is named in the plan's summary.
+RULES = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
+
+
+def plan_table(plan: Plan) -> Group:
+    """The plan's answer from its model: what binds, the model size and tokens with their ranges, the
+    GPU count, the command that reruns it, then the estimate of that scenario."""
+
+    def span(name: str, show: Callable[[float], str]) -> str:
+        r = plan.range.get(name)
+        return "" if r is None else f" ({show(r[0])} to {show(r[1])})"
+
+    def count(value: float) -> str:
+        return format_count(value, 3)
+
+    summary = Table(box=None, pad_edge=False, show_header=False, expand=True)
+    summary.add_column("what", style="bold", no_wrap=True)
+    summary.add_column("value", ratio=1)
+    how = f"compute-optimal: {RULES.get(plan.scaling, plan.scaling)}" if plan.scaling else "most tokens for this model"
+    gpus = "not fixed" if plan.gpus is None else f"{plan.gpus:,}{span('gpus', lambda v: f'{v:,.0f}')}"
+    summary.add_row("Plan for", Text(f"{plan.question} ({plan.binding} binds)"))
+    summary.add_row("Parameters", count(plan.params) + span("params", count))
+    summary.add_row("Tokens", Text(count(plan.tokens) + span("tokens", count) + f"; {how}"))
+    summary.add_row("GPUs", gpus)
+    summary.add_row("Rerun", Text(plan.command, style="dim"))
+    return Group(summary, Text(""), results_table(plan.estimate))

@@ -1,0 +1,163 @@
+"""Scenario files and exports: what the CLI writes loads as the CLI computes it; no file can hang or crash."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from costcalc_tui.app import CostcalcApp
+from costcalc_tui.files import read_scenario
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+from tui_helpers import drive, load, notes, type_into
+
+from costcalc.commands.scenario_files import estimate_file, load_scenario
+from costcalc.data.catalog import default_catalog
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "plan.toml"
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await type_into(pilot, "tokens", "3T")
+        await load(pilot, path, keys=("ctrl+s",))
+        assert path.is_file() and 'tokens = "3T"' in path.read_text()
+        assert [p.name for p in tmp_path.iterdir()] == ["plan.toml"]  # nothing half-written left
+        await type_into(pilot, "tokens", "1T")
+        await load(pilot, path)
+        assert app.query_one("#tokens", Input).value == "3T"
+        assert app.outcome.estimate is not None and app.outcome.estimate.scenario.tokens.m_as("token") == 3e12
+
+    drive(scenario)
+    assert load_scenario(path)[1]["tokens"] == "3T"  # the CLI reads the same file
+
+
+CLI_FILES = {
+    "aliases.toml": 'model = "llama-2-70b"\ngpu = "h100"\ngpus = 2000\n',
+    "node.toml": 'params = "7B"\ngpu = "dgx a100"\nnodes = 8\ndtype = "fp16"\nzero = 3\nrecompute = "full"\n',
+    "numbers.toml": "params = 7e9\ntokens = 2.0e12\ngpus = 512.0\nmfu = 0.45\nprice = 2\nseq_len = 4096.0\n",
+    "extras.toml": (
+        'name = "everything"\nmodel = "Llama_3.1 8B"\ngpu = "A100_80GB"\ngpus = 64\npower = "350 W"\npue = 1.2\n'
+        'carbon_intensity = "400 gCO2e/kWh"\ngoodput = 0.9\ncheckpoint_overhead = "2%"\neval_overhead = 0.01\n'
+        'count_bubble = true\nattention_flops = "full"\nsp = true\ntp = 2\noptimizer = "adam8bit"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLI_FILES))
+def test_a_file_the_cli_reads_loads_as_the_cli_computes_it(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(CLI_FILES[name])
+    _, cli = estimate_file(path)
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await load(pilot, path)
+        est = app.outcome.estimate
+        assert app.outcome.error is None and est is not None
+        assert est.to_dict()["gpu_hours"] == cli.to_dict()["gpu_hours"]
+        assert est.to_dict()["cost_usd"] == cli.to_dict()["cost_usd"]
+        assert est.to_dict()["memory"] == cli.to_dict()["memory"]
+        assert est.scenario.hardware == cli.scenario.hardware
+        if cli.scenario.model is not None:
+            assert app.query_one("#model", Select).value == cli.scenario.model.name
+
+    drive(scenario)
+
+
+def test_aliases_resolve_to_the_canonical_presets(tmp_path: Path) -> None:
+    path = tmp_path / "a.toml"
+    path.write_text(CLI_FILES["aliases.toml"])
+    _, form = read_scenario(path, default_catalog())
+    assert (form.get("model"), form.get("gpu"), form.get("gpus")) == ("LLaMA-2-70B", "H100-SXM", "2000")
+
+
+def _nested(depth: int) -> str:
+    return "gpus = " + "[" * depth + "1" + "]" * depth + "\n"
+
+
+BAD_FILES = {
+    "unknown-model.toml": ('model = "llama-9-999b"\n', "unknown model preset"),
+    "both.toml": ('model = "llama-2-70b"\nparams = "7B"\n', "either a model preset or params"),
+    "nested.toml": (_nested(300), ""),
+    "deeper.toml": (_nested(5000), "nested too deeply"),
+    "markup [b].toml": ('params = "[/x]"\n', "params"),
+    "tables.toml": ('[link=x]\nparams = "7B"\n', "not valid TOML"),
+    "table [x].toml": ('["[/x]"]\nparams = "7B"\n', "unknown key"),
+    "binary.toml": ("\udcff", "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_bad_file_is_refused_inline(tmp_path: Path, name: str) -> None:
+    text, reason = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        before = app.form
+        await load(pilot, path)
+        assert app.is_running and app.form == before and len(app.screen_stack) == 1
+        messages = notes(app)
+        assert messages and messages[-1].startswith("Not loaded:") and reason in messages[-1]
+
+    drive(scenario)
+
+
+def test_special_files_are_never_opened_blocking(tmp_path: Path) -> None:
+    """A FIFO (no writer), a folder and a huge file are refused at once."""
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:
+        handle.truncate(5_000_000)
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        for path in (fifo, tmp_path, huge):
+            await load(pilot, path)
+            assert notes(app)[-1].startswith(f"Not loaded: {path}")
+        assert app.is_running
+
+    drive(scenario)
+
+
+@pytest.mark.parametrize(("key", "tab"), [("f2", "estimate"), ("f3", "compare"), ("f4", "plot"), ("f7", "plan"),
+                                          ("f8", "costs"), ("f5", "check")])  # fmt: skip
+def test_export_every_view_as_json_and_markdown(tmp_path: Path, key: str, tab: str) -> None:
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f6", key)
+        await pilot.pause()
+        for name in (f"{tab}.json", f"{tab}.md"):
+            await load(pilot, tmp_path / name, keys=("ctrl+r",))
+        data = json.loads((tmp_path / f"{tab}.json").read_text())
+        assert data
+        assert (tmp_path / f"{tab}.md").read_text().count("|") > 4
+
+    drive(scenario)
+
+
+def test_export_of_the_estimate_is_costcalcs_own_rendering(tmp_path: Path) -> None:
+    from costcalc.render.estimate import render_markdown
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await load(pilot, tmp_path / "view.md", keys=("ctrl+r",))
+        assert app.outcome.estimate is not None
+        assert (tmp_path / "view.md").read_text() == render_markdown(app.outcome.estimate)
+
+    drive(scenario)
+
+
+def test_paths_with_markup_are_text(tmp_path: Path) -> None:
+    (tmp_path / "[").mkdir()
+    (tmp_path / "[link=https:").mkdir()
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        for name in ("[/x].toml", "[link=https://example.org]a.toml", "[bold"):
+            await load(pilot, tmp_path / name, keys=("ctrl+s",))
+            await load(pilot, tmp_path / "missing" / name)
+            await load(pilot, tmp_path / name, keys=("ctrl+r",))
+        assert (tmp_path / "[/x].toml").is_file() and not notes(app)[-1].startswith("Not")
+        assert app.is_running
+
+    drive(scenario)
