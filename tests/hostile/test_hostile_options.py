@@ -7,8 +7,6 @@ an internal error or a hang. The alarm below only guards against hangs (it is no
 from __future__ import annotations
 
 import argparse
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,18 +28,6 @@ BASES = {
     "sweep": ["--params", "7B", "--over", "gpus=8,16"],
     "check": ["--model", "bloom", "--claim", "gpu-hours = 1082990"],
 }
-
-
-@pytest.fixture(autouse=True)
-def _hang_guard() -> Iterator[None]:
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("input took over 30 s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def _value_options() -> list[tuple[str, str]]:
