@@ -117,7 +117,9 @@ class CostPlot(PlotextPlot):
         for values, side in ((data.days(), "left"), (data.cost_musd(), "right")):
             if values is not None:
                 plt.plot(xs, _log(values), yside=side, marker="braille")  # no legend: plotext's fails at some sizes
-                plt.yticks(*_log_ticks(values), yside=side)  # type: ignore[arg-type]  # plotext's stub is wrong
+                positions, labels = _log_ticks(values)
+                plt.ylim(positions[0], positions[-1], yside=side)  # type: ignore[arg-type]  # a flat series: no degenerate axis
+                plt.yticks(positions, labels, yside=side)  # type: ignore[arg-type]  # plotext's stub is wrong
         if data.axis == "gpus" and current.wall_clock is not None:
             plt.scatter([data.x0], _log([float(current.wall_clock.m_as("day"))]), marker="o", yside="left")
         elif current.cost is not None:
