@@ -114,6 +114,8 @@ DISPLAY_HOOKS = {
         "costcalc.commands.plan",
         "costcalc.commands.memory_report",
         "costcalc.commands.sweep",
+        "costcalc.commands.backtest",
+        "costcalc.commands.checks",
     )
     for view in ("estimate", "html", "summary")
 }

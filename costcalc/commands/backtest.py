@@ -77,6 +77,16 @@ class BacktestReport(BaseModel):
     bounds: list[BoundCheck]
     skipped: list[tuple[str, str]]
 
+    def __repr__(self) -> str:
+        from costcalc.render.summary import backtest_repr  # display hooks: the renderer formats
+
+        return backtest_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import backtest_html
+
+        return backtest_html(self)
+
 
 def _estimate(run: PublishedRun, catalog: Catalog) -> Estimate:
     """The estimate a user would get for the run from what it publishes."""

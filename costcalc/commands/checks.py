@@ -69,6 +69,16 @@ class ClaimCheck(BaseModel):
         default_factory=list, description="regulatory compute thresholds, as in the estimate's JSON"
     )
 
+    def __repr__(self) -> str:
+        from costcalc.render.summary import claim_repr  # display hooks: the renderer formats
+
+        return claim_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import claim_html
+
+        return claim_html(self)
+
 
 _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
     "match": check_match,

@@ -11,12 +11,22 @@ from costcalc.render.estimate import memory_lines, result_rows
 from costcalc.render.text import gigabytes
 
 if TYPE_CHECKING:
+    from costcalc.commands.backtest import BacktestReport
+    from costcalc.commands.checks import ClaimCheck
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate_html", "html_table", "memory_html", "plan_html", "sweep_html"]
+__all__ = [
+    "backtest_html",
+    "claim_html",
+    "estimate_html",
+    "html_table",
+    "memory_html",
+    "plan_html",
+    "sweep_html",
+]
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, row_headers: bool = False) -> str:
@@ -92,3 +102,41 @@ def sweep_html(result: SweepResult, rows: int = 50) -> str:
     )
     notes = "".join(f"<p>{html.escape(n)}</p>" for n in result.notes)
     return f"<p>{len(result):,} points</p>" + html_table(headers, shown) + more + notes
+
+
+def backtest_html(report: BacktestReport) -> str:
+    """The three summaries (in sample, a family left out, a developer left out), then every run."""
+    summaries = [
+        [
+            name,
+            f"{s.median_abs_log_error:.3f}",
+            f"{s.within_25_percent:.0%}",
+            f"{s.coverage:.0%}",
+            f"{s.median_width:.2f}x",
+        ]
+        for name, s in (
+            ("in sample", report.in_sample),
+            ("leave one family out", report.leave_family_out),
+            ("leave one developer out", report.leave_developer_out),
+        )
+    ]
+    head = html_table(["", "median |log error|", "within 25%", "P10-P90 coverage", "median width"], summaries)
+    rows = [
+        [r.id, r.generation, f"{r.published_gpu_hours:,.0f}", f"{r.predicted_gpu_hours:,.0f}", f"{r.ratio:.2f}"]
+        for r in report.rows
+    ]
+    runs = html_table(["run", "generation", "published GPU-h", "predicted GPU-h", "ratio"], rows)
+    return head + _details(f"{len(report.rows)} runs", runs)
+
+
+def claim_html(check: ClaimCheck) -> str:
+    """One claim: what it says, the verdict, the number that decided it, the reason and the source."""
+    rows = [
+        ["claim", check.claim_en or check.claim],
+        ["verdict", check.verdict],
+        ["deciding number", check.deciding or "-"],
+        ["reason", check.reason],
+        ["tolerance", check.tolerance],
+        ["source", f"{check.source_value} [{check.source}]"],
+    ]
+    return html_table([check.id, check.model], rows, row_headers=True)

@@ -11,12 +11,14 @@ from costcalc.base.parse import format_count
 from costcalc.render.text import format_quantity, gigabytes
 
 if TYPE_CHECKING:
+    from costcalc.commands.backtest import BacktestReport
+    from costcalc.commands.checks import ClaimCheck
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate_repr", "memory_repr", "plan_repr", "sweep_repr"]
+__all__ = ["backtest_repr", "claim_repr", "estimate_repr", "memory_repr", "plan_repr", "sweep_repr"]
 
 
 def estimate_repr(est: Estimate) -> str:
@@ -54,3 +56,15 @@ def sweep_repr(result: SweepResult) -> str:
         if values is not None and not all(v != v for v in values.tolist()):
             spans.append(f"{key} {float(np.nanmin(values)):.3g} to {float(np.nanmax(values)):.3g}")
     return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"
+
+
+def backtest_repr(report: BacktestReport) -> str:
+    s = report.leave_family_out
+    return (
+        f"BacktestReport({len(report.rows)} runs; leave one family out: median |log error| "
+        f"{s.median_abs_log_error:.3f}, coverage {s.coverage:.0%}, median width {s.median_width:.2f}x)"
+    )
+
+
+def claim_repr(check: ClaimCheck) -> str:
+    return f"ClaimCheck({check.id} {check.model}: {check.verdict}; {check.deciding or check.reason})"

@@ -91,3 +91,12 @@ def test_sweep_takes_python_values_and_exports() -> None:
     for bad in ({"gpus": [1.5]}, {"gpus": [None]}, {"gpus": []}, {"colour": [1]}, "gpus=1,2", {}):
         with pytest.raises(costcalc.InputError):
             costcalc.sweep(bad, params="7B")  # type: ignore[arg-type]
+
+
+def test_backtest_and_claim_checks_display_in_a_notebook() -> None:
+    report = costcalc.backtest()
+    assert repr(report).startswith(f"BacktestReport({len(report.rows)} runs; leave one family out")
+    assert "leave one family out" in report._repr_html_() and "<table>" in report._repr_html_()
+    first = costcalc.check_article()[0]
+    assert repr(first).startswith(f"ClaimCheck({first.id} ") and first.verdict in repr(first)
+    assert "deciding number" in first._repr_html_()
