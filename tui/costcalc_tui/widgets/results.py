@@ -85,6 +85,9 @@ def results_table(est: Estimate) -> Table:
         verdict = Text("fits", style="green") if memory.fits else Text("does not fit", style="bold red")
         layout = f" TP{memory.tp} PP{memory.pp} ZeRO-{memory.zero}"
         table.add_row("Memory", f"{gigabytes(memory.total)}/GPU", Text.assemble(verdict, layout))
+    elif memory is not None and memory.fits is False:  # the model states alone exceed the GPU
+        states = memory.weights + memory.gradients + memory.optimizer
+        table.add_row("Memory", f">={gigabytes(states)}", Text("does not fit", style="bold red"))
     elif memory is not None:
         table.add_row("Memory", Text("n/a", style="dim"), Text("pick a model preset", style="dim"))
     return table
