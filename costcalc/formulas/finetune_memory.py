@@ -150,9 +150,20 @@ class FinetuneMemory:
         resident, overhead = self.resident, self.overhead
         return None if resident is None or overhead is None else resident + overhead
 
+    @property
+    def lower_bound(self) -> float:
+        """Resident bytes without the activations, plus the overhead on them: without a shape the
+        activations are unknown, and this alone can already exceed the GPU."""
+        resident = self.frozen + self.weights + self.gradients + self.optimizer + self.extra + self.kv_cache
+        resident -= self.pageable
+        return resident + OVERHEAD_FIXED_BYTES + OVERHEAD_FRACTION * (resident - self.frozen - self.extra)
+
     def fits(self, capacity_bytes: float) -> bool | None:
+        """Whether the total fits; without activations, False when the lower bound does not, else None."""
         total = self.total
-        return None if total is None else total <= capacity_bytes
+        if total is None:
+            return False if self.lower_bound > capacity_bytes else None
+        return total <= capacity_bytes
 
 
 def _trainable_states(n: float, setup: FinetuneSetup) -> tuple[float, float, float]:
