@@ -216,7 +216,7 @@ class RLFlops:
         return self.generation + self.experience + self.training
 
 
-def rl_flops(  # long because each of the four models' terms is spelled out for the docstring's table
+def rl_flops(
     prompts: float,
     prompt_tokens: float,
     generated_tokens: float,

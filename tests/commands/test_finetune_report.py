@@ -94,6 +94,17 @@ def test_bad_fine_tuning_input_is_one_line_and_exit_2(
     assert err.startswith(f"costcalc memory: error: {message}") and "\n" not in err and "Traceback" not in err
 
 
+def test_full_without_a_shape_is_decided_by_its_states_alone() -> None:
+    """No shape, no activations: 7B full fine-tuning needs 16 B/param = 112 GB of states, more than an
+    A100-80GB, so it does not fit; a 1B model's 16 GB of states leave the verdict unknown."""
+    big = training_memory(params="7B", gpu="a100", method="full").finetune
+    small = training_memory(params="1B", gpu="a100", method="full").finetune
+    assert big is not None and small is not None
+    assert big.memory.total is None and big.memory.lower_bound > 112e9 and big.fits is False
+    assert small.fits is None
+    assert any("does not fit" in note for note in big.notes)
+
+
 def test_lora_without_a_shape_is_refused() -> None:
     with pytest.raises(InputError, match="lora needs the model's shape"):
         training_memory(params="7B", method="lora")
