@@ -163,7 +163,7 @@ def _costs_and_memory_parsers(sub: Any) -> None:
         help="per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
         description="Training memory per GPU (weights, gradients, optimizer, activations, overhead) for a layout.",
     )
-    _add_inputs(mem, _inputs("model", "hardware", "memory", exclude=("tokens", "mfu")))
+    _add_inputs(mem, _inputs("model", "hardware", "memory", "finetune", exclude=("tokens", "mfu")))
     _add_presets(mem)
     _add_format(mem)
     mem.set_defaults(handler=_memory)

@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 
 from costcalc.base.errors import InputError
+from costcalc.commands.finetune_report import FinetuneReport, finetune_report
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc.estimator.inputs import validate_inputs
+from costcalc.estimator import guards
+from costcalc.estimator.inputs import FINETUNE_FIELDS, validate_inputs
 from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
 from costcalc.estimator.resolve import resolve
 from costcalc.formulas.memory import MemoryBreakdown
@@ -29,6 +31,7 @@ class MemoryReport:
     memory: MemoryBreakdown | None
     layouts: list[Layout]
     smallest_fit: Layout | None
+    finetune: FinetuneReport | None = None
 
     @property
     def any_fits(self) -> bool:
@@ -36,6 +39,9 @@ class MemoryReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``memory`` object of ``estimate --format json``, plus the layouts and smallest fit."""
+        if self.finetune is not None:
+            return {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
+                    "finetune": self.finetune.to_dict()}  # fmt: skip
         base = self.memory.to_dict() if self.memory is not None else {"fits": None}
 
         def layout(lay: Layout) -> dict[str, Any]:
@@ -72,15 +78,26 @@ def training_memory(
     layout: ``zero`` (0-3), ``tp``, ``pp``, ``sp``, ``ep``, ``micro_batch``, ``optimizer``
     (``adamw``, ``adam8bit``, ``sgd``), ``attention``, ``grad_dtype`` and ``master_weights``.
     The options given are fixed; the layouts listed vary the rest, fastest estimated step first.
+    With any fine-tuning input (``stage``, ``method``, ``lora_rank``, ``lora_targets``, ``quant``)
+    the report is the fine-tuning memory instead (``costcalc.commands.finetune_report``).
     """
     catalog = catalog or default_catalog(presets)
     inputs = validate_inputs(fields)
+    tuning = any(getattr(inputs, f) is not None for f in FINETUNE_FIELDS)
+    if tuning:
+        guards.check_finetune(inputs)
     scenario = resolve(inputs, catalog)
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
     params = float(scenario.params.m_as("parameter"))
-    problem = problem_for(inputs, scenario.model, params, scenario.accelerator, scenario.node, scenario.dtype)
     gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
+    spec = scenario.model
+    name = None if spec is None else spec.name
+    if tuning:
+        capacity = float(scenario.accelerator.memory.m_as("B"))
+        tuned = finetune_report(inputs, spec, params, capacity, gpus)
+        return MemoryReport(name, scenario.hardware, gpus, None, [], None, finetune=tuned)
+    problem = problem_for(inputs, scenario.model, params, scenario.accelerator, scenario.node, scenario.dtype)
     layouts: list[Layout] = []
     smallest = None
     if problem.shaped:
@@ -90,9 +107,8 @@ def training_memory(
             layouts = (fitting or ranked)[: SHOWN if fitting else 3]
         found = smallest_fit(problem)
         smallest = None if found is None else found[1]
-    spec = scenario.model
     return MemoryReport(
-        model=None if spec is None else spec.name,
+        model=name,
         accelerator=scenario.hardware,
         gpus=gpus,
         memory=scenario.memory,

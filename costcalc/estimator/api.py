@@ -56,6 +56,7 @@ def estimate(
         if flag in values and not values[flag]:
             del values[flag]
     checked = validate_inputs(values)
+    guards.check_estimate_inputs(checked)
     guards.check_arrays(checked)
     return compute(resolve(checked, catalog or default_catalog(presets)))
 

@@ -18,11 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from costcalc.base.errors import InputError
 from costcalc.base.fields import NoBool, QuantityOf, first_error
 from costcalc.base.units import Quantity
+from costcalc.formulas.finetune import Method
+from costcalc.formulas.finetune_memory import Quant
 from costcalc.formulas.flops import Recompute
+from costcalc.formulas.lora import LoraTargets
 from costcalc.formulas.memory import Attention, GradDtype, MasterWeights, MemoryOptions, Optimizer
 from costcalc.schemas import Dtype
 
 __all__ = [
+    "FINETUNE_FIELDS",
     "GROUPS",
     "SHAPE_FIELDS",
     "EstimateInputs",
@@ -55,8 +59,11 @@ PricePerGpuHour = QuantityOf("USD/GPU/hour", minimum=1e-4, inclusive=True, maxim
 #: The inputs that give a model's shape on the command line (instead of a preset or a config file).
 SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "experts", "experts_per_token")
 
+#: The fine-tuning inputs (``costcalc memory`` only so far: not in estimates, sweeps, scenarios or the TUI).
+FINETUNE_FIELDS = ("stage", "method", "lora_rank", "lora_targets", "quant")
+
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
-GROUPS = ("model", "hardware", "costs", "memory", "overheads")
+GROUPS = ("model", "hardware", "costs", "memory", "finetune", "overheads")
 
 
 def _in(group: str, **extra: Any) -> dict[str, Any]:
@@ -224,6 +231,30 @@ class EstimateInputs(BaseModel):
         description="fp32 master copy of the weights in the optimizer state, or none (default: fp32)",
         json_schema_extra=_in("memory"),
     )
+    stage: Literal["sft", "cpt", "dpo"] | None = Field(
+        default=None,
+        description="fine-tuning stage: dpo runs chosen and rejected sequences and, for a full policy, holds a "
+        "frozen reference (default with --method: sft)",
+        json_schema_extra=_in("finetune", scenario=False),
+    )
+    method: Method | None = Field(
+        default=None,
+        description="fine-tuning method: full (16 B/param), lora (frozen 16-bit weights + adapters), qlora "
+        "(4-bit linear layers + adapters)",
+        json_schema_extra=_in("finetune", scenario=False),
+    )
+    lora_rank: Annotated[PositiveInt, NoBool] | None = Field(
+        default=None, le=65_536, description="LoRA rank r (default 8)",
+        json_schema_extra=_in("finetune", scenario=False),
+    )  # fmt: skip
+    lora_targets: LoraTargets | None = Field(
+        default=None, description="matrices LoRA adapts (default qv: query and value, as PEFT and LitGPT)",
+        json_schema_extra=_in("finetune", scenario=False),
+    )  # fmt: skip
+    quant: Quant | None = Field(
+        default=None, description="QLoRA's 4-bit storage: nf4 (4.5 bits) or nf4-dq (4.127 bits; default)",
+        json_schema_extra=_in("finetune", scenario=False),
+    )  # fmt: skip
     goodput: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
     ) = Field(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from costcalc.base.parse import format_count
 from costcalc.render.estimate import memory_lines, result_rows
+from costcalc.render.memory import finetune_lines
 from costcalc.render.text import gigabytes
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ def memory_html(report: MemoryReport) -> str:
     out = f"<p>{html.escape(report.model or 'the model')} on {gpus} x {html.escape(report.accelerator)}</p>"
     if report.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"
+    if report.finetune is not None:
+        out += "<pre>" + html.escape("\n".join(finetune_lines(report.finetune))) + "</pre>"
     rows = [
         [lay.label, f"ZeRO-{lay.memory.zero}", lay.memory.recompute, gigabytes(lay.memory.total),
          "yes" if lay.memory.fits else "no", "-" if lay.step_time is None else f"{lay.step_time:.2f}x"]

@@ -8,10 +8,11 @@ from costcalc.render.estimate import memory_lines
 from costcalc.render.text import fit, gigabytes, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
+    from costcalc.commands.finetune_report import FinetuneReport
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.estimator.layouts import Layout
 
-__all__ = ["render_memory"]
+__all__ = ["finetune_lines", "render_memory"]
 
 _HEADERS = ["layout", "recompute", "total/GPU", "headroom", "bubble", "+FLOPs", "TP comm", "step"]
 
@@ -27,6 +28,27 @@ def _row(lay: Layout) -> list[str]:
     ]  # fmt: skip
 
 
+def finetune_lines(report: FinetuneReport) -> list[str]:
+    """The fine-tuning section: the setting, frozen and trained parts, total against capacity, notes."""
+    m, s = report.memory, report.setup
+    verdict = {True: "fits", False: "DOES NOT FIT", None: "unknown"}[report.fits]
+    how = report.method + (f" {s.quant}" if s.quant else "")
+    if report.lora_rank is not None:
+        how += f", LoRA r={report.lora_rank} on {report.lora_targets}"
+    paged = f", {gigabytes(m.pageable)} of it off the GPU" if m.pageable else ""
+    lines = [
+        f"Fine-tuning memory per GPU ({report.stage}, {how}: {report.trainable:,.0f} trainable parameters; "
+        f"DP={s.dp} ZeRO-{s.zero}, micro-batch {s.micro_batch}, recompute {s.recompute}, {s.attention} "
+        f"attention, {s.optimizer}):",
+        f"  frozen weights {gigabytes(m.frozen)}" + (f", reference {gigabytes(m.extra)}" if m.extra else ""),
+        f"  trained: weights {gigabytes(m.weights)}, gradients {gigabytes(m.gradients)}, "
+        f"optimizer {gigabytes(m.optimizer)}{paged}",
+        f"  activations {gigabytes(m.activations)}, overhead {gigabytes(m.overhead)}",
+        f"  total {gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}",
+    ]
+    return lines + [f"  note: {n}" for n in report.notes]
+
+
 def render_memory(report: MemoryReport, fmt: str) -> str:
     if fmt == "json":
         return render_json(report.to_dict())
@@ -35,6 +57,8 @@ def render_memory(report: MemoryReport, fmt: str) -> str:
     parts = [f"{what} on {where}" + ("" if report.gpus is not None else " (no GPU count given)"), ""]
     if report.memory is not None:
         parts += memory_lines(report.memory)
+    if report.finetune is not None:
+        parts += finetune_lines(report.finetune)
     rows = [_row(lay) for lay in report.layouts]
     if rows:
         table = markdown_table(_HEADERS, rows) if fmt == "markdown" else text_table(_HEADERS, rows)

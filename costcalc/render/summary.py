@@ -41,8 +41,11 @@ def plan_repr(plan: Plan) -> str:
 
 def memory_repr(report: MemoryReport) -> str:
     m = report.memory
-    fits = "unknown" if m is None or m.fits is None else ("fits" if m.fits else "does not fit")
+    verdict = None if m is None else m.fits
     total = "unknown" if m is None else gigabytes(m.total)
+    if report.finetune is not None:
+        verdict, total = report.finetune.fits, gigabytes(report.finetune.memory.total)
+    fits = "unknown" if verdict is None else ("fits" if verdict else "does not fit")
     gpus = "?" if report.gpus is None else f"{report.gpus:,}"
     return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"
 
