@@ -13,30 +13,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
+from costcalc.commands.claims.subject import Subject, pinned_estimate
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_observations
-from costcalc.data.runs import load_runs, usable_as_published
-from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["Evidence", "EvidenceKind", "Subject", "evidence_for", "resolve_subject", "show"]
+__all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu", "show"]
 
 #: published: a run's own figure; bound: a published upper bound; derived: arithmetic on published or
 #: given figures only; observed: published figures times observed prices or PUE; estimate: costcalc's
 #: range; none: nothing to compare with.
 EvidenceKind = Literal["published", "bound", "derived", "observed", "estimate", "none"]
-
-#: Tokens within this share of the run's count still describe the run.
-SAME_TOKENS = 0.05
 
 
 def show(quantity: str, value: float) -> str:
@@ -59,21 +54,6 @@ def show(quantity: str, value: float) -> str:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """What a claim is about: costcalc's estimate of it and the published run that matches, if any."""
-
-    label: str
-    est: Estimate
-    run: PublishedRun | None
-    run_note: str
-    given: dict[str, Any]
-    #: True when a published run of the model exists but describes other tokens or hardware.
-    mismatch: bool
-    #: The estimate with the efficiency pinned to the run's published GPU-hours (energy, CO2 from it).
-    pinned: Estimate | None = None
-
-
-@dataclass(frozen=True)
 class Evidence:
     """The figure (or interval) a claim is judged against, in the claim's unit, and where it comes from."""
 
@@ -88,65 +68,6 @@ class Evidence:
     hours: float | None = None
     prices: tuple[float, float] | None = None
     accelerator: str = ""
-
-
-@cache
-def _runs(catalog: Catalog) -> tuple[PublishedRun, ...]:
-    return tuple(load_runs(catalog))
-
-
-def _preset_name(name: str, catalog: Catalog) -> str | None:
-    spec = catalog.find("model", name)
-    return None if spec is None else str(spec.name)
-
-
-def _match_run(est: Estimate, given: dict[str, Any], catalog: Catalog) -> tuple[PublishedRun | None, str]:
-    """The included shipped run of the subject's model preset on its tokens and hardware, and why (not)."""
-    spec = est.scenario.model
-    if spec is None:
-        return None, "no model preset named, so no published run: judged against costcalc's range"
-    runs = [r for r in _runs(catalog) if r.model is not None and _preset_name(r.model, catalog) == spec.name]
-    included = [r for r in runs if usable_as_published(r)[0]]
-    if not included:
-        why = "; ".join(f"{r.id}: {usable_as_published(r)[1]}" for r in runs) or "none shipped"
-        return None, f"no included published run of {spec.name} ({why}): judged against costcalc's range"
-    run = included[0]
-    tokens = float(est.scenario.tokens.m_as("token"))
-    if "tokens" in given and run.tokens is not None:
-        published = float(run.tokens.m_as("token"))
-        if abs(tokens / published - 1) > SAME_TOKENS:
-            return None, f"run {run.id} trained on {format_count(published)} tokens, not {format_count(tokens)}"
-    if "gpu" in given and run.accelerator is not None and run.accelerator != est.scenario.accelerator.name:
-        return None, f"run {run.id} ran on {run.accelerator}, not {est.scenario.accelerator.name}"
-    bound = " (its GPU-hours are an upper bound)" if "upper_bound" in run.flags else ""
-    return run, f"shipped published run {run.id} ({run.name}, reliability {run.reliability}){bound}"
-
-
-def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
-    """Estimate the subject; where a published run matches, on the run's hardware unless given."""
-    est = estimate(catalog=catalog, **given)
-    run, note = _match_run(est, given, catalog)
-    pinned = None
-    if run is not None:
-        hardware = {"gpu": given.get("gpu") or run.accelerator}
-        if "gpus" not in given and "nodes" not in given and run.gpus is not None:
-            hardware["gpus"] = run.gpus
-        est = estimate(catalog=catalog, **{**given, **hardware})
-        hours = run.pretraining_gpu_hours
-        if hours is not None and "upper_bound" not in run.flags and "mfu" not in given:
-            mfu = float(runtime.implied_efficiency(est.flops, hours, est.scenario.peak).m)
-            if 0 < mfu <= 1:
-                pinned = estimate(catalog=catalog, **{**given, **hardware, "mfu": mfu})
-    mismatch = run is None and note.startswith("run ")
-    return Subject(_label(est, given), est, run, note, given, mismatch, pinned)
-
-
-def _label(est: Estimate, given: dict[str, Any]) -> str:
-    s = est.scenario
-    what = s.model.name if s.model is not None else f"{format_count(float(s.params.m_as('parameter')))} parameters"
-    tokens = format_count(float(s.tokens.m_as("token")))
-    gpus = "" if s.gpus is None else f"{float(s.gpus.m_as('GPU')):,.0f} x "
-    return f"{what}, {tokens} tokens, on {gpus}{s.hardware}"
 
 
 def _run_source(run: PublishedRun, basis: str | None) -> str:
@@ -262,8 +183,9 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
             basis = run.energy_basis if field == "energy" else run.co2_basis
             value = float(published.m_as(unit))
             return _point(quantity, value, "published", "match", "published", _run_source(run, basis))
-        if s.pinned is not None and getattr(s.pinned, field) is not None:
-            ev = _from_range(s.pinned, field, quantity, unit, "observed")
+        pinned = pinned_estimate(s, catalog)
+        if pinned is not None and getattr(pinned, field) is not None:
+            ev = _from_range(pinned, field, quantity, unit, "observed")
             assert run is not None and run.pretraining_gpu_hours is not None
             hours = show("gpu-hours", float(run.pretraining_gpu_hours.m_as("GPU_hour")))
             figure = f"published {hours} with costcalc's ranges: {show(quantity, ev.low)} to {show(quantity, ev.high)}"

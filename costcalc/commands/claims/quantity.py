@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from costcalc.commands.claims.evidence import Evidence, Subject, evidence_for, implied_mfu, resolve_subject, show
+from costcalc.commands.claims.evidence import Evidence, evidence_for, implied_mfu, show
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
+from costcalc.commands.claims.subject import Subject, resolve_subject
 from costcalc.data.catalog import Catalog
 from costcalc.schemas.claims import QuantityCheck
 

@@ -1,0 +1,80 @@
+"""How much work a claim costs: one estimate per subject, no layout search, only the subject's runs read.
+
+Counted with wrappers around the estimator's ``compute``, the layout search and the run loader,
+never timed: the machine running the tests is shared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import costcalc
+import costcalc.commands.claims.subject as subject
+import costcalc.estimator.api as api
+import costcalc.estimator.layouts as layouts
+from costcalc.data.catalog import default_catalog
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts of estimates, layout searches and published runs read, from a cold start."""
+    counted: Counter[str] = Counter()
+    compute, search, validate = api.compute, layouts.search, subject.validate_entry
+
+    def counting_compute(*args: Any, **kwargs: Any) -> Any:
+        counted["estimates"] += 1
+        return compute(*args, **kwargs)
+
+    def counting_search(*args: Any, **kwargs: Any) -> Any:
+        counted["layout searches"] += 1
+        return search(*args, **kwargs)
+
+    def counting_validate(entry: Any, model: Any) -> Any:
+        counted[f"{entry.kind} read"] += 1
+        counted[f"model {entry.data.get('model')}"] += 1
+        return validate(entry, model)
+
+    monkeypatch.setattr(api, "compute", counting_compute)
+    monkeypatch.setattr(layouts, "search", counting_search)
+    monkeypatch.setattr(subject, "validate_entry", counting_validate)
+    subject.clear_kept()
+    yield counted
+    subject.clear_kept()
+
+
+def test_a_cost_claim_runs_one_estimate_and_no_layout_search(calls: Counter[str]) -> None:
+    [result] = costcalc.check_claims(["cost > 80M USD"], model="falcon-180b")
+    assert result.verdict == "implausible"
+    assert calls["estimates"] == 1
+    assert calls["layout searches"] == 0
+    shipped = [e.data.get("model") for e in default_catalog().data("run")]
+    assert len(shipped) > 10  # many runs are shipped; only Falcon-180B's are read
+    assert calls["run read"] == calls["model Falcon-180B"] + calls["model falcon-180b"] >= 1
+
+
+def test_many_claims_about_one_subject_share_one_estimate(calls: Counter[str]) -> None:
+    claims = ["cost > 80M USD", "gpu-hours = 7M", "days < 1 year", "flops > 1e24", "params ~ 180B"] * 80
+    results = costcalc.check_claims(claims, model="falcon-180b")
+    assert len(results) == 400
+    assert calls["estimates"] == 1 and calls["layout searches"] == 0
+
+
+def test_each_subject_gets_its_own_estimate(calls: Counter[str]) -> None:
+    costcalc.check_claims(["cost > 1M USD", "days < 100"], params="7B", tokens="1T", gpu="a100", gpus=64)
+    costcalc.check_claims(["cost > 1M USD"], params="13B", tokens="1T", gpu="a100", gpus=64)
+    assert calls["estimates"] == 2 and calls["layout searches"] == 0
+
+
+def test_energy_claims_add_the_estimate_pinned_to_the_published_gpu_hours(calls: Counter[str]) -> None:
+    [result] = costcalc.check_claims(["energy > 1 MWh"], model="falcon-180b")
+    assert "published 7,000,000 GPU-h with costcalc's ranges" in result.source_value
+    assert calls["estimates"] == 2 and calls["layout searches"] == 0
+
+
+def test_counting_the_bubble_still_needs_the_layout(calls: Counter[str]) -> None:
+    costcalc.check_claims(["gpu-hours > 1"], model="llama-2-7b", gpu="a100", gpus=64, pp=4, count_bubble=True)
+    assert calls["layout searches"] >= 1
