@@ -20,15 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.errors import InputError, PresetError
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
-from costcalc.commands.claims.figures import (
-    check_capacity,
-    check_compute,
-    check_cost,
-    check_duration,
-    check_feasibility,
-    check_gpu_hours,
-    check_ratio,
-)
+from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
 from costcalc.commands.claims.quantity import check_quantity
 from costcalc.commands.claims.statements import (
@@ -84,10 +76,6 @@ _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
     "match": check_match,
     "capacity": check_capacity,
     "ratio": check_ratio,
-    "cost": check_cost,
-    "compute": check_compute,
-    "duration": check_duration,
-    "gpu_hours": check_gpu_hours,
     "feasibility": check_feasibility,
     "benchmark": check_benchmark,
     "first": check_first,

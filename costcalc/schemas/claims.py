@@ -34,6 +34,8 @@ QUANTITY_UNITS: dict[str, str] = {
 ClaimQuantity = Literal["cost", "gpu-hours", "days", "gpus", "flops", "tokens", "params", "energy", "co2"]
 #: ``=`` about (the article check's tolerance), ``~`` roughly (a wider one), and the four inequalities.
 Relation = Literal["=", "~", ">", ">=", "<", "<="]
+#: What a quantity claim is judged against (see ``QuantityCheck.judge_by``).
+JudgeBy = Literal["published", "gpu-hours", "estimate"]
 RELATIONS: tuple[str, ...] = get_args(Relation)
 Architecture = Literal["decoder-only", "encoder-only", "encoder-decoder"]
 #: How strongly a comparison is worded, weakest first ("nears" < "on par" < ... < "best").
@@ -82,44 +84,6 @@ class RatioCheck(_Check):
     denominator: str
     numerator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
     denominator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-
-
-class CostCheck(_Check):
-    """A claimed cost against published GPU-hours x costcalc's observed prices."""
-
-    kind: Literal["cost"]
-    claimed: Annotated[Quantity, QuantityOf("USD", scalar=True)]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-    gpu: str
-
-
-class ComputeCheck(_Check):
-    """A published compute figure against costcalc's FLOP count for the model and tokens."""
-
-    kind: Literal["compute"]
-    model: str
-    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
-    published: Annotated[Quantity, QuantityOf("FLOP", scalar=True)]
-
-
-class DurationCheck(_Check):
-    """A claimed duration against GPU-hours / GPUs."""
-
-    kind: Literal["duration"]
-    claimed: Annotated[Quantity, QuantityOf("day", scalar=True)]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-    gpus: PositiveInt
-
-
-class GpuHoursCheck(_Check):
-    """Reported GPU-hours against costcalc's estimate and its range."""
-
-    kind: Literal["gpu_hours"]
-    model: str
-    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
-    gpu: str
-    gpus: PositiveInt
-    claimed: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
 
 class FeasibilityCheck(_Check):
@@ -187,6 +151,12 @@ class QuantityCheck(_Check):
     value: float = Field(ge=0, allow_inf_nan=False, description="in QUANTITY_UNITS[quantity]; text with units")
     stated: str = Field(default="", description="the value as written (kept for display)")
     subject: dict[str, str | float | int | bool] = Field(min_length=1)
+    judge_by: JudgeBy = Field(
+        default="published",
+        description="published: the subject's shipped run, else costcalc's range; gpu-hours: what the run's "
+        "published GPU-hours imply, even where it publishes the figure; estimate: costcalc's range, the "
+        "claim's value being itself a published figure",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -294,10 +264,6 @@ Check = Annotated[
     MatchCheck
     | CapacityCheck
     | RatioCheck
-    | CostCheck
-    | ComputeCheck
-    | DurationCheck
-    | GpuHoursCheck
     | FeasibilityCheck
     | BenchmarkCheck
     | FirstCheck

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 import costcalc
 from costcalc.base.errors import PresetError
-from costcalc.commands.checks import check_claim
+from costcalc.commands.checks import DEFAULT_TOLERANCE, check_claim
 from costcalc.data.catalog import Catalog
-from costcalc.schemas.claims import Claim
+from costcalc.schemas.claims import Check, Claim
 
 # The claims ledger's verdicts (reference article-claims.md, summary table rows L1 to BL4), split
 # where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2).
@@ -83,10 +84,11 @@ def test_every_result_has_a_reason_and_the_articles_wording(results: dict[str, c
 
 def test_key_figures_in_the_estimates(results: dict[str, costcalc.ClaimCheck]) -> None:
     assert "8.69M-10.18M GPU-h" in results["L2c"].estimate and "69 days" in results["L2c"].estimate
-    assert "11.43 USD/GPU-h" in results["F3b"].estimate
+    # F3b prints the price span it decides with (the cheapest to the dearest observed), not another one
+    assert "published 7,000,000 GPU-h x 1.29-4.10 USD/GPU-h" in results["F3b"].estimate
     assert "GPU-hour ratio 4.07x" in results["F2"].estimate
-    assert "117.5 days" in results["BL2b"].estimate
-    assert "MFU 32.2%" in results["BL2c"].estimate
+    assert "1,082,990 GPU-h / 384 GPUs = 117.5 days" in results["BL2b"].estimate
+    assert "MFU 32.2%" in results["BL2c"].deciding
 
 
 def _claim(check: dict[str, object], **fields: object) -> Claim:
@@ -109,12 +111,16 @@ def test_capacity_turns_on_the_used_share() -> None:
     assert verdict({**window, "gpus": 800, "used_gpu_hours": 3_311_616}) == "consistent"
 
 
-def test_cost_turns_on_the_implied_price() -> None:
-    base = {"kind": "cost", "gpu_hours": 7_000_000, "gpu": "A100-40GB"}
-    assert verdict({**base, "claimed": "80M USD"}) == "implausible"
-    assert verdict({**base, "claimed": "20M USD"}) == "consistent"  # 2.86 USD/GPU-h
-    assert verdict({**base, "claimed": "1M USD"}) == "implausible"  # 0.14 USD/GPU-h: too cheap
-    assert verdict({**base, "claimed": "80M USD", "gpu": "TPU-v4"}) == "unverifiable"  # no prices
+def _quantity(quantity: str, relation: str, value: object, subject: dict[str, object], **extra: object) -> str:
+    return verdict({"kind": "quantity", "quantity": quantity, "relation": relation, "value": value,
+                    "subject": subject, **extra})  # fmt: skip
+
+
+def test_the_articles_cost_row_turns_on_the_implied_price() -> None:
+    falcon = {"model": "falcon-180b", "gpu": "A100-40GB"}  # published 7,000,000 GPU-h
+    assert _quantity("cost", ">", "80M USD", falcon) == "implausible"  # 11.43 USD/GPU-h
+    assert _quantity("cost", "=", "20M USD", falcon) == "consistent"  # 2.86 USD/GPU-h
+    assert _quantity("cost", "=", "1M USD", falcon) == "implausible"  # 0.14 USD/GPU-h: too cheap
 
 
 def test_ratio_turns_on_the_tolerance() -> None:
@@ -125,23 +131,25 @@ def test_ratio_turns_on_the_tolerance() -> None:
     assert verdict({**base, "claimed": 4, "tolerance": 0.05}) == "inconsistent"  # FLOP ratio 4.44x is +11%
 
 
-def test_compute_duration_gpu_hours_feasibility() -> None:
-    assert (
-        verdict({"kind": "compute", "model": "Falcon-180B", "tokens": "3.5T", "published": "43500 PFLOP/s*day"})
-        == "consistent"
-    )
-    assert (
-        verdict({"kind": "compute", "model": "Falcon-180B", "tokens": "3.5T", "published": "60000 PFLOP/s*day"})
-        == "inconsistent"
-    )
-    assert verdict({"kind": "duration", "claimed": "3.5 months", "gpu_hours": 1_082_990, "gpus": 384}) == "consistent"
-    assert verdict({"kind": "duration", "claimed": "2 months", "gpu_hours": 1_082_990, "gpus": 384}) == "inconsistent"
-    bloom = {"kind": "gpu_hours", "model": "BLOOM-176B", "tokens": "366B", "gpu": "A100-80GB", "gpus": 384}
-    assert verdict({**bloom, "claimed": 1_082_990}) == "consistent"
-    assert verdict({**bloom, "claimed": 3_000_000}) == "inconsistent"
+def test_the_articles_compute_duration_and_gpu_hours_rows_and_feasibility() -> None:
+    falcon = {"model": "falcon-180b", "tokens": "3.5T"}  # 6·N·D 3.750e24, architecture-aware 3.801e24
+    assert _quantity("flops", "=", "43500 PFLOP/s*day", falcon) == "consistent"  # 3.758e24
+    assert _quantity("flops", "=", "60000 PFLOP/s*day", falcon) == "inconsistent"  # 5.18e24
+    bloom = {"model": "bloom", "gpus": 384}  # 1,082,990 GPU-h / 384 GPUs = 117.5 days (published: 118.2)
+    assert _quantity("days", "=", "3.5 months", bloom, judge_by="gpu-hours") == "consistent"  # 106.5 days, +10%
+    assert _quantity("days", "=", "2 months", bloom, judge_by="gpu-hours") == "inconsistent"
+    run = {"model": "bloom-176b", "tokens": "366B", "gpu": "A100-80GB", "gpus": 384}
+    assert _quantity("gpu-hours", "=", 1_082_990, run, judge_by="estimate") == "consistent"
+    assert _quantity("gpu-hours", "=", 3_000_000, run, judge_by="estimate") == "inconsistent"
+    assert _quantity("gpu-hours", "=", 3_000_000, run) == "inconsistent"  # by the published figure
     feasible = {"kind": "feasibility", "models": ["Baichuan-2-7B", "Baichuan-2-13B"], "gpu": "A800-80GB"}
     assert verdict({**feasible, "gpus": 1024, "max_days": 365}) == "unverifiable"
     assert verdict({**feasible, "gpus": 8, "max_days": 365}) == "implausible"  # years on one node
+
+
+def test_at_most_fourteen_check_kinds() -> None:
+    assert len(get_args(get_args(Check)[0])) <= 14
+    assert not {"cost", "compute", "duration", "gpu_hours"} & set(DEFAULT_TOLERANCE)
 
 
 def test_match_benchmark_first_node_type() -> None:
@@ -195,9 +203,10 @@ def test_json_output_keys(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             "[[claim]]\nid='Z'\nmodel='m'\ntopic='t'\nclaim='c'\nclaim_en='c'\narticle_value='a'\nsource_value='s'\n"
-            "source='x'\nin_estimator=true\n[claim.check]\nkind='duration'\nclaimed='3 kg'\ngpu_hours=1\ngpus=1\n",
-            "claim[0] (Z).check.duration.claimed",
-            "expected a duration",
+            "source='x'\nin_estimator=true\n[claim.check]\nkind='capacity'\ngpus=1\nstart=2023-01-01\n"
+            "end_earliest=2023-02-01\nend_latest=2023-03-01\nused_gpu_hours='3 kg'\n",
+            "claim[0] (Z).check.capacity.used_gpu_hours",
+            "expected",
         ),
     ],
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from costcalc.base.errors import InputError
@@ -24,6 +24,7 @@ from costcalc.data.defaults import price_observations
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
+from costcalc.schemas.claims import JudgeBy
 from costcalc.schemas.runs import PublishedRun
 
 __all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu", "show"]
@@ -44,7 +45,7 @@ def show(quantity: str, value: float) -> str:
         "gpu-hours": lambda v: f"{v:,.0f} GPU-h",
         "days": lambda v: f"{v:,.1f} days",
         "gpus": lambda v: f"{v:,.0f} GPUs",
-        "flops": lambda v: f"{v:.3g} FLOP",
+        "flops": lambda v: f"{v:.4g} FLOP",
         "tokens": lambda v: f"{format_count(v)} tokens",
         "params": lambda v: f"{format_count(v)} parameters",
         "energy": lambda v: f"{v:,.4g} MWh",
@@ -60,7 +61,7 @@ class Evidence:
     low: float
     high: float
     kind: EvidenceKind
-    #: The article check kind whose default tolerance applies (``DEFAULT_TOLERANCE``).
+    #: What the evidence is, for its default tolerance (``EVIDENCE_TOLERANCE``).
     tolerance_kind: str
     figure: str
     source: str
@@ -100,12 +101,12 @@ def _from_range(est: Estimate, field: str, quantity: str, unit: str, kind: Evide
     if value is None:
         missing = {"wall_clock": "no GPU count given (--gpus)", "cost": "no price for this accelerator"}
         reason = missing.get(field, "no power figure for this accelerator")
-        return Evidence(math.nan, math.nan, "none", "gpu_hours", f"costcalc cannot say: {reason}", "")
+        return Evidence(math.nan, math.nan, "none", "range", f"costcalc cannot say: {reason}", "")
     span = est.ranges.get(field)
     low, high = (float(value.m_as(unit)),) * 2 if span is None else (float(q.m_as(unit)) for q in span)
     central = float(value.m_as(unit))
     figure = f"costcalc's range {show(quantity, low)} to {show(quantity, high)} (central {show(quantity, central)})"
-    tolerance_kind = "cost" if kind == "observed" else "gpu_hours"
+    tolerance_kind = "prices" if kind == "observed" else "range"
     return Evidence(low, high, kind, tolerance_kind, figure, _behind(est, _RANGE_DEFAULTS[field]))
 
 
@@ -116,8 +117,10 @@ def _gpu_hours(s: Subject, catalog: Catalog) -> Evidence:
         value = float(hours.m_as("GPU_hour"))
         source = _run_source(run, run.gpu_hours_basis)
         if "upper_bound" in run.flags:
-            return Evidence(0.0, value, "bound", "match", f"published upper bound {show('gpu-hours', value)}", source)
-        return _point("gpu-hours", value, "published", "match", "published", source)
+            return Evidence(
+                0.0, value, "bound", "published", f"published upper bound {show('gpu-hours', value)}", source
+            )
+        return _point("gpu-hours", value, "published", "published", "published", source)
     return _from_range(s.est, "gpu_hours", "gpu-hours", "GPU_hour")
 
 
@@ -143,7 +146,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
     run = s.run
     if run is not None and run.cost_usd is not None:
         value = float(run.cost_usd.m_as("USD"))
-        return _point("cost", value, "published", "match", "published", _run_source(run, run.cost_basis))
+        return _point("cost", value, "published", "published", "published", _run_source(run, run.cost_basis))
     hours = None if run is None else run.pretraining_gpu_hours
     if run is None or hours is None or run.accelerator is None:
         return _from_range(s.est, "cost", "cost", "USD")
@@ -156,7 +159,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
         observations, _proxy = price_observations(accelerator, catalog)
         if not observations:
             figure = f"no observed {accelerator.name} price to turn the published GPU-hours into dollars"
-            return Evidence(math.nan, math.nan, "none", "cost", figure, _run_source(run, run.gpu_hours_basis))
+            return Evidence(math.nan, math.nan, "none", "prices", figure, _run_source(run, run.gpu_hours_basis))
         mids = [float(o.midpoint.m_as("USD/GPU/hour")) for o in observations]
         cheapest, dearest = min(mids), max(mids)
         basis = f"{len(mids)} observed {accelerator.name} prices in presets/accelerators.toml"
@@ -168,7 +171,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
     )
     source = f"{_run_source(run, run.gpu_hours_basis)}; prices: {basis}"
     return Evidence(
-        low_hours * cheapest, value * dearest, "observed", "cost", figure, source, value, (cheapest, dearest),
+        low_hours * cheapest, value * dearest, "observed", "prices", figure, source, value, (cheapest, dearest),
         accelerator.name,
     )  # fmt: skip
 
@@ -182,7 +185,7 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
         if run is not None and published is not None:
             basis = run.energy_basis if field == "energy" else run.co2_basis
             value = float(published.m_as(unit))
-            return _point(quantity, value, "published", "match", "published", _run_source(run, basis))
+            return _point(quantity, value, "published", "published", "published", _run_source(run, basis))
         pinned = pinned_estimate(s, catalog)
         if pinned is not None and getattr(pinned, field) is not None:
             ev = _from_range(pinned, field, quantity, unit, "observed")
@@ -190,7 +193,7 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
             hours = show("gpu-hours", float(run.pretraining_gpu_hours.m_as("GPU_hour")))
             figure = f"published {hours} with costcalc's ranges: {show(quantity, ev.low)} to {show(quantity, ev.high)}"
             source = f"{ev.source}; GPU-hours as published by {_run_source(run, run.gpu_hours_basis)}"
-            return Evidence(ev.low, ev.high, "observed", "cost", figure, source)
+            return Evidence(ev.low, ev.high, "observed", "prices", figure, source)
         return _from_range(s.est, field, quantity, unit)
 
     return build
@@ -199,40 +202,40 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
 def _gpus(s: Subject, catalog: Catalog) -> Evidence:
     run = s.run
     if run is not None and run.gpus is not None:
-        return _point("gpus", run.gpus, "published", "match", "published", _run_source(run, run.hardware))
+        return _point("gpus", run.gpus, "published", "published", "published", _run_source(run, run.hardware))
     if s.est.scenario.gpus is not None and ("gpus" in s.given or "nodes" in s.given):
         value = float(s.est.scenario.gpus.m_as("GPU"))
-        return _point("gpus", value, "derived", "match", "given:", "the subject's own inputs")
-    return Evidence(math.nan, math.nan, "none", "match", "no published GPU count", "")
+        return _point("gpus", value, "derived", "published", "given:", "the subject's own inputs")
+    return Evidence(math.nan, math.nan, "none", "published", "no published GPU count", "")
 
 
 def _tokens(s: Subject, catalog: Catalog) -> Evidence:
     run, spec = s.run, s.est.scenario.model
     if run is not None and run.tokens is not None:
         value = float(run.tokens.m_as("token"))
-        return _point("tokens", value, "published", "match", "published", _run_source(run, None))
+        return _point("tokens", value, "published", "published", "published", _run_source(run, None))
     if "tokens" in s.given:
         value = float(s.est.scenario.tokens.m_as("token"))
-        return _point("tokens", value, "derived", "match", "given:", "the subject's own inputs")
+        return _point("tokens", value, "derived", "published", "given:", "the subject's own inputs")
     if spec is not None and spec.tokens is not None:
         value = float(spec.tokens.m_as("token"))
         source = f"{spec.name} preset: {spec.sources.get('tokens', '')}"
-        return _point("tokens", value, "published", "match", "published", source)
-    return Evidence(math.nan, math.nan, "none", "match", "no published token count (costcalc assumed one)", "")
+        return _point("tokens", value, "published", "published", "published", source)
+    return Evidence(math.nan, math.nan, "none", "published", "no published token count (costcalc assumed one)", "")
 
 
 def _params(s: Subject, catalog: Catalog) -> Evidence:
     run, spec = s.run, s.est.scenario.model
     if spec is None:
         value = float(s.est.scenario.params.m_as("parameter"))
-        return _point("params", value, "derived", "match", "given:", "the subject's own inputs")
+        return _point("params", value, "derived", "published", "given:", "the subject's own inputs")
     counts = [float(spec.params.m_as("parameter"))]
     if run is not None:
         counts.append(float(run.params.m_as("parameter")))
     low, high = min(counts), max(counts)
     span = show("params", low) if low == high else f"{show('params', low)} to {show('params', high)}"
     source = f"{spec.name} preset: {spec.sources.get('params', '')}" + (f"; run {run.id}" if run else "")
-    return Evidence(low, high, "derived", "match", f"published {span}", source)
+    return Evidence(low, high, "derived", "published", f"published {span}", source)
 
 
 def _flops(s: Subject, catalog: Catalog) -> Evidence:
@@ -244,7 +247,7 @@ def _flops(s: Subject, catalog: Catalog) -> Evidence:
     if counted != dense:
         figure += f" to {show('flops', counted)} (architecture-aware)" if counted > dense else f", {counted:.3g}"
     source = "costcalc.formulas.flops on " + ("the model preset's shape and tokens" if sc.model else "the inputs given")
-    return Evidence(low, high, "derived", "compute", figure, source)
+    return Evidence(low, high, "derived", "flops", figure, source)
 
 
 _BUILDERS: dict[str, Callable[[Subject, Catalog], Evidence]] = {
@@ -260,10 +263,30 @@ _BUILDERS: dict[str, Callable[[Subject, Catalog], Evidence]] = {
 }
 
 
-def evidence_for(quantity: str, subject: Subject, catalog: Catalog) -> Evidence:
-    """The figure or interval a claim about ``quantity`` is judged against."""
+#: The estimate's field and unit of each quantity costcalc estimates.
+_ESTIMATED: dict[str, tuple[str, str]] = {
+    "gpu-hours": ("gpu_hours", "GPU_hour"),
+    "days": ("wall_clock", "day"),
+    "cost": ("cost", "USD"),
+    "energy": ("energy", "MWh"),
+    "co2": ("co2", "tCO2e"),
+}
+
+
+def evidence_for(quantity: str, subject: Subject, catalog: Catalog, judge_by: JudgeBy = "published") -> Evidence:
+    """The figure or interval a claim about ``quantity`` is judged against.
+
+    ``judge_by``: ``published`` the subject's run, else costcalc's range; ``gpu-hours`` what the run's
+    published GPU-hours imply (days, cost, energy, CO2 derived from them even where the run publishes
+    the figure itself); ``estimate`` costcalc's range even where a run publishes the figure.
+    """
     if quantity not in _BUILDERS:
         raise InputError("claim", f"unknown quantity {quantity!r}")
+    if judge_by == "estimate" and quantity in _ESTIMATED:
+        return _from_range(subject.est, *_ESTIMATED[quantity][:1], quantity, _ESTIMATED[quantity][1])
+    if judge_by == "gpu-hours" and subject.run is not None:
+        unpublished = {"wall_clock_days": None, "cost_usd": None, "energy_mwh": None, "co2_t": None}
+        subject = replace(subject, run=subject.run.model_copy(update=unpublished))
     return _BUILDERS[quantity](subject, catalog)
 
 

@@ -94,11 +94,14 @@ TEMPLATE = """\
 #   value     a number in the quantity's unit (USD, GPU-hours, days, GPUs, FLOP, tokens, parameters,
 #             MWh, tCO2e) or text with units: "80M USD", "$80M", "3.5 months", "2000 GPUs"
 #   tolerance optional: a relative tolerance of your own (0.1 = 10%)
+#   judge_by  optional: "published" (the default: the model's published run, else costcalc's range),
+#             "gpu-hours" (what the run's published GPU-hours imply), "estimate" (costcalc's range,
+#             for a claim that is itself a published figure)
 # [claim.check.subject] holds the inputs of `costcalc estimate`: a model preset (model = "bloom"),
 # or params and tokens, with gpu, gpus, price, ... as you know them. A published run of the model
 # decides where costcalc ships one; otherwise costcalc's own range does.
-# Other kinds (match, cost, duration, ratio, benchmark, ...) are described in the README and used
-# in presets/claims.toml.
+# Other kinds (match, capacity, ratio, benchmark, ...) are described in the README and used in
+# presets/claims.toml.
 
 [[claim]]
 id = "C1"
