@@ -199,9 +199,10 @@ def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog:
     observed = price_default(accelerator, catalog)
     if observed is None:
         basis = f"no price observations for {accelerator.name}; give --price to get a cost"
-        return Default(None, Assumption(name="price", value="unknown", basis=basis))
+        return Default(None, Assumption(name="price", value="unknown", basis=basis, field="price"))
     note = Assumption(
         name="price",
+        field="price",
         value=f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
         basis=observed.basis,
         source=f"prices of {accelerator.name} in presets/accelerators.toml",

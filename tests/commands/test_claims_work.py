@@ -78,3 +78,23 @@ def test_energy_claims_add_the_estimate_pinned_to_the_published_gpu_hours(calls:
 def test_counting_the_bubble_still_needs_the_layout(calls: Counter[str]) -> None:
     costcalc.check_claims(["gpu-hours > 1"], model="llama-2-7b", gpu="a100", gpus=64, pp=4, count_bubble=True)
     assert calls["layout searches"] >= 1
+
+
+def test_assumptions_are_found_by_the_input_they_settle_not_by_their_display_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import costcalc.estimator.scenario as scenario
+
+    # Display names may be reworded; the range's source still names the efficiency and price behind it.
+    subject.clear_kept()
+    original = scenario.Assumption.__init__
+
+    def renamed(self: Any, **data: Any) -> None:
+        original(self, **{**data, "name": f"shown as {data['name']}"})
+
+    monkeypatch.setattr(scenario.Assumption, "__init__", renamed)
+    [result] = costcalc.check_claims(["cost > 1M USD"], params="7B", tokens="1T", gpu="h100", gpus=64)
+    subject.clear_kept()
+    assert "shown as efficiency MFU" in result.source and "shown as price" in result.source
+    assert "; it implies" in result.deciding and "(price given)" not in result.deciding
+    assert "field" not in scenario.Assumption(name="n", value="v", basis="b", field="price").model_dump()

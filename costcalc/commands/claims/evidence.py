@@ -82,16 +82,17 @@ def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str,
 
 def _behind(est: Estimate, names: tuple[str, ...]) -> str:
     """The uncertain defaults a range rests on, as the estimate states them."""
-    parts = [f"{a.name} {a.value}" for a in est.assumptions if a.name in names]
+    parts = [f"{a.name} {a.value}" for a in est.assumptions if a.field in names]
     return "costcalc's estimate; " + ("; ".join(parts) if parts else "every input given")
 
 
+#: The inputs (``EstimateInputs`` fields) whose defaults each range rests on.
 _RANGE_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "gpu_hours": ("efficiency",),
-    "wall_clock": ("efficiency",),
-    "cost": ("efficiency", "price"),
-    "energy": ("efficiency", "power per GPU", "PUE"),
-    "co2": ("efficiency", "power per GPU", "PUE", "carbon intensity"),
+    "gpu_hours": ("mfu",),
+    "wall_clock": ("mfu",),
+    "cost": ("mfu", "price"),
+    "energy": ("mfu", "power", "pue"),
+    "co2": ("mfu", "power", "pue", "carbon_intensity"),
 }
 
 
