@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import costcalc
+import costcalc.commands.checks as checks
 import costcalc.commands.claims.subject as subject
 import costcalc.estimator.api as api
 import costcalc.estimator.layouts as layouts
+from costcalc.base.errors import PresetError
+from costcalc.cli import main
 from costcalc.data.catalog import default_catalog
+from costcalc.data.claims import MAX_CLAIMS_FILE_BYTES, MAX_SUBJECTS
 
 
 @pytest.fixture
@@ -98,3 +103,52 @@ def test_assumptions_are_found_by_the_input_they_settle_not_by_their_display_nam
     assert "shown as efficiency MFU" in result.source and "shown as price" in result.source
     assert "; it implies" in result.deciding and "(price given)" not in result.deciding
     assert "field" not in scenario.Assumption(name="n", value="v", basis="b", field="price").model_dump()
+
+
+def _quantity_claims(subjects: list[str], size: int | None = None) -> str:
+    """Claims file text: one small cost claim per subject line, repeated to ``size`` bytes if given."""
+    claim = (
+        '[[claim]]\nid="{i}"\nmodel="m"\nclaim="c"\n'
+        'check={{kind="quantity",quantity="cost",relation=">",value=1,subject={{{s}}}}}\n'
+    )
+    if size is None:
+        return "".join(claim.format(i=i, s=s) for i, s in enumerate(subjects))
+    parts, total, i = [], 0, 0
+    while total + len(claim.format(i=i, s=subjects[0])) <= size:
+        parts.append(claim.format(i=i, s=subjects[i % len(subjects)]))
+        total += len(parts[-1])
+        i += 1
+    return "".join(parts)
+
+
+def test_a_claims_file_at_the_size_cap_is_checked_with_one_estimate_per_subject(
+    calls: Counter[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "many.toml"
+    subjects = ['model="bloom"', 'params="7B",tokens="1T",gpu="a100",gpus=64']
+    path.write_text(_quantity_claims(subjects, MAX_CLAIMS_FILE_BYTES))
+    assert MAX_CLAIMS_FILE_BYTES - 200 < path.stat().st_size <= MAX_CLAIMS_FILE_BYTES
+    results = costcalc.check_claims(file=path)
+    assert len(results) > 5000 and {r.verdict for r in results} == {"consistent", "unverifiable"}
+    assert calls["estimates"] == 2 and calls["layout searches"] == 0
+
+
+def test_the_subject_cap_refuses_a_file_before_any_estimate(
+    calls: Counter[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    subjects = [f'params="{n}B",tokens="1T",gpu="a100",gpus=64' for n in range(1, MAX_SUBJECTS + 2)]
+    path = tmp_path / "subjects.toml"
+    path.write_text(_quantity_claims(subjects))
+    try:
+        code = main(["check", str(path)])
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and calls["estimates"] == 0
+    assert f"{path}: claim[{MAX_SUBJECTS}] ({MAX_SUBJECTS}).check: more than {MAX_SUBJECTS} different subjects" in err
+    path.write_text(_quantity_claims(subjects[:3]))  # under the cap: checked, one estimate per subject
+    monkeypatch.setattr(checks, "MAX_SUBJECTS", 3)
+    assert len(costcalc.check_claims(file=path)) == 3 and calls["estimates"] == 3
+    path.write_text(_quantity_claims(subjects[:4]))
+    with pytest.raises(PresetError, match=r"claim\[3\] \(3\)\.check: more than 3 different subjects"):
+        costcalc.check_claims(file=path)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
-from costcalc.commands.claims.subject import Subject, pinned_estimate
+from costcalc.commands.claims.subject import KEPT, Subject, kept, pinned_estimate, resolve_subject
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_observations
 from costcalc.estimator.result import Estimate
@@ -275,7 +276,7 @@ _ESTIMATED: dict[str, tuple[str, str]] = {
 
 
 def evidence_for(quantity: str, subject: Subject, catalog: Catalog, judge_by: JudgeBy = "published") -> Evidence:
-    """The figure or interval a claim about ``quantity`` is judged against.
+    """The figure or interval a claim about ``quantity`` is judged against (kept: many claims, one evidence).
 
     ``judge_by``: ``published`` the subject's run, else costcalc's range; ``gpu-hours`` what the run's
     published GPU-hours imply (days, cost, energy, CO2 derived from them even where the run publishes
@@ -283,12 +284,22 @@ def evidence_for(quantity: str, subject: Subject, catalog: Catalog, judge_by: Ju
     """
     if quantity not in _BUILDERS:
         raise InputError("claim", f"unknown quantity {quantity!r}")
+    return kept(_evidence, (quantity, judge_by, subject.key), catalog)
+
+
+@lru_cache(maxsize=1024)
+def _evidence(key: tuple[str, JudgeBy, tuple[tuple[str, Any], ...]], catalog: Catalog) -> Evidence:
+    quantity, judge_by, given = key
+    subject = resolve_subject(dict(given), catalog)
     if judge_by == "estimate" and quantity in _ESTIMATED:
         return _from_range(subject.est, *_ESTIMATED[quantity][:1], quantity, _ESTIMATED[quantity][1])
     if judge_by == "gpu-hours" and subject.run is not None:
         unpublished = {"wall_clock_days": None, "cost_usd": None, "energy_mwh": None, "co2_t": None}
         subject = replace(subject, run=subject.run.model_copy(update=unpublished))
     return _BUILDERS[quantity](subject, catalog)
+
+
+KEPT.append(_evidence)
 
 
 def implied_mfu(subject: Subject, gpu_hours: float) -> float:

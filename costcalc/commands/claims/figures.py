@@ -12,8 +12,8 @@ from __future__ import annotations
 from costcalc.base.units import Q_
 from costcalc.commands.claims.outcome import Outcome
 from costcalc.commands.claims.outcome import millions as _m
+from costcalc.commands.claims.subject import figures_of
 from costcalc.data.catalog import Catalog
-from costcalc.estimator.api import estimate
 from costcalc.formulas import runtime
 from costcalc.schemas.claims import CapacityCheck, FeasibilityCheck, RatioCheck
 
@@ -55,8 +55,8 @@ def check_capacity(check: CapacityCheck, catalog: Catalog, tol: float) -> Outcom
 
 def check_ratio(check: RatioCheck, catalog: Catalog, tol: float) -> Outcome:
     hours_ratio = (check.numerator_gpu_hours / check.denominator_gpu_hours).m_as("")
-    num = estimate(model=check.numerator, catalog=catalog).flops
-    den = estimate(model=check.denominator, catalog=catalog).flops
+    num = figures_of(catalog, model=check.numerator).flops
+    den = figures_of(catalog, model=check.denominator).flops
     flop_ratio = (num / den).m_as("")
     estimate_text = f"GPU-hour ratio {hours_ratio:.2f}x; costcalc FLOP ratio {flop_ratio:.2f}x"
     shown = f"within {tol:.0%} of {check.claimed:g}x"
@@ -82,7 +82,7 @@ def check_ratio(check: RatioCheck, catalog: Catalog, tol: float) -> Outcome:
 
 
 def check_feasibility(check: FeasibilityCheck, catalog: Catalog, tol: float) -> Outcome:
-    ests = [estimate(model=m, gpu=check.gpu, gpus=check.gpus, catalog=catalog) for m in check.models]
+    ests = [figures_of(catalog, model=m, gpu=check.gpu, gpus=check.gpus) for m in check.models]
     days = sum(float(runtime.wall_clock(e.gpu_hours, Q_(check.gpus, "GPU")).m_as("day")) for e in ests)
     low = sum(float(e.ranges["wall_clock"].low.m_as("day")) for e in ests)
     high = sum(float(e.ranges["wall_clock"].high.m_as("day")) for e in ests)

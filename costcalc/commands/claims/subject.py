@@ -24,7 +24,7 @@ from costcalc.formulas import runtime
 from costcalc.schemas.hardware import ModelSpec
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["SAME_TOKENS", "Subject", "clear_kept", "pinned_estimate", "resolve_subject"]
+__all__ = ["KEPT", "SAME_TOKENS", "Subject", "clear_kept", "figures_of", "kept", "pinned_estimate", "resolve_subject"]
 
 _T = TypeVar("_T")
 
@@ -91,10 +91,10 @@ def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
 
     Subjects are kept (per catalog) so that many claims about one subject share its estimate.
     """
-    return _kept(_subject, tuple(sorted(given.items())), catalog)
+    return kept(_subject, tuple(sorted(given.items())), catalog)
 
 
-def _kept(build: Callable[[Any, Catalog], _T], key: tuple[tuple[str, Any], ...], catalog: Catalog) -> _T:
+def kept(build: Callable[[Any, Catalog], _T], key: tuple[Any, ...], catalog: Catalog) -> _T:
     """``build(key, catalog)`` from the cache, or computed afresh when an input cannot be hashed (an array)."""
     try:
         hash(key)
@@ -119,7 +119,7 @@ def pinned_estimate(subject: Subject, catalog: Catalog) -> Estimate | None:
 
     Energy and CO2 claims need it; it is computed for them only, once per subject.
     """
-    return _kept(_pinned, subject.key, catalog)
+    return kept(_pinned, subject.key, catalog)
 
 
 @lru_cache(maxsize=256)
@@ -135,10 +135,24 @@ def _pinned(key: tuple[tuple[str, Any], ...], catalog: Catalog) -> Estimate | No
     return estimate_figures(catalog=catalog, **_on_run_hardware(given, run), mfu=mfu)
 
 
+def figures_of(catalog: Catalog, **inputs: Any) -> Estimate:
+    """A figures-only estimate (no layout search: ``estimate_figures``), kept per inputs and catalog."""
+    return kept(_figures, tuple(sorted(inputs.items())), catalog)
+
+
+@lru_cache(maxsize=256)
+def _figures(key: tuple[tuple[str, Any], ...], catalog: Catalog) -> Estimate:
+    return estimate_figures(catalog=catalog, **dict(key))
+
+
+#: Everything kept per subject and catalog; ``clear_kept`` forgets it (other modules add their own).
+KEPT: list[Any] = []
+
+
 def clear_kept() -> None:
-    """Forget the kept subjects, their pinned estimates and runs (they are kept per catalog)."""
-    for kept in (_subject, _pinned, _runs_of):
-        kept.cache_clear()
+    """Forget the kept subjects, pinned estimates, runs and evidence (they are kept per catalog)."""
+    for cached in (_subject, _pinned, _runs_of, _figures, *KEPT):
+        cached.cache_clear()
 
 
 def _on_run_hardware(given: dict[str, Any], run: PublishedRun | None) -> dict[str, Any]:
