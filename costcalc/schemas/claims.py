@@ -8,6 +8,7 @@ from these numbers, the published runs and costcalc's own estimates.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator, model_validator
@@ -43,10 +44,22 @@ Strength = Literal["behind", "nears", "on par", "matches or outperforms", "outpe
 STRENGTHS: tuple[str, ...] = get_args(Strength)
 
 
+#: Claims are read from TOML, which has ``nan`` and ``inf``: no claim's number may be either.
+_FINITE = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
+
+
 class _Check(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = _FINITE
 
     tolerance: float | None = Field(default=None, ge=0, le=10, description="overrides the kind's default")
+
+
+def _finite_value(value: Any) -> Any:
+    """A number, a text or a list of them, with every number finite (TOML reads ``nan`` and ``inf``)."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"expected a finite number, text or a list of them, got {item}")
+    return value
 
 
 class MatchCheck(_Check):
@@ -55,7 +68,20 @@ class MatchCheck(_Check):
     kind: Literal["match"]
     article: Value
     source: Value | None = None
-    products: list[list[float]] = Field(default_factory=list, description="[a, b, a*b] triples to verify")
+    products: list[tuple[float, float, float]] = Field(
+        default_factory=list, description="[a, b, a*b] triples to verify"
+    )
+
+    _finite = field_validator("article", "source", mode="before")(_finite_value)
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _triples(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, list) or len(item) != 3:
+                    raise ValueError(f"item {i}: expected [a, b, a x b], three numbers, got {item!r}"[:120])
+        return value
 
 
 class CapacityCheck(_Check):
@@ -97,7 +123,7 @@ class FeasibilityCheck(_Check):
 
 
 class Score(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     benchmark: str
     subject: float
@@ -114,7 +140,7 @@ class BenchmarkCheck(_Check):
 
 
 class Candidate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     name: str
     released: dt.date
@@ -165,6 +191,15 @@ class QuantityCheck(_Check):
             data = {**data, "stated": str(data["value"])}
         return data
 
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _finite_inputs(cls, subject: Any) -> Any:
+        if isinstance(subject, dict):
+            for name, value in subject.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"{name}: expected a finite number, got {value}")
+        return subject
+
     @field_validator("value", mode="before")
     @classmethod
     def _read_value(cls, value: Any, info: ValidationInfo) -> Any:
@@ -192,7 +227,7 @@ class ShareCheck(_Check):
 
 
 class ReportedArchitecture(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     name: str
     reported: list[Architecture] | None = Field(
@@ -210,7 +245,7 @@ class ArchitectureCheck(_Check):
 
 
 class Release(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     model: str = Field(description="a model preset: its parameter count is the preset's")
     released: dt.date
@@ -237,7 +272,7 @@ class OrdinalCheck(_Check):
 
 
 class Wording(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     source: str
     says: Strength
@@ -287,7 +322,7 @@ class Claim(BaseModel):
     source from the published run or estimate it is judged against).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = _FINITE
 
     id: str = Field(min_length=1, max_length=64)
     model: str = Field(min_length=1, description="what the claim is about, as shown")

@@ -16,13 +16,13 @@ from costcalc.commands.checks import ClaimCheck, check_claim, check_entries
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
-from costcalc.estimator.inputs import validate_inputs
+from costcalc.estimator.inputs import SHAPE_FIELDS, option_name, validate_inputs
 
 __all__ = ["TEMPLATE", "check_claims", "check_request", "claims_template"]
 
 
 def _subject_text(subject: dict[str, Any]) -> str:
-    return " ".join(f"--{name.replace('_', '-')} {value}" for name, value in subject.items())
+    return " ".join(f"{option_name(name)} {value}" for name, value in subject.items())
 
 
 def check_request(
@@ -50,8 +50,12 @@ def check_request(
         results += check_entries(read_claims_file(file), catalog)
         titles.append(f"Claims of {file}")
     if claims:
-        if "model" not in subject and "params" not in subject:
-            raise InputError("claim", "needs a subject: --model (a preset), or --params with --tokens, --gpu, --gpus")
+        if not {"model", "params", "config_file", *SHAPE_FIELDS} & subject.keys():
+            raise InputError(
+                "claim",
+                "needs a subject: --model (a preset), --model-config (a config.json) or a shape (--layers, ...), "
+                "or --params with --tokens, --gpu, --gpus",
+            )
         validate_inputs(subject)
         parsed = [parse_claim(line, subject, i) for i, line in enumerate(claims, 1)]
         results += [check_claim(claim, catalog) for claim in parsed]
