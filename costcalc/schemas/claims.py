@@ -247,8 +247,10 @@ class ArchitectureCheck(_Check):
 class Release(BaseModel):
     model_config = _FINITE
 
-    model: str = Field(description="a model preset: its parameter count is the preset's")
+    model: str = Field(description="a model preset (its parameter count is the preset's), or a name with params")
     released: dt.date
+    params: float | None = Field(default=None, gt=0, description="for a model that is not a preset: its count")
+    source: str = Field(default="", description="where the parameter count comes from, when given here")
 
 
 class LargestCheck(_Check):

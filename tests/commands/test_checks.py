@@ -22,7 +22,7 @@ LEDGER = {
     "L2b": "unverifiable",  # GPU count: no primary source
     "L2c": "inconsistent",  # 2000 GPUs x Jan-Jul is 33-38% used: not the compute used
     "L3": "consistent",  # "trained between January 2023 and July 2023"
-    "L4": "inconsistent",  # behind GPT-3.5 on MMLU, GSM8K, HumanEval (outside the estimator)
+    "L4": "inconsistent",  # 'surpasses': Meta says 'close to' (Table 4) and 'on par' (human evaluation, card)
     "B1": "consistent",  # 2.6T tokens
     "B2a": "consistent",  # 1,024 A800
     "B2b": "unverifiable",  # duration/GPU-hours not published
@@ -58,8 +58,9 @@ MORE = {
     "B4": "inconsistent",  # 'best' is stronger than the report's 'matches or outperforms'
     "B5": "consistent",  # six evaluation domains
     "F5": "inconsistent",  # Falcon-7B and -40B came before: the third model, not the second
-    "F6": "consistent",  # 178.56B > BLOOM's 176.25B, OPT's 175B (September 2023)
-    "F7": "inconsistent",  # the chat model is fine-tuned; no RLHF stated
+    "F6": "inconsistent",  # open-weight Switch-C-2048 (MoE, 1571B) > 178.56B; among dense models it is the largest
+    "F7": "consistent",  # base and a chat model fine-tuned on the base (SFT)
+    "F7b": "unverifiable",  # RLHF: no source says either way
     "F8": "inconsistent",  # the paper says only that it 'nears' PaLM-2-Large
     "BL0a": "consistent",  # the initials of the expansion
     "BL0b": "consistent",  # decoder-only Transformer
@@ -247,6 +248,10 @@ def test_share_architecture_largest_ordinal_wording_acronym() -> None:
     assert verdict({**largest, "subject": "OPT-175B", "as_of": "2023-09-06"}) == "inconsistent"
     assert verdict({**largest, "subject": "BLOOM-176B", "as_of": "2022-12-31"}) == "consistent"  # before Falcon
     assert verdict({**largest, "subject": "Falcon-180B", "as_of": "2022-12-31"}) == "unverifiable"
+    moe = {"model": "Switch-C-2048", "released": "2022-12-31", "params": 1571e9, "source": "arXiv:2101.03961"}
+    wider = {**largest, "candidates": [*candidates, moe], "subject": "Falcon-180B"}
+    assert verdict({**wider, "as_of": "2023-09-06"}) == "inconsistent"  # a count given, not a preset's
+    assert verdict({**wider, "as_of": "2022-12-30"}) == "unverifiable"  # neither released yet
     ordinal = {"kind": "ordinal", "subject": "F-180B", "earlier": ["F-7B", "F-40B"]}
     assert verdict({**ordinal, "claimed_position": 2, "claimed_after": "F-40B"}) == "inconsistent"
     assert verdict({**ordinal, "claimed_position": 3, "claimed_after": "F-40B"}) == "consistent"
@@ -271,6 +276,6 @@ def test_share_architecture_largest_ordinal_wording_acronym() -> None:
 def test_every_verdict_says_the_number_that_decided_it(results: dict[str, costcalc.ClaimCheck]) -> None:
     assert results["F3b"].deciding.startswith("needs 11.43 USD per A100-40GB-hour; the dearest observed price is")
     assert results["L2c"].deciding == "the published GPU-hours fill at most 38% of the stated GPUs x period"
-    assert results["F6"].deciding == "Falcon-180B 178.56B parameters against BLOOM-176B 176.25B"
+    assert results["F6"].deciding == "Falcon-180B 178.56B parameters against Switch-C-2048 1571.00B"
     assert results["F5"].deciding == "2 earlier model(s), so Falcon-180B is number 3"
     assert all(r.deciding for r in results.values())
