@@ -145,14 +145,23 @@ class Candidate(BaseModel):
     name: str
     released: dt.date
     params: float = Field(gt=0)
+    access: Literal["open", "on request"] = Field(
+        default="open", description="open: anyone may download the weights; on request: gated, by application"
+    )
 
 
 class FirstCheck(_Check):
-    """'X was the first': the subject's release date against the other candidates'."""
+    """'X was the first [open] model over N parameters': release dates of the candidates that qualify.
+
+    ``over_params`` (strictly more) and ``open_only`` are the claim's own conditions; a candidate
+    that does not meet them does not count against the subject, and the verdict says why.
+    """
 
     kind: Literal["first"]
     subject: str
     candidates: list[Candidate] = Field(min_length=2)
+    over_params: float | None = Field(default=None, gt=0, description="the claim's size condition: more than this")
+    open_only: bool = Field(default=False, description="the claim's access condition: open weights only")
 
 
 class NodeTypeCheck(_Check):

@@ -33,7 +33,7 @@ LEDGER = {
     "F3a": "unverifiable",  # no primary cost figure
     "F3b": "implausible",  # $80M needs $11.43 per A100-40GB hour
     "F4": "consistent",  # MMLU 70.6 > 68.9, 70.0 (outside the estimator)
-    "BL1": "inconsistent",  # OPT-175B and YaLM-100B came first (outside the estimator)
+    "BL1": "consistent",  # OPT-175B (May 2022) was on request, YaLM-100B is not over 100B: BLOOM (July) first
     "BL2a": "consistent",  # 1,082,990 compute hours
     "BL2b": "consistent",  # 3.5 months ~ 117.5 days
     "BL2c": "consistent",  # inside costcalc's range
@@ -170,6 +170,13 @@ def test_match_benchmark_first_node_type() -> None:
     ]
     assert verdict({"kind": "first", "subject": "B", "candidates": dates}) == "inconsistent"
     assert verdict({"kind": "first", "subject": "A", "candidates": dates}) == "consistent"
+    gated = [{**dates[0], "access": "on request"}, dates[1]]
+    assert verdict({"kind": "first", "subject": "B", "candidates": gated}) == "inconsistent"  # no condition
+    assert verdict({"kind": "first", "subject": "B", "candidates": gated, "open_only": True}) == "consistent"
+    assert verdict({"kind": "first", "subject": "B", "candidates": dates, "over_params": 1e11}) == "inconsistent"
+    bigger = [dates[0], {**dates[1], "params": 1.01e11}]
+    assert verdict({"kind": "first", "subject": "B", "candidates": bigger, "over_params": 1e11}) == "consistent"
+    assert verdict({"kind": "first", "subject": "A", "candidates": bigger, "over_params": 1e11}) == "inconsistent"
     node = {"kind": "node_type", "claimed_node": "DGX-A100", "actual_system": "x"}
     assert verdict({**node, "actual_cpus": "2x AMD EPYC 7543"}) == "inconsistent"
     assert verdict({**node, "actual_cpus": "2x AMD EPYC 7742 (64 cores)"}) == "consistent"
