@@ -165,12 +165,19 @@ class FirstCheck(_Check):
 
 
 class NodeTypeCheck(_Check):
-    """A guessed node type: the preset's CPUs against the CPUs the source reports."""
+    """A guessed node type: the preset's CPUs against the source's; with ``or_similar``, its GPUs too.
+
+    The same node has the preset's CPUs; a similar one (``or_similar``: "a DGX A100 or similar")
+    carries the preset's accelerator, as many per node.
+    """
 
     kind: Literal["node_type"]
     claimed_node: str
     actual_system: str
     actual_cpus: str
+    actual_accelerator: str | None = Field(default=None, description="the accelerator the source reports")
+    actual_count: PositiveInt | None = Field(default=None, description="accelerators per node, as reported")
+    or_similar: bool = Field(default=False, description="the claim allows a similar node")
 
 
 class QuantityCheck(_Check):

@@ -15,7 +15,9 @@ from costcalc.data.catalog import Catalog
 from costcalc.schemas.claims import Check, Claim
 
 # The claims ledger's verdicts (reference article-claims.md, summary table rows L1 to BL4), split
-# where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2).
+# where the ledger gives a claim more than one verdict (L2, B2, F1, F3, BL2). BL1 and BL4 differ
+# from the ledger on purpose: its verdicts never tested the claims' own conditions ("open", "over
+# 100B"; "or similar"), and tested, they hold.
 LEDGER = {
     "L1": "consistent",  # sizes 7B/13B/70B, model card
     "L2a": "consistent",  # GPU type A100-80GB
@@ -38,7 +40,7 @@ LEDGER = {
     "BL2b": "consistent",  # 3.5 months ~ 117.5 days
     "BL2c": "consistent",  # inside costcalc's range
     "BL3": "consistent",  # 48 x 8 = 384, 4 spare nodes
-    "BL4": "inconsistent",  # HPE Apollo 6500, EPYC 7543, not a DGX A100 (EPYC 7742)
+    "BL4": "consistent",  # not a DGX A100 (EPYC 7543, not 7742) but similar: 8x A100-80GB per node
 }
 # The article's other checkable sentences (tests/commands/test_article.py lists them), with the verdict each
 # check's rule gives; the facts are from the reference 'article-claims-more.md' and the papers cited.
@@ -180,6 +182,19 @@ def test_match_benchmark_first_node_type() -> None:
     node = {"kind": "node_type", "claimed_node": "DGX-A100", "actual_system": "x"}
     assert verdict({**node, "actual_cpus": "2x AMD EPYC 7543"}) == "inconsistent"
     assert verdict({**node, "actual_cpus": "2x AMD EPYC 7742 (64 cores)"}) == "consistent"
+    similar = {**node, "actual_cpus": "2x AMD EPYC 7543", "actual_accelerator": "a100-80gb", "actual_count": 8}
+    assert verdict(similar) == "inconsistent"  # the claim does not allow a similar node
+    assert verdict({**similar, "or_similar": True}) == "consistent"
+    assert verdict({**similar, "or_similar": True, "actual_count": 4}) == "inconsistent"
+    assert verdict({**similar, "or_similar": True, "actual_accelerator": "A100-40GB"}) == "inconsistent"
+
+
+def test_hgx_servers_are_not_dgx_presets(capsys: pytest.CaptureFixture[str]) -> None:
+    from costcalc.cli import main
+
+    for name in ("hgx-a100", "hgx-h100"):  # an HGX server's CPUs, memory and power are not a DGX's
+        assert main(["estimate", "--params", "7B", "--tokens", "1T", "--gpu", name]) == 2
+        assert "unknown accelerator or node preset" in capsys.readouterr().err
 
 
 def test_json_output_keys(capsys: pytest.CaptureFixture[str]) -> None:

@@ -102,15 +102,29 @@ def check_node_type(check: NodeTypeCheck, catalog: Catalog, tol: float) -> Outco
     node = catalog.get("node", check.claimed_node, field_name="claimed_node")
     preset_cpus = set(_CPU_MODEL.findall(node.cpus or ""))
     actual_cpus = set(_CPU_MODEL.findall(check.actual_cpus))
-    estimate_text = f"{node.name}: {node.cpus}; source: {check.actual_system}, {check.actual_cpus}"
+    gpus = f"{check.actual_count}x {check.actual_accelerator}" if check.actual_accelerator else "GPUs not given"
+    estimate_text = f"{node.name}: {node.count}x {node.accelerator}, {node.cpus}; source: {check.actual_system}, "
+    estimate_text += f"{gpus}, {check.actual_cpus}"
+    shown = "CPU models" + (
+        " (the same node); accelerator and count per node (a similar one)" if check.or_similar else ""
+    )
     deciding = f"a {node.name} carries {node.cpus}; the source reports {check.actual_cpus}"
     if preset_cpus and preset_cpus == actual_cpus:
         reason = f"The source's CPUs match a {node.name}'s."
-        return Outcome(estimate_text, "consistent", reason, "CPU models", deciding)
+        return Outcome(estimate_text, "consistent", reason, shown, deciding)
+    accelerator = catalog.find("accelerator", check.actual_accelerator or "")
+    similar = accelerator is not None and accelerator.name == node.accelerator and check.actual_count == node.count
+    if check.or_similar and similar:
+        reason = (
+            f"Not a {node.name} (it carries {node.cpus}; the source reports {check.actual_cpus} in "
+            f"{check.actual_system}), but similar: {gpus} per node, as a {node.name}."
+        )
+        return Outcome(estimate_text, "consistent", reason, shown, f"{deciding}; both carry {gpus}")
+    unlike = f"; nor similar: {gpus} against {node.count}x {node.accelerator}" if check.or_similar else ""
     return Outcome(
         estimate_text,
         "inconsistent",
-        f"A {node.name} carries {node.cpus}; the source reports {check.actual_cpus} in {check.actual_system}.",
-        "CPU models",
-        deciding,
+        f"A {node.name} carries {node.cpus}; the source reports {check.actual_cpus} in {check.actual_system}{unlike}.",
+        shown,
+        deciding + unlike,
     )
