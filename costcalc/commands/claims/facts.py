@@ -25,7 +25,8 @@ def check_match(check: MatchCheck, catalog: Catalog, tol: float) -> Outcome:
     estimate = arithmetic or "-"
     shown = f"numbers within {tol:.1%}, text exact"
     if check.source is None:
-        return Outcome(estimate, "unverifiable", "No primary source gives this figure.", shown, "no source figure")
+        what = "figure" if all(isinstance(v, int | float) for v in _items(check.article)) else "fact"
+        return Outcome(estimate, "unverifiable", f"No primary source gives this {what}.", shown, f"no source {what}")
     deciding = f"the source gives {_listed(check.source)}"
     if same(check.article, check.source, tol):
         extra = f" ({arithmetic})" if arithmetic else ""
@@ -34,8 +35,12 @@ def check_match(check: MatchCheck, catalog: Catalog, tol: float) -> Outcome:
     return Outcome(estimate, "inconsistent", reason, shown, deciding)
 
 
+def _items(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
+
+
 def _listed(value: object) -> str:
-    items = value if isinstance(value, list) else [value]
+    items = _items(value)
     return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in items)
 
 
