@@ -20,15 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.errors import InputError, PresetError
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
-from costcalc.commands.claims.figures import (
-    check_capacity,
-    check_compute,
-    check_cost,
-    check_duration,
-    check_feasibility,
-    check_gpu_hours,
-    check_ratio,
-)
+from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
 from costcalc.commands.claims.quantity import check_quantity
 from costcalc.commands.claims.statements import (
@@ -40,8 +32,8 @@ from costcalc.commands.claims.statements import (
     check_wording,
 )
 from costcalc.data.catalog import Catalog, Entry
-from costcalc.estimator.inputs import validate_inputs
-from costcalc.schemas.claims import Claim, QuantityCheck
+from costcalc.data.claims import MAX_SUBJECTS
+from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityCheck, RatioCheck
 
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim", "check_entries"]
 
@@ -84,10 +76,6 @@ _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
     "match": check_match,
     "capacity": check_capacity,
     "ratio": check_ratio,
-    "cost": check_cost,
-    "compute": check_compute,
-    "duration": check_duration,
-    "gpu_hours": check_gpu_hours,
     "feasibility": check_feasibility,
     "benchmark": check_benchmark,
     "first": check_first,
@@ -128,15 +116,40 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
     )
 
 
+def _subjects(check: Check) -> list[tuple[tuple[str, Any], ...]]:
+    """The estimates a check needs, by their inputs (claims about one subject share one)."""
+    if isinstance(check, QuantityCheck):
+        return [tuple(sorted(check.subject.items()))]
+    if isinstance(check, RatioCheck):
+        return [(("model", check.numerator),), (("model", check.denominator),)]
+    if isinstance(check, FeasibilityCheck):
+        return [(("gpu", check.gpu), ("gpus", check.gpus), ("model", m)) for m in check.models]
+    return []
+
+
+def _within_subject_cap(pairs: list[tuple[Entry, Claim]]) -> None:
+    """Refuse, before any estimate, a file that names more than MAX_SUBJECTS different subjects."""
+    seen: set[tuple[tuple[str, Any], ...]] = set()
+    for entry, claim in pairs:
+        seen.update(_subjects(claim.check))
+        if len(seen) > MAX_SUBJECTS:
+            message = (
+                f"more than {MAX_SUBJECTS} different subjects to estimate in one file (one estimate each; "
+                "claims about the same subject share it): split the file"
+            )
+            raise PresetError(str(entry.path), f"{entry.where}.check", message)
+
+
 def check_entries(pairs: Iterable[tuple[Entry, Claim]], catalog: Catalog) -> list[ClaimCheck]:
     """Check claims read from a file; a bad input in one names the file and the claim's field."""
+    pairs = list(pairs)
+    _within_subject_cap(pairs)
     results = []
     for entry, claim in pairs:
         where = f"{entry.where}.check"
         try:
             if claim.check.kind == "quantity":
-                where += ".subject"
-                validate_inputs(dict(claim.check.subject))
+                where += ".subject"  # the subject is validated when it is estimated, once per subject
             results.append(check_claim(claim, catalog))
         except InputError as err:
             raise PresetError(str(entry.path), f"{where}.{err.field}", err.message) from None

@@ -9,10 +9,14 @@ from costcalc.base.files import read_text
 from costcalc.data.catalog import Catalog, Entry, parse_preset_text, validate_entry
 from costcalc.schemas.claims import Claim
 
-__all__ = ["MAX_CLAIMS_FILE_BYTES", "load_claim_entries", "load_claims", "read_claims_file"]
+__all__ = ["MAX_CLAIMS_FILE_BYTES", "MAX_SUBJECTS", "load_claim_entries", "load_claims", "read_claims_file"]
 
 #: A claims file larger than this is refused (the article's 43 claims take about 40 kB).
 MAX_CLAIMS_FILE_BYTES = 1_000_000
+#: At most this many different subjects to estimate in one claims file: each costs one estimate (a few
+#: milliseconds), and claims about one subject share it, so any number of claims under the size cap
+#: is checked in seconds.
+MAX_SUBJECTS = 256
 
 
 def _validated(entries: list[Entry]) -> list[tuple[Entry, Claim]]:

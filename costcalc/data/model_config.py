@@ -44,6 +44,8 @@ def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec
         data = json.loads(text, parse_constant=_no_constants)
     except ValueError as err:
         raise InputError(_FIELD, f"{name}: not valid JSON ({err})") from None
+    except RecursionError:
+        raise InputError(_FIELD, f"{name}: nested too deeply to read (a config.json is a flat object)") from None
     if not isinstance(data, dict):
         raise InputError(_FIELD, f"{name}: expected a JSON object of configuration fields")
     return spec_from_config(data, name, seq_len)

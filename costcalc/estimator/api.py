@@ -19,7 +19,7 @@ from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.resolve import resolve
 from costcalc.estimator.result import Estimate
 
-__all__ = ["estimate"]
+__all__ = ["estimate", "estimate_figures"]
 
 
 def estimate(
@@ -43,7 +43,24 @@ def estimate(
 
     Raises ``InputError`` naming the field for any invalid input.
     """
-    given = {"params": params, "tokens": tokens, **inputs}
+    return compute(
+        resolve(_checked({"params": params, "tokens": tokens, **inputs}), catalog or default_catalog(presets))
+    )
+
+
+def estimate_figures(*, catalog: Catalog, **inputs: Any) -> Estimate:
+    """``estimate`` without the memory-layout search: the figures a claim about cost or time is judged on.
+
+    FLOPs, GPU-hours, wall-clock, cost, energy and CO2 do not depend on the layout (it changes the
+    recomputed, hardware FLOPs only), except when the pipeline bubble is counted (``count_bubble``),
+    which needs the layout and so gets it. The result's ``memory`` is None otherwise.
+    """
+    checked = _checked(inputs)
+    return compute(resolve(checked, catalog, layout_search=bool(checked.count_bubble)))
+
+
+def _checked(given: dict[str, Any]) -> EstimateInputs:
+    """The inputs validated, with the earlier spellings and explicit defaults read as ``estimate`` documents."""
     values = {k: v for k, v in given.items() if v is not None}
     if "causal" in values:  # the earlier spelling of attention_flops
         if "attention_flops" in values:
@@ -58,7 +75,7 @@ def estimate(
     checked = validate_inputs(values)
     guards.check_estimate_inputs(checked)
     guards.check_arrays(checked)
-    return compute(resolve(checked, catalog or default_catalog(presets)))
+    return checked
 
 
 def _signature() -> inspect.Signature:

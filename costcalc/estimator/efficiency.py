@@ -137,6 +137,7 @@ def resolve_efficiency(
     size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",
+        field="mfu",
         value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
         basis=(
             f"{prediction.basis}; for {accelerator.generation}, {size}: {' '.join(steps)}; range: P10-P90 of "

@@ -64,8 +64,10 @@ def resolve_power(given: Quantity | None, hardware: Hardware) -> Default:
         source = accelerator.sources.get("tdp", "")
     else:
         basis = f"{accelerator.name} has no published power figure; give --power for energy and CO2"
-        return Default(None, Assumption(name="power per GPU", value="unknown", basis=basis))
-    return Default(power, Assumption(name="power per GPU", value=f"{power.m:.0f} W", basis=basis, source=source))
+        return Default(None, Assumption(name="power per GPU", value="unknown", basis=basis, field="power"))
+    return Default(
+        power, Assumption(name="power per GPU", value=f"{power.m:.0f} W", basis=basis, source=source, field="power")
+    )
 
 
 def resolve_pue(given: Quantity | None, catalog: Catalog) -> Default:
@@ -75,6 +77,7 @@ def resolve_pue(given: Quantity | None, catalog: Catalog) -> Default:
     observed = pue_default(catalog)
     note = Assumption(
         name="PUE",
+        field="pue",
         value=f"{observed.value.m:.2f} (range {observed.low.m:.2f} to {observed.high.m:.2f})",
         basis=observed.basis,
         source="presets/facility.toml",
@@ -89,6 +92,7 @@ def resolve_carbon_intensity(given: Quantity | None, catalog: Catalog) -> Defaul
     observed = carbon_intensity_default(catalog)
     note = Assumption(
         name="carbon intensity",
+        field="carbon_intensity",
         value=f"{observed.value.m:.0f} gCO2e/kWh (range {observed.low.m:.0f} to {observed.high.m:.0f})",
         basis=observed.basis,
         source="presets/facility.toml",

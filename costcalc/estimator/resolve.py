@@ -32,7 +32,7 @@ from costcalc.estimator.facility import (
     resolve_pue,
 )
 from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
-from costcalc.estimator.layouts import plan_memory
+from costcalc.estimator.layouts import LayoutChoice, plan_memory
 from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas.flops import llama_ffn, parameter_count
@@ -199,9 +199,10 @@ def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog:
     observed = price_default(accelerator, catalog)
     if observed is None:
         basis = f"no price observations for {accelerator.name}; give --price to get a cost"
-        return Default(None, Assumption(name="price", value="unknown", basis=basis))
+        return Default(None, Assumption(name="price", value="unknown", basis=basis, field="price"))
     note = Assumption(
         name="price",
+        field="price",
         value=f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
         basis=observed.basis,
         source=f"prices of {accelerator.name} in presets/accelerators.toml",
@@ -235,8 +236,23 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
     return out
 
 
-def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
-    """Fill every gap in ``inputs`` from presets and derived defaults, recording each assumption."""
+def _layout(
+    inputs: EstimateInputs,
+    spec: ModelSpec | None,
+    params: Quantity,
+    hardware: Hardware,
+    gpus: Quantity | None,
+    dtype: str,
+    search: bool,
+) -> LayoutChoice:
+    """The memory layout, searched; without the search no memory section and recomputation as given (else none)."""
+    if not search:
+        return LayoutChoice(None, inputs.recompute or "none")
+    return plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
+
+
+def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = True) -> Scenario:
+    """Fill every gap in ``inputs`` from presets and derived defaults; ``layout_search=False``: figures only."""
     spec, params, active, notes = resolve_model(inputs, catalog)
     flop_params = active if active is not None else params
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
@@ -251,7 +267,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog) -> Scenario:
     carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
     attention = resolve_attention_flops(inputs, spec, seq_len)
-    layout = plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
+    layout = _layout(inputs, spec, params, hardware, gpus, dtype, layout_search)
     stretch, stretch_note = overheads(inputs, layout.memory)
     later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
     later += [price.note, power.note, pue.note, carbon.note, *layout.notes, stretch_note]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
@@ -32,6 +32,8 @@ class Assumption(BaseModel):
     basis: str
     given: bool = False
     source: str = ""
+    #: The input (an ``EstimateInputs`` field) this settles, for code that looks an assumption up; not shown.
+    field: str = Field(default="", exclude=True)
 
 
 #: A range as multiplicative factors (low, high) around a central value; None when the value is exact.

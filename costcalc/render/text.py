@@ -51,6 +51,8 @@ def terminal_width() -> int:
 
 def cells(text: str) -> int:
     """Terminal columns ``text`` takes: East Asian wide characters take two."""
+    if text.isascii():  # every ASCII character takes one column: no per-character lookup
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

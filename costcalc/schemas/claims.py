@@ -8,6 +8,7 @@ from these numbers, the published runs and costcalc's own estimates.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator, model_validator
@@ -34,6 +35,8 @@ QUANTITY_UNITS: dict[str, str] = {
 ClaimQuantity = Literal["cost", "gpu-hours", "days", "gpus", "flops", "tokens", "params", "energy", "co2"]
 #: ``=`` about (the article check's tolerance), ``~`` roughly (a wider one), and the four inequalities.
 Relation = Literal["=", "~", ">", ">=", "<", "<="]
+#: What a quantity claim is judged against (see ``QuantityCheck.judge_by``).
+JudgeBy = Literal["published", "gpu-hours", "estimate"]
 RELATIONS: tuple[str, ...] = get_args(Relation)
 Architecture = Literal["decoder-only", "encoder-only", "encoder-decoder"]
 #: How strongly a comparison is worded, weakest first ("nears" < "on par" < ... < "best").
@@ -41,10 +44,22 @@ Strength = Literal["behind", "nears", "on par", "matches or outperforms", "outpe
 STRENGTHS: tuple[str, ...] = get_args(Strength)
 
 
+#: Claims are read from TOML, which has ``nan`` and ``inf``: no claim's number may be either.
+_FINITE = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
+
+
 class _Check(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = _FINITE
 
     tolerance: float | None = Field(default=None, ge=0, le=10, description="overrides the kind's default")
+
+
+def _finite_value(value: Any) -> Any:
+    """A number, a text or a list of them, with every number finite (TOML reads ``nan`` and ``inf``)."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"expected a finite number, text or a list of them, got {item}")
+    return value
 
 
 class MatchCheck(_Check):
@@ -53,7 +68,20 @@ class MatchCheck(_Check):
     kind: Literal["match"]
     article: Value
     source: Value | None = None
-    products: list[list[float]] = Field(default_factory=list, description="[a, b, a*b] triples to verify")
+    products: list[tuple[float, float, float]] = Field(
+        default_factory=list, description="[a, b, a*b] triples to verify"
+    )
+
+    _finite = field_validator("article", "source", mode="before")(_finite_value)
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _triples(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, list) or len(item) != 3:
+                    raise ValueError(f"item {i}: expected [a, b, a x b], three numbers, got {item!r}"[:120])
+        return value
 
 
 class CapacityCheck(_Check):
@@ -84,44 +112,6 @@ class RatioCheck(_Check):
     denominator_gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
 
-class CostCheck(_Check):
-    """A claimed cost against published GPU-hours x costcalc's observed prices."""
-
-    kind: Literal["cost"]
-    claimed: Annotated[Quantity, QuantityOf("USD", scalar=True)]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-    gpu: str
-
-
-class ComputeCheck(_Check):
-    """A published compute figure against costcalc's FLOP count for the model and tokens."""
-
-    kind: Literal["compute"]
-    model: str
-    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
-    published: Annotated[Quantity, QuantityOf("FLOP", scalar=True)]
-
-
-class DurationCheck(_Check):
-    """A claimed duration against GPU-hours / GPUs."""
-
-    kind: Literal["duration"]
-    claimed: Annotated[Quantity, QuantityOf("day", scalar=True)]
-    gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-    gpus: PositiveInt
-
-
-class GpuHoursCheck(_Check):
-    """Reported GPU-hours against costcalc's estimate and its range."""
-
-    kind: Literal["gpu_hours"]
-    model: str
-    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
-    gpu: str
-    gpus: PositiveInt
-    claimed: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-
-
 class FeasibilityCheck(_Check):
     """Whether a cluster could train the models in a plausible time (nothing published to compare)."""
 
@@ -133,7 +123,7 @@ class FeasibilityCheck(_Check):
 
 
 class Score(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     benchmark: str
     subject: float
@@ -150,28 +140,44 @@ class BenchmarkCheck(_Check):
 
 
 class Candidate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     name: str
     released: dt.date
     params: float = Field(gt=0)
+    access: Literal["open", "on request"] = Field(
+        default="open", description="open: anyone may download the weights; on request: gated, by application"
+    )
 
 
 class FirstCheck(_Check):
-    """'X was the first': the subject's release date against the other candidates'."""
+    """'X was the first [open] model over N parameters': release dates of the candidates that qualify.
+
+    ``over_params`` (strictly more) and ``open_only`` are the claim's own conditions; a candidate
+    that does not meet them does not count against the subject, and the verdict says why.
+    """
 
     kind: Literal["first"]
     subject: str
     candidates: list[Candidate] = Field(min_length=2)
+    over_params: float | None = Field(default=None, gt=0, description="the claim's size condition: more than this")
+    open_only: bool = Field(default=False, description="the claim's access condition: open weights only")
 
 
 class NodeTypeCheck(_Check):
-    """A guessed node type: the preset's CPUs against the CPUs the source reports."""
+    """A guessed node type: the preset's CPUs against the source's; with ``or_similar``, its GPUs too.
+
+    The same node has the preset's CPUs; a similar one (``or_similar``: "a DGX A100 or similar")
+    carries the preset's accelerator, as many per node.
+    """
 
     kind: Literal["node_type"]
     claimed_node: str
     actual_system: str
     actual_cpus: str
+    actual_accelerator: str | None = Field(default=None, description="the accelerator the source reports")
+    actual_count: PositiveInt | None = Field(default=None, description="accelerators per node, as reported")
+    or_similar: bool = Field(default=False, description="the claim allows a similar node")
 
 
 class QuantityCheck(_Check):
@@ -187,6 +193,12 @@ class QuantityCheck(_Check):
     value: float = Field(ge=0, allow_inf_nan=False, description="in QUANTITY_UNITS[quantity]; text with units")
     stated: str = Field(default="", description="the value as written (kept for display)")
     subject: dict[str, str | float | int | bool] = Field(min_length=1)
+    judge_by: JudgeBy = Field(
+        default="published",
+        description="published: the subject's shipped run, else costcalc's range; gpu-hours: what the run's "
+        "published GPU-hours imply, even where it publishes the figure; estimate: costcalc's range, the "
+        "claim's value being itself a published figure",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +206,15 @@ class QuantityCheck(_Check):
         if isinstance(data, dict) and not data.get("stated") and "value" in data:
             data = {**data, "stated": str(data["value"])}
         return data
+
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _finite_inputs(cls, subject: Any) -> Any:
+        if isinstance(subject, dict):
+            for name, value in subject.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ValueError(f"{name}: expected a finite number, got {value}")
+        return subject
 
     @field_validator("value", mode="before")
     @classmethod
@@ -222,7 +243,7 @@ class ShareCheck(_Check):
 
 
 class ReportedArchitecture(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     name: str
     reported: list[Architecture] | None = Field(
@@ -240,10 +261,12 @@ class ArchitectureCheck(_Check):
 
 
 class Release(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
-    model: str = Field(description="a model preset: its parameter count is the preset's")
+    model: str = Field(description="a model preset (its parameter count is the preset's), or a name with params")
     released: dt.date
+    params: float | None = Field(default=None, gt=0, description="for a model that is not a preset: its count")
+    source: str = Field(default="", description="where the parameter count comes from, when given here")
 
 
 class LargestCheck(_Check):
@@ -267,7 +290,7 @@ class OrdinalCheck(_Check):
 
 
 class Wording(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _FINITE
 
     source: str
     says: Strength
@@ -294,10 +317,6 @@ Check = Annotated[
     MatchCheck
     | CapacityCheck
     | RatioCheck
-    | CostCheck
-    | ComputeCheck
-    | DurationCheck
-    | GpuHoursCheck
     | FeasibilityCheck
     | BenchmarkCheck
     | FirstCheck
@@ -321,7 +340,7 @@ class Claim(BaseModel):
     source from the published run or estimate it is judged against).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = _FINITE
 
     id: str = Field(min_length=1, max_length=64)
     model: str = Field(min_length=1, description="what the claim is about, as shown")

@@ -45,7 +45,7 @@ SENTENCES: list[tuple[str, list[str]]] = [
     ("由阿布扎比(Abu Dhabi)的技术创新研究院(TII)开发和训练,于2023年9月发布", ["F1a", "F1b"]),
     ("它是继Falcon-40B之后,TII推出的第二个开源大语言模型", ["F5"]),
     ("也是目前世界上最大的开源开放大模型", ["F6"]),
-    ("进行训练的Chat模型Falcon-180B-chat", ["F7"]),
+    ("进行训练的Chat模型Falcon-180B-chat", ["F7", "F7b"]),
     ("约为 LLaMA-2-70B 的4倍", ["F2"]),
     ("估计超过8000万美元", ["F3a", "F3b"]),
     ("在 MMLU 表现上超越了 LLaMA-2-70B、ChatGPT-3.5", ["F4"]),

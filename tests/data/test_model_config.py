@@ -150,6 +150,8 @@ def test_shape_options_equal_the_preset(capsys: pytest.CaptureFixture[str]) -> N
         (json.dumps({**LLAMA_2_7B, "num_key_value_heads": 5}), "num_key_value_heads: heads (32) must be a multiple"),
         (json.dumps({**LLAMA_2_7B, "tie_word_embeddings": "no"}), "tie_word_embeddings: expected true or false"),
         ('{"hidden_size": NaN}', "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "config.json: nested too deeply to read"),  # within the size cap
+        ('{"a": ' * 50_000 + "1" + "}" * 50_000, "config.json: nested too deeply to read"),
     ],
 )
 def test_malformed_configs_are_one_line_errors(

@@ -12,31 +12,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
+from costcalc.commands.claims.subject import KEPT, Subject, kept, pinned_estimate, resolve_subject
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_observations
-from costcalc.data.runs import load_runs, usable_as_published
-from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
+from costcalc.schemas.claims import JudgeBy
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["Evidence", "EvidenceKind", "Subject", "evidence_for", "resolve_subject", "show"]
+__all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu", "show"]
 
 #: published: a run's own figure; bound: a published upper bound; derived: arithmetic on published or
 #: given figures only; observed: published figures times observed prices or PUE; estimate: costcalc's
 #: range; none: nothing to compare with.
 EvidenceKind = Literal["published", "bound", "derived", "observed", "estimate", "none"]
-
-#: Tokens within this share of the run's count still describe the run.
-SAME_TOKENS = 0.05
 
 
 def show(quantity: str, value: float) -> str:
@@ -49,7 +46,7 @@ def show(quantity: str, value: float) -> str:
         "gpu-hours": lambda v: f"{v:,.0f} GPU-h",
         "days": lambda v: f"{v:,.1f} days",
         "gpus": lambda v: f"{v:,.0f} GPUs",
-        "flops": lambda v: f"{v:.3g} FLOP",
+        "flops": lambda v: f"{v:.4g} FLOP",
         "tokens": lambda v: f"{format_count(v)} tokens",
         "params": lambda v: f"{format_count(v)} parameters",
         "energy": lambda v: f"{v:,.4g} MWh",
@@ -59,28 +56,13 @@ def show(quantity: str, value: float) -> str:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """What a claim is about: costcalc's estimate of it and the published run that matches, if any."""
-
-    label: str
-    est: Estimate
-    run: PublishedRun | None
-    run_note: str
-    given: dict[str, Any]
-    #: True when a published run of the model exists but describes other tokens or hardware.
-    mismatch: bool
-    #: The estimate with the efficiency pinned to the run's published GPU-hours (energy, CO2 from it).
-    pinned: Estimate | None = None
-
-
-@dataclass(frozen=True)
 class Evidence:
     """The figure (or interval) a claim is judged against, in the claim's unit, and where it comes from."""
 
     low: float
     high: float
     kind: EvidenceKind
-    #: The article check kind whose default tolerance applies (``DEFAULT_TOLERANCE``).
+    #: What the evidence is, for its default tolerance (``EVIDENCE_TOLERANCE``).
     tolerance_kind: str
     figure: str
     source: str
@@ -88,65 +70,6 @@ class Evidence:
     hours: float | None = None
     prices: tuple[float, float] | None = None
     accelerator: str = ""
-
-
-@cache
-def _runs(catalog: Catalog) -> tuple[PublishedRun, ...]:
-    return tuple(load_runs(catalog))
-
-
-def _preset_name(name: str, catalog: Catalog) -> str | None:
-    spec = catalog.find("model", name)
-    return None if spec is None else str(spec.name)
-
-
-def _match_run(est: Estimate, given: dict[str, Any], catalog: Catalog) -> tuple[PublishedRun | None, str]:
-    """The included shipped run of the subject's model preset on its tokens and hardware, and why (not)."""
-    spec = est.scenario.model
-    if spec is None:
-        return None, "no model preset named, so no published run: judged against costcalc's range"
-    runs = [r for r in _runs(catalog) if r.model is not None and _preset_name(r.model, catalog) == spec.name]
-    included = [r for r in runs if usable_as_published(r)[0]]
-    if not included:
-        why = "; ".join(f"{r.id}: {usable_as_published(r)[1]}" for r in runs) or "none shipped"
-        return None, f"no included published run of {spec.name} ({why}): judged against costcalc's range"
-    run = included[0]
-    tokens = float(est.scenario.tokens.m_as("token"))
-    if "tokens" in given and run.tokens is not None:
-        published = float(run.tokens.m_as("token"))
-        if abs(tokens / published - 1) > SAME_TOKENS:
-            return None, f"run {run.id} trained on {format_count(published)} tokens, not {format_count(tokens)}"
-    if "gpu" in given and run.accelerator is not None and run.accelerator != est.scenario.accelerator.name:
-        return None, f"run {run.id} ran on {run.accelerator}, not {est.scenario.accelerator.name}"
-    bound = " (its GPU-hours are an upper bound)" if "upper_bound" in run.flags else ""
-    return run, f"shipped published run {run.id} ({run.name}, reliability {run.reliability}){bound}"
-
-
-def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
-    """Estimate the subject; where a published run matches, on the run's hardware unless given."""
-    est = estimate(catalog=catalog, **given)
-    run, note = _match_run(est, given, catalog)
-    pinned = None
-    if run is not None:
-        hardware = {"gpu": given.get("gpu") or run.accelerator}
-        if "gpus" not in given and "nodes" not in given and run.gpus is not None:
-            hardware["gpus"] = run.gpus
-        est = estimate(catalog=catalog, **{**given, **hardware})
-        hours = run.pretraining_gpu_hours
-        if hours is not None and "upper_bound" not in run.flags and "mfu" not in given:
-            mfu = float(runtime.implied_efficiency(est.flops, hours, est.scenario.peak).m)
-            if 0 < mfu <= 1:
-                pinned = estimate(catalog=catalog, **{**given, **hardware, "mfu": mfu})
-    mismatch = run is None and note.startswith("run ")
-    return Subject(_label(est, given), est, run, note, given, mismatch, pinned)
-
-
-def _label(est: Estimate, given: dict[str, Any]) -> str:
-    s = est.scenario
-    what = s.model.name if s.model is not None else f"{format_count(float(s.params.m_as('parameter')))} parameters"
-    tokens = format_count(float(s.tokens.m_as("token")))
-    gpus = "" if s.gpus is None else f"{float(s.gpus.m_as('GPU')):,.0f} x "
-    return f"{what}, {tokens} tokens, on {gpus}{s.hardware}"
 
 
 def _run_source(run: PublishedRun, basis: str | None) -> str:
@@ -160,16 +83,17 @@ def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str,
 
 def _behind(est: Estimate, names: tuple[str, ...]) -> str:
     """The uncertain defaults a range rests on, as the estimate states them."""
-    parts = [f"{a.name} {a.value}" for a in est.assumptions if a.name in names]
+    parts = [f"{a.name} {a.value}" for a in est.assumptions if a.field in names]
     return "costcalc's estimate; " + ("; ".join(parts) if parts else "every input given")
 
 
+#: The inputs (``EstimateInputs`` fields) whose defaults each range rests on.
 _RANGE_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "gpu_hours": ("efficiency",),
-    "wall_clock": ("efficiency",),
-    "cost": ("efficiency", "price"),
-    "energy": ("efficiency", "power per GPU", "PUE"),
-    "co2": ("efficiency", "power per GPU", "PUE", "carbon intensity"),
+    "gpu_hours": ("mfu",),
+    "wall_clock": ("mfu",),
+    "cost": ("mfu", "price"),
+    "energy": ("mfu", "power", "pue"),
+    "co2": ("mfu", "power", "pue", "carbon_intensity"),
 }
 
 
@@ -179,12 +103,12 @@ def _from_range(est: Estimate, field: str, quantity: str, unit: str, kind: Evide
     if value is None:
         missing = {"wall_clock": "no GPU count given (--gpus)", "cost": "no price for this accelerator"}
         reason = missing.get(field, "no power figure for this accelerator")
-        return Evidence(math.nan, math.nan, "none", "gpu_hours", f"costcalc cannot say: {reason}", "")
+        return Evidence(math.nan, math.nan, "none", "range", f"costcalc cannot say: {reason}", "")
     span = est.ranges.get(field)
     low, high = (float(value.m_as(unit)),) * 2 if span is None else (float(q.m_as(unit)) for q in span)
     central = float(value.m_as(unit))
     figure = f"costcalc's range {show(quantity, low)} to {show(quantity, high)} (central {show(quantity, central)})"
-    tolerance_kind = "cost" if kind == "observed" else "gpu_hours"
+    tolerance_kind = "prices" if kind == "observed" else "range"
     return Evidence(low, high, kind, tolerance_kind, figure, _behind(est, _RANGE_DEFAULTS[field]))
 
 
@@ -195,8 +119,10 @@ def _gpu_hours(s: Subject, catalog: Catalog) -> Evidence:
         value = float(hours.m_as("GPU_hour"))
         source = _run_source(run, run.gpu_hours_basis)
         if "upper_bound" in run.flags:
-            return Evidence(0.0, value, "bound", "match", f"published upper bound {show('gpu-hours', value)}", source)
-        return _point("gpu-hours", value, "published", "match", "published", source)
+            return Evidence(
+                0.0, value, "bound", "published", f"published upper bound {show('gpu-hours', value)}", source
+            )
+        return _point("gpu-hours", value, "published", "published", "published", source)
     return _from_range(s.est, "gpu_hours", "gpu-hours", "GPU_hour")
 
 
@@ -222,7 +148,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
     run = s.run
     if run is not None and run.cost_usd is not None:
         value = float(run.cost_usd.m_as("USD"))
-        return _point("cost", value, "published", "match", "published", _run_source(run, run.cost_basis))
+        return _point("cost", value, "published", "published", "published", _run_source(run, run.cost_basis))
     hours = None if run is None else run.pretraining_gpu_hours
     if run is None or hours is None or run.accelerator is None:
         return _from_range(s.est, "cost", "cost", "USD")
@@ -235,7 +161,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
         observations, _proxy = price_observations(accelerator, catalog)
         if not observations:
             figure = f"no observed {accelerator.name} price to turn the published GPU-hours into dollars"
-            return Evidence(math.nan, math.nan, "none", "cost", figure, _run_source(run, run.gpu_hours_basis))
+            return Evidence(math.nan, math.nan, "none", "prices", figure, _run_source(run, run.gpu_hours_basis))
         mids = [float(o.midpoint.m_as("USD/GPU/hour")) for o in observations]
         cheapest, dearest = min(mids), max(mids)
         basis = f"{len(mids)} observed {accelerator.name} prices in presets/accelerators.toml"
@@ -247,7 +173,7 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
     )
     source = f"{_run_source(run, run.gpu_hours_basis)}; prices: {basis}"
     return Evidence(
-        low_hours * cheapest, value * dearest, "observed", "cost", figure, source, value, (cheapest, dearest),
+        low_hours * cheapest, value * dearest, "observed", "prices", figure, source, value, (cheapest, dearest),
         accelerator.name,
     )  # fmt: skip
 
@@ -261,14 +187,15 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
         if run is not None and published is not None:
             basis = run.energy_basis if field == "energy" else run.co2_basis
             value = float(published.m_as(unit))
-            return _point(quantity, value, "published", "match", "published", _run_source(run, basis))
-        if s.pinned is not None and getattr(s.pinned, field) is not None:
-            ev = _from_range(s.pinned, field, quantity, unit, "observed")
+            return _point(quantity, value, "published", "published", "published", _run_source(run, basis))
+        pinned = pinned_estimate(s, catalog)
+        if pinned is not None and getattr(pinned, field) is not None:
+            ev = _from_range(pinned, field, quantity, unit, "observed")
             assert run is not None and run.pretraining_gpu_hours is not None
             hours = show("gpu-hours", float(run.pretraining_gpu_hours.m_as("GPU_hour")))
             figure = f"published {hours} with costcalc's ranges: {show(quantity, ev.low)} to {show(quantity, ev.high)}"
             source = f"{ev.source}; GPU-hours as published by {_run_source(run, run.gpu_hours_basis)}"
-            return Evidence(ev.low, ev.high, "observed", "cost", figure, source)
+            return Evidence(ev.low, ev.high, "observed", "prices", figure, source)
         return _from_range(s.est, field, quantity, unit)
 
     return build
@@ -277,40 +204,40 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
 def _gpus(s: Subject, catalog: Catalog) -> Evidence:
     run = s.run
     if run is not None and run.gpus is not None:
-        return _point("gpus", run.gpus, "published", "match", "published", _run_source(run, run.hardware))
+        return _point("gpus", run.gpus, "published", "published", "published", _run_source(run, run.hardware))
     if s.est.scenario.gpus is not None and ("gpus" in s.given or "nodes" in s.given):
         value = float(s.est.scenario.gpus.m_as("GPU"))
-        return _point("gpus", value, "derived", "match", "given:", "the subject's own inputs")
-    return Evidence(math.nan, math.nan, "none", "match", "no published GPU count", "")
+        return _point("gpus", value, "derived", "published", "given:", "the subject's own inputs")
+    return Evidence(math.nan, math.nan, "none", "published", "no published GPU count", "")
 
 
 def _tokens(s: Subject, catalog: Catalog) -> Evidence:
     run, spec = s.run, s.est.scenario.model
     if run is not None and run.tokens is not None:
         value = float(run.tokens.m_as("token"))
-        return _point("tokens", value, "published", "match", "published", _run_source(run, None))
+        return _point("tokens", value, "published", "published", "published", _run_source(run, None))
     if "tokens" in s.given:
         value = float(s.est.scenario.tokens.m_as("token"))
-        return _point("tokens", value, "derived", "match", "given:", "the subject's own inputs")
+        return _point("tokens", value, "derived", "published", "given:", "the subject's own inputs")
     if spec is not None and spec.tokens is not None:
         value = float(spec.tokens.m_as("token"))
         source = f"{spec.name} preset: {spec.sources.get('tokens', '')}"
-        return _point("tokens", value, "published", "match", "published", source)
-    return Evidence(math.nan, math.nan, "none", "match", "no published token count (costcalc assumed one)", "")
+        return _point("tokens", value, "published", "published", "published", source)
+    return Evidence(math.nan, math.nan, "none", "published", "no published token count (costcalc assumed one)", "")
 
 
 def _params(s: Subject, catalog: Catalog) -> Evidence:
     run, spec = s.run, s.est.scenario.model
     if spec is None:
         value = float(s.est.scenario.params.m_as("parameter"))
-        return _point("params", value, "derived", "match", "given:", "the subject's own inputs")
+        return _point("params", value, "derived", "published", "given:", "the subject's own inputs")
     counts = [float(spec.params.m_as("parameter"))]
     if run is not None:
         counts.append(float(run.params.m_as("parameter")))
     low, high = min(counts), max(counts)
     span = show("params", low) if low == high else f"{show('params', low)} to {show('params', high)}"
     source = f"{spec.name} preset: {spec.sources.get('params', '')}" + (f"; run {run.id}" if run else "")
-    return Evidence(low, high, "derived", "match", f"published {span}", source)
+    return Evidence(low, high, "derived", "published", f"published {span}", source)
 
 
 def _flops(s: Subject, catalog: Catalog) -> Evidence:
@@ -322,7 +249,7 @@ def _flops(s: Subject, catalog: Catalog) -> Evidence:
     if counted != dense:
         figure += f" to {show('flops', counted)} (architecture-aware)" if counted > dense else f", {counted:.3g}"
     source = "costcalc.formulas.flops on " + ("the model preset's shape and tokens" if sc.model else "the inputs given")
-    return Evidence(low, high, "derived", "compute", figure, source)
+    return Evidence(low, high, "derived", "flops", figure, source)
 
 
 _BUILDERS: dict[str, Callable[[Subject, Catalog], Evidence]] = {
@@ -338,11 +265,41 @@ _BUILDERS: dict[str, Callable[[Subject, Catalog], Evidence]] = {
 }
 
 
-def evidence_for(quantity: str, subject: Subject, catalog: Catalog) -> Evidence:
-    """The figure or interval a claim about ``quantity`` is judged against."""
+#: The estimate's field and unit of each quantity costcalc estimates.
+_ESTIMATED: dict[str, tuple[str, str]] = {
+    "gpu-hours": ("gpu_hours", "GPU_hour"),
+    "days": ("wall_clock", "day"),
+    "cost": ("cost", "USD"),
+    "energy": ("energy", "MWh"),
+    "co2": ("co2", "tCO2e"),
+}
+
+
+def evidence_for(quantity: str, subject: Subject, catalog: Catalog, judge_by: JudgeBy = "published") -> Evidence:
+    """The figure or interval a claim about ``quantity`` is judged against (kept: many claims, one evidence).
+
+    ``judge_by``: ``published`` the subject's run, else costcalc's range; ``gpu-hours`` what the run's
+    published GPU-hours imply (days, cost, energy, CO2 derived from them even where the run publishes
+    the figure itself); ``estimate`` costcalc's range even where a run publishes the figure.
+    """
     if quantity not in _BUILDERS:
         raise InputError("claim", f"unknown quantity {quantity!r}")
+    return kept(_evidence, (quantity, judge_by, subject.key), catalog)
+
+
+@lru_cache(maxsize=1024)
+def _evidence(key: tuple[str, JudgeBy, tuple[tuple[str, Any], ...]], catalog: Catalog) -> Evidence:
+    quantity, judge_by, given = key
+    subject = resolve_subject(dict(given), catalog)
+    if judge_by == "estimate" and quantity in _ESTIMATED:
+        return _from_range(subject.est, *_ESTIMATED[quantity][:1], quantity, _ESTIMATED[quantity][1])
+    if judge_by == "gpu-hours" and subject.run is not None:
+        unpublished = {"wall_clock_days": None, "cost_usd": None, "energy_mwh": None, "co2_t": None}
+        subject = replace(subject, run=subject.run.model_copy(update=unpublished))
     return _BUILDERS[quantity](subject, catalog)
+
+
+KEPT.append(_evidence)
 
 
 def implied_mfu(subject: Subject, gpu_hours: float) -> float:

@@ -1,7 +1,10 @@
-"""Checks on cost, hardware and schedule figures, by arithmetic on the data and costcalc's estimates.
+"""Checks on hardware and schedule figures that are not one quantity of one subject.
 
-Each kind is one function taking the claim's ``check`` data, the catalog and the tolerance, and
-returning an ``Outcome`` with the number that decided it.
+A GPU count over a calendar window (capacity), the ratio of two runs (ratio) and whether a cluster
+could train several models in time (feasibility). A claim about one quantity of one subject (cost,
+GPU-hours, days, FLOPs, ...) is a quantity claim (``costcalc.commands.claims.quantity``), the
+article's rows as much as ``check --claim``. Each kind is one function taking the claim's ``check``
+data, the catalog and the tolerance, and returning an ``Outcome`` with the number that decided it.
 """
 
 from __future__ import annotations
@@ -9,30 +12,14 @@ from __future__ import annotations
 from costcalc.base.units import Q_
 from costcalc.commands.claims.outcome import Outcome
 from costcalc.commands.claims.outcome import millions as _m
+from costcalc.commands.claims.subject import figures_of
 from costcalc.data.catalog import Catalog
-from costcalc.data.defaults import price_default
-from costcalc.data.thresholds import load_thresholds
-from costcalc.estimator.api import estimate
-from costcalc.estimator.compute import threshold_crossings
 from costcalc.formulas import runtime
-from costcalc.formulas.flops import training_flops
-from costcalc.schemas.claims import (
-    CapacityCheck,
-    ComputeCheck,
-    CostCheck,
-    DurationCheck,
-    FeasibilityCheck,
-    GpuHoursCheck,
-    RatioCheck,
-)
+from costcalc.schemas.claims import CapacityCheck, FeasibilityCheck, RatioCheck
 
 __all__ = [
     "check_capacity",
-    "check_compute",
-    "check_cost",
-    "check_duration",
     "check_feasibility",
-    "check_gpu_hours",
     "check_ratio",
 ]
 
@@ -68,8 +55,8 @@ def check_capacity(check: CapacityCheck, catalog: Catalog, tol: float) -> Outcom
 
 def check_ratio(check: RatioCheck, catalog: Catalog, tol: float) -> Outcome:
     hours_ratio = (check.numerator_gpu_hours / check.denominator_gpu_hours).m_as("")
-    num = estimate(model=check.numerator, catalog=catalog).flops
-    den = estimate(model=check.denominator, catalog=catalog).flops
+    num = figures_of(catalog, model=check.numerator).flops
+    den = figures_of(catalog, model=check.denominator).flops
     flop_ratio = (num / den).m_as("")
     estimate_text = f"GPU-hour ratio {hours_ratio:.2f}x; costcalc FLOP ratio {flop_ratio:.2f}x"
     shown = f"within {tol:.0%} of {check.claimed:g}x"
@@ -94,118 +81,8 @@ def check_ratio(check: RatioCheck, catalog: Catalog, tol: float) -> Outcome:
     )
 
 
-def check_cost(check: CostCheck, catalog: Catalog, tol: float) -> Outcome:
-    accelerator = catalog.accelerator(check.gpu)
-    observed = price_default(accelerator, catalog)
-    hours = float(check.gpu_hours.m_as("GPU_hour"))
-    claimed = float(check.claimed.m_as("USD"))
-    implied = claimed / hours
-    if observed is None:
-        reason = f"costcalc has no price observations for {accelerator.name}."
-        return Outcome("-", "unverifiable", reason, "n/a", f"no observed {accelerator.name} price")
-    cheapest, dearest = min(observed.values), max(observed.values)
-    low, high = float(observed.low.m), float(observed.high.m)
-    estimate_text = (
-        f"{_m(hours)} GPU-h x {low:.2f}-{high:.2f} USD/GPU-h (P10-P90 of observed {accelerator.name} prices) = "
-        f"${_m(hours * low)}-${_m(hours * high)}; the claim implies {implied:.2f} USD/GPU-h"
-    )
-    shown = f"implied price within {tol:.0%} of observed {cheapest:.2f}-{dearest:.2f} USD/GPU-h"
-    side, bound = ("dearest", dearest) if implied > dearest else ("cheapest", cheapest)
-    deciding = f"needs {implied:.2f} USD per {accelerator.name}-hour; the {side} observed price is {bound:.2f}"
-    if cheapest / (1 + tol) <= implied <= dearest * (1 + tol):
-        return Outcome(
-            estimate_text,
-            "consistent",
-            f"The claim implies {implied:.2f} USD per GPU-hour, within the observed prices.",
-            shown,
-            deciding,
-        )
-    return Outcome(
-        estimate_text,
-        "implausible",
-        f"At the published GPU-hours the claim needs {implied:.2f} USD per GPU-hour, "
-        f"{'above' if implied > dearest else 'below'} the {side} observed {accelerator.name} price ({bound:.2f}) "
-        f"by more than {tol:.0%}.",
-        shown,
-        deciding,
-    )
-
-
-def check_compute(check: ComputeCheck, catalog: Catalog, tol: float) -> Outcome:
-    spec = catalog.model(check.model)
-    dense = training_flops(check.tokens, params=spec.active_params or spec.params).model
-    aware = training_flops(check.tokens, params=spec.params, spec=spec, seq_len=spec.seq_len).model
-    published = float(check.published.m_as("FLOP"))
-    ratio = float(dense.m_as("FLOP")) / published
-    estimate_text = (
-        f"6·N·D = {dense.m_as('FLOP'):.3e} FLOP (architecture-aware {aware.m_as('FLOP'):.3e}); "
-        f"published {published:.3e}"
-    )
-    shown = f"6·N·D within {tol:.0%}"
-    deciding = f"6·N·D {dense.m_as('FLOP'):.3e} FLOP against the published {published:.3e} ({ratio - 1:+.1%})"
-    thresholds = tuple(c.to_dict() for c in threshold_crossings(check.published, load_thresholds(catalog)))
-    if abs(ratio - 1) <= tol:
-        reason = f"6·N·D matches the published compute to {abs(ratio - 1):.1%}."
-        return Outcome(estimate_text, "consistent", reason, shown, deciding, thresholds=thresholds)
-    reason = f"6·N·D differs from the published compute by {ratio - 1:+.1%}."
-    return Outcome(estimate_text, "inconsistent", reason, shown, deciding, thresholds=thresholds)
-
-
-def check_duration(check: DurationCheck, catalog: Catalog, tol: float) -> Outcome:
-    days = float(runtime.wall_clock(check.gpu_hours, Q_(check.gpus, "GPU")).m_as("day"))
-    claimed_days = float(check.claimed.m_as("day"))
-    months = float(Q_(days, "day").m_as("month"))
-    estimate_text = (
-        f"{check.gpu_hours.m_as('GPU_hour'):,.0f} GPU-h / {check.gpus} GPUs = {days:.1f} days ({months:.2f} months)"
-    )
-    shown = f"within {tol:.0%}"
-    diff = days / claimed_days - 1
-    deciding = f"{days:.1f} days by GPU-hours / GPUs against the stated {claimed_days:.1f} ({diff:+.0%})"
-    if abs(diff) <= tol:
-        return Outcome(
-            estimate_text,
-            "consistent",
-            f"GPU-hours over GPUs give {months:.1f} months, {diff:+.0%} from the stated "
-            f"{Q_(claimed_days, 'day').m_as('month'):.1f}.",
-            shown,
-            deciding,
-        )
-    reason = f"GPU-hours over GPUs give {months:.1f} months, {diff:+.0%} off."
-    return Outcome(estimate_text, "inconsistent", reason, shown, deciding)
-
-
-def check_gpu_hours(check: GpuHoursCheck, catalog: Catalog, tol: float) -> Outcome:
-    est = estimate(model=check.model, tokens=check.tokens, gpu=check.gpu, gpus=check.gpus, catalog=catalog)
-    central = float(est.gpu_hours.m_as("GPU_hour"))
-    low, high = (float(q.m_as("GPU_hour")) for q in est.ranges["gpu_hours"])
-    claimed = float(check.claimed.m_as("GPU_hour"))
-    mfu = float(runtime.implied_efficiency(est.flops, check.claimed, est.scenario.peak).m)
-    estimate_text = f"{central:,.0f} GPU-h (range {low:,.0f} to {high:,.0f}); the claim implies MFU {mfu:.1%}"
-    shown = f"inside costcalc's range or within {tol:.0%} of its estimate"
-    inside = low <= claimed <= high
-    close = abs(claimed / central - 1) <= tol
-    deciding = f"{claimed:,.0f} GPU-h against costcalc's {low:,.0f} to {high:,.0f} (implied MFU {mfu:.1%})"
-    if inside or close:
-        where = "inside costcalc's range" if inside else f"within {tol:.0%} of costcalc's estimate"
-        return Outcome(
-            estimate_text,
-            "consistent",
-            f"The reported figure is {where} ({claimed / central - 1:+.0%}); its implied MFU of {mfu:.1%} is a "
-            "normal whole-run efficiency.",
-            shown,
-            deciding,
-        )
-    return Outcome(
-        estimate_text,
-        "inconsistent",
-        f"The reported figure is {claimed / central - 1:+.0%} from costcalc's estimate and outside its range.",
-        shown,
-        deciding,
-    )
-
-
 def check_feasibility(check: FeasibilityCheck, catalog: Catalog, tol: float) -> Outcome:
-    ests = [estimate(model=m, gpu=check.gpu, gpus=check.gpus, catalog=catalog) for m in check.models]
+    ests = [figures_of(catalog, model=m, gpu=check.gpu, gpus=check.gpus) for m in check.models]
     days = sum(float(runtime.wall_clock(e.gpu_hours, Q_(check.gpus, "GPU")).m_as("day")) for e in ests)
     low = sum(float(e.ranges["wall_clock"].low.m_as("day")) for e in ests)
     high = sum(float(e.ranges["wall_clock"].high.m_as("day")) for e in ests)

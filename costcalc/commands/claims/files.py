@@ -16,13 +16,13 @@ from costcalc.commands.checks import ClaimCheck, check_claim, check_entries
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
-from costcalc.estimator.inputs import validate_inputs
+from costcalc.estimator.inputs import SHAPE_FIELDS, option_name, validate_inputs
 
 __all__ = ["TEMPLATE", "check_claims", "check_request", "claims_template"]
 
 
 def _subject_text(subject: dict[str, Any]) -> str:
-    return " ".join(f"--{name.replace('_', '-')} {value}" for name, value in subject.items())
+    return " ".join(f"{option_name(name)} {value}" for name, value in subject.items())
 
 
 def check_request(
@@ -50,8 +50,12 @@ def check_request(
         results += check_entries(read_claims_file(file), catalog)
         titles.append(f"Claims of {file}")
     if claims:
-        if "model" not in subject and "params" not in subject:
-            raise InputError("claim", "needs a subject: --model (a preset), or --params with --tokens, --gpu, --gpus")
+        if not {"model", "params", "config_file", *SHAPE_FIELDS} & subject.keys():
+            raise InputError(
+                "claim",
+                "needs a subject: --model (a preset), --model-config (a config.json) or a shape (--layers, ...), "
+                "or --params with --tokens, --gpu, --gpus",
+            )
         validate_inputs(subject)
         parsed = [parse_claim(line, subject, i) for i, line in enumerate(claims, 1)]
         results += [check_claim(claim, catalog) for claim in parsed]
@@ -94,11 +98,14 @@ TEMPLATE = """\
 #   value     a number in the quantity's unit (USD, GPU-hours, days, GPUs, FLOP, tokens, parameters,
 #             MWh, tCO2e) or text with units: "80M USD", "$80M", "3.5 months", "2000 GPUs"
 #   tolerance optional: a relative tolerance of your own (0.1 = 10%)
+#   judge_by  optional: "published" (the default: the model's published run, else costcalc's range),
+#             "gpu-hours" (what the run's published GPU-hours imply), "estimate" (costcalc's range,
+#             for a claim that is itself a published figure)
 # [claim.check.subject] holds the inputs of `costcalc estimate`: a model preset (model = "bloom"),
 # or params and tokens, with gpu, gpus, price, ... as you know them. A published run of the model
 # decides where costcalc ships one; otherwise costcalc's own range does.
-# Other kinds (match, cost, duration, ratio, benchmark, ...) are described in the README and used
-# in presets/claims.toml.
+# Other kinds (match, capacity, ratio, benchmark, ...) are described in the README and used in
+# presets/claims.toml.
 
 [[claim]]
 id = "C1"

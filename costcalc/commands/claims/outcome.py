@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DEFAULT_TOLERANCE", "VERDICTS", "Outcome", "Verdict", "millions", "same"]
+__all__ = ["DEFAULT_TOLERANCE", "EVIDENCE_TOLERANCE", "VERDICTS", "Outcome", "Verdict", "millions", "same"]
 
 Verdict = Literal["consistent", "inconsistent", "unverifiable", "implausible"]
 VERDICTS: tuple[Verdict, ...] = ("consistent", "inconsistent", "unverifiable", "implausible")
@@ -22,15 +22,11 @@ DEFAULT_TOLERANCE: dict[str, float] = {
     "match": 0.005,  # numbers within 0.5%; text compared ignoring case and spacing
     "capacity": 0.2,  # a GPU count x period reads as the resource used only if >= 80% of it was used
     "ratio": 0.25,  # "about N times": within 25%
-    "cost": 0.25,  # implied price within 25% beyond the cheapest and dearest observed prices
-    "compute": 0.05,  # FLOP counts within 5% (6ND leaves out attention, a few percent)
-    "duration": 0.15,  # "about N months": within 15%
-    "gpu_hours": 0.25,  # inside costcalc's range, or within 25% of its central value
     "feasibility": 0.0,  # the upper end of the range must fit in max_days
     "benchmark": 0.0,  # strictly higher scores
     "first": 0.0,
     "node_type": 0.0,
-    # a quantity claim takes the tolerance of the article check its evidence matches (see quantity.py)
+    # a quantity claim takes the tolerance of the evidence it is judged against (EVIDENCE_TOLERANCE)
     "quantity": 0.0,
     "share": 0.0,  # the share must reach the wording's minimum
     "architecture": 0.0,
@@ -38,6 +34,16 @@ DEFAULT_TOLERANCE: dict[str, float] = {
     "ordinal": 0.0,
     "wording": 0.0,  # no step up the scale of wording
     "acronym": 0.0,
+}
+
+#: A quantity claim's default tolerance by what it is judged against, and how the reason names it.
+EVIDENCE_TOLERANCE: dict[str, tuple[float, str]] = {
+    "published": (0.005, "a published figure"),  # numbers within 0.5%, as a match
+    # 25% beyond the cheapest and dearest observed price (PUE and carbon intensity for energy and CO2)
+    "prices": (0.25, "figures from observed prices"),
+    "flops": (0.05, "a FLOP count"),  # 6·N·D leaves out attention, a few percent
+    "duration": (0.15, "a duration"),  # "about N months": within 15%
+    "range": (0.25, "costcalc's range"),  # 25% beyond costcalc's P10-P90 range
 }
 
 

@@ -1,4 +1,4 @@
-"""'<quantity> <relation> <value>' claims about any subject, judged by the article check's arithmetic.
+"""'<quantity> <relation> <value>' claims about any subject: ``check --claim``, claims files and the article's rows.
 
 The evidence (``costcalc.commands.claims.evidence``) is an interval [L, H] in the claim's unit: one
 published figure (L = H), a published upper bound (0 to H), figures derived from published ones,
@@ -13,11 +13,14 @@ value v:
 
 Anything else is possible but not proven. What each outcome means depends on the evidence: a
 published figure that refutes a claim makes it inconsistent, costcalc's range implausible; a claim
-that only costcalc's range supports stays unverifiable (no source gives the figure).
+that only costcalc's range supports stays unverifiable (no source gives the figure). A claim whose
+value is itself published, judged against costcalc's range on purpose (``judge_by = "estimate"``,
+the article's "GPU-hours against costcalc's estimate"), is consistent when the range allows it and
+inconsistent when it refutes it.
 
-``=`` takes the tolerance of the article check that judges the same kind of evidence (0.5% for a
-published figure, 15% for a duration, 25% beyond observed prices or costcalc's range, 5% for a FLOP
-count); ``~`` twice that, and at least 25%; the inequalities the ``=`` tolerance.
+``=`` takes the default tolerance of its evidence (``EVIDENCE_TOLERANCE``: 0.5% for a published
+figure, 15% for a duration, 25% beyond observed prices or costcalc's range, 5% for a FLOP count);
+``~`` twice that, and at least 25%; the inequalities the ``=`` tolerance.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from costcalc.commands.claims.evidence import Evidence, Subject, evidence_for, implied_mfu, resolve_subject, show
-from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
+from costcalc.commands.claims.evidence import Evidence, evidence_for, implied_mfu, show
+from costcalc.commands.claims.outcome import EVIDENCE_TOLERANCE, Outcome, Verdict
+from costcalc.commands.claims.subject import Subject, resolve_subject
 from costcalc.data.catalog import Catalog
 from costcalc.schemas.claims import QuantityCheck
 
@@ -66,12 +70,13 @@ def judge(relation: str, value: float, low: float, high: float, tol: float) -> J
 
 
 def _tolerance(check: QuantityCheck, ev: Evidence) -> tuple[float, str]:
-    base = check.tolerance if check.tolerance is not None else DEFAULT_TOLERANCE[ev.tolerance_kind]
-    origin = "the claim's own" if check.tolerance is not None else f"the article's {ev.tolerance_kind} check's"
+    default, what = EVIDENCE_TOLERANCE[ev.tolerance_kind]
+    base = check.tolerance if check.tolerance is not None else default
+    origin = "the claim's own tolerance" if check.tolerance is not None else f"the default for {what}"
     if check.relation == "~":
         tol = max(APPROX_FACTOR * base, APPROX_MINIMUM)
-        return tol, f"{tol:.1%} ('~': twice {origin} {base:.1%}, at least {APPROX_MINIMUM:.0%})"
-    return base, f"{base:.1%} ({origin} tolerance{'' if check.relation == '=' else ' before it contradicts'})"
+        return tol, f"{tol:.1%} ('~': twice {base:.1%}, {origin}, and at least {APPROX_MINIMUM:.0%})"
+    return base, f"{base:.1%} ({origin}{'' if check.relation == '=' else ', before it contradicts'})"
 
 
 def _bound_side(relation: str, value: float, ev: Evidence, judgement: Judgement) -> Literal["low", "high"]:
@@ -117,7 +122,7 @@ def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
         return f"; the claim implies MFU {implied_mfu(subject, v):.1%}"
     if check.quantity == "cost" and est.scenario.price is not None:
         hours = float(est.gpu_hours.m_as("GPU_hour"))
-        price = next((a.value for a in est.assumptions if a.name == "price"), "given")
+        price = next((a.value for a in est.assumptions if a.field == "price"), "given")
         return (
             f"; it implies {v / hours:.2f} USD per {est.scenario.accelerator.name}-hour at costcalc's central "
             f"efficiency (price {price})"
@@ -127,10 +132,16 @@ def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
 
 def _reason(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement, tol: float) -> str:
     claim = f"'{check.quantity} {check.relation} {check.stated}'"
+    if _published_against_range(check, ev):
+        if judgement == "refuted":
+            return f"The published {claim} is outside {ev.figure} by more than {tol:.0%}."
+        return f"The published {claim} fits {ev.figure} (tolerance {tol:.0%})" + _implied(check, subject, ev) + "."
     unpublished = f"No published {check.quantity} figure" + (f" ({subject.run_note})" if subject.mismatch else "")
     if ev.kind == "none":
         return f"Nothing to judge {claim} against: {ev.figure}."
     if judgement == "refuted":
+        if ev.hours and ev.prices:
+            return _price_reason(check.value / ev.hours, ev, tol)
         if ev.kind in ("estimate", "observed"):
             return f"{unpublished}, and {claim} is outside {ev.figure} by more than {tol:.0%}."
         return f"{ev.figure[0].upper()}{ev.figure[1:]} contradicts {claim} (tolerance {tol:.1%})."
@@ -145,7 +156,25 @@ def _reason(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Jud
     return f"{claim} lies within {ev.figure} (tolerance {tol:.1%})."
 
 
-def _verdict(ev: Evidence, judgement: Judgement) -> Verdict:
+def _price_reason(implied: float, ev: Evidence, tol: float) -> str:
+    """Why a cost is refuted by the published GPU-hours: the price per GPU-hour it needs."""
+    assert ev.prices is not None
+    above = implied > ev.prices[1]
+    side, bound = ("dearest", ev.prices[1]) if above else ("cheapest", ev.prices[0])
+    return (
+        f"At the published GPU-hours the claim needs {implied:.2f} USD per GPU-hour, {'above' if above else 'below'} "
+        f"the {side} observed {ev.accelerator} price ({bound:.2f}) by more than {tol:.0%}."
+    )
+
+
+def _published_against_range(check: QuantityCheck, ev: Evidence) -> bool:
+    """A published figure judged against costcalc's range (``judge_by = "estimate"``)."""
+    return check.judge_by == "estimate" and ev.kind == "estimate"
+
+
+def _verdict(check: QuantityCheck, ev: Evidence, judgement: Judgement) -> Verdict:
+    if _published_against_range(check, ev):  # the figure is published: the range confirms or contradicts it
+        return "inconsistent" if judgement == "refuted" else "consistent"
     if judgement == "possible" and ev.low == ev.high:
         return "unverifiable"  # a single figure within the tolerance of the boundary decides nothing
     proven, possible, refuted = _VERDICTS[ev.kind]
@@ -155,7 +184,7 @@ def _verdict(ev: Evidence, judgement: Judgement) -> Verdict:
 def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcome:
     """Judge the claim against the subject's published run, else against costcalc's range."""
     subject = resolve_subject(dict(check.subject), catalog)
-    ev = evidence_for(check.quantity, subject, catalog)
+    ev = evidence_for(check.quantity, subject, catalog, check.judge_by)
     tolerance, shown = _tolerance(check, ev)
     judgement: Judgement = (
         "possible" if math.isnan(ev.low) else judge(check.relation, check.value, ev.low, ev.high, tolerance)
@@ -163,7 +192,7 @@ def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcom
     estimate = f"{subject.label}: {ev.figure}; {subject.run_note}"
     return Outcome(
         estimate=estimate,
-        verdict=_verdict(ev, judgement),
+        verdict=_verdict(check, ev, judgement),
         reason=_reason(check, subject, ev, judgement, tolerance),
         tolerance=shown,
         deciding=_deciding(check, subject, ev, judgement),

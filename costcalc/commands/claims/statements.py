@@ -64,7 +64,7 @@ def check_architecture(check: ArchitectureCheck, catalog: Catalog, tol: float) -
 
 def check_largest(check: LargestCheck, catalog: Catalog, tol: float) -> Outcome:
     released = [c for c in check.candidates if c.released <= check.as_of]
-    sizes = {c.model: float(catalog.model(c.model).params.m_as("parameter")) for c in released}
+    sizes = {c.model: c.params or float(catalog.model(c.model).params.m_as("parameter")) for c in released}
     estimate = "; ".join(f"{name} {size / 1e9:.2f}B" for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]))
     shown = f"most parameters among {check.scope} released by {check.as_of.isoformat()}"
     if check.subject not in sizes:
@@ -77,7 +77,7 @@ def check_largest(check: LargestCheck, catalog: Catalog, tol: float) -> Outcome:
     if subject > other:
         reason = f"{check.subject} has the most parameters of the {check.scope} released by {check.as_of.isoformat()}."
         return Outcome(estimate, "consistent", reason, shown, deciding)
-    reason = f"{runner_up} is larger than {check.subject}."
+    reason = f"{runner_up} is larger than {check.subject}, among {check.scope}."
     return Outcome(estimate, "inconsistent", reason, shown, deciding)
 
 
