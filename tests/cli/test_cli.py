@@ -179,6 +179,34 @@ def test_user_presets_folder(capsys: pytest.CaptureFixture[str], user_presets: P
     assert code == 2 and "broken.toml" in err and "params" in err and err.count("\n") == 1
 
 
+def test_one_command_looks_at_each_preset_file_once(
+    capsys: pytest.CaptureFixture[str], user_presets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One stat per file for the catalog's state (not one more for the warnings), and one as it is read."""
+    from collections import Counter
+
+    from costcalc.data import catalog
+
+    (user_presets / "mine.toml").write_text(
+        '[[accelerator]]\nname = "A100-80GB"\nvendor = "Me"\ngeneration = "ampere"\nmemory = "80 GB"\n'
+        'memory_bandwidth = "2 TB/s"\ntdp = "400 W"\n[accelerator.peak]\nbf16 = "312 TFLOP/s"\n'
+    )
+    catalog._cached_catalog.cache_clear()  # load from the files, as a new process does
+    stat, seen = os.stat, Counter[str]()
+
+    def counting(path: str | Path, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).endswith(".toml"):
+            seen[str(path)] += 1
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting)
+    code, out, err = run(capsys, "estimate", "--params", "7B", "--presets", str(user_presets))
+    assert code == 0 and "GPU-hours" in out and "warning: " in err and "overrides 'A100-80GB'" in err
+    builtin = sorted(str(p) for p in catalog.builtin_presets_dir().glob("*.toml"))
+    assert sorted(seen) == sorted([*builtin, str(user_presets / "mine.toml")])
+    assert set(seen.values()) == {2}, seen
+
+
 def test_presets_listing(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "presets")
     assert code == 0
