@@ -21,7 +21,6 @@ validated completely when loaded, so a mistake shows at once.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import re
@@ -325,6 +324,8 @@ class Catalog:
         return found
 
     def unknown_message(self, name: str, kinds: Sequence[str]) -> str:
+        import difflib  # only for a name not found
+
         keys = [k for kind in kinds for k in self._index_of(kind)]
         close = difflib.get_close_matches(normalize_name(name), keys, n=3, cutoff=0.5)
         what = " or ".join(kinds)
@@ -390,9 +391,7 @@ def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
 
 def notices(extra_dirs: Iterable[Path | str] = ()) -> list[str]:
     """What the user should know about their presets (overrides, unread folders); none if they fail to load.
-
-    Those of the catalog last used for these folders: a command's own, without a second look at the folders.
-    """
+    From the catalog last used for these folders: a command's own, without a second look at the folders."""
     extra = tuple(str(d) for d in extra_dirs)
     try:
         return (_LAST.get(extra) or default_catalog(extra)).notices
