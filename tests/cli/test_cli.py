@@ -317,6 +317,12 @@ def test_only_the_command_being_run_gets_its_parser(
     assert code == 0 and built == [] and all(f"    {name}" in out for name in cli_parsers.COMMANDS)
 
 
+def test_every_command_has_a_handler() -> None:
+    from costcalc.cli import HANDLERS
+
+    assert list(HANDLERS) == list(COMMANDS)
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_command_built_alone_has_the_same_help_and_options(command: str) -> None:
     def sub(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
