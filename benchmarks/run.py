@@ -8,7 +8,8 @@ prints each next to the figures in ``benchmarks/results.json`` with the change, 
 its ``benchmarks`` markers) with exactly what was printed. Never fails on a slow result: these
 are measurements, not tests.
 
-Run: python benchmarks/run.py [--quick] [--write]
+``--only startup`` (repeatable) reruns only that benchmark and keeps the other stored figures,
+marked "not rerun" in the table. Run: python benchmarks/run.py [--quick] [--write] [--only NAME]
 """
 
 from __future__ import annotations
@@ -53,19 +54,30 @@ ROWS = [
 ]  # fmt: skip
 
 
-def measure(quick: bool) -> dict[str, float]:
+def _startup(quick: bool) -> dict[str, float]:
     s = startup.measure(7 if quick else 21)  # quoted figures come from a full run (21 alternating rounds)
-    w = sweep.measure(1_000_000, 3 if quick else 5)
-    c = sweep_csv.measure(1_000_000, 1 if quick else 3)
-    t = asyncio.run(tui_keystroke.measure(30 if quick else 60))
-    k = calibration.measure()
     return {
         "startup_ratio": s["ratio"],
         "startup_model_floor_ratio": s["model_floor_ratio"],
         "startup_ms": s["costcalc_estimate_s"] * 1000,
-        "sweep_s": w["seconds"],
-        "sweep_csv_s": c["seconds"],
-        "tui_recompute_ms": t["recompute_median_ms"],
+    }
+
+
+def _sweep(quick: bool) -> dict[str, float]:
+    return {"sweep_s": sweep.measure(1_000_000, 3 if quick else 5)["seconds"]}
+
+
+def _sweep_csv(quick: bool) -> dict[str, float]:
+    return {"sweep_csv_s": sweep_csv.measure(1_000_000, 1 if quick else 3)["seconds"]}
+
+
+def _tui(quick: bool) -> dict[str, float]:
+    return {"tui_recompute_ms": asyncio.run(tui_keystroke.measure(30 if quick else 60))["recompute_median_ms"]}
+
+
+def _calibration(quick: bool) -> dict[str, float]:
+    k = calibration.measure()
+    return {
         "cal_family_error": k["family_error"],
         "cal_family_coverage": k["family_coverage"],
         "cal_family_width": k["family_width"],
@@ -73,6 +85,25 @@ def measure(quick: bool) -> dict[str, float]:
         "cal_developer_coverage": k["developer_coverage"],
         "cal_in_sample_error": k["in_sample_error"],
     }
+
+
+#: Each benchmark by the name ``--only`` takes, and the function measuring its figures.
+BENCHMARKS = {
+    "startup": _startup,
+    "sweep": _sweep,
+    "sweep_csv": _sweep_csv,
+    "tui": _tui,
+    "calibration": _calibration,
+}
+
+
+def measure(quick: bool, only: list[str] | None = None) -> dict[str, float]:
+    """The figures of every benchmark, or of those named in ``only``."""
+    figures: dict[str, float] = {}
+    for name, run in BENCHMARKS.items():
+        if only is None or name in only:
+            figures.update(run(quick))
+    return figures
 
 
 def shown(value: float, unit: str) -> str:
@@ -84,11 +115,15 @@ def shown(value: float, unit: str) -> str:
     return f"{value:{'.2f' if unit in ('x', 's') else '.1f'}} {unit}"
 
 
-def table(current: dict[str, float], previous: dict[str, float] | None) -> str:
+def table(current: dict[str, float], previous: dict[str, float] | None, rerun: set[str] | None = None) -> str:
+    """The README's table; a row not in ``rerun`` (when given) keeps its stored figure, marked so."""
     lines = ["| benchmark | measured | previous | change | target |", "|---|---|---|---|---|"]
     for key, label, unit, target, lower_better in ROWS:
         now = current[key]
         before = None if previous is None else previous.get(key)
+        if rerun is not None and key not in rerun:
+            lines.append(f"| {label} | {shown(now, unit)} | - | not rerun | {target} |")
+            continue
         if before:
             change = now / before - 1
             worse = lower_better is not None and (change > 0 if lower_better else change < 0)
@@ -105,15 +140,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (for CI)")
     parser.add_argument("--write", action="store_true", help="store the figures and update the README table")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        help="rerun only this benchmark (repeatable); the other rows keep their stored figures, marked 'not rerun'",
+    )
     args = parser.parse_args()
-    previous = json.loads(RESULTS.read_text())["figures"] if RESULTS.exists() else None
-    current = measure(args.quick)
-    text = table(current, previous)
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
+    previous = stored["figures"] if stored else None
+    if args.only and previous is None:
+        parser.error("--only needs the stored figures of a full run (benchmarks/results.json)")
+    measured = measure(args.quick, args.only)
+    current = {**(previous or {}), **measured}
+    rerun = set(measured) if args.only else None
+    text = table(current, previous, rerun)
     stamp = f"Measured {dt.date.today().isoformat()} on {platform.machine()}, Python {platform.python_version()}"
+    if args.only:
+        before = stored.get("full_run", stored["measured"]) if stored else ""
+        stamp += f" (only {', '.join(args.only)}; the rows not rerun: {before.removeprefix('Measured ')})"
     print(text)
     print(stamp)
     if args.write:
-        RESULTS.write_text(json.dumps({"measured": stamp, "figures": current}, indent=2) + "\n")
+        record: dict[str, object] = {"measured": stamp, "figures": current}
+        if args.only and stored:
+            record["full_run"] = stored.get("full_run", stored["measured"])
+        RESULTS.write_text(json.dumps(record, indent=2) + "\n")
         readme = README.read_text(encoding="utf-8")
         head, _, rest = readme.partition(START)
         _, _, tail = rest.partition(END)

@@ -1,221 +1,22 @@
 """The ``costcalc`` command: parses arguments, calls the library, renders. Nothing else.
 
 Heavy modules are imported inside the command that needs them, so ``costcalc estimate`` loads
-only the engine (and never textual).
+only the engine (and never textual); the parsers are declared in ``costcalc.cli_parsers``, and
+only the one of the command being run is built.
 """
-
-# long because every subcommand's options and handler are declared here, each a few lines, so the
-# whole command line reads in one file (the logic behind each handler lives in costcalc.commands).
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
+from costcalc.cli_parsers import EXIT_USAGE, build_parser, command_in, subparser
 
-__all__ = ["main"]
-
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump), exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        from costcalc.base.errors import one_line
-
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see '{self.prog} --help')\n")
-
-
-def _add_format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--format",
-        choices=("table", "json", "markdown"),
-        default="table",
-        help="output format (default: table)",
-    )
-
-
-def _add_presets(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--presets",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also read preset files (*.toml) from DIR; may be repeated",
-    )
-
-
-def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for: dict[str, str] | None = None) -> None:
-    """One option per estimate input, generated from ``EstimateInputs`` (help, choices, flags).
-
-    Options are grouped as the inputs are (model, hardware, costs, memory, overheads); only the
-    parsing happens here: values stay strings and are validated by the input model.
-    """
-    from costcalc.estimator.inputs import GROUPS, EstimateInputs, choices, field_group, option_name
-
-    fields = EstimateInputs.model_fields
-    groups = {g: parser.add_argument_group(g) for g in GROUPS if any(field_group(n) == g for n in names)}
-    for name in names:
-        info = fields[name]
-        text = (help_for or {}).get(name) or info.description or name
-        allowed = choices(name)
-        if allowed:
-            text += f"; one of: {', '.join(allowed)}"
-        option = option_name(name)
-        if info.annotation in (bool, bool | None):
-            groups[field_group(name)].add_argument(option, dest=name, action="store_true", default=None, help=text)
-        else:
-            groups[field_group(name)].add_argument(option, dest=name, help=text.replace("%", "%%"))
-
-
-def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
-    """The names of the CLI inputs in ``groups`` (in the input model's order)."""
-    from costcalc.estimator.inputs import EstimateInputs, field_group, in_cli
-
-    return [n for n in EstimateInputs.model_fields if in_cli(n) and field_group(n) in groups and n not in exclude]
-
-
-_EVERY_GROUP = ("model", "hardware", "costs", "memory", "overheads")
-
-
-def _estimate_parser(sub: Any) -> None:
-    est = sub.add_parser(
-        "estimate",
-        help="estimate FLOPs, GPU-hours, wall-clock, cost, energy and CO2",
-        description="Estimate a training run. Quantities take units: 70B, 2T tokens, 2.5 USD/GPU/h, 400 W.",
-    )
-    _add_inputs(est, _inputs(*_EVERY_GROUP))
-    est.add_argument(
-        "--scenario", metavar="FILE", help="read inputs from a scenario file (options given here override)"
-    )
-    est.add_argument("--save", metavar="FILE", help="also write the inputs to a scenario file (atomically)")
-    _add_presets(est)
-    _add_format(est)
-    est.set_defaults(handler=_estimate)
-
-
-def _sweep_parser(sub: Any) -> None:
-    swp = sub.add_parser(
-        "sweep",
-        help="estimate over ranges of inputs, vectorised (table, CSV or JSON)",
-        description="Sweep inputs: --over gpus=512,1024,2048, --over params=1e9..1e12:log:7 or "
-        "--over gpu=a100,h100,b200 (repeatable). Options fix the other inputs. Each point gets a memory check.",
-    )
-    swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
-    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory"))
-    _add_presets(swp)
-    swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
-    swp.set_defaults(handler=_sweep)
-
-    cmp_ = sub.add_parser("compare", help="saved scenario files side by side", description="Compare scenario files.")
-    cmp_.add_argument("files", nargs="+", metavar="FILE", help="scenario files (TOML), at least two")
-    _add_presets(cmp_)
-    _add_format(cmp_)
-    cmp_.set_defaults(handler=_compare)
-
-
-def _plan_parser(sub: Any) -> None:
-    pl = sub.add_parser(
-        "plan",
-        help="inverse questions: what a budget buys, how many GPUs meet a deadline, how long GPUs take",
-        description="Plan a run from a budget (USD, FLOP or GPU-hours), a deadline, or a fixed model and GPUs.",
-    )
-    pl.add_argument("--budget", help="dollars (2M USD), FLOPs (5.76e23 FLOP) or GPU-hours (1e6 GPU*h)")
-    pl.add_argument("--deadline", help="wall-clock limit, e.g. '30 days'")
-    plan_help = {
-        "gpus": "GPU count (else derived from the deadline, in whole nodes)",
-        "params": "fix the model size (with a budget: the most tokens; else the GPUs or the time)",
-        "model": "fix the model by preset (and its tokens, without a budget)",
-        "tokens": "fix the training tokens (with a budget: the largest model it trains)",
-    }
-    _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
-    pl.add_argument(
-        "--scaling",
-        choices=("hoffmann", "besiroglu"),
-        default="hoffmann",
-        help="compute-optimal rule (default: hoffmann, 20 tokens per parameter)",
-    )
-    _add_presets(pl)
-    _add_format(pl)
-    pl.set_defaults(handler=_plan)
-
-
-def _costs_and_memory_parsers(sub: Any) -> None:
-    costs = sub.add_parser(
-        "costs",
-        help="price a run four ways: cloud on-demand, reserved, market, owned hardware",
-        description="Cost models side by side for the run that 'costcalc estimate' would estimate.",
-    )
-    _add_inputs(costs, [*_inputs("model", "hardware"), "power", "pue"])
-    costs.add_argument("--lifetime", default="4", help="owned hardware lifetime in years (default 4, stated)")
-    costs.add_argument("--network-overhead", default="0", help="owned: network share over server cost (default 0)")
-    _add_presets(costs)
-    _add_format(costs)
-    costs.set_defaults(handler=_costs)
-
-    mem = sub.add_parser(
-        "memory",
-        help="per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
-        description="Training memory per GPU (weights, gradients, optimizer, activations, overhead) for a layout.",
-    )
-    _add_inputs(mem, _inputs("model", "hardware", "memory", "finetune", exclude=("tokens", "mfu")))
-    _add_presets(mem)
-    _add_format(mem)
-    mem.set_defaults(handler=_memory)
-
-
-def _report_parsers(sub: Any) -> None:
-    tui = sub.add_parser("tui", help="interactive terminal UI", description="Start the Textual terminal UI.")
-    tui.add_argument("--scenario", metavar="FILE", help="open with this scenario file")
-    _add_presets(tui)
-    tui.set_defaults(handler=_tui)
-
-    presets = sub.add_parser("presets", help="list accelerator, node and model presets with key figures")
-    presets.add_argument("--kind", choices=("accelerator", "node", "model"), help="list only this kind")
-    _add_presets(presets)
-    _add_format(presets)
-    presets.set_defaults(handler=_presets)
-
-    reports = (
-        ("check", "check training-cost claims: the 2023 article's (default), a claims file's, or --claim lines",
-         "Verdicts on claims by arithmetic on published runs and costcalc's estimates.", _check, _check_options),
-        ("backtest", "run the estimator on every shipped published run and compare",
-         "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _backtest, None),
-        ("calibration", "show how the default efficiency is derived from published runs",
-         "Rerun the derivation of the default efficiency (MFU) and its range.", _calibration, None),
-    )  # fmt: skip
-    for name, summary, description, handler, options in reports:
-        report = sub.add_parser(name, help=summary, description=description)
-        if options is not None:
-            options(report)
-        _add_presets(report)
-        _add_format(report)
-        report.set_defaults(handler=handler)
-
-
-def _check_options(chk: argparse.ArgumentParser) -> None:
-    chk.add_argument("file", nargs="?", metavar="FILE", help="a claims file (TOML [[claim]] tables; see --template)")
-    claim = "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model etc."
-    chk.add_argument("--claim", action="append", default=[], metavar="CLAIM", help=claim)
-    chk.add_argument("--template", action="store_true", help="print a commented claims-file template")
-    _add_inputs(chk, _inputs("model", "hardware", "costs"), {"model": "the claims' subject: a model preset"})
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command; estimate inputs come from the one input model."""
-    from costcalc import __version__
-
-    parser = _Parser(prog="costcalc", description="What it costs to train a large language model.")
-    parser.add_argument("--version", action="version", version=f"costcalc {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (_estimate_parser, _sweep_parser, _plan_parser, _costs_and_memory_parsers, _report_parsers):
-        add(sub)
-    return parser
+__all__ = ["build_parser", "main"]
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
@@ -332,17 +133,25 @@ def _calibration(args: argparse.Namespace) -> str:
     return render_calibration(calibration_report(args.presets), args.format)
 
 
-def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            found: argparse.ArgumentParser = action.choices[command]
-            return found
-    return parser
-
-
 def _options(parser: argparse.ArgumentParser, command: str) -> list[argparse.Action]:
     """The actions of one subcommand, to name a bad field by the option the user typed."""
-    return list(_subparser(parser, command)._actions)
+    return list(subparser(parser, command)._actions)
+
+
+#: What runs each command (its options are declared in ``costcalc.cli_parsers.COMMANDS``).
+HANDLERS: dict[str, Callable[[argparse.Namespace], str | Iterator[tuple[str, int]]]] = {
+    "estimate": _estimate,
+    "sweep": _sweep,
+    "compare": _compare,
+    "plan": _plan,
+    "costs": _costs,
+    "memory": _memory,
+    "tui": _tui,
+    "presets": _presets,
+    "check": _check,
+    "backtest": _backtest,
+    "calibration": _calibration,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -362,10 +171,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = command_in(words)
+    parser = build_parser([command] if command else [])  # only the parser of the command being run
+    if not words:  # bare 'costcalc': what it can do
+        parser.print_help()
+        return 0
+    args, extra = parser.parse_known_args(words)
     if extra:  # name the subcommand, so the hint points at its own --help
-        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
+        subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     from costcalc.base.errors import CostcalcError, InputError
 
     for name, value in vars(args).items():
@@ -374,7 +188,7 @@ def _main(argv: Sequence[str] | None) -> int:
             stderr_line(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value")
             return EXIT_USAGE
     try:
-        output = args.handler(args)
+        output = HANDLERS[args.command](args)
     except InputError as err:
         _warn_presets(args)
         from costcalc.estimator.inputs import option_name

@@ -122,8 +122,10 @@ DISPLAY_HOOKS = {
 
 
 def _layer(module: str) -> int | None:
+    """The layer of a module: its folder, or for a top-level module its name up to "_" (cli_parsers is cli)."""
     parts = module.split(".")
-    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else None
+    top = parts[1].split("_")[0] if len(parts) > 1 else ""
+    return LAYERS.index(top) if top in LAYERS else None
 
 
 def test_imports_point_down_the_layers() -> None:

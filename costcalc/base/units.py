@@ -17,14 +17,15 @@ silently wrong answer.
 
 from __future__ import annotations
 
-from importlib.resources import files
+import os
 from typing import Any
 
 import pint
 
 __all__ = ["Q_", "Quantity", "ureg"]
 
-_DEFINITIONS = str(files("costcalc.base").joinpath("units.txt"))
+# A path beside this module (pint reads a file; importlib.resources would cost an import at start-up).
+_DEFINITIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "units.txt")
 
 
 ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(_DEFINITIONS)

@@ -112,17 +112,28 @@ def _listed(values: np.ndarray) -> list[float | None]:
     return [None if v != v else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
+#: How a range is written, shown by every error about one.
+RANGE_FORM = "a range is START..STOP:lin:N or START..STOP:log:N (N points)"
+
+
+def _range_error(name: str, problem: str) -> InputError:
+    return InputError("over", f"{name}: {problem}; {RANGE_FORM}")
+
+
 def _spaced(name: str, unit: str, parts: tuple[str, str, str, str]) -> np.ndarray:
     start_text, stop_text, scale, count_text = parts
     if not count_text.strip().isdigit() or len(count_text.strip()) > 7:
-        raise InputError("over", f"{name}: the number of points must be a whole number from 2 to {MAX_POINTS:,}")
-    start, stop = (_value(text, name, unit) for text in (start_text, stop_text))
+        raise _range_error(name, f"the number of points must be a whole number from 2 to {MAX_POINTS:,}")
+    try:
+        start, stop = (_value(text, name, unit) for text in (start_text, stop_text))
+    except InputError as err:
+        raise _range_error(name, err.message.removeprefix(f"{name}: ")) from None
     count = int(count_text)
     if not 2 <= count <= MAX_POINTS:
-        raise InputError("over", f"{name}: the number of points must be between 2 and {MAX_POINTS:,}")
+        raise _range_error(name, f"the number of points must be between 2 and {MAX_POINTS:,}")
     if scale == "log":
         if start <= 0 or stop <= 0:
-            raise InputError("over", f"{name}: a log-spaced range needs positive ends")
+            raise _range_error(name, "a log-spaced range needs positive ends")
         return np.geomspace(start, stop, count)
     return np.linspace(start, stop, count)
 
@@ -133,6 +144,10 @@ def _value(text: str, name: str, unit: str) -> float:
         return float(parse_quantity(text, name, unit).m)
     except InputError as err:
         raise InputError("over", f"{name}: {err.message}") from None
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
@@ -149,8 +164,7 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
     name = name.strip().replace("-", "_")
     names = (*sweepable(), *categorical())
     if not sep or name not in names:
-        shown = spec if len(spec) <= 80 else spec[:77] + "..."
-        raise InputError("over", f"expected NAME=VALUES with NAME one of {', '.join(names)}, got {shown!r}")
+        raise InputError("over", f"expected NAME=VALUES with NAME one of {', '.join(names)}, got {_shown(spec)!r}")
     unit = sweepable().get(name, "")
     parts = _range_parts(values.strip())
     if name in categorical() and name not in WHOLE:
@@ -162,6 +176,8 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
         return name, items, None
     if parts:
         return _whole(name, _spaced(name, unit or "dimensionless", parts), parts)
+    if ".." in values:  # a range with its scale or count missing or misspelt
+        raise _range_error(name, f"cannot read the range {_shown(values.strip())!r}")
     items = [v for v in values.split(",") if v.strip()]
     if not items:
         raise InputError("over", f"{name}: no values given")

@@ -21,7 +21,6 @@ validated completely when loaded, so a mistake shows at once.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import re
@@ -325,6 +324,8 @@ class Catalog:
         return found
 
     def unknown_message(self, name: str, kinds: Sequence[str]) -> str:
+        import difflib  # only for a name not found
+
         keys = [k for kind in kinds for k in self._index_of(kind)]
         close = difflib.get_close_matches(normalize_name(name), keys, n=3, cutoff=0.5)
         what = " or ".join(kinds)
@@ -368,23 +369,31 @@ def _folder_state(dirs: Iterable[Path]) -> tuple[object, ...]:
     state: list[object] = []
     for directory in dirs:
         try:
-            state += [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.toml"))]
+            infos = [(p, p.stat()) for p in sorted(directory.glob("*.toml"))]  # one stat per file
+            state += [(str(p), i.st_mtime_ns, i.st_size) for p, i in infos]
             state.append((str(directory), os.stat(directory).st_mode))  # a folder made unreadable
         except OSError:
             state.append((str(directory), None))
     return tuple(state)
 
 
+#: The catalog ``default_catalog`` last returned for each tuple of extra folders (for ``notices``).
+_LAST: dict[tuple[str, ...], Catalog] = {}
+
+
 def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
     """The catalog for these extra folders, loaded once per process and reloaded when a file changes."""
     extra = tuple(str(d) for d in extra_dirs)
     dirs = [builtin_presets_dir(), *(Path(d) for d in extra), *user_preset_dirs()]
-    return _cached_catalog(extra, _folder_state(dirs))
+    _LAST[extra] = _cached_catalog(extra, _folder_state(dirs))
+    return _LAST[extra]
 
 
 def notices(extra_dirs: Iterable[Path | str] = ()) -> list[str]:
-    """What the user should know about their presets (overrides, unread folders); none if they fail to load."""
+    """What the user should know about their presets (overrides, unread folders); none if they fail to load.
+    From the catalog last used for these folders: a command's own, without a second look at the folders."""
+    extra = tuple(str(d) for d in extra_dirs)
     try:
-        return default_catalog(extra_dirs).notices
+        return (_LAST.get(extra) or default_catalog(extra)).notices
     except CostcalcError:
         return []  # the error itself is reported where the catalog was needed

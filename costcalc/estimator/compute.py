@@ -17,7 +17,6 @@ from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate, Range, ThresholdCrossing
 from costcalc.estimator.scenario import Assumption, Factors, Scenario
 from costcalc.formulas import runtime
-from costcalc.formulas.flops import training_flops
 from costcalc.schemas.thresholds import ComputeThreshold
 
 __all__ = ["combine", "compute", "threshold_crossings"]
@@ -93,9 +92,7 @@ def threshold_crossings(flops: Quantity, thresholds: Sequence[ComputeThreshold])
 def compute(scenario: Scenario) -> Estimate:
     """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
     s = scenario
-    flops = training_flops(
-        s.tokens, params=s.flop_params, spec=s.model, seq_len=s.seq_len, causal=s.causal, recompute=s.recompute
-    )
+    flops = s.flops  # counted once, by resolve
     hours = runtime.gpu_hours(flops.model, s.peak, s.mfu) * s.stretch
     days = runtime.wall_clock(hours, s.gpus) if s.gpus is not None else None
     dollars = runtime.cost(hours, s.price) if s.price is not None else None

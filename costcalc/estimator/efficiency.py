@@ -20,13 +20,13 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibrate import efficiency_model
 from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
 from costcalc.data.catalog import Catalog
-from costcalc.estimator.facility import Default, Hardware
+from costcalc.estimator.facility import Default
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption
-from costcalc.formulas.flops import dense_training_flops, training_flops
-from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec
+from costcalc.formulas.flops import FlopCount, dense_training_flops
+from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype
 
-__all__ = ["precision_and_efficiency", "resolve_dtype", "resolve_efficiency"]
+__all__ = ["efficiency_for", "resolve_dtype", "resolve_efficiency"]
 
 
 def resolve_dtype(
@@ -152,29 +152,24 @@ def resolve_efficiency(
     )
 
 
-def precision_and_efficiency(
+def efficiency_for(
     inputs: EstimateInputs,
-    spec: ModelSpec | None,
+    flops: FlopCount,
     flop_params: Quantity,
-    active: Quantity | None,
-    tokens: Default,
-    hardware: Hardware,
+    tokens: Quantity,
+    moe: bool,
+    accelerator: AcceleratorSpec,
     catalog: Catalog,
-) -> tuple[Dtype, Quantity, Assumption, Default]:
-    """The precision, its peak and note, and the efficiency applied to the counted FLOPs with it."""
-    given = inputs.mfu is not None
-    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, hardware.accelerator, efficiency_given=given)
-    assert tokens.value is not None
-    ratio = 1.0 if given else _flop_ratio(inputs, spec, flop_params, tokens.value)
-    mfu = resolve_efficiency(
-        inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=active is not None,
-        flop_ratio=ratio, speedup=speedup,
-    )  # fmt: skip
-    return dtype, peak, peak_note, mfu
+    speedup: Speedup | None,
+) -> Default:
+    """The efficiency applied to ``flops``, the FLOPs the estimate counts (counted once, by ``resolve``).
 
-
-def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
-    """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
-    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
-    counted = training_flops(tokens, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal).model
-    return np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
+    An efficiency given is applied as it is; the calibrated one is converted by the ratio
+    counted FLOPs / 6·N·D (N = ``flop_params``, D = ``tokens``).
+    """
+    ratio: Any = 1.0
+    if inputs.mfu is None:
+        ratio = np.asarray((flops.model / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
+    return resolve_efficiency(
+        inputs.mfu, accelerator, catalog, flop_params=flop_params, moe=moe, flop_ratio=ratio, speedup=speedup
+    )

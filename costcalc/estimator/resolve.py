@@ -22,7 +22,7 @@ from costcalc.data.defaults import price_default
 from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
-from costcalc.estimator.efficiency import precision_and_efficiency
+from costcalc.estimator.efficiency import efficiency_for, resolve_dtype
 from costcalc.estimator.facility import (
     Default,
     Hardware,
@@ -35,9 +35,9 @@ from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import LayoutChoice, plan_memory
 from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Scenario
-from costcalc.formulas.flops import llama_ffn, parameter_count
+from costcalc.formulas.flops import FlopCount, llama_ffn, parameter_count, training_flops
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
-from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
+from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
 __all__ = [
     "DEFAULT_GPU",
@@ -236,19 +236,38 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
     return out
 
 
-def _layout(
+def _run(
     inputs: EstimateInputs,
     spec: ModelSpec | None,
     params: Quantity,
+    active: Quantity | None,
+    tokens: Default,
     hardware: Hardware,
     gpus: Quantity | None,
-    dtype: str,
+    catalog: Catalog,
     search: bool,
-) -> LayoutChoice:
-    """The memory layout, searched; without the search no memory section and recomputation as given (else none)."""
-    if not search:
-        return LayoutChoice(None, inputs.recompute or "none")
-    return plan_memory(inputs, spec, params, hardware.accelerator, hardware.node, gpus, dtype)
+) -> tuple[Dtype, Quantity, Assumption, LayoutChoice, FlopCount, Default]:
+    """The precision and its peak, the memory layout, the FLOPs and the efficiency applied to them.
+
+    The FLOPs are counted once, with the layout's recomputation: the efficiency is converted to
+    that count and ``compute`` runs on it. Without the layout ``search`` there is no memory section
+    and recomputation is as given (else none).
+    """
+    assert tokens.value is not None
+    accelerator = hardware.accelerator
+    dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, accelerator, efficiency_given=inputs.mfu is not None)
+    if search:
+        layout = plan_memory(inputs, spec, params, accelerator, hardware.node, gpus, dtype)
+    else:
+        layout = LayoutChoice(None, inputs.recompute or "none")
+    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    flop_params = active if active is not None else params
+    flops = training_flops(
+        tokens.value, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal, recompute=layout.recompute
+    )
+    moe = active is not None
+    mfu = efficiency_for(inputs, flops, flop_params, tokens.value, moe, accelerator, catalog, speedup)
+    return dtype, peak, peak_note, layout, flops, mfu
 
 
 def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = True) -> Scenario:
@@ -258,22 +277,22 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
-    gpus = gpu_count.value
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
-    dtype, peak, peak_note, mfu = precision_and_efficiency(inputs, spec, flop_params, active, tokens, hardware, catalog)
+    dtype, peak, peak_note, layout, flops, mfu = _run(
+        inputs, spec, params, active, tokens, hardware, gpu_count.value, catalog, layout_search
+    )
+    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
     price = resolve_price(inputs.price, hardware.accelerator, catalog)
     power = resolve_power(inputs.power, hardware)
     pue = resolve_pue(inputs.pue, catalog)
     carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
-    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
     attention = resolve_attention_flops(inputs, spec, seq_len)
-    layout = _layout(inputs, spec, params, hardware, gpus, dtype, layout_search)
     stretch, stretch_note = overheads(inputs, layout.memory)
     later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
     later += [price.note, power.note, pue.note, carbon.note, *layout.notes, stretch_note]
     notes += [n for n in later if n is not None]
     notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
-    assert tokens.value is not None and mfu.value is not None and pue.value is not None and carbon.value is not None
+    assert mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,
         params=params,
@@ -282,7 +301,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
         hardware=hardware.name,
         accelerator=hardware.accelerator,
         node=hardware.node,
-        gpus=gpus,
+        gpus=gpu_count.value,
         dtype=dtype,
         peak=peak,
         seq_len=seq_len,
@@ -296,6 +315,7 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
         carbon_intensity=carbon.value,
         carbon_range=carbon.range,
         recompute=layout.recompute,
+        flops=flops,
         causal=inputs.causal,
         memory=layout.memory,
         stretch=stretch,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
 from costcalc.data.calibration import RunSummary
-from costcalc.formulas.flops import Recompute
+from costcalc.formulas.flops import FlopCount, Recompute
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.schemas.thresholds import ComputeThreshold
@@ -65,6 +65,8 @@ class Scenario:
     carbon_intensity: Quantity
     carbon_range: Factors
     recompute: Recompute
+    #: The training FLOPs, counted once (with ``recompute``); the efficiency is converted to this count.
+    flops: FlopCount
     causal: bool
     memory: MemoryBreakdown | None
     assumptions: tuple[Assumption, ...]

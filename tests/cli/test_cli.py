@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import costcalc
 from costcalc.cli import build_parser, main
+from costcalc.cli_parsers import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -179,6 +183,34 @@ def test_user_presets_folder(capsys: pytest.CaptureFixture[str], user_presets: P
     assert code == 2 and "broken.toml" in err and "params" in err and err.count("\n") == 1
 
 
+def test_one_command_looks_at_each_preset_file_once(
+    capsys: pytest.CaptureFixture[str], user_presets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One stat per file for the catalog's state (not one more for the warnings), and one as it is read."""
+    from collections import Counter
+
+    from costcalc.data import catalog
+
+    (user_presets / "mine.toml").write_text(
+        '[[accelerator]]\nname = "A100-80GB"\nvendor = "Me"\ngeneration = "ampere"\nmemory = "80 GB"\n'
+        'memory_bandwidth = "2 TB/s"\ntdp = "400 W"\n[accelerator.peak]\nbf16 = "312 TFLOP/s"\n'
+    )
+    catalog._cached_catalog.cache_clear()  # load from the files, as a new process does
+    stat, seen = os.stat, Counter[str]()
+
+    def counting(path: str | Path, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).endswith(".toml"):
+            seen[str(path)] += 1
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting)
+    code, out, err = run(capsys, "estimate", "--params", "7B", "--presets", str(user_presets))
+    assert code == 0 and "GPU-hours" in out and "warning: " in err and "overrides 'A100-80GB'" in err
+    builtin = sorted(str(p) for p in catalog.builtin_presets_dir().glob("*.toml"))
+    assert sorted(seen) == sorted([*builtin, str(user_presets / "mine.toml")])
+    assert set(seen.values()) == {2}, seen
+
+
 def test_presets_listing(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "presets")
     assert code == 0
@@ -242,13 +274,72 @@ def test_installed_entry_point_and_module(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
-def test_estimate_path_does_not_import_textual() -> None:
+def _imported_after(argv: list[str], names: list[str]) -> list[str]:
+    """Which of ``names`` a fresh interpreter has imported after running ``costcalc argv``."""
     code = (
-        "import sys; from costcalc.cli import main; main(['estimate','--params','7B']); "
-        "print('textual' in sys.modules, file=sys.stderr)"
+        "import json, sys\nfrom costcalc.cli import main\n"
+        "try:\n    main(sys.argv[1:])\n"  # --version and --help end in SystemExit(0), as the console script does
+        f"finally:\n    print(json.dumps([n for n in {names!r} if n in sys.modules]), file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0 and done.stderr.strip() == "False"
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    found: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
+    return found
+
+
+def test_estimate_path_does_not_import_textual_or_plotting() -> None:
+    heavy = ["textual", "costcalc_tui", "textual_plotext", "plotext", "matplotlib", "costcalc.render.plot"]
+    assert _imported_after(["estimate", "--params", "7B"], [*heavy, "pint"]) == ["pint"]  # the probe sees imports
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["-V"], ["--help"], []])
+def test_version_and_help_import_no_units_nor_models(argv: list[str]) -> None:
+    assert _imported_after(argv, ["pint", "pydantic", "numpy", "costcalc.estimator.inputs"]) == []
+
+
+def test_only_the_command_being_run_gets_its_parser(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from costcalc import cli_parsers
+
+    built: list[str] = []
+    for name, (summary, description, add) in list(cli_parsers.COMMANDS.items()):
+
+        def recorded(parser: argparse.ArgumentParser, add: Any = add, name: str = name) -> None:
+            built.append(name)
+            add(parser)
+
+        monkeypatch.setitem(cli_parsers.COMMANDS, name, (summary, description, recorded))
+    code, out, _ = run(capsys, "estimate", "--params", "70e9", "--gpus", "2000")
+    assert code == 0 and "GPU-hours" in out and built == ["estimate"]
+    built.clear()
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and built == [] and all(f"    {name}" in out for name in cli_parsers.COMMANDS)
+
+
+def test_every_command_has_a_handler() -> None:
+    from costcalc.cli import HANDLERS
+
+    assert list(HANDLERS) == list(COMMANDS)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_command_built_alone_has_the_same_help_and_options(command: str) -> None:
+    def sub(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        return next(a for a in parser._actions if a.dest == "command").choices[command]  # type: ignore[no-any-return]
+
+    alone, every = sub(build_parser([command])), sub(build_parser())
+    assert alone.format_help() == every.format_help()
+    assert len(alone._actions) > 1  # more than --help
+
+
+def test_bare_costcalc_prints_the_help_and_v_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys)
+    assert code == 0 and err == "" and out.startswith("usage: costcalc")
+    assert all(f"    {name}" in out for name in COMMANDS) and "arguments are required" not in out
+    for flag in ("-V", "--version"):
+        code, out, err = run(capsys, flag)
+        assert (code, out, err) == (0, f"costcalc {costcalc.__version__}\n", "")
 
 
 def test_ci_runs_exactly_the_readmes_test_command() -> None:

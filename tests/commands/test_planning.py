@@ -225,6 +225,36 @@ def test_sweep_errors(over: list[str], fixed: dict[str, object], message: str) -
         sweep(over, **({"params": "7B"} | fixed))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("gpus=1..10:lin", "cannot read the range '1..10:lin'"),
+        ("gpus=1..10", "cannot read the range '1..10'"),
+        ("mfu=0.3..0.5:cubic:5", "cannot read the range '0.3..0.5:cubic:5'"),
+        ("gpus=1..10:lin:3:4", "cannot read the range"),
+        ("gpus=1..10:lin:x", "a whole number from 2 to 1,000,000"),
+        ("gpus=1..10:lin:1", "between 2 and 1,000,000"),
+        ("gpus=1..:lin:3", "got an empty value"),
+        ("params=0..1e12:log:3", "positive ends"),
+    ],
+)
+def test_every_range_error_shows_how_a_range_is_written(
+    capsys: pytest.CaptureFixture[str], spec: str, problem: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_sweep(spec)
+    assert caught.value.field == "over" and problem in caught.value.message
+    assert caught.value.message.endswith("; a range is START..STOP:lin:N or START..STOP:log:N (N points)")
+    assert main(["sweep", "--params", "7B", "--over", spec] if "params" not in spec else ["sweep", "--over", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: --over: " in err and "START..STOP:lin:N" in err
+
+
+def test_a_list_is_not_read_as_a_range() -> None:
+    name, values, _ = parse_sweep("gpus=8,64")
+    assert name == "gpus" and list(values) == [8, 64]
+
+
 def test_sweep_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "--params", "70B", "--over", "gpus=512,1024", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -242,3 +242,37 @@ def test_bad_input_names_the_field(kwargs: dict[str, object], field: str, messag
     assert err.value.field == field
     assert message in err.value.message
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"params": "70B", "gpus": 2000},
+        {"model": "llama-2-70b", "gpus": 2048, "recompute": "full"},
+        {"model": "llama-2-7b", "gpus": 64, "mfu": "0.4"},
+    ],
+)
+def test_flops_are_counted_once_per_estimate(monkeypatch: pytest.MonkeyPatch, inputs: dict[str, object]) -> None:
+    """Every module holding ``training_flops`` gets a counting wrapper, so a second count anywhere shows."""
+    import sys
+
+    import costcalc.estimator.api  # the whole estimate path, imported before the patch so none keeps the wrapper
+    from costcalc.formulas import flops
+
+    original = flops.training_flops
+    calls: list[object] = []
+
+    def counting(*args: object, **kwargs: object) -> flops.FlopCount:
+        calls.append(kwargs.get("recompute"))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("costcalc") and getattr(module, "training_flops", None) is original:
+            monkeypatch.setattr(module, "training_flops", counting)
+    est = costcalc.estimate(**inputs)
+    assert len(calls) == 1
+    # The one count carries the layout's recomputation: hardware FLOPs exceed model FLOPs with "full".
+    recompute = est.scenario.recompute
+    assert calls == [recompute]
+    ratio = est.hardware_flops.m_as("FLOP") / est.flops.m_as("FLOP")
+    assert ratio > 1.2 if recompute == "full" else ratio == pytest.approx(1.0)
