@@ -82,7 +82,7 @@ def test_every_run_is_decided_with_a_reason(catalog: Catalog) -> None:
     decided = decisions(catalog)
     assert len(decided) == 70
     included = [d for d in decided if d.included]
-    assert len(included) == 47 and len({d.summary.family for d in included if d.summary}) == 26
+    assert len(included) == 48 and len({d.summary.family for d in included if d.summary}) == 27
     reasons = {d.run_id: d.reason for d in decided if not d.included}
     assert reasons["intellect-1-10b"] == "flagged upper_bound"
     assert reasons["zamba-7b-v1"] == "flagged non_transformer"
