@@ -79,7 +79,7 @@ def training_memory(
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
     params = float(scenario.params.m_as("parameter"))
-    problem = problem_for(inputs, scenario.model, params, scenario.accelerator, scenario.node, scenario.dtype)
+    problem = problem_for(inputs, scenario.shape, params, scenario.accelerator, scenario.node, scenario.dtype)
     gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
     layouts: list[Layout] = []
     smallest = None
@@ -90,7 +90,7 @@ def training_memory(
             layouts = (fitting or ranked)[: SHOWN if fitting else 3]
         found = smallest_fit(problem)
         smallest = None if found is None else found[1]
-    spec = scenario.model
+    spec = scenario.model or scenario.shape
     return MemoryReport(
         model=None if spec is None else spec.name,
         accelerator=scenario.hardware,

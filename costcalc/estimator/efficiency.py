@@ -3,9 +3,11 @@
 The default efficiency comes from the shipped calibration (``costcalc.data.calibration``): a
 reference MFU of 6·N·D FLOPs on the dense bf16 peak, predicted from the accelerator's generation,
 the active parameters and MoE. ``resolve_efficiency`` converts it to the FLOPs the estimate counts
-(x counted / 6·N·D), so GPU-hours do not depend on how the FLOPs are counted, and applies the stated
-fp8 speed-up; ``resolve_dtype`` says which peak the efficiency is applied to. Kept apart from
-``resolve`` to keep that module short; ``costcalc plan`` calls both directly.
+(x counted / 6·N·D at the calibration runs' sequence length at most), so GPU-hours do not depend
+on how the FLOPs are counted, while attention over a longer sequence costs time; it applies the
+stated fp8 speed-up and never exceeds the peak (``MAX_EFFICIENCY``); ``resolve_dtype`` says which
+peak the efficiency is applied to. Kept apart from ``resolve`` to keep that module short;
+``costcalc plan`` calls both directly.
 """
 
 from __future__ import annotations
@@ -26,7 +28,22 @@ from costcalc.estimator.scenario import Assumption
 from costcalc.formulas.flops import dense_training_flops, training_flops
 from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec
 
-__all__ = ["precision_and_efficiency", "resolve_dtype", "resolve_efficiency"]
+__all__ = [
+    "CALIBRATION_SEQ_LEN",
+    "MAX_EFFICIENCY",
+    "efficiency_cap_note",
+    "precision_and_efficiency",
+    "resolve_dtype",
+    "resolve_efficiency",
+]
+
+#: The longest sequence length of the published runs the efficiency is calibrated on (8,192: the
+#: Llama 3 runs; a test checks it against presets/runs.toml). Their MFU of 6·N·D absorbed the
+#: attention FLOPs of sequences up to this long; attention beyond it is extra work, done at the
+#: same efficiency, so it adds time (128K-token sequences are not trained for free).
+CALIBRATION_SEQ_LEN = 8192
+#: No efficiency exceeds the accelerator's peak: model FLOPs per second cannot exceed it.
+MAX_EFFICIENCY = 1.0
 
 
 def resolve_dtype(
@@ -92,6 +109,11 @@ def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
     )
 
 
+def efficiency_cap_note() -> str:
+    """Why an efficiency was held at the peak (``MAX_EFFICIENCY``)."""
+    return f"held at {MAX_EFFICIENCY:.0%}: an efficiency cannot exceed the peak"
+
+
 def _typical(values: Any) -> float:
     """One value, or the geometric mean of a sweep's values (for an assumption line)."""
     return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
@@ -128,12 +150,16 @@ def resolve_efficiency(
     spread = prediction.spread if speedup is None else prediction.spread.combined(speedup.spread)
     low, high = spread.factors()
     factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
-    applied = prediction.central * factor
+    uncapped = prediction.central * factor
+    applied = np.minimum(uncapped, MAX_EFFICIENCY)
+    high = min(high, float(np.min(MAX_EFFICIENCY / applied)))  # the range's top is the peak at most
     steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
     if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
         steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
     if speedup is not None:
         steps.append(f"x {speedup.central:g} (fp8 speed-up)")
+    if np.any(uncapped > MAX_EFFICIENCY):
+        steps.append(efficiency_cap_note())
     size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",
@@ -173,7 +199,10 @@ def precision_and_efficiency(
 
 
 def _flop_ratio(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: Quantity, tokens: Quantity) -> Any:
-    """Counted model FLOPs / 6·N·D: what converts the calibrated (6·N·D) efficiency to the count shown."""
+    """Counted model FLOPs / 6·N·D at the calibration's sequence length at most: what converts the
+    calibrated (6·N·D) efficiency to the count shown. Up to ``CALIBRATION_SEQ_LEN`` the calibrated
+    time already holds the attention FLOPs; beyond it they add time, at the same efficiency."""
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    seq_len = None if seq_len is None else min(seq_len, CALIBRATION_SEQ_LEN)
     counted = training_flops(tokens, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal).model
     return np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)

@@ -267,3 +267,14 @@ def test_halton_points_are_radical_inverses_and_normal_quantiles_match_the_stdli
     assert halton_column(4, 0, 0.75).tolist() == pytest.approx([0.25, 0.0, 0.5, 0.875])
     u = np.array([1e-10, 1e-5, 0.001, 0.02, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97575, 0.99, 0.99999])
     assert normal_quantile(u) == pytest.approx([NormalDist().inv_cdf(p) for p in u], abs=1e-8)
+
+
+def test_the_calibration_sequence_length_is_the_longest_of_the_calibrated_runs(catalog: Catalog) -> None:
+    """The efficiency conversion holds attention FLOPs free up to the longest sequence the calibration
+    runs trained at, and charges them beyond it (costcalc.estimator.efficiency)."""
+    from costcalc.data.runs import load_runs
+    from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN
+
+    included = {d.run_id for d in decisions(catalog) if d.included}
+    lengths = [r.seq_len for r in load_runs(catalog) if r.id in included and r.seq_len is not None]
+    assert len(lengths) >= 20 and max(lengths) == CALIBRATION_SEQ_LEN == 8192
