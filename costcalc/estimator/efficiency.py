@@ -139,8 +139,10 @@ def resolve_efficiency(
 
     The calibration predicts a reference MFU (of 6·N·D FLOPs, on the bf16 peak) from the
     accelerator's generation, the active parameters ``flop_params`` and ``moe``. The efficiency
-    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D), so
-    GPU-hours do not depend on how the FLOPs are counted, x the ``speedup`` of fp8 over bf16.
+    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D, at a
+    sequence length of at most ``CALIBRATION_SEQ_LEN``), so GPU-hours do not depend on how the
+    FLOPs are counted, x the ``speedup`` of fp8 over bf16; it and the top of its range are held at
+    ``MAX_EFFICIENCY`` (the peak), said in the basis when that binds.
     """
     if given is not None:
         return Default(given)
@@ -159,7 +161,7 @@ def resolve_efficiency(
     if speedup is not None:
         steps.append(f"x {speedup.central:g} (fp8 speed-up)")
     if np.any(uncapped > MAX_EFFICIENCY):
-        steps.append(efficiency_cap_note())
+        steps[-1] += f", {efficiency_cap_note()}"
     size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",

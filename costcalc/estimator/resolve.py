@@ -241,6 +241,8 @@ def layout_shape(
     assert shape.layers and shape.hidden and shape.heads
     value = f"{shape.layers} layers x {shape.hidden:,} wide, {shape.heads} heads, MLP {shape.ffn:,}"
     basis = f"for memory and the parallel layout only (FLOPs stay 6·N·D of your count): {STANDARD_SHAPE_RULE}"
+    if inputs.active_params is not None:
+        basis += "; a dense shape of the total count (how the experts split it is not known)"
     if not inputs.seq_len:
         basis += f"; sequence length {DEFAULT_TRAINING_SEQ_LEN:,} (default; give --seq-len)"
     return shape, Assumption(name="standard shape", value=value, basis=basis, source="costcalc.formulas.shapes")

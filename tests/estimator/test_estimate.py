@@ -242,3 +242,17 @@ def test_bad_input_names_the_field(kwargs: dict[str, object], field: str, messag
     assert err.value.field == field
     assert message in err.value.message
     assert "\n" not in str(err.value)
+
+
+def test_an_efficiency_the_count_would_push_past_the_peak_is_held_there_and_said() -> None:
+    """A toy shape (width 8) at 8,192 tokens counts 11x the FLOPs of 6·N·D in attention: the calibrated
+    38% x 11 would be 400% of the peak. It is held at 100%, with the range's top, and the basis says so."""
+    est = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T")
+    s = est.scenario
+    assert float(s.mfu.m) == 1.0 and s.mfu_range is not None and s.mfu_range[1] == 1.0 and s.mfu_range[0] < 1.0
+    note = next(a for a in est.assumptions if a.name == "efficiency")
+    assert "held at 100%: an efficiency cannot exceed the peak" in note.basis
+    at_peak = est.flops.m_as("FLOP") / s.peak.m_as("FLOP/s") / 3600
+    assert est.gpu_hours.m_as("GPU*hour") == pytest.approx(at_peak, rel=1e-9)
+    sampled = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T", samples=1000)
+    assert sampled.ranges["gpu_hours"].low.m_as("GPU*hour") >= at_peak * (1 - 1e-9)  # no draw above the peak
