@@ -91,13 +91,13 @@ def training_memory(
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
     params = float(scenario.params.m_as("parameter"))
     gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
-    spec = scenario.model
+    spec = scenario.model or scenario.shape  # a parameter count alone has its standard shape
     name = None if spec is None else spec.name
     if tuning:
         capacity = float(scenario.accelerator.memory.m_as("B"))
         tuned = finetune_report(inputs, spec, params, capacity, gpus)
         return MemoryReport(name, scenario.hardware, gpus, None, [], None, finetune=tuned)
-    problem = problem_for(inputs, scenario.model, params, scenario.accelerator, scenario.node, scenario.dtype)
+    problem = problem_for(inputs, scenario.shape, params, scenario.accelerator, scenario.node, scenario.dtype)
     layouts: list[Layout] = []
     smallest = None
     if problem.shaped:

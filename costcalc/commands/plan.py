@@ -7,12 +7,15 @@ model, the most tokens the FLOPs buy (D = C / 6N); for given tokens, the largest
 the plan answers the GPUs a deadline needs or the time a GPU count takes. Deadline -> GPUs:
 GPU-hours / deadline hours, rounded up to whole nodes (8 GPUs, or the node preset's count), so
 that a parallel layout can use them. Every answer is then run through ``costcalc.estimate`` as a
-scenario you can rerun, so plan and estimate cannot disagree.
+scenario you can rerun, so plan and estimate cannot disagree. A plan never proposes a run that does
+not fit in memory: a GPU count it derived is raised to the smallest that fits (said in the memory
+notes), and a GPU count you gave that no layout fits is refused with the smallest change.
 """
 # long because it answers five kinds of question (budget, deadline, fixed model, fixed tokens, both)
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shlex
 from collections.abc import Iterable
@@ -29,7 +32,8 @@ from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.efficiency import resolve_dtype, resolve_efficiency
-from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker
+from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker, validate_inputs
+from costcalc.estimator.layouts import problem_for, smallest_fit, suggestions
 from costcalc.estimator.resolve import resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
@@ -158,6 +162,11 @@ def _planned(  # long because a plan has this many parts
     """The plan's scenario run through ``estimate``, with the command that reruns it."""
     fields = {**fields, **{k: v for k, v in (("gpus", gpu_count), ("mfu", mfu), ("price", price)) if v is not None}}
     result = _estimate(catalog, fields, binding, given_params=given_params, given_gpus=rates.gpus is not None)
+    if result.memory is not None and result.memory.fits is False:
+        result, gpu_count = _fitting(result, fields, rates, catalog)
+        fields["gpus"] = gpu_count
+        if gpus_range is not None:
+            gpus_range = (max(gpus_range[0], float(gpu_count)), max(gpus_range[1], float(gpu_count)))
     command = "costcalc estimate " + " ".join(
         f"--{k.replace('_', '-')} {shlex.quote(_shown(v))}" for k, v in fields.items()
     )
@@ -179,6 +188,34 @@ def _planned(  # long because a plan has this many parts
         command=command,
         estimate=result,
     )
+
+
+def _fitting(result: Estimate, fields: dict[str, Any], rates: Rates, catalog: Catalog) -> tuple[Estimate, int]:
+    """The plan's estimate on the fewest whole nodes, at least the GPUs planned, on which a layout
+    fits in memory; a GPU count the user gave that nothing fits is refused with the smallest change."""
+    s = result.scenario
+    inputs = validate_inputs({k: v for k, v in fields.items() if k not in ("mfu", "price")})
+    problem = problem_for(inputs, s.shape, float(s.params.m_as("parameter")), s.accelerator, s.node, s.dtype)
+    planned = int(fields["gpus"])
+    what = f"{s.model.name if s.model is not None else format_count(float(s.params.m)) + ' parameters'}"
+    if rates.gpus is not None:
+        changes = " or ".join(suggestions(problem, planned)) or "a smaller model or an accelerator with more memory"
+        raise InputError("gpus", f"{what} does not fit in memory on {planned:,} GPUs; smallest change: {changes}")
+    found = smallest_fit(problem)
+    if found is None:
+        raise InputError("gpu", f"{what} fits on no number of {rates.accelerator} GPUs in any layout")
+    # The layout that fits keeps fitting on any multiple of its model-parallel group (ZeRO shards
+    # over more data-parallel ranks, activations stay): take the first such count of whole nodes.
+    m = found[1].memory
+    unit = math.lcm(m.tp * m.pp * m.ep, rates.per_node)
+    count = unit * math.ceil(max(planned, found[0]) / unit)
+    refit = estimate(catalog=catalog, **{**fields, "gpus": count})
+    memory = refit.memory
+    if memory is None or memory.fits is not True:
+        raise InputError("gpus", f"{what} does not fit in memory on {count:,} GPUs")
+    why = f"the plan's {planned:,} GPUs raised to {count:,}, the fewest whole nodes on which a layout fits in memory"
+    noted = memory.model_copy(update={"notes": (*memory.notes, why)})
+    return dataclasses.replace(refit, memory=noted), count
 
 
 def _estimate(catalog: Catalog, fields: dict[str, Any], binding: str, *, given_params: bool, given_gpus: bool) -> Any:

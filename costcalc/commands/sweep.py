@@ -5,7 +5,9 @@ inputs (``sweepable()``) are swept as numpy arrays in one vectorised estimate; c
 (``categorical()``: ``gpu=a100,h100,b200``, ``dtype``, ``nodes``, ``model``, ``attention_flops``)
 run one vectorised estimate per value. GPU and node counts are whole numbers: a range is rounded
 and its duplicates dropped (the result says so), a listed fraction is refused. Each point also
-gets a memory check, vectorised over the grid and the layouts (``costcalc.formulas.memory_grid``).
+gets a memory check, vectorised over the grid and the layouts (``costcalc.formulas.memory_grid``):
+a parameter count is checked on its standard shape (``costcalc.formulas.shapes``), and where no
+layout fits the result says the smallest change that would.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
-from costcalc.base.parse import parse_quantity
+from costcalc.base.parse import format_count, parse_quantity
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
-from costcalc.estimator.inputs import categorical, sweepable, validate_inputs
-from costcalc.estimator.layouts import grid_candidates, problem_for
+from costcalc.estimator.inputs import EstimateInputs, categorical, sweepable, validate_inputs
+from costcalc.estimator.layouts import Problem, grid_candidates, problem_for, suggestions
 from costcalc.estimator.result import Estimate
+from costcalc.estimator.scenario import Scenario
 from costcalc.formulas.memory_grid import grid_memory
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
+from costcalc.schemas import ModelSpec
 
 __all__ = ["MAX_SWEEP", "SweepResult", "parse_sweep", "sweep"]
 
@@ -39,6 +44,9 @@ MAX_LISTED = 100_000
 WHOLE = frozenset({"gpus", "nodes"})
 #: The most points one sweep computes (the product of its axes); stated in the README.
 MAX_SWEEP = MAX_POINTS
+#: A sweep over parameter counts checks memory on each count's standard shape, for up to this many
+#: distinct counts (beyond, the model-state lower bound, as for a model without a shape).
+MAX_SHAPED_COUNTS = 64
 
 
 def _range_parts(values: str) -> tuple[str, str, str, str] | None:
@@ -292,15 +300,17 @@ def _combine(
     lows: dict[str, list[np.ndarray]] = {spec.key: [] for spec in RESULT_FIELDS.values()}
     highs: dict[str, list[np.ndarray]] = {spec.key: [] for spec in RESULT_FIELDS.values()}
     memory, fits = [], []
+    notes = tuple(notes)
     for _, est in parts:
         for field, spec in RESULT_FIELDS.items():
             values[spec.key].append(_filled(getattr(est, field), spec.unit, n))
             span = est.ranges.get(field)
             lows[spec.key].append(_filled(None if span is None else span.low, spec.unit, n))
             highs[spec.key].append(_filled(None if span is None else span.high, spec.unit, n))
-        gb, ok = _memory_check(est, fixed, n)
+        gb, ok, hint = _memory_check(est, fixed, n)
         memory.append(gb)
         fits.append(ok)
+        notes += (hint,) if hint else ()
     return SweepResult(
         columns=out,
         values={k: np.concatenate(v) for k, v in values.items()},
@@ -318,18 +328,43 @@ def _filled(value: Any, unit: str, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
 
 
-def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The least per-GPU memory (GB) over the layouts at each point, vectorised, and whether it fits
-    (1, 0, or NaN where unknown)."""
+def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """The least per-GPU memory (GB) over the layouts at each point, vectorised, whether it fits
+    (1, 0, or NaN where unknown), and for the first point that does not, the smallest change that would."""
     s = est.scenario
     if s.gpus is None:
-        return np.full(n, np.nan), np.full(n, np.nan)
+        return np.full(n, np.nan), np.full(n, np.nan), None
     inputs = validate_inputs({k: v for k, v in fixed.items() if k not in sweepable()})
     params = np.broadcast_to(np.asarray(s.params.m_as("parameter"), dtype=float), (n,))
     gpus = np.broadcast_to(np.asarray(s.gpus.m_as("GPU"), dtype=float), (n,))
-    problem = problem_for(inputs, s.model, float(params.max()), s.accelerator, s.node, s.dtype)
-    layouts = grid_candidates(problem, int(gpus.max()))
-    best, exact = grid_memory(s.model, params, problem.expert_params, gpus, layouts, dtype=s.dtype)
-    over = best > float(s.accelerator.memory.m_as("B"))
-    fits = np.where(over, 0.0, 1.0 if exact else np.nan)
-    return np.where(np.isfinite(best), best / 1e9, np.nan), fits
+    counts = np.unique(params)
+    shaped = s.model is None and counts.size <= MAX_SHAPED_COUNTS
+    groups = [(params == c, _standard(inputs, float(c))) for c in counts] if shaped else [(params == params, s.model)]
+    best, fits, hint = np.full(n, np.inf), np.full(n, np.nan), None
+    capacity = float(s.accelerator.memory.m_as("B"))
+    for at, spec in groups:
+        problem = problem_for(inputs, spec, float(params[at].max()), s.accelerator, s.node, s.dtype)
+        layouts = grid_candidates(problem, int(gpus[at].max()))
+        least, exact = grid_memory(spec, params[at], problem.expert_params, gpus[at], layouts, dtype=s.dtype)
+        best[at] = least
+        fits[at] = np.where(least > capacity, 0.0, 1.0 if exact else np.nan)
+        if hint is None and np.any(least > capacity):
+            hint = _first_miss(problem, s, params[at], gpus[at], least > capacity)
+    return np.where(np.isfinite(best), best / 1e9, np.nan), fits, hint
+
+
+def _standard(inputs: EstimateInputs, count: float) -> ModelSpec:
+    return standard_shape(count, inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN)
+
+
+def _first_miss(problem: Problem, s: Scenario, params: np.ndarray, gpus: np.ndarray, over: np.ndarray) -> str:
+    """A note for the first point where no layout fits: which, and the smallest change that would."""
+    i = int(np.argmax(over))
+    count, n = float(params[i]), int(gpus[i])
+    point = Problem(
+        problem.spec, count, problem.accelerator, problem.options, problem.fixed, problem.gpus_per_node, problem.dtype
+    )
+    changes = suggestions(point, n)
+    where = f"{format_count(count)} parameters on {n:,} {s.accelerator.name}"
+    fix = "; smallest change that would fit: " + " or ".join(changes) if changes else ""
+    return f"fits 0: no layout fits in memory at {int(over.sum()):,} point(s), first {where}{fix}"

@@ -19,7 +19,9 @@ from costcalc.base.errors import FileError, InputError
 from costcalc.base.files import read_text
 from costcalc.base.units import Q_
 from costcalc.formulas.flops import parameter_count
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.bounds import SHAPE_LIMITS
 
 __all__ = ["FAMILIES", "MAX_CONFIG_BYTES", "read_model_config", "spec_from_config"]
 
@@ -62,13 +64,15 @@ class _Config:
         return InputError(_FIELD, f"{self.name}: {key}: {message}")
 
     def count(self, spec_field: str, *keys: str, default: int | None = None, required: bool = True) -> int | None:
-        """The first of ``keys`` present, as a positive whole number (JSON ``null`` reads as absent)."""
+        """The first of ``keys`` present, as a positive whole number within the field's bound
+        (``costcalc.schemas.bounds``, the same as the options'); JSON ``null`` reads as absent."""
+        limit = SHAPE_LIMITS.get(spec_field, SHAPE_LIMITS["seq_len"])
         for key in keys:
             value = self.data.get(key)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 10**9:
-                raise self.error(key, f"expected a positive whole number, got {json.dumps(value)[:40]}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
+                raise self.error(key, f"expected a whole number from 1 to {limit:,}, got {json.dumps(value)[:40]}")
             self.used[spec_field] = key
             return value
         if default is None and required:
@@ -92,12 +96,30 @@ class _Config:
             raise self.error("model_type", f"{json.dumps(kind)[:40]} is not one of {', '.join(FAMILIES)}")
         return aliases.get(kind, kind)
 
-    def context(self) -> int | None:
-        """The pre-training context: rope scaling's original length when the context was extended."""
+    def context(self) -> tuple[int | None, int | None, str]:
+        """The training length, the longest context, and where the training length came from.
+
+        The longest context is ``max_position_embeddings`` (or its GPT-2 and MPT names): what the
+        model supports after any long-context stage. The training length is rope scaling's
+        ``original_max_position_embeddings`` when the config states it (the pre-training context
+        before the extension), else ``DEFAULT_TRAINING_SEQ_LEN`` (at most the context).
+        """
+        longest = self.count("max_seq_len", "max_position_embeddings", "n_positions", "max_seq_len", required=False)
         scaling = self.data.get("rope_scaling")
         if isinstance(scaling, dict) and scaling.get("original_max_position_embeddings") is not None:
-            return _Config(scaling, f"{self.name}: rope_scaling").count("seq_len", "original_max_position_embeddings")
-        return self.count("seq_len", "max_position_embeddings", "n_positions", "max_seq_len", required=False)
+            reader = _Config(scaling, f"{self.name}: rope_scaling")
+            original = reader.count("seq_len", "original_max_position_embeddings")
+            return original, longest, "rope_scaling's original_max_position_embeddings (the pre-training context)"
+        if longest is not None and longest < DEFAULT_TRAINING_SEQ_LEN:
+            return longest, longest, f"the config's context, {self.used['max_seq_len']}"
+        where = f"; the config's {self.used['max_seq_len']} {longest:,} is the longest context" if longest else ""
+        return DEFAULT_TRAINING_SEQ_LEN, longest, f"default training length{where}"
+
+    def window(self) -> int | None:
+        """Mistral's ``sliding_window`` (Qwen2 states one too, off unless ``use_sliding_window``)."""
+        if not self.flag("use_sliding_window", True):
+            return None
+        return self.count("sliding_window", "sliding_window", required=False)
 
 
 def _llama_like(c: _Config, family: str) -> dict[str, Any]:
@@ -207,15 +229,29 @@ def _gpt2(c: _Config) -> dict[str, Any]:
 
 
 def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None) -> ModelSpec:
-    """The ``ModelSpec`` of a parsed config.json (``name`` is shown in errors and as the model's name)."""
+    """The ``ModelSpec`` of a parsed config.json (``name`` is shown in errors and as the model's name).
+
+    ``seq_len`` (the training length) overrides the config's; it may not exceed the model's context.
+    The spec's ``sources["seq_len"]`` says where the training length came from.
+    """
     c = _Config(data, name)
     family = c.family()
     readers = {"gpt_neox": _gpt_neox, "falcon": _falcon, "deepseek_v3": _deepseek_v3, "gpt2": _gpt2}
     shape = readers[family](c) if family in readers else _llama_like(c, family)
+    training, longest, basis = c.context()
+    if seq_len is not None and longest is not None and seq_len > longest:
+        raise InputError("seq_len", f"{seq_len:,} is longer than the context of {name}, {longest:,} tokens")
+    if family in ("mistral", "mixtral", "qwen2"):
+        shape["sliding_window"] = c.window()
     shape = {k: v for k, v in shape.items() if v is not None}
-    shape["seq_len"] = seq_len or c.context()
+    shape.update(seq_len=seq_len or training, max_seq_len=longest)
     label = f"{Path(name).name} ({family})"
-    source = {"params": f"computed from the shape in {name}", "layers": f"{name} ({family} field names)"}
+    source = {
+        "params": f"computed from the shape in {name}",
+        "layers": f"{name} ({family} field names)",
+        "seq_len": "given" if seq_len else basis,
+    }
+    total = active = 0
     try:
         draft = ModelSpec(name=label, params=Q_(1.0, "parameter"), sources=source, **shape)
         total, active = parameter_count(draft), parameter_count(draft, active=True)
@@ -226,6 +262,8 @@ def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None
     except ValidationError as err:
         first = err.errors()[0]
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["loc"] and first["loc"][0] in ("params", "active_params"):
+            message = f"the shape gives {float(total if first['loc'][0] == 'params' else active):.3g}: {message}"
         # a check across fields names them in its message: report the longest one named, by its config key
         named = sorted((f for f in c.used if f in message), key=len, reverse=True)
         where = str(first["loc"][0]) if first["loc"] else (named[0] if named else "shape")

@@ -3,9 +3,11 @@
 The default efficiency comes from the shipped calibration (``costcalc.data.calibration``): a
 reference MFU of 6·N·D FLOPs on the dense bf16 peak, predicted from the accelerator's generation,
 the active parameters and MoE. ``resolve_efficiency`` converts it to the FLOPs the estimate counts
-(x counted / 6·N·D), so GPU-hours do not depend on how the FLOPs are counted, and applies the stated
-fp8 speed-up; ``resolve_dtype`` says which peak the efficiency is applied to. Kept apart from
-``resolve`` to keep that module short; ``costcalc plan`` calls both directly.
+(x counted / 6·N·D at the calibration runs' sequence length at most), so GPU-hours do not depend
+on how the FLOPs are counted, while attention over a longer sequence costs time; it applies the
+stated fp8 speed-up and never exceeds the peak (``MAX_EFFICIENCY``); ``resolve_dtype`` says which
+peak the efficiency is applied to. Kept apart from ``resolve`` to keep that module short;
+``costcalc plan`` calls both directly.
 """
 
 from __future__ import annotations
@@ -23,10 +25,25 @@ from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption
-from costcalc.formulas.flops import FlopCount, dense_training_flops
-from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype
+from costcalc.formulas.flops import FlopCount, dense_training_flops, training_flops
+from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec
 
-__all__ = ["efficiency_for", "resolve_dtype", "resolve_efficiency"]
+__all__ = [
+    "CALIBRATION_SEQ_LEN",
+    "MAX_EFFICIENCY",
+    "efficiency_cap_note",
+    "efficiency_for",
+    "resolve_dtype",
+    "resolve_efficiency",
+]
+
+#: The longest sequence length of the published runs the efficiency is calibrated on (8,192: the
+#: Llama 3 runs; a test checks it against presets/runs.toml). Their MFU of 6·N·D absorbed the
+#: attention FLOPs of sequences up to this long; attention beyond it is extra work, done at the
+#: same efficiency, so it adds time (128K-token sequences are not trained for free).
+CALIBRATION_SEQ_LEN = 8192
+#: No efficiency exceeds the accelerator's peak: model FLOPs per second cannot exceed it.
+MAX_EFFICIENCY = 1.0
 
 
 def resolve_dtype(
@@ -92,6 +109,11 @@ def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
     )
 
 
+def efficiency_cap_note() -> str:
+    """Why an efficiency was held at the peak (``MAX_EFFICIENCY``)."""
+    return f"held at {MAX_EFFICIENCY:.0%}: an efficiency cannot exceed the peak"
+
+
 def _typical(values: Any) -> float:
     """One value, or the geometric mean of a sweep's values (for an assumption line)."""
     return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
@@ -117,8 +139,10 @@ def resolve_efficiency(
 
     The calibration predicts a reference MFU (of 6·N·D FLOPs, on the bf16 peak) from the
     accelerator's generation, the active parameters ``flop_params`` and ``moe``. The efficiency
-    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D), so
-    GPU-hours do not depend on how the FLOPs are counted, x the ``speedup`` of fp8 over bf16.
+    applied to the FLOPs the estimate counts is that x ``flop_ratio`` (counted FLOPs / 6·N·D, at a
+    sequence length of at most ``CALIBRATION_SEQ_LEN``), so GPU-hours do not depend on how the
+    FLOPs are counted, x the ``speedup`` of fp8 over bf16; it and the top of its range are held at
+    ``MAX_EFFICIENCY`` (the peak), said in the basis when that binds.
     """
     if given is not None:
         return Default(given)
@@ -128,12 +152,16 @@ def resolve_efficiency(
     spread = prediction.spread if speedup is None else prediction.spread.combined(speedup.spread)
     low, high = spread.factors()
     factor = np.asarray(flop_ratio, dtype=float) * (speedup.central if speedup else 1.0)
-    applied = prediction.central * factor
+    uncapped = prediction.central * factor
+    applied = np.minimum(uncapped, MAX_EFFICIENCY)
+    high = min(high, float(np.min(MAX_EFFICIENCY / applied)))  # the range's top is the peak at most
     steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
     if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
         steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
     if speedup is not None:
         steps.append(f"x {speedup.central:g} (fp8 speed-up)")
+    if np.any(uncapped > MAX_EFFICIENCY):
+        steps[-1] += f", {efficiency_cap_note()}"
     size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
     note = Assumption(
         name="efficiency",
@@ -161,15 +189,26 @@ def efficiency_for(
     accelerator: AcceleratorSpec,
     catalog: Catalog,
     speedup: Speedup | None,
+    spec: ModelSpec | None = None,
 ) -> Default:
     """The efficiency applied to ``flops``, the FLOPs the estimate counts (counted once, by ``resolve``).
 
     An efficiency given is applied as it is; the calibrated one is converted by the ratio
-    counted FLOPs / 6·N·D (N = ``flop_params``, D = ``tokens``).
+    counted FLOPs / 6·N·D (N = ``flop_params``, D = ``tokens``), counted at a sequence length of at
+    most ``CALIBRATION_SEQ_LEN``: up to that length the calibrated time already holds the attention
+    FLOPs; beyond it they add time, at the same efficiency (only then are the FLOPs counted again,
+    at the calibration's length).
     """
     ratio: Any = 1.0
     if inputs.mfu is None:
-        ratio = np.asarray((flops.model / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
+        counted = flops.model
+        seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+        if seq_len is not None and seq_len > CALIBRATION_SEQ_LEN:
+            capped = training_flops(
+                tokens, params=flop_params, spec=spec, seq_len=CALIBRATION_SEQ_LEN, causal=inputs.causal
+            )
+            counted = capped.model
+        ratio = np.asarray((counted / dense_training_flops(flop_params, tokens)).m_as(""), dtype=float)
     return resolve_efficiency(
         inputs.mfu, accelerator, catalog, flop_params=flop_params, moe=moe, flop_ratio=ratio, speedup=speedup
     )

@@ -24,6 +24,7 @@ from costcalc.formulas.flops import Recompute
 from costcalc.formulas.lora import LoraTargets
 from costcalc.formulas.memory import Attention, GradDtype, MasterWeights, MemoryOptions, Optimizer
 from costcalc.schemas import Dtype
+from costcalc.schemas.bounds import MAX_SEQ_LEN, SHAPE_LIMITS, param_count, token_count
 
 __all__ = [
     "FINETUNE_FIELDS",
@@ -44,9 +45,10 @@ __all__ = [
     "validate_inputs",
 ]
 
-#: Plausibility bounds: far beyond any real run, tight enough that results stay finite floats.
-ParamCount = QuantityOf("parameter", minimum=1.0, inclusive=True, maximum=1e16)
-TokenCount = QuantityOf("token", minimum=1.0, inclusive=True, maximum=1e18)
+#: Plausibility bounds: far beyond any real run, tight enough that results stay finite floats. The
+#: model's bounds are ``costcalc.schemas.bounds``, shared with config files and presets.
+ParamCount = param_count()
+TokenCount = token_count()
 GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9, whole=True)
 #: Below 0.1% model FLOPs utilisation no training run is meaningful (and GPU-hours explode).
 MIN_MFU = 0.001
@@ -96,7 +98,7 @@ class EstimateInputs(BaseModel):
         json_schema_extra=_in("model"),
     )
     seq_len: Annotated[PositiveInt, NoBool] | None = Field(
-        default=None, le=100_000_000, description="sequence length (default: the model preset's)",
+        default=None, le=MAX_SEQ_LEN, description="sequence length (default: the model preset's)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
     attention_flops: Literal["causal", "full"] | None = Field(
@@ -114,32 +116,38 @@ class EstimateInputs(BaseModel):
         json_schema_extra=_in("model", option="model-config"),
     )
     layers: PositiveInt | None = Field(
-        default=None, le=10_000, description="transformer layers (a shape instead of a preset)",
+        default=None, le=SHAPE_LIMITS["layers"], description="transformer layers (a shape instead of a preset)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
     hidden: PositiveInt | None = Field(
-        default=None, le=1_000_000, description="hidden size d_model", json_schema_extra=_in("model")
+        default=None, le=SHAPE_LIMITS["hidden"], description="hidden size d_model", json_schema_extra=_in("model")
     )
     heads: PositiveInt | None = Field(
-        default=None, le=100_000, description="attention (query) heads", json_schema_extra=_in("model")
+        default=None, le=SHAPE_LIMITS["heads"], description="attention (query) heads", json_schema_extra=_in("model")
     )
     kv_heads: PositiveInt | None = Field(
-        default=None, le=100_000, description="key/value heads for GQA/MQA (default: heads)",
+        default=None, le=SHAPE_LIMITS["kv_heads"], description="key/value heads for GQA/MQA (default: heads)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
     ffn: PositiveInt | None = Field(
-        default=None, le=10_000_000, description="MLP inner size, gated (SwiGLU); default: Llama's rule from hidden",
-        json_schema_extra=_in("model"),
+        default=None, le=SHAPE_LIMITS["ffn"],
+        description="MLP inner size, gated (SwiGLU); default: Llama's rule from hidden", json_schema_extra=_in("model"),
     )  # fmt: skip
     vocab: PositiveInt | None = Field(
-        default=None, le=100_000_000, description="vocabulary (embedding rows)", json_schema_extra=_in("model")
+        default=None,
+        le=SHAPE_LIMITS["vocab"],
+        description="vocabulary (embedding rows)",
+        json_schema_extra=_in("model"),
     )
     experts: PositiveInt | None = Field(
-        default=None, le=100_000, description="routed experts per layer (mixture of experts; each of size --ffn)",
-        json_schema_extra=_in("model"),
+        default=None, le=SHAPE_LIMITS["experts"],
+        description="routed experts per layer (mixture of experts; each of size --ffn)", json_schema_extra=_in("model"),
     )  # fmt: skip
     experts_per_token: PositiveInt | None = Field(
-        default=None, le=100_000, description="experts each token is routed to", json_schema_extra=_in("model")
+        default=None,
+        le=SHAPE_LIMITS["experts_per_token"],
+        description="experts each token is routed to",
+        json_schema_extra=_in("model"),
     )
     gpu: str | None = Field(
         default=None,

@@ -22,7 +22,7 @@ from costcalc.data.defaults import price_default
 from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards
-from costcalc.estimator.efficiency import efficiency_for, resolve_dtype
+from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, resolve_dtype
 from costcalc.estimator.facility import (
     Default,
     Hardware,
@@ -37,6 +37,7 @@ from costcalc.estimator.overheads import overheads
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas.flops import FlopCount, llama_ffn, parameter_count, training_flops
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, STANDARD_SHAPE_RULE, standard_shape
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
 __all__ = [
@@ -70,7 +71,10 @@ def quantity_text(q: Quantity) -> str:
     return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
 
 
-DEFAULT_SHAPE_SEQ_LEN = 4096  #: the sequence length of a shape given by options, unless --seq-len says
+def _size_text(spec: ModelSpec) -> str:
+    """'7.62B parameters', or '46.7B parameters, 12.9B active' for a mixture of experts."""
+    text = f"{format_count(float(spec.params.m))} parameters"
+    return text + (f", {format_count(float(spec.active_params.m))} active" if spec.active_params is not None else "")
 
 
 def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[Assumption]]:
@@ -83,15 +87,18 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
         spec = read_model_config(inputs.config_file, inputs.seq_len)
-        seq = "" if inputs.seq_len else f"; sequence length {spec.seq_len} from the config's context length"
-        return spec, [Assumption(name="model", value=spec.name, basis=f"shape from the file{seq}", given=True)]
+        seq = "" if inputs.seq_len else f"; sequence length {spec.seq_len:,}: {spec.sources.get('seq_len', '')}"
+        if spec.sliding_window is not None:
+            seq += f"; sliding window of {spec.sliding_window:,} keys"
+        value = f"{spec.name}, {_size_text(spec)}"
+        return spec, [Assumption(name="model", value=value, basis=f"shape from the file{seq}", given=True)]
     for missing in (f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None):
         raise InputError(missing, "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
     if (inputs.experts is None) != (inputs.experts_per_token is None):
         raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
     ffn = inputs.ffn or llama_ffn(shape["hidden"])
-    seq_len = inputs.seq_len or DEFAULT_SHAPE_SEQ_LEN
+    seq_len = inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN
     shape.update(ffn=ffn, mlp="gated", seq_len=seq_len, expert_ffn=inputs.experts and ffn)
     try:
         draft = ModelSpec(name="your shape", params=Q_(1.0, "parameter"), **shape)
@@ -103,8 +110,8 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
     basis = "your shape: SwiGLU MLP, untied embeddings, RMSNorm" + (
         "" if inputs.ffn else f", MLP {ffn} by Llama's rule"
     )
-    basis += "" if inputs.seq_len else f", sequence length {DEFAULT_SHAPE_SEQ_LEN} (default; give --seq-len)"
-    value = f"{format_count(float(spec.params.m))} parameters"
+    basis += "" if inputs.seq_len else f", sequence length {DEFAULT_TRAINING_SEQ_LEN} (default; give --seq-len)"
+    value = _size_text(spec)
     return spec, [Assumption(name="model", value=value, basis=basis, given=True)]
 
 
@@ -217,14 +224,39 @@ def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_
     value = "causal (a query attends to half the keys on average)" if inputs.causal else "full (all keys)"
     basis = (
         "full (all keys) is Megatron-LM's and PaLM's; the default efficiency is converted to whichever count "
-        "is used, so the convention changes the FLOPs shown, not the GPU-hours"
+        "is used, so the convention changes the FLOPs shown, not the GPU-hours (for sequences up to "
+        f"{CALIBRATION_SEQ_LEN:,} tokens, the calibration runs' longest)"
     )
     return Assumption(name="attention FLOPs", value=value, basis=basis, given=inputs.attention_flops is not None)
 
 
-def _echo(inputs: EstimateInputs) -> dict[str, object]:
-    """A JSON-safe copy of what the user gave (numbers in the field's unit)."""
+def layout_shape(
+    inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity
+) -> tuple[ModelSpec | None, Assumption | None]:
+    """The shape memory and the layout are worked out on: the model's, or for one parameter count
+    the standard shape (FLOPs stay 6·N·D of the count given), said in an assumption."""
+    counts = np.asarray(params.m_as("parameter"), dtype=float)
+    if spec is not None or counts.size != 1:
+        return spec, None
+    shape = standard_shape(float(counts.reshape(-1)[0]), inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN)
+    assert shape.layers and shape.hidden and shape.heads
+    value = f"{shape.layers} layers x {shape.hidden:,} wide, {shape.heads} heads, MLP {shape.ffn:,}"
+    basis = f"for memory and the parallel layout only (FLOPs stay 6·N·D of your count): {STANDARD_SHAPE_RULE}"
+    if inputs.active_params is not None:
+        basis += "; a dense shape of the total count (how the experts split it is not known)"
+    if not inputs.seq_len:
+        basis += f"; sequence length {DEFAULT_TRAINING_SEQ_LEN:,} (default; give --seq-len)"
+    return shape, Assumption(name="standard shape", value=value, basis=basis, source="costcalc.formulas.shapes")
+
+
+def _echo(inputs: EstimateInputs, spec: ModelSpec | None = None) -> dict[str, object]:
+    """A JSON-safe copy of what the user gave (numbers in the field's unit), with the parameter
+    count of a shape the user brought (a config file or the shape options) as ``shape_params``."""
     out: dict[str, object] = {}
+    if spec is not None and inputs.shape_given():
+        out["shape_params"] = float(spec.params.m)
+        if spec.active_params is not None:
+            out["shape_active_params"] = float(spec.active_params.m)
     for name, value in inputs:
         if value is None or name not in inputs.model_fields_set:
             continue
@@ -239,6 +271,7 @@ def _echo(inputs: EstimateInputs) -> dict[str, object]:
 def _run(
     inputs: EstimateInputs,
     spec: ModelSpec | None,
+    shape: ModelSpec | None,
     params: Quantity,
     active: Quantity | None,
     tokens: Default,
@@ -250,14 +283,15 @@ def _run(
     """The precision and its peak, the memory layout, the FLOPs and the efficiency applied to them.
 
     The FLOPs are counted once, with the layout's recomputation: the efficiency is converted to
-    that count and ``compute`` runs on it. Without the layout ``search`` there is no memory section
-    and recomputation is as given (else none).
+    that count and ``compute`` runs on it. The layout is searched on ``shape`` (the model's, or a
+    parameter count's standard shape); without the ``search`` there is no memory section and
+    recomputation is as given (else none).
     """
     assert tokens.value is not None
     accelerator = hardware.accelerator
     dtype, peak, peak_note, speedup = resolve_dtype(inputs.dtype, accelerator, efficiency_given=inputs.mfu is not None)
     if search:
-        layout = plan_memory(inputs, spec, params, accelerator, hardware.node, gpus, dtype)
+        layout = plan_memory(inputs, shape, params, accelerator, hardware.node, gpus, dtype)
     else:
         layout = LayoutChoice(None, inputs.recompute or "none")
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
@@ -266,8 +300,20 @@ def _run(
         tokens.value, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal, recompute=layout.recompute
     )
     moe = active is not None
-    mfu = efficiency_for(inputs, flops, flop_params, tokens.value, moe, accelerator, catalog, speedup)
+    mfu = efficiency_for(inputs, flops, flop_params, tokens.value, moe, accelerator, catalog, speedup, spec)
     return dtype, peak, peak_note, layout, flops, mfu
+
+
+def _facility(
+    inputs: EstimateInputs, hardware: Hardware, catalog: Catalog
+) -> tuple[Default, Default, Default, Default]:
+    """The price per GPU-hour, the power per GPU, the PUE and the carbon intensity."""
+    return (
+        resolve_price(inputs.price, hardware.accelerator, catalog),
+        resolve_power(inputs.power, hardware),
+        resolve_pue(inputs.pue, catalog),
+        resolve_carbon_intensity(inputs.carbon_intensity, catalog),
+    )
 
 
 def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = True) -> Scenario:
@@ -277,21 +323,19 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
     tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
+    shape, shape_note = layout_shape(inputs, spec, params)
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
     dtype, peak, peak_note, layout, flops, mfu = _run(
-        inputs, spec, params, active, tokens, hardware, gpu_count.value, catalog, layout_search
+        inputs, spec, shape, params, active, tokens, hardware, gpu_count.value, catalog, layout_search
     )
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
-    price = resolve_price(inputs.price, hardware.accelerator, catalog)
-    power = resolve_power(inputs.power, hardware)
-    pue = resolve_pue(inputs.pue, catalog)
-    carbon = resolve_carbon_intensity(inputs.carbon_intensity, catalog)
+    price, power, pue, carbon = _facility(inputs, hardware, catalog)
     attention = resolve_attention_flops(inputs, spec, seq_len)
     stretch, stretch_note = overheads(inputs, layout.memory)
-    later = [attention, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
+    later = [attention, shape_note, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
     later += [price.note, power.note, pue.note, carbon.note, *layout.notes, stretch_note]
     notes += [n for n in later if n is not None]
-    notes += guards.notes(inputs, spec, layout.memory, catalog, hardware.accelerator.name, hardware.node)
+    notes += guards.notes(inputs, shape, layout.memory, catalog, hardware.accelerator.name, hardware.node)
     assert mfu.value is not None and pue.value is not None and carbon.value is not None
     return Scenario(
         model=spec,
@@ -328,5 +372,6 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
         seed=inputs.seed,
         thresholds=load_thresholds(catalog),
         assumptions=tuple(notes),
-        inputs=_echo(inputs),
+        inputs=_echo(inputs, spec),
+        shape=shape,
     )

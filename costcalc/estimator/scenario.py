@@ -84,3 +84,6 @@ class Scenario:
     seed: int = 0
     #: The regulatory compute thresholds the estimate is compared with (presets/thresholds.toml).
     thresholds: tuple[ComputeThreshold, ...] = ()
+    #: The shape memory and the parallel layout are worked out on: the model's own, or for a
+    #: parameter count the standard shape (``costcalc.formulas.shapes``); None for a sweep over counts.
+    shape: ModelSpec | None = None

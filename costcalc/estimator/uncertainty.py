@@ -20,6 +20,7 @@ import numpy as np
 
 from costcalc.base.stats import SplitT, halton_column
 from costcalc.base.units import Q_, Quantity
+from costcalc.estimator.efficiency import MAX_EFFICIENCY
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas import runtime
 
@@ -38,6 +39,8 @@ def _draw(name: str, spread: SplitT | None, central: Quantity, n: int, shifts: n
     k = _DIMENSION[name]
     draws = np.exp(spread.log_quantile(halton_column(n, k, float(shifts[k]))))
     draws *= value
+    if name == "efficiency":  # no draw exceeds the peak, as the stated range does not
+        draws = np.minimum(draws, MAX_EFFICIENCY)
     return Q_(draws, central.units)
 
 

@@ -18,6 +18,7 @@ from costcalc.schemas import ModelSpec
 __all__ = [
     "FlopsPerToken",
     "Recompute",
+    "attended_keys",
     "dense_training_flops",
     "dense_training_tokens",
     "flops_per_token",
@@ -199,7 +200,9 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
     attention     = l · 2 · s_ctx · n_h · (d_qk + d_v)  (Q·Kᵀ and softmax·V; d_qk = d_v = d_k unless MLA)
     LM head       = 2 · d · V
     with s_ctx = s/2 under causal masking (the average number of keys a query attends to) and
-    s_ctx = s without. GQA changes only the K/V projection sizes; gated MLPs have three matrices;
+    s_ctx = s without. With a sliding window of w keys (Mistral; Jiang et al. 2023, §2) shorter
+    than s, s_ctx = w − w²/(2s) causal (a query sees min(i, w) keys; the mean over i = 1..s) and
+    w without the causal saving. GQA changes only the K/V projection sizes; gated MLPs have three matrices;
     MoE counts the experts each token is routed to. Biases, norms, softmax and the embedding
     lookup are negligible and left out.
     Sources: Narayanan et al. 2021 (§5.1) for the term structure; Megatron-LM
@@ -213,7 +216,7 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
     d_k = spec.head_dim or spec.hidden // spec.heads
     d_qk = d_k + (spec.qk_rope_head_dim if spec.is_mla else 0)
     d_v = (spec.v_head_dim or d_k) if spec.is_mla else d_k
-    s_ctx = seq_len / 2 if causal else float(seq_len)
+    s_ctx = attended_keys(seq_len, spec.sliding_window, causal=causal)
     matmul_weights = spec.layers * _attention_projection_params(spec) + _layer_mlp_params(
         spec, active=True, biases=False
     )
@@ -222,6 +225,19 @@ def flops_per_token(spec: ModelSpec, seq_len: int, *, causal: bool = True) -> Fl
         attention_scores=spec.layers * 2.0 * s_ctx * spec.heads * (d_qk + d_v),
         lm_head=2.0 * spec.hidden * spec.vocab,
     )
+
+
+def attended_keys(seq_len: int, window: int | None, *, causal: bool = True) -> float:
+    """The mean number of keys a query attends to, s_ctx, in a sequence of s = ``seq_len`` tokens.
+
+    Causal: s/2 (query i sees i keys), or with a sliding window w < s (query i sees min(i, w)):
+    (1/s)·Σ min(i, w) ≈ w − w²/(2s), equal to s/2 at w = s. Without the causal saving (the
+    Megatron/PaLM convention): s, or w with a window. Source: Jiang et al. 2023, "Mistral 7B", §2
+    (sliding window attention: each token attends to at most W tokens of the previous layer).
+    """
+    if window is None or window >= seq_len:
+        return seq_len / 2 if causal else float(seq_len)
+    return window - window**2 / (2 * seq_len) if causal else float(window)
 
 
 @dataclass(frozen=True)
@@ -253,6 +269,8 @@ def training_flops(
         per_token = flops_per_token(spec, seq_len, causal=causal)
         unit = Q_(1.0, "FLOP / token")
         mask = "causal" if causal else "no causal saving"
+        if spec.sliding_window is not None and spec.sliding_window < seq_len:
+            mask += f", sliding window {spec.sliding_window}"
         return FlopCount(
             model=(per_token.training() * unit * tokens).to("FLOP"),
             hardware=(per_token.hardware(recompute) * unit * tokens).to("FLOP"),

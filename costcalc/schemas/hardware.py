@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from costcalc.base.fields import QuantityOf
 from costcalc.base.units import Quantity
+from costcalc.schemas.bounds import SHAPE_LIMITS, param_count, token_count
 
 __all__ = [
     "DTYPES",
@@ -135,12 +136,18 @@ class NodeSpec(_Spec):
     sourced_fields = ("accelerator", "count", "power", "interconnect", "cpus", "host_memory")
 
 
+_LIMIT = SHAPE_LIMITS
+
+
 class ModelSpec(_Spec):
     """A model: its stated size and, where published, its transformer shape.
 
     The architecture fields follow the usual symbols: ``layers`` (l), ``hidden`` (h, d_model),
     ``heads`` (query heads), ``kv_heads`` (GQA/MQA groups), ``head_dim`` (defaults to h/heads),
-    ``ffn`` (MLP inner size), ``vocab`` (V, embedding rows stored), ``seq_len`` (s).
+    ``ffn`` (MLP inner size), ``vocab`` (V, embedding rows stored), ``seq_len`` (s, the length it
+    is trained at), ``max_seq_len`` (the longest context it supports, which bounds ``seq_len``) and
+    ``sliding_window`` (w: a query attends to at most the w latest keys, as in Mistral).
+    Every value is bounded by ``costcalc.schemas.bounds``, as the command-line options are.
     MoE models add ``experts``, ``experts_per_token``, ``shared_experts``, ``expert_ffn``,
     ``dense_layers`` (leading layers with a dense MLP of size ``ffn``) and ``router_bias``.
     Multi-head latent attention (DeepSeek-V2/V3) adds ``kv_lora_rank`` (d_c), ``q_lora_rank`` (d_c',
@@ -149,35 +156,37 @@ class ModelSpec(_Spec):
     projections only (Qwen2), ``linear_bias`` on every linear layer.
     """
 
-    params: Annotated[Quantity, QuantityOf("parameter", scalar=True)]
-    active_params: Annotated[Quantity, QuantityOf("parameter", scalar=True)] | None = None
-    tokens: Annotated[Quantity, QuantityOf("token", scalar=True)] | None = None
-    layers: PositiveInt | None = None
-    hidden: PositiveInt | None = None
-    heads: PositiveInt | None = None
-    kv_heads: PositiveInt | None = None
-    head_dim: PositiveInt | None = None
-    ffn: PositiveInt | None = None
+    params: Annotated[Quantity, param_count(scalar=True)]
+    active_params: Annotated[Quantity, param_count(scalar=True)] | None = None
+    tokens: Annotated[Quantity, token_count(scalar=True)] | None = None
+    layers: Annotated[PositiveInt, Field(le=_LIMIT["layers"])] | None = None
+    hidden: Annotated[PositiveInt, Field(le=_LIMIT["hidden"])] | None = None
+    heads: Annotated[PositiveInt, Field(le=_LIMIT["heads"])] | None = None
+    kv_heads: Annotated[PositiveInt, Field(le=_LIMIT["kv_heads"])] | None = None
+    head_dim: Annotated[PositiveInt, Field(le=_LIMIT["head_dim"])] | None = None
+    ffn: Annotated[PositiveInt, Field(le=_LIMIT["ffn"])] | None = None
     mlp: Literal["gated", "plain"] | None = None
-    vocab: PositiveInt | None = None
-    seq_len: PositiveInt | None = None
+    vocab: Annotated[PositiveInt, Field(le=_LIMIT["vocab"])] | None = None
+    seq_len: Annotated[PositiveInt, Field(le=_LIMIT["seq_len"])] | None = None
+    max_seq_len: Annotated[PositiveInt, Field(le=_LIMIT["max_seq_len"])] | None = None
+    sliding_window: Annotated[PositiveInt, Field(le=_LIMIT["sliding_window"])] | None = None
     tied_embeddings: bool = False
     norm: Literal["rmsnorm", "layernorm", "layernorm_nobias"] = "rmsnorm"
     norms_per_layer: int = Field(default=2, ge=0, le=4)
     linear_bias: bool = False
     qkv_bias: bool = False
     embedding_norm: bool = False
-    learned_positions: int = Field(default=0, ge=0)
-    experts: PositiveInt | None = None
-    experts_per_token: PositiveInt | None = None
-    shared_experts: int = Field(default=0, ge=0)
-    expert_ffn: PositiveInt | None = None
-    dense_layers: int = Field(default=0, ge=0)
+    learned_positions: int = Field(default=0, ge=0, le=_LIMIT["learned_positions"])
+    experts: Annotated[PositiveInt, Field(le=_LIMIT["experts"])] | None = None
+    experts_per_token: Annotated[PositiveInt, Field(le=_LIMIT["experts_per_token"])] | None = None
+    shared_experts: int = Field(default=0, ge=0, le=_LIMIT["shared_experts"])
+    expert_ffn: Annotated[PositiveInt, Field(le=_LIMIT["expert_ffn"])] | None = None
+    dense_layers: int = Field(default=0, ge=0, le=_LIMIT["dense_layers"])
     router_bias: bool = False
-    kv_lora_rank: PositiveInt | None = None
-    q_lora_rank: PositiveInt | None = None
-    qk_rope_head_dim: int = Field(default=0, ge=0)
-    v_head_dim: PositiveInt | None = None
+    kv_lora_rank: Annotated[PositiveInt, Field(le=_LIMIT["kv_lora_rank"])] | None = None
+    q_lora_rank: Annotated[PositiveInt, Field(le=_LIMIT["q_lora_rank"])] | None = None
+    qk_rope_head_dim: int = Field(default=0, ge=0, le=_LIMIT["qk_rope_head_dim"])
+    v_head_dim: Annotated[PositiveInt, Field(le=_LIMIT["v_head_dim"])] | None = None
     architecture_note: str | None = None
     sourced_fields = ("params", "active_params", "tokens", "layers")
 
@@ -210,6 +219,10 @@ class ModelSpec(_Spec):
             raise ValueError("experts_per_token cannot exceed experts")
         if self.layers is not None and self.dense_layers > self.layers:
             raise ValueError("dense_layers cannot exceed layers")
+        if self.seq_len and self.max_seq_len and self.seq_len > self.max_seq_len:
+            raise ValueError(
+                f"seq_len ({self.seq_len:,}) is longer than the model's context, max_seq_len ({self.max_seq_len:,})"
+            )
         if self.active_params is not None and self.active_params > self.params:
             raise ValueError("active_params cannot exceed params")
         return self

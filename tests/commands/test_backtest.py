@@ -18,7 +18,7 @@ def report() -> costcalc.BacktestReport:
 
 
 def test_every_calibration_run_is_predicted(report: costcalc.BacktestReport) -> None:
-    assert len(report.rows) == 47
+    assert len(report.rows) == 48
     assert len(report.rows) + len(report.skipped) == 70
     assert {i for i, _ in report.skipped} >= {"baichuan2-7b", "intellect-1-10b", "zamba-7b-v1", "llama-3.3-70b"}
     assert {b.id for b in report.bounds} == {"intellect-1-10b", "openllama-7b-v1"}
@@ -63,6 +63,6 @@ def test_cli_backtest_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert "llama2-70b" in out and "Upper bounds (not fitted): " in out
     assert main(["backtest", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data["rows"]) == 47
+    assert len(data["rows"]) == 48
     assert {"in_sample", "leave_family_out", "leave_developer_out", "bounds", "skipped"} <= set(data)
     assert {"coverage", "median_width", "coverage_by_generation"} <= set(data["leave_family_out"])

@@ -94,20 +94,17 @@ def test_bad_fine_tuning_input_is_one_line_and_exit_2(
     assert err.startswith(f"costcalc memory: error: {message}") and "\n" not in err and "Traceback" not in err
 
 
-def test_full_without_a_shape_is_decided_by_its_states_alone() -> None:
-    """No shape, no activations: 7B full fine-tuning needs 16 B/param = 112 GB of states, more than an
-    A100-80GB, so it does not fit; a 1B model's 16 GB of states leave the verdict unknown."""
+def test_a_parameter_count_alone_is_sized_on_its_standard_shape() -> None:
+    """A count alone gets the standard shape (``costcalc.formulas.shapes``): 7B is Llama 2 7B's
+    32 x 4096, so LoRA on qv at rank 8 trains LitGPT's 4,194,304 parameters; full fine-tuning of 7B
+    needs 16 B/param = 112 GB of states alone, more than an A100-80GB; 1B full fits."""
+    lora = training_memory(params="7B", gpu="a100", method="lora", lora_rank=8, lora_targets="qv").finetune
     big = training_memory(params="7B", gpu="a100", method="full").finetune
     small = training_memory(params="1B", gpu="a100", method="full").finetune
-    assert big is not None and small is not None
-    assert big.memory.total is None and big.memory.lower_bound > 112e9 and big.fits is False
-    assert small.fits is None
-    assert any("does not fit" in note for note in big.notes)
-
-
-def test_lora_without_a_shape_is_refused() -> None:
-    with pytest.raises(InputError, match="lora needs the model's shape"):
-        training_memory(params="7B", method="lora")
+    assert lora is not None and big is not None and small is not None
+    assert lora.trainable == 4_194_304 and lora.fits is True and lora.memory.total is not None
+    assert big.memory.total is not None and big.memory.total > 112e9 and big.fits is False
+    assert small.memory.total is not None and 16e9 < small.memory.total < 80e9 and small.fits is True
 
 
 def test_estimates_refuse_the_fine_tuning_inputs(capsys: pytest.CaptureFixture[str]) -> None:

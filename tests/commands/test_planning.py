@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import costcalc
 from costcalc.base.errors import InputError
@@ -259,7 +261,22 @@ def test_sweep_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "--params", "70B", "--over", "gpus=512,1024", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("gpus,flops,gpu_hours,wall_clock_days,cost_usd") and len(lines) == 3
-    assert "memory_gb,fits" in lines[0] and lines[1].split(",")[8] == "0"  # 70B on 512 GPUs, ZeRO-1: 280 GB
+    assert "memory_gb,fits" in lines[0] and lines[1].split(",")[8] == "1"  # 70B on 512 GPUs: its standard shape fits
+
+
+def test_a_sweep_over_parameter_counts_checks_each_standard_shape_and_says_what_would_fit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's sweep: 1e10 and 1e11 parameters on 1024 A100s fit (each on its standard shape);
+    1e12 on 64 does not, and the note says where and what would."""
+    result = sweep(["params=1e10,1e11"], tokens="2T", gpus=1024)
+    assert list(result.fits) == [1.0, 1.0] and not result.notes
+    result = sweep(["params=1e10,1e12"], tokens="2T", gpus=64)
+    assert list(result.fits) == [1.0, 0.0]
+    assert any(
+        n.startswith("fits 0: no layout fits in memory at 1 point(s), first 1T parameters on 64") for n in result.notes
+    )
+    assert any("smallest change that would fit: " in n for n in result.notes)
 
 
 def test_scenario_files_round_trip_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -300,3 +317,36 @@ def test_bad_scenario_files_name_file_and_field(tmp_path: Path, content: str, fi
     with pytest.raises(ScenarioFileError) as err:
         compare([good, path])
     assert err.value.path == str(path) and err.value.field == field and message in err.value.message
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from([None, "llama-2-70b", "llama-2-7b", "bloom-176b"]),
+    st.floats(min_value=1e8, max_value=2e12),
+    st.floats(min_value=1.0, max_value=20_000.0),
+    st.sampled_from(["a100", "h100", "v100-16gb", "tpu-v3"]),
+)
+def test_plan_never_proposes_a_run_that_does_not_fit(model: str | None, n: float, days: float, gpu: str) -> None:
+    """Issue 20: a fixed model on a deadline, whatever the deadline, is planned on GPUs where a
+    layout fits in memory (a long deadline once gave 8 GPUs a 70B model does not fit on)."""
+    question = {"model": model} if model else {"params": n}
+    refused = None
+    try:
+        result = plan(deadline=f"{days} days", gpu=gpu, **question)
+    except InputError as err:
+        refused = (err.field, err.message)
+    if refused is not None:  # only when no count of that accelerator can hold the model
+        assert refused[0] == "gpu" and "fits on no number" in refused[1]
+        return
+    assert result.estimate.memory is not None and result.estimate.memory.fits is True
+    assert result.gpus is not None and f"--gpus {result.gpus}" in result.command
+
+
+def test_a_plan_raises_a_derived_gpu_count_and_refuses_a_given_one_that_does_not_fit() -> None:
+    planned = plan(model="llama-2-70b", gpu="a100", deadline="60 years")
+    assert planned.gpus == 16 and planned.estimate.memory is not None and planned.estimate.memory.fits
+    assert "the plan's 8 GPUs raised to 16" in " ".join(planned.estimate.memory.notes)
+    with pytest.raises(InputError, match="does not fit in memory on 8 GPUs; smallest change: 16 GPUs"):
+        plan(params="70e9", gpu="a100", gpus=8, tokens="1T")
+    budget = plan("2M USD", gpu="h100", deadline="30 days")  # the README's plan: a 74B model that fits
+    assert budget.estimate.memory is not None and budget.estimate.memory.fits is True

@@ -82,7 +82,7 @@ def test_every_run_is_decided_with_a_reason(catalog: Catalog) -> None:
     decided = decisions(catalog)
     assert len(decided) == 70
     included = [d for d in decided if d.included]
-    assert len(included) == 47 and len({d.summary.family for d in included if d.summary}) == 26
+    assert len(included) == 48 and len({d.summary.family for d in included if d.summary}) == 27
     reasons = {d.run_id: d.reason for d in decided if not d.included}
     assert reasons["intellect-1-10b"] == "flagged upper_bound"
     assert reasons["zamba-7b-v1"] == "flagged non_transformer"
@@ -267,3 +267,14 @@ def test_halton_points_are_radical_inverses_and_normal_quantiles_match_the_stdli
     assert halton_column(4, 0, 0.75).tolist() == pytest.approx([0.25, 0.0, 0.5, 0.875])
     u = np.array([1e-10, 1e-5, 0.001, 0.02, 0.02425, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97575, 0.99, 0.99999])
     assert normal_quantile(u) == pytest.approx([NormalDist().inv_cdf(p) for p in u], abs=1e-8)
+
+
+def test_the_calibration_sequence_length_is_the_longest_of_the_calibrated_runs(catalog: Catalog) -> None:
+    """The efficiency conversion holds attention FLOPs free up to the longest sequence the calibration
+    runs trained at, and charges them beyond it (costcalc.estimator.efficiency)."""
+    from costcalc.data.runs import load_runs
+    from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN
+
+    included = {d.run_id for d in decisions(catalog) if d.included}
+    lengths = [r.seq_len for r in load_runs(catalog) if r.id in included and r.seq_len is not None]
+    assert len(lengths) >= 20 and max(lengths) == CALIBRATION_SEQ_LEN == 8192

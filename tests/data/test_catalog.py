@@ -10,6 +10,7 @@ from costcalc.base.errors import InputError, PresetError
 from costcalc.data.catalog import Catalog, builtin_presets_dir, normalize_name
 
 REQUIRED_ACCELERATORS = [
+    "V100-16GB",
     "V100-32GB",
     "A100-40GB",
     "A100-80GB",
@@ -21,6 +22,7 @@ REQUIRED_ACCELERATORS = [
     "H200",
     "B200",
     "MI300X",
+    "TPU-v3",
     "TPU-v4",
     "TPU-v5p",
 ]

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 import costcalc
-from costcalc.base.errors import InputError
+from costcalc.base.errors import InputError, PresetError
 from costcalc.cli import main
 from costcalc.data.model_config import MAX_CONFIG_BYTES, read_model_config
-from costcalc.formulas.flops import parameter_count
+from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs, ParamCount
+from costcalc.formulas.flops import attended_keys, flops_per_token, parameter_count
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN
+from costcalc.schemas import ModelSpec
+from costcalc.schemas.bounds import MAX_PARAMS, SHAPE_LIMITS, param_count
 
 LLAMA_2_7B = {  # meta-llama/Llama-2-7b-hf config.json (this project's reference [L2-hf])
     "architectures": ["LlamaForCausalLM"],
@@ -145,8 +150,11 @@ def test_shape_options_equal_the_preset(capsys: pytest.CaptureFixture[str]) -> N
         ("[1, 2]", "expected a JSON object"),
         ('{"model_type": "llama", "hidden_size": 4096}', "config.json: num_hidden_layers: is required but missing"),
         ('{"model_type": "bert"}', 'config.json: model_type: "bert" is not one of'),
-        (json.dumps({**LLAMA_2_7B, "num_hidden_layers": "32"}), "num_hidden_layers: expected a positive whole number"),
-        (json.dumps({**LLAMA_2_7B, "hidden_size": -1}), "hidden_size: expected a positive whole number"),
+        (
+            json.dumps({**LLAMA_2_7B, "num_hidden_layers": "32"}),
+            "num_hidden_layers: expected a whole number from 1 to 10,000",
+        ),
+        (json.dumps({**LLAMA_2_7B, "hidden_size": -1}), "hidden_size: expected a whole number from 1 to 1,000,000"),
         (json.dumps({**LLAMA_2_7B, "num_key_value_heads": 5}), "num_key_value_heads: heads (32) must be a multiple"),
         (json.dumps({**LLAMA_2_7B, "tie_word_embeddings": "no"}), "tie_word_embeddings: expected true or false"),
         ('{"hidden_size": NaN}', "not valid JSON"),
@@ -188,3 +196,109 @@ def test_a_shape_and_a_preset_are_not_both_given(tmp_path: Path) -> None:
         costcalc.estimate(config_file=str(_write(tmp_path, LLAMA_2_7B)), layers=32)
     with pytest.raises(InputError, match="--layers, --hidden, --heads and --vocab"):
         costcalc.estimate(layers=32, hidden=4096)
+
+
+LLAMA_31_8B_NO_ROPE_SCALING = {  # meta-llama/Llama-3.1-8B config.json with its rope_scaling removed
+    "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+    "num_hidden_layers": 32, "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 131072,
+    "tie_word_embeddings": False,
+}  # fmt: skip
+QWEN2_OPTIONS = {"layers": 28, "hidden": 3584, "heads": 28, "kv_heads": 4, "ffn": 18944, "vocab": 152064}
+LLAMA_31_OPTIONS = {"layers": 32, "hidden": 4096, "heads": 32, "kv_heads": 8, "ffn": 14336, "vocab": 128256}
+
+
+@pytest.mark.parametrize(
+    ("config", "options"),
+    [({**CONFIGS["qwen2"][0], "sliding_window": 131072, "use_sliding_window": False}, QWEN2_OPTIONS),
+     (LLAMA_31_8B_NO_ROPE_SCALING, LLAMA_31_OPTIONS)],
+    ids=["qwen2-7b", "llama-3.1-8b"],
+)  # fmt: skip
+def test_a_long_context_config_trains_at_the_default_length(
+    config: dict[str, Any], options: dict[str, int], tmp_path: Path
+) -> None:
+    """max_position_embeddings 131072 is the context after the long-context stage, not the training
+    length: the estimate trains at DEFAULT_TRAINING_SEQ_LEN (FLOPs within 10% of the same shape given
+    by options at that length, and so within 10% of 6·N·D), keeps 131072 as the bound of --seq-len,
+    and its efficiency is an ordinary one (the issue's Qwen2 run printed MFU 105.6%)."""
+    path = str(_write(tmp_path, config))
+    common = {"tokens": "2T", "gpus": 256}
+    mine = costcalc.estimate(config_file=path, **common)
+    spec = mine.scenario.model
+    assert spec is not None and spec.seq_len == DEFAULT_TRAINING_SEQ_LEN == 4096 and spec.max_seq_len == 131072
+    by_options = costcalc.estimate(seq_len=DEFAULT_TRAINING_SEQ_LEN, **options, **common)
+    assert mine.flops.m == pytest.approx(by_options.flops.m, rel=0.10)
+    six_nd = 6 * float(mine.scenario.params.m) * 2e12
+    assert 0.9 < mine.flops.m_as("FLOP") / six_nd < 1.1
+    assert 0.05 < float(mine.scenario.mfu.m) < 0.7
+    model = next(a for a in mine.assumptions if a.name == "model")
+    assert "default training length" in model.basis and "131,072 is the longest context" in model.basis
+    assert mine.to_dict()["inputs"]["shape_params"] == float(mine.scenario.params.m)  # the count is stated
+    longest = costcalc.estimate(config_file=path, seq_len=131072, **common)
+    assert longest.flops.m > 2 * mine.flops.m  # attention over 128K tokens is real work ...
+    assert longest.gpu_hours.m > 2 * mine.gpu_hours.m  # ... and costs time, at an efficiency under 100%
+    assert float(longest.scenario.mfu.m) <= 1.0 and longest.scenario.mfu_range is not None
+    with pytest.raises(InputError, match="seq_len: 131,073 is longer than the context"):
+        costcalc.estimate(config_file=path, seq_len=131073, **common)
+
+
+def test_the_parameter_count_of_an_imported_model_is_stated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(_write(tmp_path, CONFIGS["mixtral"][0]))
+    assert main(["estimate", "--model-config", path, "--tokens", "1T"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "model: config.json (mixtral), 46.7B parameters, 12.88B active" in out
+
+
+def test_mistral_sliding_window_limits_the_attention_flops(tmp_path: Path) -> None:
+    """Mistral 7B attends to at most 4,096 keys (Jiang et al. 2023, §2): at 32,768 tokens the mean
+    causal query sees w − w²/(2s) = 3,840 keys, not s/2 = 16,384."""
+    data = CONFIGS["mistral"][0]
+    windowed = read_model_config(_write(tmp_path, data), seq_len=32768)
+    assert windowed.sliding_window == 4096
+    unwindowed = windowed.model_copy(update={"sliding_window": None})
+    with_window, without = flops_per_token(windowed, 32768), flops_per_token(unwindowed, 32768)
+    assert with_window.layer_matmuls == without.layer_matmuls
+    assert with_window.attention_scores / without.attention_scores == pytest.approx(3840 / 16384, rel=1e-12)
+    at_window = read_model_config(_write(tmp_path, data), seq_len=4096)  # the window does not bind at 4,096
+    assert flops_per_token(at_window, 4096) == flops_per_token(
+        at_window.model_copy(update={"sliding_window": None}), 4096
+    )
+    qwen = read_model_config(
+        _write(tmp_path, {**CONFIGS["qwen2"][0], "sliding_window": 4096, "use_sliding_window": False})
+    )
+    assert qwen.sliding_window is None  # Qwen2 states a window it does not use
+
+
+@pytest.mark.parametrize(
+    ("s", "w", "causal", "keys"),
+    [(8, None, True, 4.0), (8, 8, True, 4.0), (8, 9, True, 4.0), (8, 4, True, 3.0), (8, 1, True, 1 - 1 / 16),
+     (8, None, False, 8.0), (8, 4, False, 4.0), (8, 8, False, 8.0)],
+)  # fmt: skip
+def test_attended_keys_at_the_boundaries(s: int, w: int | None, causal: bool, keys: float) -> None:
+    assert attended_keys(s, w, causal=causal) == keys
+
+
+def test_one_set_of_bounds_for_configs_presets_and_options(tmp_path: Path) -> None:
+    """Issue 21: a config with every size at 1e9, a 1e9 context and a preset of 1e30 parameters are
+    refused with the field named, by the same limits as the options."""
+    sizes = ("hidden_size", "intermediate_size", "num_attention_heads", "num_hidden_layers", "vocab_size")
+    huge = {**LLAMA_2_7B, **dict.fromkeys(sizes, 10**9)}
+    with pytest.raises(InputError, match="num_hidden_layers: expected a whole number from 1 to 10,000, got 1000000000"):
+        read_model_config(_write(tmp_path, huge))
+    with pytest.raises(InputError, match="max_position_embeddings: expected a whole number from 1 to 100,000,000"):
+        read_model_config(_write(tmp_path, {**LLAMA_2_7B, "max_position_embeddings": 10**9}))
+    at_limits = {**LLAMA_2_7B, "num_hidden_layers": 10_000, "hidden_size": 1_000_000, "intermediate_size": 10**7,
+                 "num_attention_heads": 10_000, "num_key_value_heads": 10_000}  # fmt: skip
+    with pytest.raises(InputError, match=r"params: the shape gives 3.4e\+17: expected a value <= 1e\+16"):
+        read_model_config(_write(tmp_path, at_limits))
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "mine.toml").write_text('[[model]]\nname = "Giant"\nparams = 1e30\n[model.sources]\nparams = "mine"\n')
+    with pytest.raises(PresetError, match=r"params: expected a value <= 1e\+16"):
+        costcalc.estimate(model="giant", presets=[folder])
+    for field in SHAPE_FIELDS:  # the options' bounds are the presets' and the config files'
+        option = next(m.le for m in EstimateInputs.model_fields[field].metadata if hasattr(m, "le"))
+        assert option == SHAPE_LIMITS[field]
+        with pytest.raises(ValidationError):
+            ModelSpec(name="x", params="1B", **{field: SHAPE_LIMITS[field] + 1})
+    assert EstimateInputs.model_fields["seq_len"].metadata and ModelSpec.model_fields["max_seq_len"]
+    assert param_count().maximum == ParamCount.maximum == MAX_PARAMS == 1e16

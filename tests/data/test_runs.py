@@ -172,15 +172,15 @@ def test_accelerators_have_presets_unless_flagged(catalog: Catalog, runs: dict[s
     }
     assert without == flagged(runs, "hardware_without_preset")
     assert without == {
-        "gpt-j-6b",
-        "gpt-2-1.5b-openai",
-        "lamda-137b",
         "polycoder-2.7b",
         "codegeex-13b",
         "index-1.9b",
         "snowflake-arctic",
     }
     assert runs["snowflake-arctic"].accelerator is None
+    tpu_v3 = {i for i, r in runs.items() if r.accelerator == "TPU-v3"}
+    assert tpu_v3 == {"gpt-j-6b", "gpt-2-1.5b-openai", "lamda-137b"}  # the shipped TPU v3 runs, now with a preset
+    assert catalog.accelerator("tpu-v3").peak["bf16"].m_as("TFLOP/s") == 123
     mi250x = catalog.accelerator("MI250X")
     assert mi250x.generation == "cdna2" and mi250x.peak["bf16"].m_as("TFLOP/s") == 383
     assert {i for i, r in runs.items() if r.accelerator == "MI250X"} == OPENEUROLLM | {"olmo-7b-twin-2t"}
@@ -243,7 +243,7 @@ def test_a_run_on_an_accelerator_without_preset_is_skipped_not_fatal(user_preset
     assert decided["mine"].reason == "no accelerator preset 'Chip-X'" and not decided["mine"].included
     report = costcalc.backtest(catalog=catalog)
     assert ("mine", "no accelerator preset 'Chip-X'") in report.skipped
-    assert len(report.rows) == 47
+    assert len(report.rows) == 48
 
 
 @pytest.mark.parametrize(

@@ -185,8 +185,8 @@ def test_json_output_has_the_documented_keys() -> None:
         assert low <= data[key] <= high
     assert data["inputs"] == {"params": 70e9, "gpus": 2000.0}  # only what was given
     memory = data["memory"]
-    # params only: no activations, but 280 GB of model states (ZeRO-1) already exceed 80 GB
-    assert memory["fits"] is False and memory["activations"] is None
+    # params only: the standard shape gives activations and a layout search; 70B fits on 2000 A100s
+    assert memory["fits"] is True and memory["activations"] > 0 and memory["layout"]["tp"] * memory["layout"]["pp"] > 1
     for key in ("weights", "gradients", "optimizer", "activations", "overhead", "total"):
         assert key in memory
     assert {"name", "value", "basis", "given", "source"} <= set(data["assumptions"][0])
@@ -276,3 +276,17 @@ def test_flops_are_counted_once_per_estimate(monkeypatch: pytest.MonkeyPatch, in
     assert calls == [recompute]
     ratio = est.hardware_flops.m_as("FLOP") / est.flops.m_as("FLOP")
     assert ratio > 1.2 if recompute == "full" else ratio == pytest.approx(1.0)
+
+
+def test_an_efficiency_the_count_would_push_past_the_peak_is_held_there_and_said() -> None:
+    """A toy shape (width 8) at 8,192 tokens counts 11x the FLOPs of 6·N·D in attention: the calibrated
+    38% x 11 would be 400% of the peak. It is held at 100%, with the range's top, and the basis says so."""
+    est = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T")
+    s = est.scenario
+    assert float(s.mfu.m) == 1.0 and s.mfu_range is not None and s.mfu_range[1] == 1.0 and s.mfu_range[0] < 1.0
+    note = next(a for a in est.assumptions if a.name == "efficiency")
+    assert "held at 100%: an efficiency cannot exceed the peak" in note.basis
+    at_peak = est.flops.m_as("FLOP") / s.peak.m_as("FLOP/s") / 3600
+    assert est.gpu_hours.m_as("GPU*hour") == pytest.approx(at_peak, rel=1e-9)
+    sampled = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T", samples=1000)
+    assert sampled.ranges["gpu_hours"].low.m_as("GPU*hour") >= at_peak * (1 - 1e-9)  # no draw above the peak

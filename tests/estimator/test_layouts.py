@@ -135,22 +135,36 @@ def test_given_pp_is_kept_without_a_gpu_count() -> None:
 # 4. A lower bound that exceeds the capacity says "does not fit", and what would.
 
 
-def test_params_only_does_not_fit_with_the_reason_and_the_change(capsys: pytest.CaptureFixture[str]) -> None:
-    """70e9 parameters on 2000 A100-80GB with ZeRO-1: weights 2Ψ = 140 GB and gradients 2Ψ = 140 GB
-    per GPU (Rajbhandari et al. 2020 §5.1) already exceed 80 GB. ZeRO-3 shards all 16Ψ: 0.56 GB."""
-    assert main(["estimate", "--params", "70e9", "--gpus", "2000"]) == 0
+def test_params_only_without_model_parallelism_does_not_fit_with_the_reason_and_the_change(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """70e9 parameters on 2000 A100-80GB with ZeRO-1 and no model parallelism: weights 2Ψ = 140 GB
+    and gradients 2Ψ = 140 GB per GPU (Rajbhandari et al. 2020 §5.1) already exceed 80 GB. ZeRO-3
+    shards all 16Ψ."""
+    assert main(["estimate", "--params", "70e9", "--gpus", "2000", "--tp", "1", "--pp", "1"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # reports wrap at the terminal width
     assert "model states 280.4 GB (weights 140.0 GB, gradients 140.0 GB, optimizer 0.4 GB)" in out
-    assert "total unknown of 80.0 GB: DOES NOT FIT" in out
-    assert "smallest change that could fit: --zero 3 (model states 0.6 GB per GPU) or --tp 4" in out
+    assert "of 80.0 GB: DOES NOT FIT" in out
+    assert "smallest change that would fit: --zero 3 (TP=1 PP=1 DP=2000" in out
+
+
+def test_params_only_gets_the_standard_shape_and_a_layout_that_fits(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's headline: a parameter count alone gets the standard shape (72 layers x 9,216 for
+    70B) and the layout search a preset gets; 6·N·D of the count stays the FLOP count."""
+    assert main(["estimate", "--params", "70e9", "--gpus", "2000"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "fits;" in out and "DOES NOT FIT" not in out and "Memory per GPU (TP=1 PP=1 " not in out
+    assert "standard shape: 72 layers x 9,216 wide, 72 heads" in out and "FLOPs: 6·N·D" in out
+    assert main(["memory", "--params", "70e9", "--pp", "1000"]) == 2
+    assert "--pp: 1000 pipeline stages is more than" in capsys.readouterr().err
 
 
 def test_zero_paper_subtotal_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
     """ZeRO paper (Rajbhandari et al. 2020, Figure 1): 7.5B parameters on 64 GPUs with P_os need
     31.4 GB of model states per GPU (2Ψ + 2Ψ + 12Ψ/64)."""
-    assert main(["memory", "--params", "7.5e9", "--gpus", "64", "--zero", "1"]) == 0
+    assert main(["memory", "--params", "7.5e9", "--gpus", "64", "--zero", "1", "--tp", "1", "--pp", "1"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("the model on 64 x A100-80GB\n")
+    assert out.startswith("standard shape (7.5B parameters) on 64 x A100-80GB\n")
     out = " ".join(out.split())
     assert "model states 31.4 GB (weights 15.0 GB, gradients 15.0 GB, optimizer 1.4 GB)" in out
 
@@ -210,8 +224,13 @@ def test_sweep_gpu_counts_are_whole() -> None:
     result = sweep(["gpus=1..100:log:30"], params="7B")
     gpus = np.array(result.columns["gpus"])
     assert np.all(gpus == np.round(gpus)) and len(set(gpus.tolist())) == len(gpus) == 24
-    assert result.notes == (
-        "gpus: the log range gives whole counts only: 24 values (rounded to whole gpus, 6 duplicates dropped)",
+    assert result.notes[0] == (
+        "gpus: the log range gives whole counts only: 24 values (rounded to whole gpus, 6 duplicates dropped)"
+    )
+    # 7B's standard shape needs 112 GB of model states on one GPU: the sweep says so, and what fits
+    assert result.notes[1:] == (
+        "fits 0: no layout fits in memory at 1 point(s), first 7B parameters on 1 A100-80GB; smallest change "
+        "that would fit: 2 GPUs (TP=2 PP=1 DP=1, recompute none, 73.9 GB of 80.0 GB)",
     )
     with pytest.raises(InputError, match="whole"):
         sweep(["gpus=67.21,128"], params="7B")

@@ -111,3 +111,54 @@ def test_memory_is_positive_and_monotone_in_micro_batch(
         totals.append(m.total)
     assert totals == sorted(totals)
     assert np.all(np.diff(totals) > 0)
+
+
+@st.composite
+def shapes(draw: st.DrawFn) -> dict[str, int]:
+    """Any shape the options accept, from tiny to huge: heads divide the width, kv heads the heads."""
+    heads = draw(st.sampled_from([1, 2, 4, 8, 16, 32, 64, 128]))
+    head_dim = draw(st.sampled_from([8, 16, 64, 128, 256]))
+    kv = draw(st.sampled_from([k for k in (1, 2, 4, 8, heads) if heads % k == 0]))
+    return {
+        "layers": draw(st.integers(min_value=1, max_value=200)),
+        "hidden": heads * head_dim,
+        "heads": heads,
+        "kv_heads": kv,
+        "vocab": draw(st.integers(min_value=1, max_value=300_000)),
+    }
+
+
+efficiency_hardware = st.sampled_from(["a100", "h100", "h800", "v100", "tpu-v3", "tpu-v4", "b200", "mi300x"])
+
+
+@given(shapes(), st.integers(min_value=1, max_value=1_000_000), efficiency_hardware, st.booleans(), st.booleans())
+def test_no_efficiency_above_the_peak(shape: dict[str, int], seq_len: int, gpu: str, causal: bool, moe: bool) -> None:
+    """Issue 20: whatever the shape and the sequence length, the efficiency and the top of its range
+    stay at or below 100% of the peak, and GPU-hours are never below the counted FLOPs at the peak."""
+    extra: dict[str, object] = {"experts": 8, "experts_per_token": 2} if moe else {}
+    est = costcalc.estimate(
+        **shape, **extra, seq_len=seq_len, tokens=1e12, gpu=gpu, attention_flops="causal" if causal else "full"
+    )
+    s = est.scenario
+    assert s.mfu_range is not None
+    top = float(s.mfu.m) * s.mfu_range[1]
+    assert 0 < float(s.mfu.m) <= top <= 1.0 + 1e-12
+    at_peak = est.flops.m_as("FLOP") / s.peak.m_as("FLOP/s") / 3600  # GPU-hours at 100% of the peak
+    assert est.gpu_hours.m_as("GPU*hour") >= at_peak * (1 - 1e-9)
+    low_hours = est.ranges["gpu_hours"].low.m_as("GPU*hour")
+    assert low_hours >= at_peak * (1 - 1e-9)
+
+
+@given(st.floats(min_value=1.0, max_value=1e16), st.integers(min_value=1, max_value=8))
+def test_the_standard_shape_is_valid_and_near_the_count(n: float, gpus_log2: int) -> None:
+    """Every count gets a valid shape; from 1B up its own parameter count is within 10% of n."""
+    from costcalc.formulas.flops import parameter_count
+    from costcalc.formulas.shapes import HEAD_DIM, MULTIPLE, WIDE, standard_shape
+
+    spec = standard_shape(n)
+    assert spec.hidden == spec.heads * HEAD_DIM and float(spec.params.m) == n  # type: ignore[operator]
+    if n >= 1e9:
+        assert parameter_count(spec) == pytest.approx(n, rel=0.10)
+        assert spec.layers % MULTIPLE == 0  # type: ignore[operator]
+    if spec.hidden >= WIDE:  # type: ignore[operator]
+        assert spec.heads % MULTIPLE == 0  # type: ignore[operator]

@@ -247,10 +247,6 @@ def test_plan_on_a_node_preset_gives_whole_nodes() -> None:
 @pytest.mark.parametrize(
     ("argv", "unused"),
     [
-        (["--params", "7B", "--seq-len", "2048"], "seq_len"),
-        (["--params", "7B", "--tp", "4"], "tp"),
-        (["--params", "7B", "--zero", "3"], "zero"),
-        (["--params", "7B", "--micro-batch", "4"], "micro_batch"),
         (["--params", "7B", "--ep", "4"], "ep"),
         (["--model", "llama-2-7b", "--ep", "4", "--format", "json"], "ep"),
     ],
@@ -259,6 +255,26 @@ def test_given_but_inert_inputs_are_reported(cli: Run, argv: list[str], unused: 
     code, out, err = cli("estimate", *argv)
     assert code == 0, err
     assert f"{unused} (not used)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (["--seq-len", "2048"], "micro-batch 1"),
+        (["--tp", "4"], "TP=4 "),
+        (["--zero", "3"], "ZeRO-3"),
+        (["--micro-batch", "4"], "micro-batch 4"),
+    ],
+)
+def test_layout_options_act_on_the_standard_shape_of_a_parameter_count(cli: Run, argv: list[str], shown: str) -> None:
+    """A parameter count alone gets the standard shape, so the layout options act (they were inert)."""
+    code, out, err = cli("estimate", "--params", "7B", "--gpus", "64", *argv)
+    assert code == 0, err
+    assert "(not used)" not in out and shown in " ".join(out.split()) and "standard shape: 32 layers" in out
+    if argv[0] == "--seq-len":
+        shorter = " ".join(out.split()).split("activations ")[1].split(" GB")[0]
+        code, default, _ = cli("estimate", "--params", "7B", "--gpus", "64")
+        assert float(shorter) < float(" ".join(default.split()).split("activations ")[1].split(" GB")[0])
 
 
 def test_an_unreadable_presets_folder_is_reported(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

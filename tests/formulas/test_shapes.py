@@ -1,0 +1,59 @@
+"""The standard shape of a parameter count and the default training length (costcalc.formulas.shapes)."""
+
+from __future__ import annotations
+
+import pytest
+
+import costcalc
+from costcalc.base.errors import InputError
+from costcalc.cli import main
+from costcalc.formulas.flops import parameter_count
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
+
+
+@pytest.mark.parametrize(
+    ("params", "layers", "hidden", "heads", "ffn"),
+    [
+        (6.738e9, 32, 4096, 32, 11008),  # Llama-2-7B (Touvron et al. 2023; model-architectures.md table 1)
+        (13.016e9, 40, 5120, 40, 13824),  # Llama-2-13B
+        (175e9, 96, 12288, 96, 32768),  # GPT-3 175B's 96 layers x 12,288 (Brown et al. 2020, Table 2.1)
+    ],
+)
+def test_the_rule_reproduces_published_shapes(params: float, layers: int, hidden: int, heads: int, ffn: int) -> None:
+    spec = standard_shape(params)
+    assert (spec.layers, spec.hidden, spec.heads, spec.ffn) == (layers, hidden, heads, ffn)
+    assert spec.seq_len == DEFAULT_TRAINING_SEQ_LEN == 4096 and spec.vocab == 32000 and spec.mlp == "gated"
+    assert float(spec.params.m) == params  # the count given, not the shape's own
+    assert "Kaplan et al. 2020" in spec.sources["layers"]
+
+
+def test_70b_gets_a_shape_tensor_and_pipeline_parallelism_divide() -> None:
+    spec = standard_shape(70e9)
+    assert (spec.layers, spec.hidden, spec.heads) == (72, 9216, 72)
+    assert spec.heads % 8 == 0 and spec.layers % 8 == 0
+    assert parameter_count(spec) == pytest.approx(70e9, rel=0.06)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_count_that_is_not_positive_and_finite_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="positive finite"):
+        standard_shape(bad)
+
+
+def test_the_smallest_and_largest_counts_still_get_a_valid_shape() -> None:
+    assert standard_shape(1.0).layers == 1 and standard_shape(1.0).hidden == 128
+    huge = standard_shape(1e16)
+    assert huge.layers is not None and huge.layers < 10_000 and parameter_count(huge) == pytest.approx(1e16, rel=0.05)
+
+
+@pytest.mark.parametrize("gpu", ["tpu-v3", "v100-16gb"])
+def test_the_new_accelerators_estimate(gpu: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """TPU v3: 123 TFLOP/s bf16 and 32 GiB per chip; V100 16 GB: 125 TFLOP/s fp16 (no bf16)."""
+    est = costcalc.estimate(params="1.5B", tokens="30B", gpu=gpu, gpus=32)
+    peak = {"tpu-v3": 123.0, "v100-16gb": 125.0}[gpu]
+    assert est.scenario.peak.m_as("TFLOP/s") == peak and est.gpu_hours.m > 0 and est.wall_clock is not None
+    assert est.memory is not None and est.memory.fits is True
+    assert main(["estimate", "--params", "70e9", "--gpu", gpu, "--gpus", "8", "--tp", "1", "--pp", "1"]) == 0
+    assert "DOES NOT FIT" in capsys.readouterr().out  # 16 or 32 GB: 70B needs model parallelism
+    with pytest.raises(InputError, match="pipeline stages is more than"):
+        costcalc.training_memory(params="70e9", gpu=gpu, pp=1000)
