@@ -50,6 +50,8 @@ def _kind(mode: int) -> str:
 def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_only: bool = False) -> str:
     """The UTF-8 text of the regular file at ``path``, at most ``max_bytes`` long.
 
+    A leading UTF-8 byte-order mark is dropped, so a file saved "with BOM" reads as any other.
+
     ``owner_only`` also refuses a file that does not belong to the user running costcalc, or
     that others may write (for caches: a shared folder must not feed anyone's results).
     Raises ``FileError`` naming the file for anything else.
@@ -88,7 +90,8 @@ def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_onl
     if size > max_bytes:
         raise FileError(name, f"{what} is too large (over {max_bytes:,} bytes)")
     try:
-        return b"".join(chunks).decode("utf-8")
+        # utf-8-sig: a byte-order mark at the start (some Windows editors write one) is dropped
+        return b"".join(chunks).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileError(name, f"{what} is not UTF-8 text") from None
 
