@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from costcalc.base.errors import InputError
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.inputs import validate_inputs
 from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
 from costcalc.estimator.resolve import resolve
@@ -73,7 +73,7 @@ def training_memory(
     (``adamw``, ``adam8bit``, ``sgd``), ``attention``, ``grad_dtype`` and ``master_weights``.
     The options given are fixed; the layouts listed vary the rest, fastest estimated step first.
     """
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     inputs = validate_inputs(fields)
     scenario = resolve(inputs, catalog)
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):

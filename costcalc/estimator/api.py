@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.base.errors import InputError
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator import guards
 from costcalc.estimator.compute import compute
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
@@ -57,7 +57,7 @@ def estimate(
             del values[flag]
     checked = validate_inputs(values)
     guards.check_arrays(checked)
-    return compute(resolve(checked, catalog or default_catalog(presets)))
+    return compute(resolve(checked, catalog_for(presets, catalog)))
 
 
 def _signature() -> inspect.Signature:
