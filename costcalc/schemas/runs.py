@@ -78,7 +78,7 @@ class PublishedRun(BaseModel):
     wall_clock_days: Annotated[Quantity, QuantityOf("day", scalar=True)] | None = None
     wall_clock_basis: str | None = None
     reported_tflops_per_gpu: float | None = Field(default=None, gt=0)
-    reported_mfu: float | None = Field(default=None, gt=0, le=1)
+    reported_mfu: float | None = Field(default=None, ge=0.001, le=1)  # as MIN_MFU: below 0.1% is no run
     reported_tokens_per_sec_per_gpu: float | None = Field(default=None, gt=0)
     cost_usd: Annotated[Quantity, QuantityOf("USD", scalar=True)] | None = None
     cost_basis: str | None = None
