@@ -9,13 +9,18 @@ only the engine (and never textual).
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
 
-from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
+try:  # Ctrl-C while the command starts (before main's handler runs) ends as quietly as later: 130
+    import argparse
+    import os
+    import re
+    from collections.abc import Iterator, Sequence
+    from typing import Any, NoReturn
+
+    from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 __all__ = ["main"]
 
@@ -23,7 +28,17 @@ EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump), exit code 2."""
+    """argparse with a one-line error (no usage dump), exit code 2.
+
+    A value that starts with a minus and a digit, a point or a dollar (``-5B``, ``-.5``, ``-$2M``,
+    ``-inf``) is a value, not an option (argparse reads only ``-5`` and ``-0.5`` so), so that
+    ``--params -5B`` is refused by the input's own check ("must be positive"), as every option's
+    negative values are. No option of costcalc starts with a minus and a digit.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(?:[0-9.$]|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         from costcalc.base.errors import one_line

@@ -115,7 +115,7 @@ def test_nodes(capsys: pytest.CaptureFixture[str]) -> None:
 BAD_INPUTS = [
     (["--params", "0"], "--params"),
     (["--params=-70e9"], "--params"),
-    (["--params", "-70e9"], "argument --params"),  # argparse reads -70e9 as an option: still one line
+    (["--params", "-70e9"], "--params: must be positive"),  # a value, not an option: the check says why
     (["--params", "nan"], "--params"),
     (["--params", "inf"], "--params"),
     (["--params", "1e999"], "--params"),
