@@ -215,6 +215,8 @@ class Catalog:
             catalog.files.append(preset_file)
             if not preset_file.builtin:
                 catalog._check_user_file(preset_file)
+        for kind in sorted(catalog.user_kinds() & NAMED_KINDS.keys()):
+            catalog._index_of(kind)  # duplicate names show now, not at first lookup (one index per kind)
         for preset_file in catalog.files:
             if not preset_file.builtin:
                 catalog._check_references(preset_file)
@@ -236,9 +238,6 @@ class Catalog:
         for entry in preset_file.entries():
             model = NAMED_KINDS.get(entry.kind) or _data_model(entry.kind)
             validate_entry(entry, model)
-        for kind in {e.kind for e in preset_file.entries()} & NAMED_KINDS.keys():
-            self._index.pop(kind, None)
-            self._index_of(kind)  # duplicate names show now, not at first lookup
 
     def _entries(self, kind: str) -> list[Entry]:
         return [e for f in self.files if not f.builtin or kind in f.kinds for e in f.entries() if e.kind == kind]
