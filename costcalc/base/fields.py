@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, PositiveInt, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -22,7 +22,17 @@ from costcalc.base.errors import InputError
 from costcalc.base.parse import parse_quantity, to_quantity
 from costcalc.base.units import Quantity
 
-__all__ = ["NoBool", "QuantityOf", "SequenceLength", "WholeNumber", "first_error", "magnitude_check"]
+__all__ = [
+    "Count",
+    "NoBool",
+    "QuantityOf",
+    "SeqLen",
+    "SequenceLength",
+    "WholeCount",
+    "WholeNumber",
+    "first_error",
+    "magnitude_check",
+]
 
 
 #: A sequence length with a k or M suffix, read as model cards write contexts: 4k = 4,096.
@@ -71,6 +81,12 @@ WholeNumber = BeforeValidator(_whole_number)
 NoBool = WholeNumber
 #: For a sequence length: ``4k`` is 4,096, ``128k`` 131,072, as model cards give contexts.
 SequenceLength = BeforeValidator(_sequence_length)
+#: A count of whole things, at least 1, read as typed (preset and claims files use it too).
+Count = Annotated[PositiveInt, WholeNumber]
+#: A count of whole things that may be 0.
+WholeCount = Annotated[int, WholeNumber]
+#: A sequence length (``4k`` = 4,096).
+SeqLen = Annotated[PositiveInt, SequenceLength]
 
 
 def magnitude_check(magnitude: Any, *, minimum: float, inclusive: bool, maximum: float | None) -> str | None:

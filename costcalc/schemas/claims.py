@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from costcalc.base.errors import InputError
-from costcalc.base.fields import QuantityOf
+from costcalc.base.fields import Count, QuantityOf
 from costcalc.base.parse import parse_quantity
 from costcalc.base.units import Q_, Quantity
 
@@ -60,7 +60,7 @@ class CapacityCheck(_Check):
     """N GPUs over a calendar window against the GPU-hours actually used."""
 
     kind: Literal["capacity"]
-    gpus: PositiveInt
+    gpus: Count
     start: dt.date
     end_earliest: dt.date
     end_latest: dt.date
@@ -108,7 +108,7 @@ class DurationCheck(_Check):
     kind: Literal["duration"]
     claimed: Annotated[Quantity, QuantityOf("day", scalar=True)]
     gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
-    gpus: PositiveInt
+    gpus: Count
 
 
 class GpuHoursCheck(_Check):
@@ -118,7 +118,7 @@ class GpuHoursCheck(_Check):
     model: str
     tokens: Annotated[Quantity, QuantityOf("token", scalar=True)]
     gpu: str
-    gpus: PositiveInt
+    gpus: Count
     claimed: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)]
 
 
@@ -128,7 +128,7 @@ class FeasibilityCheck(_Check):
     kind: Literal["feasibility"]
     models: list[str] = Field(min_length=1)
     gpu: str
-    gpus: PositiveInt
+    gpus: Count
     max_days: float = Field(gt=0)
 
 
@@ -261,7 +261,7 @@ class OrdinalCheck(_Check):
 
     kind: Literal["ordinal"]
     subject: str
-    claimed_position: PositiveInt
+    claimed_position: Count
     claimed_after: str | None = None
     earlier: list[str] = Field(description="the developer's models released before the subject, per the source")
 

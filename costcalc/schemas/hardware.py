@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from costcalc.base.fields import QuantityOf
+from costcalc.base.fields import Count, QuantityOf, SeqLen, WholeCount
 from costcalc.base.units import Quantity
 
 __all__ = [
@@ -127,7 +127,7 @@ class NodeSpec(_Spec):
     """A whole server (e.g. DGX A100): a number of one accelerator plus host power."""
 
     accelerator: str
-    count: PositiveInt
+    count: Count
     power: Annotated[Quantity, QuantityOf("W", scalar=True)] = Field(description="maximum system power")
     interconnect: str | None = None
     cpus: str | None = None
@@ -152,32 +152,32 @@ class ModelSpec(_Spec):
     params: Annotated[Quantity, QuantityOf("parameter", scalar=True)]
     active_params: Annotated[Quantity, QuantityOf("parameter", scalar=True)] | None = None
     tokens: Annotated[Quantity, QuantityOf("token", scalar=True)] | None = None
-    layers: PositiveInt | None = None
-    hidden: PositiveInt | None = None
-    heads: PositiveInt | None = None
-    kv_heads: PositiveInt | None = None
-    head_dim: PositiveInt | None = None
-    ffn: PositiveInt | None = None
+    layers: Count | None = None
+    hidden: Count | None = None
+    heads: Count | None = None
+    kv_heads: Count | None = None
+    head_dim: Count | None = None
+    ffn: Count | None = None
     mlp: Literal["gated", "plain"] | None = None
-    vocab: PositiveInt | None = None
-    seq_len: PositiveInt | None = None
+    vocab: Count | None = None
+    seq_len: SeqLen | None = None
     tied_embeddings: bool = False
     norm: Literal["rmsnorm", "layernorm", "layernorm_nobias"] = "rmsnorm"
-    norms_per_layer: int = Field(default=2, ge=0, le=4)
+    norms_per_layer: WholeCount = Field(default=2, ge=0, le=4)
     linear_bias: bool = False
     qkv_bias: bool = False
     embedding_norm: bool = False
-    learned_positions: int = Field(default=0, ge=0)
-    experts: PositiveInt | None = None
-    experts_per_token: PositiveInt | None = None
-    shared_experts: int = Field(default=0, ge=0)
-    expert_ffn: PositiveInt | None = None
-    dense_layers: int = Field(default=0, ge=0)
+    learned_positions: WholeCount = Field(default=0, ge=0)
+    experts: Count | None = None
+    experts_per_token: Count | None = None
+    shared_experts: WholeCount = Field(default=0, ge=0)
+    expert_ffn: Count | None = None
+    dense_layers: WholeCount = Field(default=0, ge=0)
     router_bias: bool = False
-    kv_lora_rank: PositiveInt | None = None
-    q_lora_rank: PositiveInt | None = None
-    qk_rope_head_dim: int = Field(default=0, ge=0)
-    v_head_dim: PositiveInt | None = None
+    kv_lora_rank: Count | None = None
+    q_lora_rank: Count | None = None
+    qk_rope_head_dim: WholeCount = Field(default=0, ge=0)
+    v_head_dim: Count | None = None
     architecture_note: str | None = None
     sourced_fields = ("params", "active_params", "tokens", "layers")
 

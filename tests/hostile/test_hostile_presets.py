@@ -278,3 +278,34 @@ def test_a_reported_mfu_below_the_floor_is_refused(tmp_path: Path, value: float,
     else:
         with pytest.raises(PresetError, match=r"run\[0\] \(Mine\)\.reported_mfu"):
             Catalog.load([tmp_path])
+
+
+# --- counts in preset files: read as typed, never a boolean ----------------------------------------
+
+NODE = '[[node]]\nname = "n"\naccelerator = "a100"\ncount = {value}\npower = "6 kW"\n[node.sources]\ncount = "x"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (MODEL.format(name="m").replace('tokens = "1T"', "layers = true"), "model[0] (m).layers"),
+        (MODEL.format(name="m").replace('tokens = "1T"', "dense_layers = false"), "model[0] (m).dense_layers"),
+        (MODEL.format(name="m").replace('tokens = "1T"', "heads = [32]"), "model[0] (m).heads"),
+        (NODE.format(value="true"), "node[0] (n).count"),
+        (RUN.format(tokens="1e12", hours="100_000").replace("gpus = 64", "gpus = true"), "run[0] (Mine).gpus"),
+    ],
+)
+def test_a_boolean_or_list_count_in_a_preset_file_is_refused(tmp_path: Path, text: str, field: str) -> None:
+    (tmp_path / "bad.toml").write_text(text)
+    with pytest.raises(PresetError) as raised:
+        Catalog.load([tmp_path])
+    assert raised.value.field == field and "whole number" in raised.value.message
+
+
+def test_counts_in_a_preset_file_read_as_typed(tmp_path: Path) -> None:
+    shape = 'layers = "32"\nhidden = "4k"\nheads = 32\nseq_len = "4k"'
+    (tmp_path / "m.toml").write_text(MODEL.format(name="m").replace('tokens = "1T"', shape) + NODE.format(value='"8"'))
+    catalog = Catalog.load([tmp_path])
+    model = catalog.model("m")
+    assert (model.layers, model.hidden, model.heads, model.seq_len) == (32, 4000, 32, 4096)
+    assert catalog.hardware("n").count == 8
