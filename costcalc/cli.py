@@ -366,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Ctrl-C ends quietly with 130, a closed pipe (``| head -1``) silently with 141 (128 + SIGPIPE),
     like the tools it is piped with; no traceback either way.
     """
-    tolerant_streams()
     try:
+        tolerant_streams()
         return _main(argv)
     except KeyboardInterrupt:
         return 130
