@@ -26,9 +26,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from costcalc.base.errors import FileError
+from costcalc.base.errors import FileError, InputError
 
-__all__ = ["parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
+__all__ = ["file_path", "parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
 
 
 def _why(err: OSError) -> str:
@@ -45,6 +45,17 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
+
+
+def file_path(value: Any, field: str) -> Path:
+    """``value`` (text or a path) as the file name given for the input ``field``; any other type,
+    an empty name or a NUL character is an ``InputError`` naming ``field`` (the API's typed error)."""
+    text = os.fspath(value) if isinstance(value, str | os.PathLike) else None
+    if not isinstance(text, str):
+        raise InputError(field, f"expected a file name (text or a path), got {type(value).__name__}")
+    if not text.strip() or "\0" in text:
+        raise InputError(field, f"expected a file name, got {text!r}")
+    return Path(text)
 
 
 def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_only: bool = False) -> str:

@@ -22,6 +22,7 @@ from costcalc.base.errors import InputError
 from costcalc.cli import build_parser
 from costcalc.commands.costs import estimate_cost_models
 from costcalc.commands.listing import preset_rows
+from costcalc.commands.scenario_files import estimate_file
 from costcalc.data.catalog import Catalog
 
 Run = Callable[..., tuple[int, str, str]]
@@ -93,6 +94,32 @@ def test_a_single_folder_is_one_folder_not_its_letters(user_presets: Path) -> No
     )
     assert costcalc.estimate(model="mine-7b", gpus=8, presets=user_presets).gpu_hours.m > 0
     assert costcalc.estimate(model="mine-7b", gpus=8, presets=str(user_presets)).gpu_hours.m > 0
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "message"),
+    [
+        (lambda: costcalc.check_claims(file=5), "file", "expected a file name (text or a path), got int"),
+        (lambda: costcalc.check_claims(file=""), "file", "expected a file name, got ''"),
+        (lambda: costcalc.check_claims(5, model="llama-2-7b"), "claim", "expected a claim or a list of claims"),
+        (lambda: costcalc.check_claims([5], model="llama-2-7b"), "claim", "got int"),
+        (lambda: estimate_file(5), "scenario", "expected a file name (text or a path), got int"),
+        (lambda: estimate_file("a\0b"), "scenario", "expected a file name"),
+        (lambda: costcalc.compare([b"a.toml", b"b.toml"]), "files", "got bytes"),
+    ],
+)
+def test_file_and_claim_arguments_of_the_wrong_type_are_typed_errors(
+    call: Callable[[], object], field: str, message: str
+) -> None:
+    with pytest.raises(InputError) as raised:
+        call()
+    assert raised.value.field == field and message in raised.value.message
+
+
+def test_one_claim_as_text_is_one_claim() -> None:
+    (check,) = costcalc.check_claims("cost > 1M USD", model="llama-2-7b")
+    (listed,) = costcalc.check_claims(["cost > 1M USD"], model="llama-2-7b")
+    assert repr(check) == repr(listed) and "cost > 1M USD" in check.claim
 
 
 # --- quantities and arrays of the wrong kind ------------------------------------------------------
