@@ -326,7 +326,7 @@ def test_ctrl_c_while_the_command_imports_is_quiet(module: str) -> None:
         assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
 
 
-HEAVY = ("typing", "pint", "numpy", "pydantic")
+HEAVY = ("typing", "importlib", "pint", "numpy", "pydantic")
 
 
 def test_import_costcalc_imports_nothing_heavy() -> None:
