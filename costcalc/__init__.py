@@ -11,8 +11,10 @@ Names are imported on first use (PEP 562), so ``import costcalc`` itself does no
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+#: Nothing is imported at run time (``typing`` and ``importlib`` neither): ``import costcalc`` (and
+#: the command's start, when Ctrl-C cannot yet end it quietly) stays as short as it can be. mypy
+#: reads this name as True.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -70,6 +72,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from costcalc.base.errors import CostcalcError, InputError, PresetError
     from costcalc.base.parse import parse_quantity
     from costcalc.base.units import Q_, ureg
@@ -93,6 +97,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'costcalc' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -7,14 +7,18 @@ only the one of the command being run is built.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
-from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
-from costcalc.cli_parsers import EXIT_USAGE, build_parser, command_in, subparser
+try:  # Ctrl-C while the command starts (before main's handler runs) ends as quietly as later: 130
+    import argparse
+    import os
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any
+
+    from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
+    from costcalc.cli_parsers import EXIT_USAGE, build_parser, command_in, subparser
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 __all__ = ["build_parser", "main"]
 
@@ -160,8 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Ctrl-C ends quietly with 130, a closed pipe (``| head -1``) silently with 141 (128 + SIGPIPE),
     like the tools it is piped with; no traceback either way.
     """
-    tolerant_streams()
     try:
+        tolerant_streams()
         return _main(argv)
     except KeyboardInterrupt:
         return 130

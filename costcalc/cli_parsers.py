@@ -9,8 +9,9 @@ inputs (pint, pydantic). So ``costcalc --version`` and ``costcalc --help`` impor
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = ["COMMANDS", "EXIT_USAGE", "Parser", "build_parser", "command_in", "subparser"]
 
@@ -18,7 +19,17 @@ EXIT_USAGE = 2
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump), exit code 2."""
+    """argparse with a one-line error (no usage dump), exit code 2.
+
+    A value that starts with a minus and a digit, a point or a dollar (``-5B``, ``-.5``, ``-$2M``,
+    ``-inf``) is a value, not an option (argparse reads only ``-5`` and ``-0.5`` so), so that
+    ``--params -5B`` is refused by the input's own check ("must be positive"), as every option's
+    negative values are. No option of costcalc starts with a minus and a digit.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(?:[0-9.$]|inf|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         from costcalc.base.errors import one_line

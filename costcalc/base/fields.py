@@ -11,28 +11,82 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, PositiveInt, ValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from costcalc.base.errors import InputError
-from costcalc.base.parse import to_quantity
+from costcalc.base.parse import parse_quantity, to_quantity
 from costcalc.base.units import Quantity
 
-__all__ = ["NoBool", "QuantityOf", "first_error", "magnitude_check"]
+__all__ = [
+    "Count",
+    "NoBool",
+    "QuantityOf",
+    "SeqLen",
+    "SequenceLength",
+    "WholeCount",
+    "WholeNumber",
+    "first_error",
+    "magnitude_check",
+]
 
 
-def _refuse_bool(value: Any) -> Any:
+#: A sequence length with a k or M suffix, read as model cards write contexts: 4k = 4,096.
+_BINARY_COUNT = re.compile(r"^\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*(?P<suffix>[kKM])\s*$")
+
+
+def _whole(number: float, shown: str) -> int:
+    if not number.is_integer():
+        raise ValueError(f"expected a whole number, got {shown}")
+    return int(number)
+
+
+def _whole_number(value: Any) -> Any:
+    """A count as typed: booleans and lists refused, text read by ``parse_quantity`` (``4k``,
+    ``32,000``, ``1e5``) into a whole number; pydantic then checks the type and the bounds."""
     if isinstance(value, bool | np.bool_):
         raise ValueError("expected a whole number, got a boolean")
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # np.array(100): one number
+        value = value.item()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.ndarray | list | tuple):
+        raise ValueError("expected a single whole number, not a list")
+    if isinstance(value, str):
+        try:
+            number = float(parse_quantity(value, "value", "dimensionless").m)
+        except InputError as err:
+            raise ValueError(err.message) from None
+        return _whole(number, repr(value.strip()))
     return value
 
 
-#: For whole-number inputs (``Annotated[int, NoBool]``): pydantic would read True as 1.
-NoBool = BeforeValidator(_refuse_bool)
+def _sequence_length(value: Any) -> Any:
+    """As ``_whole_number``, but ``4k`` is 4,096 and ``1M`` 1,048,576 (contexts are powers of two)."""
+    match = _BINARY_COUNT.match(value) if isinstance(value, str) else None
+    if match is None:
+        return _whole_number(value)
+    scale = 1024 if match["suffix"] in "kK" else 1024**2
+    return _whole(float(match["number"]) * scale, repr(value.strip()))
+
+
+#: For whole-number inputs (``Annotated[int, WholeNumber]``): text with a scale suffix (``4k``)
+#: reads as ``parse_quantity`` reads it; booleans (pydantic would read True as 1) and lists are refused.
+WholeNumber = BeforeValidator(_whole_number)
+#: The earlier name of ``WholeNumber``.
+NoBool = WholeNumber
+#: For a sequence length: ``4k`` is 4,096, ``128k`` 131,072, as model cards give contexts.
+SequenceLength = BeforeValidator(_sequence_length)
+#: A count of whole things, at least 1, read as typed (preset and claims files use it too).
+Count = Annotated[PositiveInt, WholeNumber]
+#: A count of whole things that may be 0.
+WholeCount = Annotated[int, WholeNumber]
+#: A sequence length (``4k`` = 4,096).
+SeqLen = Annotated[PositiveInt, SequenceLength]
 
 
 def magnitude_check(magnitude: Any, *, minimum: float, inclusive: bool, maximum: float | None) -> str | None:
@@ -45,7 +99,10 @@ def magnitude_check(magnitude: Any, *, minimum: float, inclusive: bool, maximum:
     too_low = values < minimum if inclusive else values <= minimum
     if np.any(too_low):
         bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
-        return f"expected a value {bound}, got {float(values[too_low].flat[0]):g}"
+        low = float(values[too_low].flat[0])
+        if low < 0 and (minimum > 0 or not inclusive):  # a negative count or amount: say what is wrong
+            return f"must be positive ({bound}), got {low:g}"
+        return f"expected a value {bound}, got {low:g}"
     if maximum is not None and np.any(values > maximum):
         return f"expected a value <= {maximum:g}, got {float(values[values > maximum].flat[0]):g}"
     return None

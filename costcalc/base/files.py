@@ -26,9 +26,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from costcalc.base.errors import FileError
+from costcalc.base.errors import FileError, InputError
 
-__all__ = ["parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
+__all__ = ["file_path", "parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
 
 
 def _why(err: OSError) -> str:
@@ -47,8 +47,21 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def file_path(value: Any, field: str) -> Path:
+    """``value`` (text or a path) as the file name given for the input ``field``; any other type,
+    an empty name or a NUL character is an ``InputError`` naming ``field`` (the API's typed error)."""
+    text = os.fspath(value) if isinstance(value, str | os.PathLike) else None
+    if not isinstance(text, str):
+        raise InputError(field, f"expected a file name (text or a path), got {type(value).__name__}")
+    if not text.strip() or "\0" in text:
+        raise InputError(field, f"expected a file name, got {text!r}")
+    return Path(text)
+
+
 def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_only: bool = False) -> str:
     """The UTF-8 text of the regular file at ``path``, at most ``max_bytes`` long.
+
+    A leading UTF-8 byte-order mark is dropped, so a file saved "with BOM" reads as any other.
 
     ``owner_only`` also refuses a file that does not belong to the user running costcalc, or
     that others may write (for caches: a shared folder must not feed anyone's results).
@@ -88,7 +101,8 @@ def read_text(path: str | Path, *, max_bytes: int, what: str = "file", owner_onl
     if size > max_bytes:
         raise FileError(name, f"{what} is too large (over {max_bytes:,} bytes)")
     try:
-        return b"".join(chunks).decode("utf-8")
+        # utf-8-sig: a byte-order mark at the start (some Windows editors write one) is dropped
+        return b"".join(chunks).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileError(name, f"{what} is not UTF-8 text") from None
 

@@ -284,12 +284,23 @@ def to_quantity(value: Any, field: str, unit: str) -> Quantity:
     if isinstance(value, pint.Quantity):
         if value._REGISTRY is not ureg:
             raise InputError(field, "quantity comes from another pint registry; use costcalc.ureg")
-        return _convert(value, field, unit, f"{value:~P}")
+        magnitude = _real_magnitude(value.magnitude, field, "the quantity's magnitude")
+        return _convert(Q_(magnitude, value.units), field, unit, f"{value:~P}")
+    return Q_(_real_magnitude(value, field, describe_dimension(unit)), unit_of(unit))
+
+
+def _real_magnitude(value: Any, field: str, expected: str) -> float | np.ndarray:
+    """A real float or array of floats from a number or array; anything else (booleans, complex
+    numbers, text, objects) is an ``InputError`` saying what was ``expected``."""
+    if isinstance(value, bool | np.bool_):
+        raise InputError(field, f"expected {expected}, got a boolean")
     if isinstance(value, int | float | np.integer | np.floating):
         try:
-            return Q_(float(value), unit_of(unit))
+            return float(value)
         except OverflowError:
             raise InputError(field, f"{_digits(value)} is too large for a floating-point number") from None
     if isinstance(value, np.ndarray | list | tuple):
-        return Q_(_real_array(value, field), unit_of(unit))
-    raise InputError(field, f"expected {describe_dimension(unit)}, got {type(value).__name__}")
+        return _real_array(value, field)
+    if isinstance(value, complex | np.complexfloating):
+        raise InputError(field, f"expected a real number, got the complex number {value}")
+    raise InputError(field, f"expected {expected}, got {type(value).__name__}")

@@ -10,6 +10,10 @@ pint's own definitions cache (``cache_folder``) is deliberately not used: it sto
 pickle files, and a pickle read from a folder someone else can write runs their code. Parsing the
 small definitions file each start costs a few milliseconds.
 
+The registry is pint's application registry too (``pint.set_application_registry``), so a
+pickled quantity, ``Estimate`` or ``Plan`` loads back in another process (a process pool's
+results) as a quantity of this registry.
+
 ``GPU`` is a dimension of its own, so ``GPU * hour`` and ``hour`` cannot be added or compared:
 mixing GPU-hours with wall-clock hours raises ``pint.DimensionalityError`` instead of giving a
 silently wrong answer.
@@ -30,6 +34,7 @@ _DEFINITIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "units.t
 
 ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(_DEFINITIONS)
 ureg.formatter.default_format = "~P"
+pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
 
 Q_ = ureg.Quantity
 Quantity = Any  # pint's Quantity class is generated per registry; annotate with this alias.

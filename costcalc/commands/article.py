@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from costcalc.commands.checks import ClaimCheck, check_entries
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.data.claims import load_claim_entries
 
 __all__ = ["ARTICLE", "check_article"]
@@ -16,5 +16,5 @@ ARTICLE = "乘骐骥以驰骋兮,来吾道夫先路——2023年大模型技术�
 
 def check_article(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> list[ClaimCheck]:
     """Check every claim in the preset folders; each result carries its verdict and reason."""
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     return check_entries(load_claim_entries(catalog), catalog)

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from costcalc.data.calibrate import decisions
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.data.crossval import HeldOut, Summary, cross_validate, summarize
 from costcalc.data.runs import load_runs
 from costcalc.estimator.api import estimate
@@ -141,7 +141,7 @@ def _gens(held: list[HeldOut]) -> list[str]:
 
 def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> BacktestReport:
     """Predict every run the calibration uses, in sample and by families and developers left out."""
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     runs = {run.id: run for run in load_runs(catalog)}
     decided = decisions(catalog)
     points = [d.summary for d in decided if d.summary is not None]

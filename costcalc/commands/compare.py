@@ -11,6 +11,7 @@ from pathlib import Path
 
 from costcalc.base.errors import InputError
 from costcalc.commands.scenario_files import estimate_file
+from costcalc.data.folders import given_folders
 from costcalc.estimator.result import Estimate
 
 __all__ = ["compare"]
@@ -24,6 +25,7 @@ def compare(
     """(name, estimate) for each scenario, in order: files are estimated, estimates taken as they are."""
     if isinstance(items, str | Path | Estimate) or not isinstance(items, Sequence | Mapping):
         raise InputError("files", "expected a list of scenario files or estimates (at least two)")
+    folders = given_folders(presets)  # checked even when every item is an Estimate
     named = list(items.items()) if isinstance(items, Mapping) else [(None, item) for item in items]
     if len(named) < 2:
         raise InputError("files", "compare needs at least two scenarios")
@@ -32,7 +34,7 @@ def compare(
         if isinstance(item, Estimate):
             out.append((str(name) if name is not None else f"#{i}", item))
         elif isinstance(item, str | Path):
-            file_name, est = estimate_file(item, presets)
+            file_name, est = estimate_file(item, folders)
             out.append((str(name) if name is not None else file_name, est))
         else:
             raise InputError("files", f"item {i}: expected a scenario file or an Estimate, got {type(item).__name__}")

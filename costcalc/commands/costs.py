@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_, Quantity
-from costcalc.data.catalog import Catalog, default_catalog, validate_entry
+from costcalc.data.catalog import Catalog, catalog_for, default_catalog, validate_entry
 from costcalc.data.defaults import price_observations, pue_default, summarize
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
@@ -91,7 +91,7 @@ def cost_models(
         raise InputError("lifetime", f"expected a hardware lifetime between 0.5 and 20 years, got {lifetime_years:g}")
     if not 0 <= network_overhead <= 5:
         raise InputError("network_overhead", f"expected a share between 0 and 5, got {network_overhead:g}")
-    catalog = catalog or default_catalog()
+    catalog = catalog_for((), catalog)
     scenario = est.scenario
     hours = float(est.gpu_hours.m_as("GPU_hour")) if np.asarray(est.gpu_hours.m).size == 1 else None
     if hours is None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.commands.finetune_report import FinetuneReport, finetune_report
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator import guards
 from costcalc.estimator.inputs import FINETUNE_FIELDS, validate_inputs
 from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
@@ -81,7 +81,7 @@ def training_memory(
     With any fine-tuning input (``stage``, ``method``, ``lora_rank``, ``lora_targets``, ``quant``)
     the report is the fine-tuning memory instead (``costcalc.commands.finetune_report``).
     """
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     inputs = validate_inputs(fields)
     tuning = any(getattr(inputs, f) is not None for f in FINETUNE_FIELDS)
     if tuning:

@@ -29,7 +29,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
 from costcalc.base.parse import format_count, to_quantity
 from costcalc.base.units import Q_
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.efficiency import resolve_dtype, resolve_efficiency
 from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker, validate_inputs
@@ -129,7 +129,7 @@ def plan(  # long because the question's inputs are listed one per line
     else 20 per parameter) fixes the compute: the plan gives the GPUs that meet ``deadline``, or
     the wall-clock on ``gpus``. Each answer comes with its range.
     """
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     _check_question(budget, deadline, scaling, params, model, gpus)
     spec = catalog.model(model) if model is not None else None
     fixed = _fixed_size(spec, params)

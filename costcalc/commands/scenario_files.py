@@ -27,7 +27,7 @@ import numpy as np
 import tomli_w
 
 from costcalc.base.errors import CostcalcError, FileError, InputError
-from costcalc.base.files import read_toml, write_text
+from costcalc.base.files import file_path, read_toml, write_text
 from costcalc.estimator.api import estimate
 from costcalc.estimator.inputs import EstimateInputs, in_scenario
 from costcalc.estimator.result import Estimate
@@ -50,7 +50,7 @@ class ScenarioFileError(CostcalcError):
 
 def load_scenario(path: str | Path) -> tuple[str, dict[str, Any]]:
     """(name, inputs) from a scenario file; unknown keys and bad TOML name the file."""
-    file = Path(path)
+    file = file_path(path, "scenario")
     try:
         data = read_toml(file, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
     except FileError as err:

@@ -24,7 +24,7 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count, parse_quantity
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
 from costcalc.estimator.inputs import EstimateInputs, categorical, sweepable, validate_inputs
@@ -276,7 +276,7 @@ def sweep(
     grids = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
     columns = {name: grid.reshape(-1) for name, grid in zip(numeric, grids, strict=True)}
     cats = {k: v for k, v in axes.items() if k not in numeric}
-    catalog = catalog or default_catalog(presets)
+    catalog = catalog_for(presets, catalog)
     parts = []
     for combo in itertools.product(*cats.values()):
         chosen: dict[str, Any] = {k: (int(v) if k == "nodes" else v) for k, v in zip(cats, combo, strict=True)}

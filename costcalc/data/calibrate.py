@@ -106,8 +106,9 @@ def _summary(run: PublishedRun, catalog: Catalog) -> RunSummary | str:
     assert peak is not None  # AcceleratorSpec guarantees one of them
     params = float(n.m_as("parameter"))
     mfu = float(runtime.implied_efficiency(dense_training_flops(n, run.tokens), run.pretraining_gpu_hours, peak).m)
-    if not 0 < mfu <= 1:
-        why = f"imply an efficiency (MFU) of {mfu:.3g}, outside (0, 1]: too few GPU-hours for the FLOPs"
+    if not runtime.MIN_MFU <= mfu <= 1:
+        few = "too few GPU-hours for the FLOPs" if mfu > 1 else "too many GPU-hours for the FLOPs"
+        why = f"imply an efficiency (MFU) of {mfu:.3g}, outside [{runtime.MIN_MFU:g}, 1]: {few}"
         entry = catalog.locate("run", "id", run.id)
         raise PresetError(str(entry.path) if entry else "runs", f"{entry.where if entry else run.id}.gpu_hours", why)
     weight, note = run_weight(run)

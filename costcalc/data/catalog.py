@@ -5,10 +5,12 @@ Preset files are TOML. Each file may hold any of these arrays of tables: ``accel
 calibration set), ``pue`` and ``carbon_intensity`` (facility observations). The built-in files
 ship inside the package; a user adds their own in any folder given with ``--presets DIR``, in
 ``$COSTCALC_PRESETS`` (folders separated by ``:``), or in ``~/.config/costcalc/presets``
-(``$XDG_CONFIG_HOME/costcalc/presets``). A user preset with the same name as a built-in one
+(``$XDG_CONFIG_HOME/costcalc/presets``); ``costcalc.data.folders`` decides which folders and
+files are read, and caps their number and size. A user preset with the same name as a built-in one
 replaces it, visibly: the catalog's ``notices`` say which file overrides which preset (the CLI
 prints them on stderr) and an estimate that uses it cites the user's file. A user folder that
-cannot be listed is a notice too, never silently skipped.
+cannot be listed, or a missing folder in ``$COSTCALC_PRESETS``, is a notice too, never silently
+skipped.
 
 Every file is read by ``costcalc.base.files.read_text``: regular files only, at most
 ``MAX_PRESET_BYTES`` each.
@@ -21,10 +23,7 @@ validated completely when loaded, so a mistake shows at once.
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,12 +34,22 @@ from pydantic import BaseModel, ValidationError
 
 from costcalc.base.errors import CostcalcError, FileError, InputError, PresetError
 from costcalc.base.fields import first_error
-from costcalc.base.files import parse_toml, read_text, user_folder
+from costcalc.base.files import parse_toml, read_text
+from costcalc.data.folders import (
+    MAX_PRESET_BYTES,
+    folder_state,
+    given_folders,
+    list_files,
+    plan_folders,
+    user_preset_dirs,
+)
 from costcalc.schemas import AcceleratorSpec, ModelSpec, NodeSpec
 
 __all__ = [
+    "MAX_PRESET_BYTES",
     "Catalog",
     "builtin_presets_dir",
+    "catalog_for",
     "default_catalog",
     "normalize_name",
     "notices",
@@ -63,8 +72,6 @@ REFERENCES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "node": (("accelerator", ("accelerator",)),),
     "accelerator": (("price_proxy", ("accelerator",)),),
 }
-#: The largest preset file read (the biggest built-in one is about 20 kB).
-MAX_PRESET_BYTES = 2 * 1024 * 1024
 
 
 def normalize_name(name: str) -> str:
@@ -79,15 +86,6 @@ def builtin_presets_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise PresetError(str(here / "presets"), "presets", "the built-in preset folder is missing")
-
-
-def user_preset_dirs() -> list[Path]:
-    """Folders searched for user presets, from the environment and the XDG config folder."""
-    dirs = [Path(p) for p in os.environ.get("COSTCALC_PRESETS", "").split(os.pathsep) if p]
-    config = user_folder("config")
-    if config is not None and (config / "presets").is_dir():
-        dirs.append(config / "presets")
-    return dirs
 
 
 @dataclass(frozen=True)
@@ -138,9 +136,9 @@ class PresetFile:
     _entries: list[Entry] | None = None
 
     @classmethod
-    def read(cls, path: Path, *, builtin: bool) -> PresetFile:
+    def read(cls, path: Path, *, builtin: bool, max_bytes: int = MAX_PRESET_BYTES) -> PresetFile:
         try:
-            text = read_text(path, max_bytes=MAX_PRESET_BYTES, what="preset file")
+            text = read_text(path, max_bytes=max_bytes, what="preset file")
         except FileError as err:
             raise PresetError(err.path, err.field, err.message) from None
         return cls(path, builtin, text, frozenset(_TABLE_HEADER.findall(text)))
@@ -205,29 +203,18 @@ class Catalog:
         """The built-in presets (or ``builtin_dir`` in their place), ``extra_dirs`` and, with
         ``user``, the user's preset folders from the environment and the config folder."""
         builtin = builtin_dir or builtin_presets_dir()
-        user_dirs = [Path(d) for d in extra_dirs] + (user_preset_dirs() if user else [])
-        catalog = cls(dirs=[builtin, *user_dirs])
-        for directory in user_dirs:
-            try:
-                folder = stat.S_ISDIR(os.stat(directory).st_mode)
-            except OSError as err:
-                if err.errno != errno.ENOENT:
-                    raise PresetError(str(directory), "presets", f"cannot be read: {err.strerror}") from None
-                folder = False
-            if not folder:
-                raise PresetError(str(directory), "presets", "is not a folder")
-        for directory in catalog.dirs:
-            try:
-                names = sorted(n for n in os.listdir(directory) if n.endswith(".toml"))
-            except OSError as err:
-                catalog.unread.append(f"{directory}: preset folder cannot be read ({err.strerror}); not used")
-                catalog.notices.append(catalog.unread[-1])
-                continue
-            for path in (directory / n for n in names):
-                preset_file = PresetFile.read(path, builtin=directory == builtin)
-                catalog.files.append(preset_file)
-                if not preset_file.builtin:
-                    catalog._check_user_file(preset_file)
+        folders = plan_folders(builtin, given_folders(extra_dirs), user_preset_dirs() if user else [])
+        catalog = cls(dirs=[builtin, *folders.user])
+        paths, unread = list_files(catalog.dirs, builtin)
+        catalog.unread += folders.notices + unread
+        catalog.notices += catalog.unread
+        for path, max_bytes in paths:
+            preset_file = PresetFile.read(path, builtin=path.parent == builtin, max_bytes=max_bytes)
+            catalog.files.append(preset_file)
+            if not preset_file.builtin:
+                catalog._check_user_file(preset_file)
+        for kind in sorted(catalog.user_kinds() & NAMED_KINDS.keys()):
+            catalog._index_of(kind)  # duplicate names show now, not at first lookup (one index per kind)
         for preset_file in catalog.files:
             if not preset_file.builtin:
                 catalog._check_references(preset_file)
@@ -249,9 +236,6 @@ class Catalog:
         for entry in preset_file.entries():
             model = NAMED_KINDS.get(entry.kind) or _data_model(entry.kind)
             validate_entry(entry, model)
-        for kind in {e.kind for e in preset_file.entries()} & NAMED_KINDS.keys():
-            self._index.pop(kind, None)
-            self._index_of(kind)  # duplicate names show now, not at first lookup
 
     def _entries(self, kind: str) -> list[Entry]:
         return [e for f in self.files if not f.builtin or kind in f.kinds for e in f.entries() if e.kind == kind]
@@ -364,29 +348,31 @@ def _cached_catalog(extra_dirs: tuple[str, ...], state: tuple[object, ...]) -> C
     return Catalog.load(extra_dirs)
 
 
-def _folder_state(dirs: Iterable[Path]) -> tuple[object, ...]:
-    """Names, sizes and modification times of the preset files: changes when a file does."""
-    state: list[object] = []
-    for directory in dirs:
-        try:
-            infos = [(p, p.stat()) for p in sorted(directory.glob("*.toml"))]  # one stat per file
-            state += [(str(p), i.st_mtime_ns, i.st_size) for p, i in infos]
-            state.append((str(directory), os.stat(directory).st_mode))  # a folder made unreadable
-        except OSError:
-            state.append((str(directory), None))
-    return tuple(state)
-
-
 #: The catalog ``default_catalog`` last returned for each tuple of extra folders (for ``notices``).
 _LAST: dict[tuple[str, ...], Catalog] = {}
 
 
 def default_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
-    """The catalog for these extra folders, loaded once per process and reloaded when a file changes."""
-    extra = tuple(str(d) for d in extra_dirs)
+    """The catalog for these extra folders, loaded once per process and reloaded when a file changes.
+
+    ``extra_dirs`` is checked as ``presets=`` is (``given_folders``): an ``InputError`` for a bad one.
+    """
+    extra = given_folders(extra_dirs)
     dirs = [builtin_presets_dir(), *(Path(d) for d in extra), *user_preset_dirs()]
-    _LAST[extra] = _cached_catalog(extra, _folder_state(dirs))
+    _LAST[extra] = _cached_catalog(extra, folder_state(dirs))
     return _LAST[extra]
+
+
+def catalog_for(presets: Any = (), catalog: Any = None) -> Catalog:
+    """The catalog an API call uses: ``catalog`` if given (it must be a ``Catalog``), else the
+    default catalog with the ``presets`` folders. Giving both is an ``InputError``."""
+    if catalog is None:
+        return default_catalog(presets)
+    if not isinstance(catalog, Catalog):
+        raise InputError("catalog", f"expected a costcalc.Catalog (from Catalog.load()), got {type(catalog).__name__}")
+    if given_folders(presets):
+        raise InputError("presets", "give presets (folders) or a catalog, not both: Catalog.load(folders) reads them")
+    return catalog
 
 
 def notices(extra_dirs: Iterable[Path | str] = ()) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from costcalc.base.errors import PresetError
-from costcalc.base.files import read_text
+from costcalc.base.files import file_path, read_text
 from costcalc.data.catalog import Catalog, Entry, parse_preset_text, validate_entry
 from costcalc.schemas.claims import Claim
 
@@ -46,7 +46,7 @@ def read_claims_file(path: str | Path) -> list[tuple[Entry, Claim]]:
     Read by ``costcalc.base.files.read_text`` (a regular file, size-capped, UTF-8; a ``FileError``
     naming the file otherwise); a table's problem is a ``PresetError`` naming the file and field.
     """
-    file = Path(path)
+    file = file_path(path, "file")
     text = read_text(file, max_bytes=MAX_CLAIMS_FILE_BYTES, what="claims file")
     entries = parse_preset_text(text, file, builtin=False)
     for entry in entries:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from costcalc.base.errors import InputError
-from costcalc.data.catalog import Catalog, default_catalog
+from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator import guards
 from costcalc.estimator.compute import compute
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
@@ -43,9 +43,7 @@ def estimate(
 
     Raises ``InputError`` naming the field for any invalid input.
     """
-    return compute(
-        resolve(_checked({"params": params, "tokens": tokens, **inputs}), catalog or default_catalog(presets))
-    )
+    return compute(resolve(_checked({"params": params, "tokens": tokens, **inputs}), catalog_for(presets, catalog)))
 
 
 def estimate_figures(*, catalog: Catalog, **inputs: Any) -> Estimate:

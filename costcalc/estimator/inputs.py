@@ -16,13 +16,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from costcalc.base.errors import InputError
-from costcalc.base.fields import NoBool, QuantityOf, first_error
+from costcalc.base.fields import QuantityOf, SequenceLength, WholeNumber, first_error
 from costcalc.base.units import Quantity
 from costcalc.formulas.finetune import Method
 from costcalc.formulas.finetune_memory import Quant
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.lora import LoraTargets
 from costcalc.formulas.memory import Attention, GradDtype, MasterWeights, MemoryOptions, Optimizer
+from costcalc.formulas.runtime import MIN_MFU
 from costcalc.schemas import Dtype
 from costcalc.schemas.bounds import MAX_SEQ_LEN, SHAPE_LIMITS, param_count, token_count
 
@@ -50,8 +51,6 @@ __all__ = [
 ParamCount = param_count()
 TokenCount = token_count()
 GpuCount = QuantityOf("GPU", minimum=1.0, inclusive=True, maximum=1e9, whole=True)
-#: Below 0.1% model FLOPs utilisation no training run is meaningful (and GPU-hours explode).
-MIN_MFU = 0.001
 #: Samples of the Monte Carlo: 1,000,000 take about 100 MB and a few seconds.
 MAX_SAMPLES = 1_000_000
 Efficiency = QuantityOf("dimensionless", minimum=MIN_MFU, inclusive=True, maximum=1.0)
@@ -97,9 +96,9 @@ class EstimateInputs(BaseModel):
         description="training tokens (default: the model preset's, else 20 x params)",
         json_schema_extra=_in("model"),
     )
-    seq_len: Annotated[PositiveInt, NoBool] | None = Field(
-        default=None, le=MAX_SEQ_LEN, description="sequence length (default: the model preset's)",
-        json_schema_extra=_in("model"),
+    seq_len: Annotated[PositiveInt, SequenceLength] | None = Field(
+        default=None, le=MAX_SEQ_LEN, json_schema_extra=_in("model"),
+        description="sequence length, e.g. 4096 or 4k (4k = 4,096; default: the model preset's)",
     )  # fmt: skip
     attention_flops: Literal["causal", "full"] | None = Field(
         default=None,
@@ -115,35 +114,33 @@ class EstimateInputs(BaseModel):
         "Qwen2, GPT-NeoX, Falcon, DeepSeek-V3, GPT-2)",
         json_schema_extra=_in("model", option="model-config"),
     )
-    layers: PositiveInt | None = Field(
+    layers: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["layers"], description="transformer layers (a shape instead of a preset)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
-    hidden: PositiveInt | None = Field(
+    hidden: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["hidden"], description="hidden size d_model", json_schema_extra=_in("model")
     )
-    heads: PositiveInt | None = Field(
+    heads: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["heads"], description="attention (query) heads", json_schema_extra=_in("model")
     )
-    kv_heads: PositiveInt | None = Field(
+    kv_heads: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["kv_heads"], description="key/value heads for GQA/MQA (default: heads)",
         json_schema_extra=_in("model"),
     )  # fmt: skip
-    ffn: PositiveInt | None = Field(
+    ffn: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["ffn"],
         description="MLP inner size, gated (SwiGLU); default: Llama's rule from hidden", json_schema_extra=_in("model"),
     )  # fmt: skip
-    vocab: PositiveInt | None = Field(
-        default=None,
-        le=SHAPE_LIMITS["vocab"],
-        description="vocabulary (embedding rows)",
+    vocab: Annotated[PositiveInt, WholeNumber] | None = Field(
+        default=None, le=SHAPE_LIMITS["vocab"], description="vocabulary (embedding rows)",
         json_schema_extra=_in("model"),
-    )
-    experts: PositiveInt | None = Field(
+    )  # fmt: skip
+    experts: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=SHAPE_LIMITS["experts"],
         description="routed experts per layer (mixture of experts; each of size --ffn)", json_schema_extra=_in("model"),
     )  # fmt: skip
-    experts_per_token: PositiveInt | None = Field(
+    experts_per_token: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None,
         le=SHAPE_LIMITS["experts_per_token"],
         description="experts each token is routed to",
@@ -159,7 +156,7 @@ class EstimateInputs(BaseModel):
     gpus: Annotated[Quantity, GpuCount] | None = Field(
         default=None, description="number of GPUs (needed for wall-clock)", json_schema_extra=_in("hardware")
     )
-    nodes: Annotated[PositiveInt, NoBool] | None = Field(
+    nodes: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=100_000_000, description="number of nodes of a node preset such as dgx-a100",
         json_schema_extra=_in("hardware", sweep="categorical"),
     )  # fmt: skip
@@ -197,26 +194,26 @@ class EstimateInputs(BaseModel):
         description="activation recomputation (default: the least that fits)",
         json_schema_extra=_in("memory"),
     )
-    zero: Annotated[int, NoBool] | None = Field(
+    zero: Annotated[int, WholeNumber] | None = Field(
         default=None, ge=0, le=3, description="ZeRO stage 0-3 (3 = FSDP full sharding; default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    tp: Annotated[PositiveInt, NoBool] | None = Field(
+    tp: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=1024, description="tensor-parallel degree (default: chosen by costcalc)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    pp: Annotated[PositiveInt, NoBool] | None = Field(
+    pp: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=10_000, description="pipeline-parallel stages (default: chosen by costcalc)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
     sp: bool | None = Field(
         default=None, description="sequence parallelism (with --tp)", json_schema_extra=_in("memory")
     )
-    ep: Annotated[PositiveInt, NoBool] | None = Field(
+    ep: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=10_000, description="expert-parallel degree for mixture-of-experts models (default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
-    micro_batch: Annotated[PositiveInt, NoBool] | None = Field(
+    micro_batch: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=1_000_000, description="micro-batch size in sequences (default 1)",
         json_schema_extra=_in("memory"),
     )  # fmt: skip
@@ -251,7 +248,7 @@ class EstimateInputs(BaseModel):
         "(4-bit linear layers + adapters)",
         json_schema_extra=_in("finetune", scenario=False),
     )
-    lora_rank: Annotated[PositiveInt, NoBool] | None = Field(
+    lora_rank: Annotated[PositiveInt, WholeNumber] | None = Field(
         default=None, le=65_536, description="LoRA rank r (default 8)",
         json_schema_extra=_in("finetune", scenario=False),
     )  # fmt: skip
@@ -285,14 +282,14 @@ class EstimateInputs(BaseModel):
         description="stretch wall-clock by the layout's pipeline bubble",
         json_schema_extra=_in("overheads"),
     )
-    samples: Annotated[int, NoBool] | None = Field(
+    samples: Annotated[int, WholeNumber] | None = Field(
         default=None,
         ge=100,
         le=MAX_SAMPLES,
         description="Monte Carlo samples for P10/P50/P90 (e.g. 100000; default: analytic range)",
         json_schema_extra=_in("overheads", scenario=False),
     )
-    seed: Annotated[int, NoBool] = Field(
+    seed: Annotated[int, WholeNumber] = Field(
         default=0, ge=0, le=2**63 - 1, description="random seed for --samples (default 0)",
         json_schema_extra=_in("overheads", scenario=False),
     )  # fmt: skip

@@ -9,6 +9,7 @@ from costcalc.base.units import Q_, Quantity
 
 __all__ = [
     "HOURS_PER_DAY",
+    "MIN_MFU",
     "co2",
     "cost",
     "energy",
@@ -22,6 +23,9 @@ __all__ = [
 
 #: One GPU: dividing a device figure (peak, power) by it makes the per-GPU rate explicit.
 ONE_GPU = Q_(1.0, "GPU")
+#: Below 0.1% model FLOPs utilisation no training run is meaningful (and GPU-hours explode): the
+#: floor of an efficiency a user types and of the one a published run implies.
+MIN_MFU = 0.001
 #: For code that must leave pint (plain floats at an edge): the one place a day's hours are written.
 HOURS_PER_DAY = 24.0
 

@@ -11,10 +11,10 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from costcalc.base.errors import InputError
-from costcalc.base.fields import QuantityOf
+from costcalc.base.fields import Count, QuantityOf
 from costcalc.base.parse import parse_quantity
 from costcalc.base.units import Q_, Quantity
 
@@ -88,7 +88,7 @@ class CapacityCheck(_Check):
     """N GPUs over a calendar window against the GPU-hours actually used."""
 
     kind: Literal["capacity"]
-    gpus: PositiveInt
+    gpus: Count
     start: dt.date
     end_earliest: dt.date
     end_latest: dt.date
@@ -118,7 +118,7 @@ class FeasibilityCheck(_Check):
     kind: Literal["feasibility"]
     models: list[str] = Field(min_length=1)
     gpu: str
-    gpus: PositiveInt
+    gpus: Count
     max_days: float = Field(gt=0)
 
 
@@ -176,7 +176,7 @@ class NodeTypeCheck(_Check):
     actual_system: str
     actual_cpus: str
     actual_accelerator: str | None = Field(default=None, description="the accelerator the source reports")
-    actual_count: PositiveInt | None = Field(default=None, description="accelerators per node, as reported")
+    actual_count: Count | None = Field(default=None, description="accelerators per node, as reported")
     or_similar: bool = Field(default=False, description="the claim allows a similar node")
 
 
@@ -284,7 +284,7 @@ class OrdinalCheck(_Check):
 
     kind: Literal["ordinal"]
     subject: str
-    claimed_position: PositiveInt
+    claimed_position: Count
     claimed_after: str | None = None
     earlier: list[str] = Field(description="the developer's models released before the subject, per the source")
 

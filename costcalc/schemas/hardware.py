@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from costcalc.base.fields import QuantityOf
+from costcalc.base.fields import Count, QuantityOf, SeqLen, WholeCount
 from costcalc.base.units import Quantity
 from costcalc.schemas.bounds import SHAPE_LIMITS, param_count, token_count
 
@@ -128,7 +128,7 @@ class NodeSpec(_Spec):
     """A whole server (e.g. DGX A100): a number of one accelerator plus host power."""
 
     accelerator: str
-    count: PositiveInt
+    count: Count
     power: Annotated[Quantity, QuantityOf("W", scalar=True)] = Field(description="maximum system power")
     interconnect: str | None = None
     cpus: str | None = None
@@ -159,34 +159,34 @@ class ModelSpec(_Spec):
     params: Annotated[Quantity, param_count(scalar=True)]
     active_params: Annotated[Quantity, param_count(scalar=True)] | None = None
     tokens: Annotated[Quantity, token_count(scalar=True)] | None = None
-    layers: Annotated[PositiveInt, Field(le=_LIMIT["layers"])] | None = None
-    hidden: Annotated[PositiveInt, Field(le=_LIMIT["hidden"])] | None = None
-    heads: Annotated[PositiveInt, Field(le=_LIMIT["heads"])] | None = None
-    kv_heads: Annotated[PositiveInt, Field(le=_LIMIT["kv_heads"])] | None = None
-    head_dim: Annotated[PositiveInt, Field(le=_LIMIT["head_dim"])] | None = None
-    ffn: Annotated[PositiveInt, Field(le=_LIMIT["ffn"])] | None = None
+    layers: Annotated[Count, Field(le=_LIMIT["layers"])] | None = None
+    hidden: Annotated[Count, Field(le=_LIMIT["hidden"])] | None = None
+    heads: Annotated[Count, Field(le=_LIMIT["heads"])] | None = None
+    kv_heads: Annotated[Count, Field(le=_LIMIT["kv_heads"])] | None = None
+    head_dim: Annotated[Count, Field(le=_LIMIT["head_dim"])] | None = None
+    ffn: Annotated[Count, Field(le=_LIMIT["ffn"])] | None = None
     mlp: Literal["gated", "plain"] | None = None
-    vocab: Annotated[PositiveInt, Field(le=_LIMIT["vocab"])] | None = None
-    seq_len: Annotated[PositiveInt, Field(le=_LIMIT["seq_len"])] | None = None
-    max_seq_len: Annotated[PositiveInt, Field(le=_LIMIT["max_seq_len"])] | None = None
-    sliding_window: Annotated[PositiveInt, Field(le=_LIMIT["sliding_window"])] | None = None
+    vocab: Annotated[Count, Field(le=_LIMIT["vocab"])] | None = None
+    seq_len: Annotated[SeqLen, Field(le=_LIMIT["seq_len"])] | None = None
+    max_seq_len: Annotated[SeqLen, Field(le=_LIMIT["max_seq_len"])] | None = None
+    sliding_window: Annotated[SeqLen, Field(le=_LIMIT["sliding_window"])] | None = None
     tied_embeddings: bool = False
     norm: Literal["rmsnorm", "layernorm", "layernorm_nobias"] = "rmsnorm"
-    norms_per_layer: int = Field(default=2, ge=0, le=4)
+    norms_per_layer: WholeCount = Field(default=2, ge=0, le=4)
     linear_bias: bool = False
     qkv_bias: bool = False
     embedding_norm: bool = False
-    learned_positions: int = Field(default=0, ge=0, le=_LIMIT["learned_positions"])
-    experts: Annotated[PositiveInt, Field(le=_LIMIT["experts"])] | None = None
-    experts_per_token: Annotated[PositiveInt, Field(le=_LIMIT["experts_per_token"])] | None = None
-    shared_experts: int = Field(default=0, ge=0, le=_LIMIT["shared_experts"])
-    expert_ffn: Annotated[PositiveInt, Field(le=_LIMIT["expert_ffn"])] | None = None
-    dense_layers: int = Field(default=0, ge=0, le=_LIMIT["dense_layers"])
+    learned_positions: WholeCount = Field(default=0, ge=0, le=_LIMIT["learned_positions"])
+    experts: Annotated[Count, Field(le=_LIMIT["experts"])] | None = None
+    experts_per_token: Annotated[Count, Field(le=_LIMIT["experts_per_token"])] | None = None
+    shared_experts: WholeCount = Field(default=0, ge=0, le=_LIMIT["shared_experts"])
+    expert_ffn: Annotated[Count, Field(le=_LIMIT["expert_ffn"])] | None = None
+    dense_layers: WholeCount = Field(default=0, ge=0, le=_LIMIT["dense_layers"])
     router_bias: bool = False
-    kv_lora_rank: Annotated[PositiveInt, Field(le=_LIMIT["kv_lora_rank"])] | None = None
-    q_lora_rank: Annotated[PositiveInt, Field(le=_LIMIT["q_lora_rank"])] | None = None
-    qk_rope_head_dim: int = Field(default=0, ge=0, le=_LIMIT["qk_rope_head_dim"])
-    v_head_dim: Annotated[PositiveInt, Field(le=_LIMIT["v_head_dim"])] | None = None
+    kv_lora_rank: Annotated[Count, Field(le=_LIMIT["kv_lora_rank"])] | None = None
+    q_lora_rank: Annotated[Count, Field(le=_LIMIT["q_lora_rank"])] | None = None
+    qk_rope_head_dim: WholeCount = Field(default=0, ge=0, le=_LIMIT["qk_rope_head_dim"])
+    v_head_dim: Annotated[Count, Field(le=_LIMIT["v_head_dim"])] | None = None
     architecture_note: str | None = None
     sourced_fields = ("params", "active_params", "tokens", "layers")
 

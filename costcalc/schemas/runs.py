@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from costcalc.base.fields import QuantityOf
+from costcalc.base.fields import Count, QuantityOf, SeqLen
 from costcalc.base.units import Quantity
 
 __all__ = ["FLAGS", "Architecture", "CalibrationSet", "Flag", "PublishedRun"]
@@ -71,14 +71,14 @@ class PublishedRun(BaseModel):
         default=None, description="accelerator preset name (or the real name, flagged, where no preset exists)"
     )
     hardware: str
-    gpus: PositiveInt | None = None
+    gpus: Count | None = None
     gpu_hours: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)] | None = None
     gpu_hours_basis: str | None = None
     gpu_hours_pretrain: Annotated[Quantity, QuantityOf("GPU_hour", scalar=True)] | None = None
     wall_clock_days: Annotated[Quantity, QuantityOf("day", scalar=True)] | None = None
     wall_clock_basis: str | None = None
     reported_tflops_per_gpu: float | None = Field(default=None, gt=0)
-    reported_mfu: float | None = Field(default=None, gt=0, le=1)
+    reported_mfu: float | None = Field(default=None, ge=0.001, le=1)  # as MIN_MFU: below 0.1% is no run
     reported_tokens_per_sec_per_gpu: float | None = Field(default=None, gt=0)
     cost_usd: Annotated[Quantity, QuantityOf("USD", scalar=True)] | None = None
     cost_basis: str | None = None
@@ -86,7 +86,7 @@ class PublishedRun(BaseModel):
     energy_basis: str | None = None
     co2_t: Annotated[Quantity, QuantityOf("tCO2e", scalar=True, inclusive=True)] | None = None
     co2_basis: str | None = None
-    seq_len: PositiveInt | None = None
+    seq_len: SeqLen | None = None
     precision: str | None = None
     reliability: Literal["A", "B", "C"]
     flags: tuple[Flag, ...] = ()

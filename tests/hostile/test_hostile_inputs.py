@@ -19,7 +19,6 @@ from costcalc.base.errors import CostcalcError, InputError
 from costcalc.base.parse import parse_quantity
 from costcalc.cli import build_parser
 from costcalc.commands.sweep import parse_sweep
-from costcalc.data import catalog as catalog_module
 
 Run = Callable[..., tuple[int, str, str]]
 OneLine = Callable[[int, str, str], bool]
@@ -280,14 +279,16 @@ def test_layout_options_act_on_the_standard_shape_of_a_parameter_count(cli: Run,
 def test_an_unreadable_presets_folder_is_reported(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "locked"
     folder.mkdir()
-    real = catalog_module.os.listdir
+    from costcalc.data import folders
+
+    real = folders.os.listdir
 
     def listdir(path: Any) -> list[str]:
         if Path(path) == folder:
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    monkeypatch.setattr(catalog_module.os, "listdir", listdir)
+    monkeypatch.setattr(folders.os, "listdir", listdir)
     code, out, err = cli("estimate", "--params", "7B", "--presets", str(folder))
     assert code == 0 and "warning" in err and str(folder) in err and "Permission denied" in err
     assert "folder not read" in out

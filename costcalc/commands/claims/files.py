@@ -38,6 +38,10 @@ def check_request(
     ``costcalc check`` (``costcalc.commands.article``).
     """
     subject = dict(subject or {})
+    if isinstance(claims, str):  # one claim, not its letters
+        claims = [claims]
+    elif not isinstance(claims, Sequence):
+        raise InputError("claim", f"expected a claim or a list of claims (text), got {type(claims).__name__}")
     if file is None and not claims and not subject:
         return f"Claims of the article {ARTICLE}", check_article(presets)
     if subject and not claims:
