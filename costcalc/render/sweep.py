@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
-from costcalc.render.text import format_quantity, markdown_table, render_json, text_table
+from costcalc.base.parse import format_count
+from costcalc.base.units import Q_
+from costcalc.render.text import fit, format_quantity, markdown_table, money, render_json, text_table
 
 if TYPE_CHECKING:
     from costcalc.commands.sweep import SweepResult
@@ -134,18 +136,53 @@ def render_sweep(result: SweepResult, fmt: str) -> str | Iterator[tuple[str, int
             for i, row in enumerate(matrix.tolist())
         ]
         return render_json({"rows": records, "notes": list(result.notes)})
+    return _sweep_table(result, labels, headers[:split], matrix, fmt)
+
+
+def _input_cell(name: str, value: float) -> str:
+    """A swept input the way ``estimate`` shows it: 70B, 2T, 1,024 GPUs, 40.0%, $2.50/GPU-h."""
+    if name in ("params", "active_params", "tokens"):
+        return format_count(value, 4)
+    if name in ("gpus", "nodes"):
+        return f"{value:,.0f}"
+    if name == "mfu":
+        return f"{value:.1%}"
+    if name == "price":
+        return f"{money(value)}/GPU-h"
+    return f"{value:.4g}{_INPUT_UNITS.get(name, '')}"
+
+
+_INPUT_UNITS = {"power": " W", "carbon_intensity": " gCO2e/kWh"}
+_BY_KEY = {spec.key: (field, spec) for field, spec in RESULT_FIELDS.items()}
+
+
+def _result_cell(key: str, value: float) -> str:
+    field, spec = _BY_KEY[key]
+    return "-" if np.isnan(value) else format_quantity(Q_(value, spec.unit), field)
+
+
+def _sweep_table(result: SweepResult, labels: list[str], headers: list[str], matrix: np.ndarray, fmt: str) -> str:
+    """The first 200 points as a text or Markdown table, in the number styles and units of ``estimate``."""
     shown = min(len(matrix), 200)
+    inputs = [h for h in headers if h in result.columns]
+    results = [h for h in headers if h in _BY_KEY]
     fits = {1.0: "yes", 0.0: "no"}
-    rows = [
-        [str(result.columns[k][i]) for k in labels]
-        + ["-" if np.isnan(v) else f"{v:.4g}" for v in row[: split - 1]]
-        + [fits.get(row[split - 1], "unknown")]
-        for i, row in enumerate(matrix[:shown].tolist())
-    ]
-    table = (markdown_table if fmt == "markdown" else text_table)([*labels, *headers[:split]], rows)
+    rows = []
+    for i, row in enumerate(matrix[:shown].tolist()):
+        cells = dict(zip(headers, row[: len(headers)], strict=True))
+        rows.append(
+            [f"{v:,}" if isinstance(v := result.columns[k][i], int) else str(v) for k in labels]
+            + [_input_cell(k, cells[k]) for k in inputs]
+            + [_result_cell(k, cells[k]) for k in results]
+            + ["-" if np.isnan(cells["memory_gb"]) else f"{cells['memory_gb']:.1f} GB"]
+            + [fits.get(cells["fits"], "unknown")]
+        )
+    titles = [*labels, *inputs, *(_BY_KEY[k][1].label for k in results), "memory per GPU", "fits"]
+    keys = len(labels) + len(inputs)
+    table = markdown_table(titles, rows) if fmt == "markdown" else text_table(titles, rows, keys=keys, wrap_cells=False)
     more = f"\n({len(matrix) - shown:,} more rows: use --format csv or json)" if len(matrix) > shown else ""
     notes = "".join(f"\nnote: {note}" for note in result.notes)
-    return f"{table}{more}{notes}\n"
+    return f"{table}{more}{notes if fmt == 'markdown' else fit(notes)}\n"
 
 
 def _json(value: float) -> float | None:
