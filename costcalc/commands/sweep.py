@@ -25,12 +25,12 @@ from costcalc.base.parse import parse_quantity
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
-from costcalc.estimator.inputs import categorical, sweepable, validate_inputs
+from costcalc.estimator.inputs import categorical, choices, sweepable, validate_inputs
 from costcalc.estimator.layouts import grid_candidates, problem_for
 from costcalc.estimator.result import Estimate
 from costcalc.formulas.memory_grid import grid_memory
 
-__all__ = ["MAX_SWEEP", "SweepResult", "parse_sweep", "sweep"]
+__all__ = ["MAX_CATEGORIES", "MAX_SWEEP", "SweepResult", "distinct", "parse_sweep", "sweep"]
 
 #: Longest ``--over`` text read (a list of 100,000 short values fits); checked before parsing.
 MAX_SPEC_LENGTH = 2_000_000
@@ -39,6 +39,8 @@ MAX_LISTED = 100_000
 WHOLE = frozenset({"gpus", "nodes"})
 #: The most points one sweep computes (the product of its axes); stated in the README.
 MAX_SWEEP = MAX_POINTS
+#: The most combinations of categorical values (names, choices, node counts): one estimate each.
+MAX_CATEGORIES = 200
 
 
 def _range_parts(values: str) -> tuple[str, str, str, str] | None:
@@ -156,9 +158,11 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
     if name in categorical() and name not in WHOLE:
         if parts:
             raise InputError("over", f"{name}: list the values (a,b,c); a range needs numbers")
-        items = list(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
+        items = [v.strip() for v in values.split(",") if v.strip()]
         if not items:
             raise InputError("over", f"{name}: no values given")
+        if len(items) > MAX_LISTED:
+            raise InputError("over", f"{name}: too many listed values (at most {MAX_LISTED:,})")
         return name, items, None
     if parts:
         return _whole(name, _spaced(name, unit or "dimensionless", parts), parts)
@@ -186,11 +190,13 @@ def _axis(name: Any, values: Any) -> tuple[str, np.ndarray | list[str], str | No
     unit = sweepable().get(key, "dimensionless")
     if hasattr(values, "m_as"):  # a pint quantity
         values = np.asarray(values.m_as(unit) if unit != "dimensionless" else values.m_as(""))
-    items = list(values) if isinstance(values, Sequence | np.ndarray | range) else None
-    if not items or len(items) > MAX_POINTS:
-        raise InputError("over", f"{key}: expected 1 to {MAX_POINTS:,} values, as a list, range or array")
+    count = len(values) if isinstance(values, Sequence | np.ndarray | range) else 0  # counted, not built
+    limit = MAX_LISTED if key in categorical() and key not in WHOLE else MAX_POINTS
+    if not 1 <= count <= limit:
+        raise InputError("over", f"{key}: expected 1 to {limit:,} values, as a list, range or array (got {count:,})")
+    items = list(np.asarray(values).reshape(-1)) if isinstance(values, np.ndarray) else list(values)
     if key in categorical() and key not in WHOLE:
-        return key, list(dict.fromkeys(str(v) for v in items)), None
+        return key, [str(v) for v in items], None
     listed = np.array([_value(v, key, unit) if isinstance(v, str) else _number(v, key) for v in items])
     if key in WHOLE and not np.all(listed == np.round(listed)):
         raise InputError("over", f"{key}: counts are whole numbers, got {listed[listed != np.round(listed)][0]:g}")
@@ -239,27 +245,81 @@ def sweep(
         if isinstance(over, Mapping)
         else [parse_sweep(spec) for spec in over]
     )
-    axes = {name: values for name, values, _ in parsed}
-    if len(axes) != len(over):
+    if len({name for name, _, _ in parsed}) != len(over):
         raise InputError("over", "each input may be swept once")
-    clash = set(axes) & set(fixed)
+    clash = {name for name, _, _ in parsed} & set(fixed)
     if clash:
         raise InputError(sorted(clash)[0], "is both swept and fixed")
+    catalog = catalog or default_catalog(presets)
+    axes, notes = {}, []
+    for name, values, note in parsed:
+        axes[name], dropped = distinct(name, values, catalog)
+        notes += [n for n in (note, dropped) if n]
     size = math.prod(len(v) for v in axes.values())
     if size > MAX_SWEEP:
         raise InputError("over", f"the sweep has {size:,} points; at most {MAX_SWEEP:,}")
     numeric = {k: np.asarray(v, dtype=float) for k, v in axes.items() if k in sweepable()}
+    cats = {k: v for k, v in axes.items() if k not in numeric}
+    combos = math.prod(len(v) for v in cats.values())
+    if combos > MAX_CATEGORIES:
+        raise InputError(
+            "over", f"{' x '.join(cats)}: {combos:,} combinations of names, choices and node counts, one "
+            f"estimate each; at most {MAX_CATEGORIES:,}",
+        )  # fmt: skip
     grids = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
     columns = {name: grid.reshape(-1) for name, grid in zip(numeric, grids, strict=True)}
-    cats = {k: v for k, v in axes.items() if k not in numeric}
-    catalog = catalog or default_catalog(presets)
     parts = []
     for combo in itertools.product(*cats.values()):
         chosen: dict[str, Any] = {k: (int(v) if k == "nodes" else v) for k, v in zip(cats, combo, strict=True)}
-        est = estimate(catalog=catalog, **fixed, **chosen, **columns)
+        try:
+            est = estimate(catalog=catalog, **fixed, **chosen, **columns)
+        except InputError as err:  # a swept value is named as --over gives it
+            if err.field in axes:
+                raise InputError("over", f"{err.field}: {err.message}") from None
+            raise
         parts.append((chosen, est))
-    notes = tuple(note for _, _, note in parsed if note)
-    return _combine(parts, columns, notes, fixed)
+    return _combine(parts, columns, tuple(notes), fixed)
+
+
+def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tuple[np.ndarray | list[str], str | None]:
+    """One axis with presets resolved to their names and repeated values dropped, and the note
+    that says so. A name no preset has, or a choice not allowed, is an error naming ``--over``."""
+    if isinstance(values, np.ndarray):
+        unique, first, counts = np.unique(values, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        repeated = [(f"{v:g}", int(c), [f"{v:g}"]) for v, c in zip(unique[order], counts[order], strict=True) if c > 1]
+        kept: np.ndarray | list[str] = unique[order]
+    else:
+        spelled = {v: _canonical(name, v, catalog) for v in dict.fromkeys(values)}
+        groups: dict[str, list[str]] = {}
+        for value in values:
+            groups.setdefault(spelled[value], []).append(value)
+        kept = list(groups)
+        repeated = [(canon, len(raw), list(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1]
+    dropped = len(values) - len(kept)
+    if not dropped:
+        return kept, None
+    said = [
+        f"{shown} given {count:,} times" + ("" if spellings == [shown] else f" as {', '.join(spellings[:5])}")
+        for shown, count, spellings in repeated[:3]
+    ]
+    more = "; ..." if len(repeated) > 3 else ""
+    return kept, f"{name}: {dropped:,} duplicate{'s' if dropped > 1 else ''} dropped ({'; '.join(said)}{more})"
+
+
+def _canonical(name: str, value: str, catalog: Catalog) -> str:
+    """A categorical value as one spelling: the preset's name, or the choice in lower case."""
+    try:
+        if name == "gpu":
+            return str(catalog.hardware(value).name)
+        if name == "model":
+            return str(catalog.model(value).name)
+    except InputError as err:
+        raise InputError("over", f"{name}: {err.message}") from None
+    allowed = choices(name)
+    if allowed and value.strip().lower() not in allowed:
+        raise InputError("over", f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value.strip().lower() if allowed else value
 
 
 def _combine(
