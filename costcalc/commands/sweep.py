@@ -285,9 +285,14 @@ def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tup
     """One axis with presets resolved to their names and repeated values dropped, and the note
     that says so. A name no preset has, or a choice not allowed, is an error naming ``--over``."""
     if isinstance(values, np.ndarray):
+        steps = np.diff(values)
+        if bool(np.all(steps > 0) or np.all(steps < 0)):  # a range: nothing repeats (no sort needed)
+            return values, None
         unique, first, counts = np.unique(values, return_index=True, return_counts=True)
         order = np.argsort(first)
-        repeated = [(f"{v:g}", int(c), [f"{v:g}"]) for v, c in zip(unique[order], counts[order], strict=True) if c > 1]
+        twice = counts[order] > 1
+        twice_values, twice_counts = unique[order][twice].tolist(), counts[order][twice].tolist()
+        repeated = [(f"{v:g}", c, [f"{v:g}"]) for v, c in zip(twice_values, twice_counts, strict=True)]
         kept: np.ndarray | list[str] = unique[order]
     else:
         spelled = {v: _canonical(name, v, catalog) for v in dict.fromkeys(values)}
@@ -347,18 +352,23 @@ def _combine(
         fits.append(ok)
     return SweepResult(
         columns=out,
-        values={k: np.concatenate(v) for k, v in values.items()},
-        ranges={k: (np.concatenate(lows[k]), np.concatenate(highs[k])) for k in values},
-        memory_gb=np.concatenate(memory),
-        fits=np.concatenate(fits),
+        values={k: _joined(v) for k, v in values.items()},
+        ranges={k: (_joined(lows[k]), _joined(highs[k])) for k in values},
+        memory_gb=_joined(memory),
+        fits=_joined(fits),
         notes=notes,
     )
 
 
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """The parts one after the other; one part as it is (a value repeated stays a read-only view)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 def _filled(value: Any, unit: str, n: int) -> np.ndarray:
-    """A result in ``unit`` as an array of n (a scalar repeated; None as NaN)."""
+    """A result in ``unit`` as an array of n (a scalar repeated, as a read-only view; None as NaN)."""
     if value is None:
-        return np.full(n, np.nan)
+        return np.broadcast_to(np.nan, (n,))
     return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
 
 
@@ -367,7 +377,7 @@ def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndar
     (1, 0, or NaN where unknown)."""
     s = est.scenario
     if s.gpus is None:
-        return np.full(n, np.nan), np.full(n, np.nan)
+        return np.broadcast_to(np.nan, (n,)), np.broadcast_to(np.nan, (n,))
     inputs = validate_inputs({k: v for k, v in fixed.items() if k not in sweepable()})
     params = np.broadcast_to(np.asarray(s.params.m_as("parameter"), dtype=float), (n,))
     gpus = np.broadcast_to(np.asarray(s.gpus.m_as("GPU"), dtype=float), (n,))

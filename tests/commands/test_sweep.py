@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 
 import numpy as np
@@ -11,6 +12,9 @@ from costcalc.base.errors import InputError
 from costcalc.cli import main
 from costcalc.commands import sweep as sweep_module
 from costcalc.commands.sweep import MAX_CATEGORIES, sweep
+from costcalc.render import sweep_stream
+from costcalc.render.numbers import joined_rows
+from costcalc.render.sweep_stream import csv_stream, json_stream
 
 
 def test_aliases_resolve_first_and_duplicates_are_dropped_and_said() -> None:
@@ -65,3 +69,50 @@ def test_errors_about_swept_values_name_over(over: str, message: str, capsys: py
     assert main(["sweep", "--params", "7B", *fixed, "--over", over]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"costcalc sweep: error: {message}") and err.count("\n") == 1, err
+
+
+# Every row streamed: CSV and JSON in chunks, numbers formatted a column at a time.
+
+
+@pytest.mark.parametrize("digits", [6, 12])
+def test_column_formatting_equals_python_g_for_every_value(digits: int) -> None:
+    rng = np.random.default_rng(7)
+    spread = rng.random(50_000) * 10.0 ** rng.integers(-12, 30, 50_000) * rng.choice([-1.0, 1.0], 50_000)
+    rounded = np.round(rng.random(20_000) * 1e6) / 10.0 ** rng.integers(0, 9, 20_000)  # ties and carries
+    edges = [0.0, -0.0, 1.0, 10.0, 1e5, 999999.5, 9999995.0, 1e-4, 9.99995e-5, 0.5, 2.5, 123456.5, 1e100, 1e-100,
+             1.7976931348623157e308, 5e-324, 1e-300, 1e16, np.nan, np.inf, -np.inf]  # fmt: skip
+    values = np.concatenate([spread, rounded, np.arange(1.0, 5001.0), edges])
+    text = joined_rows([values, b"\n"], len(values), digits, b"null")
+    expected = ["null" if v != v else f"{v:.{digits}g}" for v in values.tolist()]
+    assert text.split("\n")[:-1] == expected
+
+
+def test_csv_and_json_stream_in_chunks_and_hold_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep_stream, "ROWS_PER_CHUNK", 4)
+    result = sweep(["gpu=a100,h100", "gpus=8,16,32,64,128,256", "mfu=0.3,0.4"], model="llama-2-7b")
+    records = result.to_records()
+    chunks = list(csv_stream(result))
+    assert len(chunks) == 1 + 2 * 3  # the header, then 12 rows per GPU in chunks of 4
+    assert [done for _, done in chunks] == [0, 4, 8, 12, 16, 20, 24]
+    lines = "".join(text for text, _ in chunks).splitlines()
+    header = lines[0].split(",")
+    assert len(lines) == 25 and header[:3] == ["gpu", "gpus", "mfu"]
+    for line, record in zip(lines[1:], records, strict=True):
+        for name, cell in zip(header, line.split(","), strict=True):
+            value = record[name]
+            assert cell == ("" if value is None else value if isinstance(value, str) else f"{value:.6g}")
+    pieces = list(json_stream(result))
+    assert len(pieces) == 1 + 6 + 1
+    data = json.loads("".join(text for text, _ in pieces))
+    assert data["notes"] == [] and len(data["rows"]) == 24
+    for row, record in zip(data["rows"], records, strict=True):
+        assert row["gpu"] == record["gpu"] and row["fits"] is (record["fits"] == 1.0)
+        assert row["gpu_hours"] == pytest.approx(record["gpu_hours"], rel=1e-11)
+        assert row["range"]["cost_usd"] == pytest.approx([record["cost_usd_low"], record["cost_usd_high"]], rel=1e-11)
+
+
+def test_json_of_a_sweep_without_price_or_power_has_nulls() -> None:
+    result = sweep(["gpus=8,16"], params="7B", gpu="tpu-v5p")
+    data = json.loads("".join(text for text, _ in json_stream(result)))
+    assert [row["energy_mwh"] for row in data["rows"]] == [None, None]
+    assert data["rows"][0]["range"]["energy_mwh"] == [None, None] and data["rows"][0]["cost_usd"] > 0
