@@ -12,7 +12,7 @@ from typing import Any
 
 from costcalc.base.errors import InputError
 from costcalc.commands.article import ARTICLE, check_article
-from costcalc.commands.checks import ClaimCheck, check_claim, check_entries
+from costcalc.commands.checks import ClaimCheck, ClaimChecks, check_claim, check_entries
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
@@ -65,14 +65,14 @@ def check_claims(
     file: str | Path | None = None,
     presets: Iterable[Path | str] = (),
     **subject: Any,
-) -> list[ClaimCheck]:
+) -> ClaimChecks:
     """Check one-line claims about a subject, and/or a claims file; the library face of ``costcalc check``.
 
     ``costcalc.check_claims(["cost > 80M USD"], model="falcon-180b")``: each result carries its
     verdict, reason, deciding number, tolerance and source. Bad input raises ``InputError`` naming
     the input (``claim``, ``model``, ...); a bad file raises ``PresetError`` naming file and field.
     """
-    return check_request(file, claims, subject, presets)[1]
+    return ClaimChecks(check_request(file, claims, subject, presets)[1])
 
 
 TEMPLATE = """\
