@@ -9,6 +9,7 @@ bounds from its ``QuantityOf`` marker. A new input is added here and nowhere els
 
 from __future__ import annotations
 
+import difflib
 import typing
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -342,10 +343,43 @@ def sweepable() -> dict[str, str]:
     return out
 
 
+@cache
+def spellings() -> dict[str, str]:
+    """Other names an input is known by -> the input: its command-line option's (``model_config``
+    for ``config_file``, the option being ``--model-config``)."""
+    out: dict[str, str] = {}
+    for name in EstimateInputs.model_fields:
+        option = _extra(name).get("option")
+        if option and option.replace("-", "_") != name:
+            out[str(option).replace("-", "_")] = name
+    return out
+
+
+def _spelled(values: dict[str, Any]) -> dict[str, Any]:
+    """Inputs under their own names: an option's spelling taken, an unknown name refused with the
+    nearest known ones."""
+    out = dict(values)
+    for other, name in spellings().items():
+        if other in out:
+            if name in out:
+                raise InputError(other, f"give {other} or {name}, not both (they are the same input)")
+            out[name] = out.pop(other)
+    known = [*EstimateInputs.model_fields, *spellings()]
+    for key in out:
+        if key not in EstimateInputs.model_fields:
+            close = difflib.get_close_matches(str(key).replace("-", "_").lower(), known, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else "; help(costcalc.estimate) lists the inputs"
+            raise InputError(str(key), f"is not a known field{hint}")
+    return out
+
+
 def validate_inputs(values: dict[str, Any]) -> EstimateInputs:
-    """Validate a user's inputs once; the first problem becomes an ``InputError`` naming the field."""
+    """Validate a user's inputs once; the first problem becomes an ``InputError`` naming the field.
+
+    An input may also be given by its command-line option's name (``model_config=`` for
+    ``config_file``); an unknown name is refused with the nearest known ones."""
     try:
-        return EstimateInputs.model_validate(values)
+        return EstimateInputs.model_validate(_spelled(values))
     except ValidationError as err:
         field, message = first_error(err)
         raise InputError(field, message) from None
