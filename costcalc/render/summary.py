@@ -8,6 +8,7 @@ import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
+from costcalc.base.units import Q_
 from costcalc.render.text import format_quantity, gigabytes
 
 if TYPE_CHECKING:
@@ -58,13 +59,17 @@ def memory_repr(report: MemoryReport) -> str:
 
 
 def sweep_repr(result: SweepResult) -> str:
-    """``SweepResult(1,000 points over gpus: wall_clock_days 1.2 to 110, ...)``."""
+    """``SweepResult(16 points over gpu, gpus: gpu_hours 821,265 GPU-h to 1,842,461 GPU-h, ...)``,
+    in the number styles of ``estimate``."""
     swept = ", ".join(result.columns) or "nothing"
+    by_key = {spec.key: (field, spec.unit) for field, spec in RESULT_FIELDS.items()}
     spans = []
     for key in ("gpu_hours", "wall_clock_days", "cost_usd"):
         values = result.values.get(key)
         if values is not None and not all(v != v for v in values.tolist()):
-            spans.append(f"{key} {float(np.nanmin(values)):.3g} to {float(np.nanmax(values)):.3g}")
+            field, unit = by_key[key]
+            low, high = (Q_(float(f(values)), unit) for f in (np.nanmin, np.nanmax))
+            spans.append(f"{field} {format_quantity(low, field)} to {format_quantity(high, field)}")
     return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"
 
 
