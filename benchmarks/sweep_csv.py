@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 #: Swept field -> (the --over values for n rows, the inputs held fixed).
@@ -45,17 +43,26 @@ def _command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "costcalc"]
 
 
+#: Runs the command in a fresh small process and reports its wall-clock and the peak resident
+#: memory of its child: a child forked from this (large) process would count this one's pages.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stderr=subprocess.DEVNULL).returncode
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"code": code, "seconds": seconds, "mb": peak}), file=sys.stderr)
+"""
+
+
 def _run(argv: list[str], target: Path) -> tuple[float, float]:
     """Wall-clock seconds and peak resident memory (MB) of one whole process writing ``target``."""
     with target.open("w") as out:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} exited with {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024  # kB on Linux
+        done = subprocess.run([sys.executable, "-c", _MEASURE, *argv], stdout=out, stderr=subprocess.PIPE, check=True)
+    figures = json.loads(done.stderr.decode().strip().splitlines()[-1])
+    if figures["code"] != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited with {figures['code']}")
+    return float(figures["seconds"]), float(figures["mb"])  # ru_maxrss is in kB on Linux
 
 
 def measure_case(over: list[str], fixed: list[str], rows: int, repeat: int) -> dict[str, float]:
