@@ -1,7 +1,8 @@
 """All benchmarks in one command, compared with the previous figures so a regression shows.
 
 Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint, pydantic, numpy"``), ``sweep.py``
-(1,000,000 scenarios through the API), ``tui_keystroke.py`` (TUI recompute per keystroke) and
+(1,000,000 scenarios through the API), ``sweep_csv.py`` (1,000,000 rows to CSV, one run per swept input, with
+its peak memory), ``tui_keystroke.py`` (TUI recompute per keystroke) and
 ``calibration.py`` (the default efficiency judged out of sample, by families and developers left out),
 prints each next to the figures in ``benchmarks/results.json`` with the change, and with
 ``--write`` stores the new figures there and rewrites the README's performance table (between
@@ -35,6 +36,13 @@ RESULTS = HERE / "results.json"
 README = HERE.parent / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
+
+def _key(field: str, unit: str) -> str:
+    """The stored key of a CSV sweep figure (the GPU-count sweep keeps the key it always had)."""
+    name = field.replace(" x ", "_x_")
+    return f"sweep_csv_{unit}" if name == "gpus" else f"sweep_csv_{name}_{unit}"
+
+
 #: (key, label, unit, target, lower is better)
 ROWS = [
     ("startup_ratio", "`costcalc estimate --params 70e9 --gpus 2000` / `python -c \"import pint, pydantic, numpy\"`",
@@ -42,7 +50,15 @@ ROWS = [
     ("startup_model_floor_ratio", "that floor + building one pydantic model / the floor", "x", "", True),
     ("startup_ms", "`costcalc estimate` whole process, median", "ms", "", True),
     ("sweep_s", "vectorised sweep of 1,000,000 scenarios through `costcalc.estimate`", "s", "< 1", True),
-    ("sweep_csv_s", "`costcalc sweep` of 1,000,000 rows to a CSV file, whole process", "s", "< 5", True),
+    *(
+        row
+        for field in (*sweep_csv.CASES, "tokens x mfu")
+        for row in (
+            (_key(field, "s"), f"`costcalc sweep` of 1,000,000 rows over {field} to a CSV file, whole process", "s",
+             "< 3", True),
+            (_key(field, "mb"), "... its peak memory", "MB", "< 300", True),
+        )
+    ),
     ("tui_recompute_ms", "TUI recompute per keystroke, median", "ms", "", True),
     ("cal_family_error", "calibration, leave one family out: median abs log error of GPU-hours", "", "<= 0.22", True),
     ("cal_family_coverage", "calibration, leave one family out: P10-P90 range holds the published figure", "%",
@@ -68,7 +84,11 @@ def _sweep(quick: bool) -> dict[str, float]:
 
 
 def _sweep_csv(quick: bool) -> dict[str, float]:
-    return {"sweep_csv_s": sweep_csv.measure(1_000_000, 1 if quick else 3)["seconds"]}
+    c = sweep_csv.measure(1_000_000, 1 if quick else 3)
+    return {
+        **{_key(field, "s"): figures["seconds"] for field, figures in c.items()},
+        **{_key(field, "mb"): figures["mb"] for field, figures in c.items()},
+    }
 
 
 def _tui(quick: bool) -> dict[str, float]:
@@ -112,6 +132,8 @@ def shown(value: float, unit: str) -> str:
         return f"{value:.0%}"
     if unit == "":
         return f"{value:.3f}"
+    if unit == "MB":
+        return f"{value:.0f} MB"
     return f"{value:{'.2f' if unit in ('x', 's') else '.1f'}} {unit}"
 
 
@@ -119,7 +141,9 @@ def table(current: dict[str, float], previous: dict[str, float] | None, rerun: s
     """The README's table; a row not in ``rerun`` (when given) keeps its stored figure, marked so."""
     lines = ["| benchmark | measured | previous | change | target |", "|---|---|---|---|---|"]
     for key, label, unit, target, lower_better in ROWS:
-        now = current[key]
+        now = current.get(key)
+        if now is None:
+            continue
         before = None if previous is None else previous.get(key)
         if rerun is not None and key not in rerun:
             lines.append(f"| {label} | {shown(now, unit)} | - | not rerun | {target} |")

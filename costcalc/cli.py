@@ -195,7 +195,7 @@ def _main(argv: Sequence[str] | None) -> int:
         output = HANDLERS[args.command](args)
     except InputError as err:
         _warn_presets(args)
-        from costcalc.estimator.inputs import option_name
+        from costcalc.estimator.input_fields import option_name
 
         option = option_name(err.field)
         known = any(option in action.option_strings for action in _options(parser, args.command))

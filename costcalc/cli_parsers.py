@@ -62,7 +62,8 @@ def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for:
     Options are grouped as the inputs are (model, hardware, costs, memory, overheads); only the
     parsing happens here: values stay strings and are validated by the input model.
     """
-    from costcalc.estimator.inputs import GROUPS, EstimateInputs, choices, field_group, option_name
+    from costcalc.estimator.input_fields import choices, field_group, option_name
+    from costcalc.estimator.inputs import GROUPS, EstimateInputs
 
     fields = EstimateInputs.model_fields
     groups = {g: parser.add_argument_group(g) for g in GROUPS if any(field_group(n) == g for n in names)}
@@ -81,7 +82,8 @@ def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for:
 
 def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
     """The names of the CLI inputs in ``groups`` (in the input model's order)."""
-    from costcalc.estimator.inputs import EstimateInputs, field_group, in_cli
+    from costcalc.estimator.input_fields import field_group, in_cli
+    from costcalc.estimator.inputs import EstimateInputs
 
     return [n for n in EstimateInputs.model_fields if in_cli(n) and field_group(n) in groups and n not in exclude]
 

@@ -116,6 +116,7 @@ DISPLAY_HOOKS = {
         "costcalc.commands.sweep",
         "costcalc.commands.backtest",
         "costcalc.commands.checks",
+        "costcalc.commands.compare",
     )
     for view in ("estimate", "html", "summary")
 }

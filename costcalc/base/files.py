@@ -21,14 +21,14 @@ import signal
 import stat
 import threading
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from costcalc.base.errors import FileError, InputError
 
-__all__ = ["file_path", "parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
+__all__ = ["file_path", "parse_toml", "read_text", "read_toml", "signals_interrupt", "user_folder", "write_text"]
 
 
 def _why(err: OSError) -> str:
@@ -153,8 +153,9 @@ class _Interrupted(BaseException):
 
 
 @contextlib.contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into an exception while the block runs (main thread only)."""
+def signals_interrupt(cleanup: Callable[[], None] | None = None) -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception while the block runs (main thread only): the block
+    unwinds, ``cleanup`` runs, then the signal acts as it would have."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -167,6 +168,8 @@ def _signals_interrupt() -> Iterator[None]:
     try:
         yield
     except _Interrupted as stop:
+        if cleanup is not None:
+            cleanup()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         previous = {}
@@ -186,7 +189,7 @@ def write_text(path: str | Path, text: str, *, what: str = "file", new_mode: int
     shown = os.fspath(path)
     tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"
     data = text.encode("utf-8")
-    with _signals_interrupt():
+    with signals_interrupt():
         try:
             # new_mode minus the umask, as any new file; an existing file's mode is copied below.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), new_mode)

@@ -14,8 +14,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from costcalc.base.errors import one_line
+from costcalc.base.files import signals_interrupt
 
-__all__ = ["discard_stdout", "stderr_line", "tolerant_streams", "write_output"]
+__all__ = ["INCOMPLETE", "discard_stdout", "stderr_line", "tolerant_streams", "write_output"]
+
+#: The last line of a streamed output cut short (Ctrl-C, SIGTERM, SIGHUP), so it cannot pass for complete.
+INCOMPLETE = "# costcalc: interrupted; the output above is incomplete"
 
 
 def tolerant_streams() -> None:
@@ -49,11 +53,20 @@ def discard_stdout() -> None:
         pass
 
 
+def _mark_incomplete() -> None:
+    """End a streamed output cut short with ``INCOMPLETE`` on a line of its own (if stdout takes it)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.write(f"\n{INCOMPLETE}\n")
+        sys.stdout.flush()
+
+
 def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[], Any]) -> str | None:
     """Write ``output`` to stdout; None when done, else why it could not be written.
 
     A string goes in pieces (one huge write can hide a closed pipe); chunks go with ``progress()``
     (a context manager with ``update(done)``). ``BrokenPipeError`` propagates: the caller ends quietly.
+    Chunks cut short by Ctrl-C, SIGTERM or SIGHUP end with the line ``INCOMPLETE``, so that a file
+    ending on a row boundary never looks complete; then the interruption goes on.
     """
     if sys.stdout is None:
         return "standard output is closed"
@@ -62,10 +75,14 @@ def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[],
             for start in range(0, len(output), 1 << 16):
                 sys.stdout.write(output[start : start + (1 << 16)])
         else:
-            with progress() as shown:
-                for chunk, done in output:
-                    sys.stdout.write(chunk)
-                    shown.update(done)
+            with signals_interrupt(_mark_incomplete), progress() as shown:
+                try:
+                    for chunk, done in output:
+                        sys.stdout.write(chunk)
+                        shown.update(done)
+                except KeyboardInterrupt:
+                    _mark_incomplete()
+                    raise
         sys.stdout.flush()
     except BrokenPipeError:
         raise

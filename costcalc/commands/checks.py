@@ -35,7 +35,7 @@ from costcalc.data.catalog import Catalog, Entry
 from costcalc.data.claims import MAX_SUBJECTS
 from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityCheck, RatioCheck
 
-__all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "Outcome", "Verdict", "check_claim", "check_entries"]
+__all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Verdict", "check_claim", "check_entries"]
 
 
 class ClaimCheck(BaseModel):
@@ -70,6 +70,25 @@ class ClaimCheck(BaseModel):
         from costcalc.render.html import claim_html
 
         return claim_html(self)
+
+
+class ClaimChecks(list[ClaimCheck]):
+    """Checked claims, in order: a list, shown as one table of verdicts (a plain repr, and HTML in
+    a notebook). Display only: the checks themselves are in ``costcalc.commands.claims``."""
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Each check as ``costcalc check --format json`` gives it."""
+        return [check.model_dump() for check in self]
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import claims_repr  # display hooks: the renderer formats
+
+        return claims_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import claims_html
+
+        return claims_html(self)
 
 
 _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
@@ -140,11 +159,11 @@ def _within_subject_cap(pairs: list[tuple[Entry, Claim]]) -> None:
             raise PresetError(str(entry.path), f"{entry.where}.check", message)
 
 
-def check_entries(pairs: Iterable[tuple[Entry, Claim]], catalog: Catalog) -> list[ClaimCheck]:
+def check_entries(pairs: Iterable[tuple[Entry, Claim]], catalog: Catalog) -> ClaimChecks:
     """Check claims read from a file; a bad input in one names the file and the claim's field."""
     pairs = list(pairs)
     _within_subject_cap(pairs)
-    results = []
+    results = ClaimChecks()
     for entry, claim in pairs:
         where = f"{entry.where}.check"
         try:

@@ -14,14 +14,31 @@ from costcalc.commands.scenario_files import estimate_file
 from costcalc.data.folders import given_folders
 from costcalc.estimator.result import Estimate
 
-__all__ = ["compare"]
+__all__ = ["Comparison", "compare"]
 
 Item = str | Path | Estimate
 
 
-def compare(
-    items: Sequence[Item] | Mapping[str, Item], presets: Iterable[Path | str] = ()
-) -> list[tuple[str, Estimate]]:
+class Comparison(list[tuple[str, Estimate]]):
+    """(name, estimate) for each scenario, in order: a list, shown side by side with the ratios to
+    the first (a plain repr, and a table in a notebook)."""
+
+    def to_dict(self) -> list[dict[str, object]]:
+        """One ``Estimate.to_dict()`` per scenario, with its ``name``."""
+        return [{"name": name, **est.to_dict()} for name, est in self]
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import comparison_repr  # display hooks: the renderer formats
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        from costcalc.render.html import comparison_html
+
+        return comparison_html(self)
+
+
+def compare(items: Sequence[Item] | Mapping[str, Item], presets: Iterable[Path | str] = ()) -> Comparison:
     """(name, estimate) for each scenario, in order: files are estimated, estimates taken as they are."""
     if isinstance(items, str | Path | Estimate) or not isinstance(items, Sequence | Mapping):
         raise InputError("files", "expected a list of scenario files or estimates (at least two)")
@@ -29,7 +46,7 @@ def compare(
     named = list(items.items()) if isinstance(items, Mapping) else [(None, item) for item in items]
     if len(named) < 2:
         raise InputError("files", "compare needs at least two scenarios")
-    out = []
+    out = Comparison()
     for i, (name, item) in enumerate(named, start=1):
         if isinstance(item, Estimate):
             out.append((str(name) if name is not None else f"#{i}", item))

@@ -32,7 +32,8 @@ from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.efficiency import resolve_dtype, resolve_efficiency
-from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, quantity_marker, validate_inputs
+from costcalc.estimator.input_fields import quantity_marker
+from costcalc.estimator.inputs import GpuCount, ParamCount, TokenCount, validate_inputs
 from costcalc.estimator.layouts import problem_for, smallest_fit, suggestions
 from costcalc.estimator.resolve import resolve_hardware, resolve_price
 from costcalc.estimator.result import Estimate

@@ -29,7 +29,8 @@ import tomli_w
 from costcalc.base.errors import CostcalcError, FileError, InputError
 from costcalc.base.files import file_path, read_toml, write_text
 from costcalc.estimator.api import estimate
-from costcalc.estimator.inputs import EstimateInputs, in_scenario
+from costcalc.estimator.input_fields import in_scenario
+from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.result import Estimate
 
 __all__ = ["SCENARIO_KEYS", "ScenarioFileError", "estimate_file", "load_scenario", "save_scenario", "write_atomic"]

@@ -23,11 +23,13 @@ import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
-from costcalc.base.parse import format_count, parse_quantity
+from costcalc.base.parse import format_count
+from costcalc.commands.sweep_axes import axis, parse_sweep
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
-from costcalc.estimator.inputs import EstimateInputs, categorical, sweepable, validate_inputs
+from costcalc.estimator.input_fields import choices, sweepable
+from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.layouts import Problem, grid_candidates, problem_for, suggestions
 from costcalc.estimator.result import Estimate
 from costcalc.estimator.scenario import Scenario
@@ -35,30 +37,15 @@ from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
 from costcalc.schemas import ModelSpec
 
-__all__ = ["MAX_SWEEP", "SweepResult", "parse_sweep", "sweep"]
+__all__ = ["MAX_CATEGORIES", "MAX_SWEEP", "SweepResult", "distinct", "parse_sweep", "sweep"]
 
-#: Longest ``--over`` text read (a list of 100,000 short values fits); checked before parsing.
-MAX_SPEC_LENGTH = 2_000_000
-MAX_LISTED = 100_000
-#: Swept inputs that count whole things: a range over them is rounded to whole counts.
-WHOLE = frozenset({"gpus", "nodes"})
 #: The most points one sweep computes (the product of its axes); stated in the README.
 MAX_SWEEP = MAX_POINTS
 #: A sweep over parameter counts checks memory on each count's standard shape, for up to this many
 #: distinct counts (beyond, the model-state lower bound, as for a model without a shape).
 MAX_SHAPED_COUNTS = 64
-
-
-def _range_parts(values: str) -> tuple[str, str, str, str] | None:
-    """``start..stop:scale:count`` split in one linear pass (no backtracking pattern), or None."""
-    head, sep, count = values.rpartition(":")
-    head, sep2, scale = head.rpartition(":")
-    if not (sep and sep2) or scale not in ("log", "lin"):
-        return None
-    start, dots, stop = head.partition("..")
-    if not dots:
-        return None
-    return start, stop, scale, count
+#: The most combinations of categorical values (names, choices, node counts): one estimate each.
+MAX_CATEGORIES = 200
 
 
 @dataclass(frozen=True, repr=False)
@@ -120,129 +107,6 @@ def _listed(values: np.ndarray) -> list[float | None]:
     return [None if v != v else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
-#: How a range is written, shown by every error about one.
-RANGE_FORM = "a range is START..STOP:lin:N or START..STOP:log:N (N points)"
-
-
-def _range_error(name: str, problem: str) -> InputError:
-    return InputError("over", f"{name}: {problem}; {RANGE_FORM}")
-
-
-def _spaced(name: str, unit: str, parts: tuple[str, str, str, str]) -> np.ndarray:
-    start_text, stop_text, scale, count_text = parts
-    if not count_text.strip().isdigit() or len(count_text.strip()) > 7:
-        raise _range_error(name, f"the number of points must be a whole number from 2 to {MAX_POINTS:,}")
-    try:
-        start, stop = (_value(text, name, unit) for text in (start_text, stop_text))
-    except InputError as err:
-        raise _range_error(name, err.message.removeprefix(f"{name}: ")) from None
-    count = int(count_text)
-    if not 2 <= count <= MAX_POINTS:
-        raise _range_error(name, f"the number of points must be between 2 and {MAX_POINTS:,}")
-    if scale == "log":
-        if start <= 0 or stop <= 0:
-            raise _range_error(name, "a log-spaced range needs positive ends")
-        return np.geomspace(start, stop, count)
-    return np.linspace(start, stop, count)
-
-
-def _value(text: str, name: str, unit: str) -> float:
-    """One swept value; an error names ``--over`` and the swept input."""
-    try:
-        return float(parse_quantity(text, name, unit).m)
-    except InputError as err:
-        raise InputError("over", f"{name}: {err.message}") from None
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
-    """``name=v1,v2,...`` or ``name=start..stop:log:N`` / ``:lin:N`` into (name, values, note).
-
-    Quantities come back as an array in the field's unit; categorical inputs as their strings. A
-    range over GPUs or nodes is rounded to whole numbers with duplicates dropped, and the note says so.
-    """
-    if not isinstance(spec, str):
-        raise InputError("over", "expected NAME=VALUES")
-    if len(spec) > MAX_SPEC_LENGTH:
-        raise InputError("over", f"the value is too long ({len(spec):,} characters; at most {MAX_SPEC_LENGTH:,})")
-    name, sep, values = spec.partition("=")
-    name = name.strip().replace("-", "_")
-    names = (*sweepable(), *categorical())
-    if not sep or name not in names:
-        raise InputError("over", f"expected NAME=VALUES with NAME one of {', '.join(names)}, got {_shown(spec)!r}")
-    unit = sweepable().get(name, "")
-    parts = _range_parts(values.strip())
-    if name in categorical() and name not in WHOLE:
-        if parts:
-            raise InputError("over", f"{name}: list the values (a,b,c); a range needs numbers")
-        items = list(dict.fromkeys(v.strip() for v in values.split(",") if v.strip()))
-        if not items:
-            raise InputError("over", f"{name}: no values given")
-        return name, items, None
-    if parts:
-        return _whole(name, _spaced(name, unit or "dimensionless", parts), parts)
-    if ".." in values:  # a range with its scale or count missing or misspelt
-        raise _range_error(name, f"cannot read the range {_shown(values.strip())!r}")
-    items = [v for v in values.split(",") if v.strip()]
-    if not items:
-        raise InputError("over", f"{name}: no values given")
-    if len(items) > MAX_LISTED:
-        raise InputError("over", f"{name}: too many listed values (at most {MAX_LISTED:,}; use a range)")
-    listed = np.array([_value(v, name, unit or "dimensionless") for v in items])
-    if name in WHOLE and not np.all(listed == np.round(listed)):
-        raise InputError("over", f"{name}: counts are whole numbers, got {listed[listed != np.round(listed)][0]:g}")
-    return name, listed, None
-
-
-def _axis(name: Any, values: Any) -> tuple[str, np.ndarray | list[str], str | None]:
-    """One swept input given as Python values: checked and converted as ``parse_sweep`` does text."""
-    if not isinstance(name, str):
-        raise InputError("over", f"input names are text, got {type(name).__name__}")
-    if isinstance(values, str):
-        return parse_sweep(f"{name}={values}")
-    key = name.strip().replace("-", "_")
-    names = (*sweepable(), *categorical())
-    if key not in names:
-        raise InputError("over", f"{name!r} cannot be swept; one of {', '.join(names)}")
-    unit = sweepable().get(key, "dimensionless")
-    if hasattr(values, "m_as"):  # a pint quantity
-        values = np.asarray(values.m_as(unit) if unit != "dimensionless" else values.m_as(""))
-    items = list(values) if isinstance(values, Sequence | np.ndarray | range) else None
-    if not items or len(items) > MAX_POINTS:
-        raise InputError("over", f"{key}: expected 1 to {MAX_POINTS:,} values, as a list, range or array")
-    if key in categorical() and key not in WHOLE:
-        return key, list(dict.fromkeys(str(v) for v in items)), None
-    listed = np.array([_value(v, key, unit) if isinstance(v, str) else _number(v, key) for v in items])
-    if key in WHOLE and not np.all(listed == np.round(listed)):
-        raise InputError("over", f"{key}: counts are whole numbers, got {listed[listed != np.round(listed)][0]:g}")
-    return key, listed, None
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise InputError("over", f"{name}: expected numbers or texts with units, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InputError("over", f"{name}: expected finite numbers")
-    return number
-
-
-def _whole(name: str, values: np.ndarray, parts: tuple[str, str, str, str]) -> tuple[str, np.ndarray, str | None]:
-    """A range over a whole count rounded to whole counts, duplicates dropped, and the note that says so."""
-    if name not in WHOLE:
-        return name, values, None
-    points = np.unique(np.maximum(1.0, np.round(values)))
-    points = points if values[0] <= values[-1] else points[::-1]
-    asked = len(values)
-    rounded = f"rounded to whole {name}" + (
-        f", {asked - len(points):,} duplicates dropped" if asked > len(points) else ""
-    )
-    return name, points, f"{name}: the {parts[2]} range gives whole counts only: {len(points):,} values ({rounded})"
-
-
 def sweep(
     over: Sequence[str] | Mapping[str, Any],
     presets: Iterable[Path | str] = (),
@@ -259,31 +123,90 @@ def sweep(
     if isinstance(over, str) or not isinstance(over, Sequence | Mapping) or not over:
         raise InputError("over", "give at least one --over NAME=VALUES (or a mapping of names to values)")
     parsed = (
-        [_axis(name, values) for name, values in over.items()]
+        [axis(name, values) for name, values in over.items()]
         if isinstance(over, Mapping)
         else [parse_sweep(spec) for spec in over]
     )
-    axes = {name: values for name, values, _ in parsed}
-    if len(axes) != len(over):
+    if len({name for name, _, _ in parsed}) != len(over):
         raise InputError("over", "each input may be swept once")
-    clash = set(axes) & set(fixed)
+    clash = {name for name, _, _ in parsed} & set(fixed)
     if clash:
         raise InputError(sorted(clash)[0], "is both swept and fixed")
+    catalog = catalog_for(presets, catalog)
+    axes, notes = {}, []
+    for name, values, note in parsed:
+        axes[name], dropped = distinct(name, values, catalog)
+        notes += [n for n in (note, dropped) if n]
     size = math.prod(len(v) for v in axes.values())
     if size > MAX_SWEEP:
         raise InputError("over", f"the sweep has {size:,} points; at most {MAX_SWEEP:,}")
     numeric = {k: np.asarray(v, dtype=float) for k, v in axes.items() if k in sweepable()}
+    cats = {k: v for k, v in axes.items() if k not in numeric}
+    combos = math.prod(len(v) for v in cats.values())
+    if combos > MAX_CATEGORIES:
+        raise InputError(
+            "over", f"{' x '.join(cats)}: {combos:,} combinations of names, choices and node counts, one "
+            f"estimate each; at most {MAX_CATEGORIES:,}",
+        )  # fmt: skip
     grids = np.meshgrid(*numeric.values(), indexing="ij") if numeric else []
     columns = {name: grid.reshape(-1) for name, grid in zip(numeric, grids, strict=True)}
-    cats = {k: v for k, v in axes.items() if k not in numeric}
-    catalog = catalog_for(presets, catalog)
     parts = []
     for combo in itertools.product(*cats.values()):
         chosen: dict[str, Any] = {k: (int(v) if k == "nodes" else v) for k, v in zip(cats, combo, strict=True)}
-        est = estimate(catalog=catalog, **fixed, **chosen, **columns)
+        try:
+            est = estimate(catalog=catalog, **fixed, **chosen, **columns)
+        except InputError as err:  # a swept value is named as --over gives it
+            if err.field in axes:
+                raise InputError("over", f"{err.field}: {err.message}") from None
+            raise
         parts.append((chosen, est))
-    notes = tuple(note for _, _, note in parsed if note)
-    return _combine(parts, columns, notes, fixed)
+    return _combine(parts, columns, tuple(notes), fixed)
+
+
+def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tuple[np.ndarray | list[str], str | None]:
+    """One axis with presets resolved to their names and repeated values dropped, and the note
+    that says so. A name no preset has, or a choice not allowed, is an error naming ``--over``."""
+    if isinstance(values, np.ndarray):
+        steps = np.diff(values)
+        if bool(np.all(steps > 0) or np.all(steps < 0)):  # a range: nothing repeats (no sort needed)
+            return values, None
+        unique, first, counts = np.unique(values, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        twice = counts[order] > 1
+        twice_values, twice_counts = unique[order][twice].tolist(), counts[order][twice].tolist()
+        repeated = [(f"{v:g}", c, [f"{v:g}"]) for v, c in zip(twice_values, twice_counts, strict=True)]
+        kept: np.ndarray | list[str] = unique[order]
+    else:
+        spelled = {v: _canonical(name, v, catalog) for v in dict.fromkeys(values)}
+        groups: dict[str, list[str]] = {}
+        for value in values:
+            groups.setdefault(spelled[value], []).append(value)
+        kept = list(groups)
+        repeated = [(canon, len(raw), list(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1]
+    dropped = len(values) - len(kept)
+    if not dropped:
+        return kept, None
+    said = [
+        f"{shown} given {count:,} times" + ("" if spellings == [shown] else f" as {', '.join(spellings[:5])}")
+        for shown, count, spellings in repeated[:3]
+    ]
+    more = "; ..." if len(repeated) > 3 else ""
+    return kept, f"{name}: {dropped:,} duplicate{'s' if dropped > 1 else ''} dropped ({'; '.join(said)}{more})"
+
+
+def _canonical(name: str, value: str, catalog: Catalog) -> str:
+    """A categorical value as one spelling: the preset's name, or the choice in lower case."""
+    try:
+        if name == "gpu":
+            return str(catalog.hardware(value).name)
+        if name == "model":
+            return str(catalog.model(value).name)
+    except InputError as err:
+        raise InputError("over", f"{name}: {err.message}") from None
+    allowed = choices(name)
+    if allowed and value.strip().lower() not in allowed:
+        raise InputError("over", f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value.strip().lower() if allowed else value
 
 
 def _combine(
@@ -313,18 +236,23 @@ def _combine(
         notes += (hint,) if hint else ()
     return SweepResult(
         columns=out,
-        values={k: np.concatenate(v) for k, v in values.items()},
-        ranges={k: (np.concatenate(lows[k]), np.concatenate(highs[k])) for k in values},
-        memory_gb=np.concatenate(memory),
-        fits=np.concatenate(fits),
+        values={k: _joined(v) for k, v in values.items()},
+        ranges={k: (_joined(lows[k]), _joined(highs[k])) for k in values},
+        memory_gb=_joined(memory),
+        fits=_joined(fits),
         notes=notes,
     )
 
 
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """The parts one after the other; one part as it is (a value repeated stays a read-only view)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 def _filled(value: Any, unit: str, n: int) -> np.ndarray:
-    """A result in ``unit`` as an array of n (a scalar repeated; None as NaN)."""
+    """A result in ``unit`` as an array of n (a scalar repeated, as a read-only view; None as NaN)."""
     if value is None:
-        return np.full(n, np.nan)
+        return np.broadcast_to(np.nan, (n,))
     return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
 
 
@@ -333,7 +261,7 @@ def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndar
     (1, 0, or NaN where unknown), and for the first point that does not, the smallest change that would."""
     s = est.scenario
     if s.gpus is None:
-        return np.full(n, np.nan), np.full(n, np.nan), None
+        return np.broadcast_to(np.nan, (n,)), np.broadcast_to(np.nan, (n,)), None
     inputs = validate_inputs({k: v for k, v in fixed.items() if k not in sweepable()})
     params = np.broadcast_to(np.asarray(s.params.m_as("parameter"), dtype=float), (n,))
     gpus = np.broadcast_to(np.asarray(s.gpus.m_as("GPU"), dtype=float), (n,))

@@ -23,7 +23,8 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.base.parse import MAX_ARRAY_SIZE
 from costcalc.base.units import Quantity
-from costcalc.estimator.inputs import FINETUNE_FIELDS, EstimateInputs, option_name
+from costcalc.estimator.input_fields import option_name
+from costcalc.estimator.inputs import FINETUNE_FIELDS, EstimateInputs
 from costcalc.estimator.scenario import Assumption
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ bounds from its ``QuantityOf`` marker. A new input is added here and nowhere els
 
 from __future__ import annotations
 
-import typing
+import difflib
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -35,14 +35,6 @@ __all__ = [
     "GpuCount",
     "ParamCount",
     "TokenCount",
-    "categorical",
-    "choices",
-    "field_group",
-    "in_cli",
-    "in_scenario",
-    "option_name",
-    "quantity_marker",
-    "sweepable",
     "validate_inputs",
 ]
 
@@ -310,78 +302,49 @@ class EstimateInputs(BaseModel):
         return MemoryOptions(**{k: v for k, v in given.items() if v is not None})
 
 
-def _extra(name: str) -> dict[str, Any]:
+def field_extra(name: str) -> dict[str, Any]:
+    """What an input's field declares besides its type: group, option name, CLI, scenario, sweep."""
     extra = EstimateInputs.model_fields[name].json_schema_extra
     return extra if isinstance(extra, dict) else {}
 
 
-def field_group(name: str) -> str:
-    """The group an input is shown in (one of ``GROUPS``)."""
-    return str(_extra(name).get("group", "model"))
-
-
-def option_name(name: str) -> str:
-    """The command-line option of an input (or of any field named in an error): ``--`` and the name
-    with hyphens, unless the input names another option."""
-    extra = _extra(name) if name in EstimateInputs.model_fields else {}
-    return "--" + str(extra.get("option", name.replace("_", "-")))
-
-
-def in_cli(name: str) -> bool:
-    """Whether the input has a command-line option (some are for the API only)."""
-    return bool(_extra(name).get("cli", True))
-
-
-def in_scenario(name: str) -> bool:
-    """Whether the input is saved in a scenario file (run settings such as the seed are not)."""
-    return bool(_extra(name).get("scenario", True))
-
-
-def quantity_marker(name: str) -> QuantityOf | None:
-    """The ``QuantityOf`` marker of a quantity input, or None for plain inputs."""
-    for meta in _annotated_metadata(EstimateInputs.model_fields[name].annotation):
-        if isinstance(meta, QuantityOf):
-            return meta
-    return None
-
-
-def _annotated_metadata(annotation: Any) -> list[Any]:
-    found: list[Any] = []
-    for arg in (annotation, *typing.get_args(annotation)):
-        found += list(getattr(arg, "__metadata__", ()))
-    return found
-
-
-def choices(name: str) -> tuple[str, ...]:
-    """The allowed values of an input whose type is a ``Literal`` (dtype, optimizer, recompute)."""
-    annotation = EstimateInputs.model_fields[name].annotation
-    for arg in (annotation, *typing.get_args(annotation)):
-        if typing.get_origin(arg) is Literal:
-            return tuple(str(a) for a in typing.get_args(arg))
-    return ()
-
-
 @cache
-def categorical() -> tuple[str, ...]:
-    """Inputs a sweep may vary one value at a time (names, choices, node counts)."""
-    return tuple(name for name in EstimateInputs.model_fields if _extra(name).get("sweep") == "categorical")
-
-
-@cache
-def sweepable() -> dict[str, str]:
-    """Inputs a sweep may vary (quantities that accept arrays), with the unit a bare number is read in."""
+def spellings() -> dict[str, str]:
+    """Other names an input is known by -> the input: its command-line option's (``model_config``
+    for ``config_file``, the option being ``--model-config``)."""
     out: dict[str, str] = {}
     for name in EstimateInputs.model_fields:
-        marker = quantity_marker(name)
-        if marker is not None and not marker.scalar:
-            out[name] = marker.unit
+        option = field_extra(name).get("option")
+        if option and option.replace("-", "_") != name:
+            out[str(option).replace("-", "_")] = name
+    return out
+
+
+def _spelled(values: dict[str, Any]) -> dict[str, Any]:
+    """Inputs under their own names: an option's spelling taken, an unknown name refused with the
+    nearest known ones."""
+    out = dict(values)
+    for other, name in spellings().items():
+        if other in out:
+            if name in out:
+                raise InputError(other, f"give {other} or {name}, not both (they are the same input)")
+            out[name] = out.pop(other)
+    known = [*EstimateInputs.model_fields, *spellings()]
+    for key in out:
+        if key not in EstimateInputs.model_fields:
+            close = difflib.get_close_matches(str(key).replace("-", "_").lower(), known, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else "; help(costcalc.estimate) lists the inputs"
+            raise InputError(str(key), f"is not a known field{hint}")
     return out
 
 
 def validate_inputs(values: dict[str, Any]) -> EstimateInputs:
-    """Validate a user's inputs once; the first problem becomes an ``InputError`` naming the field."""
+    """Validate a user's inputs once; the first problem becomes an ``InputError`` naming the field.
+
+    An input may also be given by its command-line option's name (``model_config=`` for
+    ``config_file``); an unknown name is refused with the nearest known ones."""
     try:
-        return EstimateInputs.model_validate(values)
+        return EstimateInputs.model_validate(_spelled(values))
     except ValidationError as err:
         field, message = first_error(err)
         raise InputError(field, message) from None

@@ -30,6 +30,16 @@ def _same(a: Quantity, b: Quantity) -> bool:
     return bool(np.allclose(np.asarray(a.magnitude), np.asarray(b.to(a.units).magnitude), rtol=1e-12))
 
 
+def _span(low: Quantity, high: Quantity, field: str) -> str:
+    """A range for people: "P10 to P90"; over an array, the lowest P10 to the highest P90."""
+    count = np.asarray(low.magnitude).size
+    if count == 1:
+        return f"{format_quantity(low, field)} to {format_quantity(high, field)}"
+    least = low.__class__(float(np.min(low.magnitude)), low.units)
+    most = high.__class__(float(np.max(high.magnitude)), high.units)
+    return f"{format_quantity(least, field)} to {format_quantity(most, field)} (over the {count} values)"
+
+
 def result_rows(est: Estimate) -> list[tuple[str, str, str]]:
     """(label, value, range) for each result, formatted for people."""
     rows = []
@@ -41,11 +51,7 @@ def result_rows(est: Estimate) -> list[tuple[str, str, str]]:
             rows.append((spec.label, spec.missing, ""))
             continue
         span = est.ranges.get(field)
-        low_high = (
-            ""
-            if span is None or _same(span.low, span.high)
-            else f"{format_quantity(span.low, field)} to {format_quantity(span.high, field)}"
-        )
+        low_high = "" if span is None or _same(span.low, span.high) else _span(span.low, span.high, field)
         if est.percentiles is not None and field in est.percentiles:
             low_high += f" (P50 {format_quantity(est.percentiles[field][1], field)})"
         rows.append((spec.label, format_quantity(value, field), low_high))

@@ -13,7 +13,8 @@ from costcalc.render.text import gigabytes
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
-    from costcalc.commands.checks import ClaimCheck
+    from costcalc.commands.checks import ClaimCheck, ClaimChecks
+    from costcalc.commands.compare import Comparison
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = [
     "backtest_html",
     "claim_html",
+    "claims_html",
+    "comparison_html",
     "estimate_html",
     "html_table",
     "memory_html",
@@ -143,3 +146,27 @@ def claim_html(check: ClaimCheck) -> str:
         ["source", f"{check.source_value} [{check.source}]"],
     ]
     return html_table([check.id, check.model], rows, row_headers=True)
+
+
+def claims_html(checks: ClaimChecks) -> str:
+    """Every claim in one table: id, model, claim, verdict, the deciding number and the source."""
+    rows = [
+        [c.id, c.model, c.claim_en or c.claim, c.verdict, c.deciding or "-", f"{c.source_value} [{c.source}]"]
+        for c in checks
+    ]
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check.verdict] = counts.get(check.verdict, 0) + 1
+    tally = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    head = f"<p>{len(checks)} claims: {html.escape(tally)}</p>" if checks else "<p>no claims</p>"
+    return head + html_table(["id", "model", "claim", "verdict", "deciding number", "source"], rows)
+
+
+def comparison_html(results: Comparison) -> str:
+    """The scenarios side by side, as ``costcalc compare`` prints them."""
+    from costcalc.render.sweep import COMPARE_NOTE, compare_rows
+
+    if not results:
+        return "<p>no scenarios</p>"
+    headers, rows = compare_rows(results)
+    return html_table(headers, rows, row_headers=True) + f"<p>{html.escape(COMPARE_NOTE)}</p>"

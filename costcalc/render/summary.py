@@ -8,17 +8,28 @@ import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
+from costcalc.base.units import Q_
 from costcalc.render.text import format_quantity, gigabytes
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
-    from costcalc.commands.checks import ClaimCheck
+    from costcalc.commands.checks import ClaimCheck, ClaimChecks
+    from costcalc.commands.compare import Comparison
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["backtest_repr", "claim_repr", "estimate_repr", "memory_repr", "plan_repr", "sweep_repr"]
+__all__ = [
+    "backtest_repr",
+    "claim_repr",
+    "claims_repr",
+    "comparison_repr",
+    "estimate_repr",
+    "memory_repr",
+    "plan_repr",
+    "sweep_repr",
+]
 
 
 def estimate_repr(est: Estimate) -> str:
@@ -51,13 +62,17 @@ def memory_repr(report: MemoryReport) -> str:
 
 
 def sweep_repr(result: SweepResult) -> str:
-    """``SweepResult(1,000 points over gpus: wall_clock_days 1.2 to 110, ...)``."""
+    """``SweepResult(16 points over gpu, gpus: gpu_hours 821,265 GPU-h to 1,842,461 GPU-h, ...)``,
+    in the number styles of ``estimate``."""
     swept = ", ".join(result.columns) or "nothing"
+    by_key = {spec.key: (field, spec.unit) for field, spec in RESULT_FIELDS.items()}
     spans = []
     for key in ("gpu_hours", "wall_clock_days", "cost_usd"):
         values = result.values.get(key)
         if values is not None and not all(v != v for v in values.tolist()):
-            spans.append(f"{key} {float(np.nanmin(values)):.3g} to {float(np.nanmax(values)):.3g}")
+            field, unit = by_key[key]
+            low, high = (Q_(float(f(values)), unit) for f in (np.nanmin, np.nanmax))
+            spans.append(f"{field} {format_quantity(low, field)} to {format_quantity(high, field)}")
     return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"
 
 
@@ -71,3 +86,31 @@ def backtest_repr(report: BacktestReport) -> str:
 
 def claim_repr(check: ClaimCheck) -> str:
     return f"ClaimCheck({check.id} {check.model}: {check.verdict}; {check.deciding or check.reason})"
+
+
+def claims_repr(checks: ClaimChecks) -> str:
+    """``ClaimChecks(3 claims: 2 consistent, 1 implausible)`` and one ``ClaimCheck(...)`` line per claim."""
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check.verdict] = counts.get(check.verdict, 0) + 1
+    tally = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    head = f"ClaimChecks({len(checks)} claim{'' if len(checks) == 1 else 's'}{': ' + tally if tally else ''})"
+    return "\n".join([head, *(f"  {claim_repr(check)}" for check in checks)])
+
+
+def comparison_repr(results: Comparison) -> str:
+    """``Comparison(A100: gpu_hours=..., cost=...; H100: ... (0.45x))``: each scenario's main results."""
+    parts = []
+    base = results[0][1] if results else None
+    for name, est in results:
+        shown = []
+        for field in ("gpu_hours", "wall_clock", "cost"):
+            value, ref = getattr(est, field), None if base is None else getattr(base, field)
+            if value is None:
+                continue
+            ratio = ""
+            if est is not base and ref is not None and np.size(value.m) == np.size(ref.m) == 1 and float(ref.m) > 0:
+                ratio = f" ({(value / ref).m_as(''):.2f}x)"
+            shown.append(f"{field}={format_quantity(value, field)}{ratio}")
+        parts.append(f"{name}: {', '.join(shown)}")
+    return f"Comparison({'; '.join(parts)})"

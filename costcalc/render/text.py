@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -56,23 +56,36 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _split_wide(line: str, width: int, hanging: str) -> list[str]:
-    """Break a line of wide characters (which has no spaces to break at) by terminal columns."""
-    out: list[str] = []
-    while cells(line) > width:
-        cut = len(line)
-        while cut > 1 and cells(line[:cut]) > width:
-            cut -= 1
-        out.append(line[:cut])
-        line = hanging + line[cut:]
-    return [*out, line]
+def _cut(line: str, width: int, head: int) -> int:
+    """Where to cut a line wider than ``width`` terminal columns (after its first ``head`` characters)."""
+    cut = len(line)
+    while cut > head + 1 and cells(line[:cut]) > width:
+        cut -= 1
+    return cut
 
 
 def wrap(text: str, width: int | None = None, *, indent: str = "", hanging: str = "") -> list[str]:
-    """One paragraph wrapped to ``width``: the first line after ``indent``, the rest after ``hanging``."""
+    """One paragraph wrapped to ``width``: the first line after ``indent``, the rest after ``hanging``.
+
+    Lines break at spaces, measured in terminal columns (East Asian wide characters take two);
+    only a word wider than a line (a URL, text without spaces) is cut, by columns.
+    """
     width = width or terminal_width()
-    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=hanging, break_on_hyphens=False)
-    return [part for line in lines or [indent.rstrip()] for part in _split_wide(line, width, hanging)]
+    out: list[str] = []
+    line, head, started, gap = indent, len(indent), False, ""
+    for chunk in re.findall(r"\S+|\s+", text):
+        if chunk.isspace():
+            gap = re.sub(r"\s", " ", chunk.expandtabs()) if started else ""
+            continue
+        if started and cells(line + gap + chunk) > width:
+            out.append(line)
+            line, head, started = hanging, len(hanging), False
+        line, started, gap = line + (gap if started else "") + chunk, True, ""
+        while cells(line) > width and len(line) > head + 1:
+            cut = _cut(line, width, head)
+            out.append(line[:cut])
+            line, head = hanging + line[cut:], len(hanging)
+    return [*out, line] if started else [indent.rstrip()]
 
 
 def wrap_lines(lines: Sequence[str], width: int | None = None) -> list[str]:
@@ -105,24 +118,73 @@ def _column_widths(natural: list[int], floors: list[int], room: int) -> list[int
     return widths
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None) -> str:
-    """An aligned text table that fits ``width`` columns (the terminal's): long cells wrap."""
+def _words(cell: str) -> int:
+    return max((cells(word) for word in cell.split()), default=0)
+
+
+def _panels(words: list[int], room: int, keys: int) -> list[list[int]]:
+    """Columns grouped so that each group's longest words fit side by side, the first ``keys``
+    columns (what names a row) repeated in every group."""
+    head = list(range(min(keys, len(words))))
+    used = sum(words[i] + 2 for i in head)
+    panels: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(head), len(words)):
+        if current and used + sum(words[j] + 2 for j in current) + words[i] > room:
+            panels.append(current)
+            current = []
+        current.append(i)
+    return [head + panel for panel in [*panels, current]]
+
+
+def text_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    width: int | None = None,
+    *,
+    keys: int = 1,
+    wrap_cells: bool = True,
+) -> str:
+    """An aligned text table that fits ``width`` columns (the terminal's): long cells wrap at spaces.
+
+    No word or number is ever broken: when the longest words of the columns (with ``wrap_cells``
+    false, the whole body cells: one line per row) cannot stand side by side, the columns are split
+    into panels, one under the other, each repeating the first ``keys`` columns (those that name
+    the row). Only a single word wider than the whole width is cut.
+    """
     width = width or terminal_width()
     table = [[str(c) for c in row] for row in [headers, *rows]]
-    columns = range(len(headers))
-    natural = [max(len(row[i]) for row in table) for i in columns]
-    room = width - 2 * (len(headers) - 1)
-    # break no word (a run id, a number) unless the longest words cannot fit side by side
-    words = [max(len(word) for row in table for word in row[i].split() or [""]) for i in columns]
+    floors = _floors(table, wrap_cells)
+    if len(headers) > keys and sum(floors) + 2 * (len(headers) - 1) > width:
+        panels = _panels(floors, width, keys)
+        if len(panels) > 1:
+            parts = [_table([[row[i] for i in panel] for row in table], width, wrap_cells) for panel in panels]
+            return "\n\n".join(parts)
+    return _table(table, width, wrap_cells)
+
+
+def _floors(table: list[list[str]], wrap_cells: bool) -> list[int]:
+    """The narrowest each column may get: its longest word, or its longest body cell."""
+    words = [max(_words(row[i]) for row in table) for i in range(len(table[0]))]
+    if wrap_cells:
+        return words
+    return [max(w, *(cells(row[i]) for row in table[1:])) for i, w in enumerate(words)]
+
+
+def _table(table: list[list[str]], width: int, wrap_cells: bool = True) -> str:
+    columns = range(len(table[0]))
+    natural = [max(cells(row[i]) for row in table) for i in columns]
+    room = width - 2 * (len(table[0]) - 1)
+    words = _floors(table, wrap_cells)
     widths = _column_widths(natural, words, room)
-    if sum(widths) > room:
+    if sum(widths) > room:  # a single word wider than the terminal: it has to be cut
         widths = _column_widths(widths, [min(w, 4) for w in widths], room)
     out = []
     for n, row in enumerate(table):
-        parts = [textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""] for i, cell in enumerate(row)]
+        parts = [wrap(cell, max(1, widths[i])) for i, cell in enumerate(row)]
         for k in range(max(len(p) for p in parts)):
-            cells = [(p[k] if k < len(p) else "").ljust(widths[i]) for i, p in enumerate(parts)]
-            out.append("  ".join(cells).rstrip())
+            line = [(p[k] if k < len(p) else "") for p in parts]
+            out.append("  ".join(c + " " * (widths[i] - cells(c)) for i, c in enumerate(line)).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)

@@ -302,3 +302,19 @@ def test_one_set_of_bounds_for_configs_presets_and_options(tmp_path: Path) -> No
             ModelSpec(name="x", params="1B", **{field: SHAPE_LIMITS[field] + 1})
     assert EstimateInputs.model_fields["seq_len"].metadata and ModelSpec.model_fields["max_seq_len"]
     assert param_count().maximum == ParamCount.maximum == MAX_PARAMS == 1e16
+
+
+def test_the_api_takes_the_options_name_and_suggests_near_names(tmp_path: Path) -> None:
+    path = _write(tmp_path, LLAMA_2_7B)
+    by_option = costcalc.estimate(model_config=str(path), tokens="2T", gpus=64)
+    by_field = costcalc.estimate(config_file=str(path), tokens="2T", gpus=64)
+    preset = costcalc.estimate(model="llama-2-7b", gpus=64)
+    assert by_option.flops == by_field.flops == preset.flops
+    with pytest.raises(InputError, match="not both") as both:
+        costcalc.estimate(model_config=str(path), config_file=str(path))
+    assert both.value.field == "model_config"
+    with pytest.raises(InputError, match="did you mean model_config or model") as near:
+        costcalc.estimate(model_confg=str(path))
+    assert near.value.field == "model_confg" and near.value.message.startswith("is not a known field")
+    with pytest.raises(InputError, match=r"help\(costcalc.estimate\)"):
+        costcalc.estimate(params="7B", zzz=1)

@@ -238,7 +238,7 @@ def test_sweep_gpu_counts_are_whole() -> None:
 
 def test_categorical_sweep_matches_single_estimates() -> None:
     result = sweep(["gpu=a100,h100,b200", "gpus=64,128"], model="llama-2-7b")
-    assert result.columns["gpu"] == ["a100"] * 2 + ["h100"] * 2 + ["b200"] * 2
+    assert result.columns["gpu"] == ["A100-80GB"] * 2 + ["H100-SXM"] * 2 + ["B200"] * 2  # aliases resolved
     single = costcalc.estimate(model="llama-2-7b", gpu="h100", gpus=128)
     assert result.values["wall_clock_days"][3] == pytest.approx(single.wall_clock.m_as("day"))
     dtypes = sweep(["dtype=bf16,fp8"], model="llama-2-7b", gpu="h100", gpus=64)

@@ -10,12 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from costcalc import cli
+from costcalc.base.streams import INCOMPLETE, write_output
 
 Run = Callable[..., tuple[int, str, str]]
 COSTCALC = [sys.executable, "-m", "costcalc"]
@@ -105,3 +108,49 @@ def test_argparse_errors_are_escaped_too(cli_run: Run) -> None:
 @pytest.fixture
 def cli_run(cli: Run) -> Run:
     return cli
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)])
+def test_an_interrupted_stream_ends_with_a_line_that_says_so(signum: int, code: int, tmp_path: Path) -> None:
+    """A CSV cut short ends on a row boundary; its last line says it is incomplete."""
+    argv = ["sweep", "--params", "7B", "--over", "gpus=1..1e6:lin:1000000", "--format", "csv"]
+    target = tmp_path / "sweep.csv"
+    with target.open("w") as out, subprocess.Popen([*COSTCALC, *argv], stdout=out, stderr=subprocess.PIPE) as process:
+        assert process.stderr is not None
+        assert b"note" in process.stderr.readline()  # the sweep is computed; its rows are being written
+        for _ in range(600):  # until the first rows are out (at most a minute: this is not a speed test)
+            if target.stat().st_size > 0:
+                break
+            time.sleep(0.1)
+        process.send_signal(signum)
+        err = process.stderr.read()
+        assert process.wait(timeout=60) == code and b"Traceback" not in err, err
+    lines = target.read_text().splitlines()
+    assert lines[-1] == INCOMPLETE and len(lines) < 1_000_000
+    assert lines[0].startswith("gpus,flops,") and all(line.count(",") == lines[0].count(",") for line in lines[1:-2])
+
+
+def test_a_finished_stream_has_no_such_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["sweep", "--params", "7B", "--over", "gpus=1..1e3:lin:1000", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert INCOMPLETE not in out and len(out.splitlines()) == 1001
+
+
+def test_a_chunk_cut_short_in_process_is_marked(capsys: pytest.CaptureFixture[str]) -> None:
+    def chunks() -> Iterator[tuple[str, int]]:
+        yield "a,b\n1,2\n", 1
+        raise KeyboardInterrupt
+
+    class Quiet:
+        def __enter__(self) -> Quiet:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            return None
+
+        def update(self, done: int) -> None:
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        write_output(chunks(), Quiet)
+    assert capsys.readouterr().out == f"a,b\n1,2\n\n{INCOMPLETE}\n"

@@ -101,3 +101,32 @@ def test_backtest_and_claim_checks_display_in_a_notebook() -> None:
     first = costcalc.check_article()[0]
     assert repr(first).startswith(f"ClaimCheck({first.id} ") and first.verdict in repr(first)
     assert "deciding number" in first._repr_html_()
+
+
+def test_compare_and_claim_lists_display_as_tables() -> None:
+    a = costcalc.estimate(model="llama-2-70b", gpus=2000)
+    b = costcalc.estimate(model="llama-2-70b", gpu="h100", gpus=2000)
+    both = costcalc.compare({"A100": a, "H100": b})
+    assert isinstance(both, list) and both[1][0] == "H100"  # still the (name, estimate) list it was
+    ratio = float((b.gpu_hours / a.gpu_hours).m_as(""))
+    assert repr(both).startswith("Comparison(A100: gpu_hours=1,842,103 GPU-h") and f"({ratio:.2f}x)" in repr(both)
+    page = both._repr_html_()
+    assert page.startswith("<table>") and "<th>H100</th>" in page and f"821,220 GPU-h ({ratio:.2f}x)" in page
+    assert both.to_dict()[0]["name"] == "A100"
+    checks = costcalc.check_claims(["cost > 80M USD", "gpu-hours = 1e6"], model="falcon-180b")
+    assert isinstance(checks, list) and [c.id for c in checks] == ["C1", "C2"]
+    lines = repr(checks).splitlines()
+    assert lines[0] == "ClaimChecks(2 claims: 1 implausible, 1 inconsistent)" and lines[1].startswith("  ClaimCheck(C1")
+    html = checks._repr_html_()
+    assert html.count("<tr>") == 3 and "deciding number" in html and "cost &gt; 80M USD" in html
+    article = costcalc.check_article()
+    assert repr(article).startswith(f"ClaimChecks({len(article)} claims: ") and len(repr(article).splitlines()) > 40
+    assert article._repr_html_().count("<tr>") == len(article) + 1
+
+
+def test_the_range_of_an_array_estimate_reads_lowest_to_highest() -> None:
+    est = costcalc.estimate(params="70B", tokens="2T", gpus=np.array([512, 1024, 2048, 4096]))
+    days = est.ranges["wall_clock"]
+    low, high = float(days.low.m_as("day").min()), float(days.high.m_as("day").max())
+    (row,) = [r for r in est._repr_html_().split("<tr>") if "Wall-clock" in r]
+    assert f"{low:.3g} days to {high:.1f} days (over the 4 values)" in row and row.count(" to ") == 2

@@ -14,7 +14,8 @@ from tui_helpers import burst, drive, rendered, settle, type_into
 
 import costcalc
 from costcalc.commands.scenario_files import SCENARIO_KEYS
-from costcalc.estimator.inputs import EstimateInputs, choices
+from costcalc.estimator.input_fields import choices
+from costcalc.estimator.inputs import EstimateInputs
 
 
 def test_typing_recomputes_the_estimate() -> None:

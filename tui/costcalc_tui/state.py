@@ -20,7 +20,8 @@ from costcalc.base.parse import MAX_INPUT_LENGTH
 from costcalc.commands.scenario_files import SCENARIO_KEYS
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.api import estimate
-from costcalc.estimator.inputs import EstimateInputs, choices
+from costcalc.estimator.input_fields import choices
+from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.result import Estimate
 
 __all__ = [

@@ -12,11 +12,12 @@ from typing import Any
 
 from costcalc.base.errors import InputError
 from costcalc.commands.article import ARTICLE, check_article
-from costcalc.commands.checks import ClaimCheck, check_claim, check_entries
+from costcalc.commands.checks import ClaimCheck, ClaimChecks, check_claim, check_entries
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
-from costcalc.estimator.inputs import SHAPE_FIELDS, option_name, validate_inputs
+from costcalc.estimator.input_fields import option_name
+from costcalc.estimator.inputs import SHAPE_FIELDS, validate_inputs
 
 __all__ = ["TEMPLATE", "check_claims", "check_request", "claims_template"]
 
@@ -73,14 +74,14 @@ def check_claims(
     file: str | Path | None = None,
     presets: Iterable[Path | str] = (),
     **subject: Any,
-) -> list[ClaimCheck]:
+) -> ClaimChecks:
     """Check one-line claims about a subject, and/or a claims file; the library face of ``costcalc check``.
 
     ``costcalc.check_claims(["cost > 80M USD"], model="falcon-180b")``: each result carries its
     verdict, reason, deciding number, tolerance and source. Bad input raises ``InputError`` naming
     the input (``claim``, ``model``, ...); a bad file raises ``PresetError`` naming file and field.
     """
-    return check_request(file, claims, subject, presets)[1]
+    return ClaimChecks(check_request(file, claims, subject, presets)[1])
 
 
 TEMPLATE = """\
