@@ -27,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from costcalc.base.errors import FileError
+from costcalc.base.text import control_character, no_control_message
 
 __all__ = ["parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
 
@@ -100,13 +101,24 @@ def read_toml(path: str | Path, *, max_bytes: int, what: str = "file") -> dict[s
 
 
 def parse_toml(text: str, name: str, *, what: str = "file") -> dict[str, Any]:
-    """Parse TOML text read from ``name``; errors (including too deep nesting) name the file."""
+    """Parse TOML text read from ``name``; errors (including too deep nesting) name the file.
+
+    A key or string holding a control character is refused (``costcalc.base.text``): the
+    ``FileError``'s field is the TOML field, and its message starts with that field.
+    """
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise FileError(name, f"toml: {what} is not valid TOML: {err}", "toml") from None
     except RecursionError:
         raise FileError(name, f"toml: {what} is nested too deeply to read", "toml") from None
+    try:
+        found = control_character(document)
+    except RecursionError:
+        raise FileError(name, f"toml: {what} is nested too deeply to read", "toml") from None
+    if found is not None:
+        raise FileError(name, f"{found[0]}: {no_control_message(found[1])}", found[0])
+    return document
 
 
 def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:

@@ -1,7 +1,8 @@
 """Standard output and error that never turn a hostile terminal into a traceback.
 
 An ASCII or Latin-1 terminal gets a replacement character instead of ``UnicodeEncodeError``; an
-error line has its control characters escaped; a closed stdout, a full disk or a closed pipe is
+error line has its control characters escaped, and so has every output line (all but the line
+breaks: ``costcalc.base.text.printable``), whatever its format; a closed stdout, a full disk or a closed pipe is
 reported (or, for the pipe, left to the caller) instead of crashing at exit.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from costcalc.base.errors import one_line
+from costcalc.base.text import printable
 
 __all__ = ["discard_stdout", "stderr_line", "tolerant_streams", "write_output"]
 
@@ -53,18 +55,19 @@ def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[],
     """Write ``output`` to stdout; None when done, else why it could not be written.
 
     A string goes in pieces (one huge write can hide a closed pipe); chunks go with ``progress()``
-    (a context manager with ``update(done)``). ``BrokenPipeError`` propagates: the caller ends quietly.
+    (a context manager with ``update(done)``). Every piece passes ``printable``: no control
+    character reaches the terminal. ``BrokenPipeError`` propagates: the caller ends quietly.
     """
     if sys.stdout is None:
         return "standard output is closed"
     try:
         if isinstance(output, str):
             for start in range(0, len(output), 1 << 16):
-                sys.stdout.write(output[start : start + (1 << 16)])
+                sys.stdout.write(printable(output[start : start + (1 << 16)]))
         else:
             with progress() as shown:
                 for chunk, done in output:
-                    sys.stdout.write(chunk)
+                    sys.stdout.write(printable(chunk))
                     shown.update(done)
         sys.stdout.flush()
     except BrokenPipeError:

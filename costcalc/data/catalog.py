@@ -116,7 +116,7 @@ def parse_preset_text(text: str, path: Path, *, builtin: bool) -> list[Entry]:
     try:
         document = parse_toml(text, str(path), what="preset file")
     except FileError as err:
-        raise PresetError(err.path, err.field, err.message.removeprefix("toml: ")) from None
+        raise PresetError(err.path, err.field, err.message.removeprefix(f"{err.field}: ")) from None
     entries: list[Entry] = []
     for kind, tables in document.items():
         if kind not in NAMED_KINDS and kind not in DATA_KINDS:

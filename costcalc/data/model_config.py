@@ -3,8 +3,8 @@
 Reads the field names of the Llama, Mistral, Mixtral, Qwen2, GPT-NeoX, Falcon, DeepSeek-V3 and
 GPT-2 configurations into a ``ModelSpec`` whose parameter count is computed from the shape
 (``costcalc.formulas.flops.parameter_count``). The file is read by ``costcalc.base.files.read_text``
-(a regular file of at most ``MAX_CONFIG_BYTES``); anything malformed is one ``InputError`` naming
-the file and the field.
+(a regular file of at most ``MAX_CONFIG_BYTES``); anything malformed, a control character in any
+key or string included, is one ``InputError`` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from costcalc.base.errors import FileError, InputError
 from costcalc.base.files import read_text
+from costcalc.base.text import control_character, no_control_message
 from costcalc.base.units import Q_
 from costcalc.formulas.flops import parameter_count
 from costcalc.schemas import ModelSpec
@@ -46,6 +47,12 @@ def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec
         raise InputError(_FIELD, f"{name}: not valid JSON ({err})") from None
     if not isinstance(data, dict):
         raise InputError(_FIELD, f"{name}: expected a JSON object of configuration fields")
+    try:
+        found = control_character(data)
+    except RecursionError:
+        raise InputError(_FIELD, f"{name}: nested too deeply to read") from None
+    if found is not None:
+        raise InputError(_FIELD, f"{name}: {found[0]}: {no_control_message(found[1])}")
     return spec_from_config(data, name, seq_len)
 
 
