@@ -8,8 +8,16 @@ refusal is a ``FileError``: one line naming the file.
 Writing (``--save``, exports): the editor's rules. The target is a regular file or a new path;
 a symbolic link is followed to the regular file it names; devices, FIFOs and folders are
 refused. The text goes to a temporary file beside the target, is synced and renamed into place,
-so a crash never leaves half a file; an existing file keeps its mode, a new one gets the umask's.
-The temporary file is removed on any error and on SIGTERM or SIGHUP during the write.
+so a crash never leaves half a file; an existing file keeps its mode and its owner (or is not
+written when its owner cannot be kept), a new one gets the umask's mode. A file with more than
+one hard link is not replaced (the rename would split the links). The temporary file is removed
+on any error and on SIGTERM or SIGHUP during the write.
+
+Links are followed one at a time, by the kernel's ``fs.protected_symlinks`` rule, which does not
+apply when a program resolves a path itself: a link in a sticky folder that everyone may write
+(``/tmp``, a shared drop folder) is followed only if it belongs to the user or to the folder's
+owner (``planted_link``). Otherwise another user could plant ``/shared/report.toml ->
+/etc/important.conf`` and have root's ``--save /shared/report.toml`` replace the latter.
 """
 
 from __future__ import annotations
@@ -29,7 +37,10 @@ from typing import Any
 from costcalc.base.errors import FileError
 from costcalc.base.text import control_character, no_control_message
 
-__all__ = ["parse_toml", "read_text", "read_toml", "user_folder", "write_text"]
+__all__ = ["parse_toml", "planted_link", "read_text", "read_toml", "user_folder", "write_text"]
+
+#: The most symbolic links followed in one path, as the kernel's limit (beyond: too many levels).
+MAX_LINKS = 40
 
 
 def _why(err: OSError) -> str:
@@ -121,6 +132,55 @@ def parse_toml(text: str, name: str, *, what: str = "file") -> dict[str, Any]:
     return document
 
 
+def planted_link(link: os.stat_result, folder: os.stat_result, uid: int) -> bool:
+    """Whether user ``uid`` must not follow the link ``link`` found in ``folder`` (both ``lstat``/``stat``).
+
+    The kernel's ``fs.protected_symlinks`` rule: a link in a folder that is sticky and writable by
+    all is followed only when it belongs to ``uid`` (the follower) or to the folder's owner.
+    """
+    shared = bool(folder.st_mode & stat.S_ISVTX) and bool(folder.st_mode & stat.S_IWOTH)
+    return shared and link.st_uid not in (uid, folder.st_uid)
+
+
+def _components(text: str) -> list[str]:
+    return [part for part in text.split("/") if part not in ("", ".")]
+
+
+def _resolve(text: str, what: str) -> Path:
+    """``os.path.realpath(text)``, following links one at a time and refusing planted ones."""
+    uid = os.geteuid()
+    resolved = "/" if text.startswith("/") else os.getcwd()
+    todo = _components(text)[::-1]  # a stack: the next component last
+    followed = 0
+    while todo:
+        part = todo.pop()
+        if part == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        here = os.path.join(resolved, part)
+        try:
+            status = os.lstat(here)
+        except OSError:  # a new name, or a missing folder (reported by the caller): the rest as written
+            return Path(os.path.normpath(os.path.join(here, *reversed(todo))))
+        if not stat.S_ISLNK(status.st_mode):
+            resolved = here
+            continue
+        followed += 1
+        if followed > MAX_LINKS:
+            raise FileError(text, f"{what} cannot be written: too many levels of symbolic links")
+        if planted_link(status, os.stat(resolved), uid):
+            raise FileError(
+                text,
+                f"{what}: the symbolic link {here!r} belongs to another user (uid {status.st_uid}) in a shared "
+                "sticky folder and is not followed; expected a link of yours or of the folder's owner",
+            )
+        target = os.readlink(here)
+        if target.startswith("/"):
+            resolved = "/"
+        todo.extend(_components(target)[::-1])
+    return Path(resolved)
+
+
 def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:
     """The file a write to ``path`` really replaces (symlinks followed) and its status, if it exists."""
     text = os.fspath(path)
@@ -128,7 +188,10 @@ def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:
         raise FileError("", f"{what}: no file name given")
     if text.endswith((os.sep, "/")) or os.path.basename(text) in (".", ".."):
         raise FileError(text, f"{what}: names a folder, not a file")
-    real = Path(os.path.realpath(text))
+    try:
+        real = _resolve(text, what)
+    except OSError as err:
+        raise FileError(text, f"{what} cannot be written: {_why(err)}") from None
     try:
         status = os.stat(real)
     except FileNotFoundError:
@@ -137,6 +200,12 @@ def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:
         raise FileError(text, f"{what} cannot be written: {_why(err)}") from None
     if status is not None and not stat.S_ISREG(status.st_mode):
         raise FileError(text, f"{what} is {_kind(status.st_mode)}; only a regular file or a new path is written")
+    if status is not None and status.st_nlink > 1:
+        raise FileError(
+            text,
+            f"{what} has {status.st_nlink} hard links and replacing it would split them; "
+            "expected a file with one link (write to a new name)",
+        )
     if not real.parent.is_dir():
         raise FileError(text, f"{what} cannot be written: the folder {str(real.parent)!r} does not exist")
     return real, status
@@ -175,6 +244,21 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _keep_owner(fd: int, status: os.stat_result, shown: str, what: str) -> None:
+    """Give the new file (open as ``fd``) the owner and group of the file it replaces, or refuse."""
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) == (status.st_uid, status.st_gid):
+        return
+    try:
+        os.fchown(fd, status.st_uid, status.st_gid)
+    except PermissionError:
+        raise FileError(
+            shown,
+            f"{what} belongs to another user or group (uid {status.st_uid}, gid {status.st_gid}) that a new "
+            "file of yours cannot keep; expected a file of yours (write to a new name)",
+        ) from None
+
+
 def write_text(path: str | Path, text: str, *, what: str = "file", new_mode: int = 0o666) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically, by the rules in the module docstring.
 
@@ -193,6 +277,7 @@ def write_text(path: str | Path, text: str, *, what: str = "file", new_mode: int
         try:
             try:
                 if status is not None:
+                    _keep_owner(fd, status, shown, what)
                     os.fchmod(fd, stat.S_IMODE(status.st_mode))
                 view = memoryview(data)
                 while view:
