@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from costcalc.base.errors import FileError, InputError
+from costcalc.base.errors import FileError, InputError, one_line
 from costcalc.base.files import read_text
 from costcalc.base.text import control_character, no_control_message
 from costcalc.base.units import Q_
@@ -219,8 +219,9 @@ def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None
     shape = readers[family](c) if family in readers else _llama_like(c, family)
     shape = {k: v for k, v in shape.items() if v is not None}
     shape["seq_len"] = seq_len or c.context()
-    label = f"{Path(name).name} ({family})"
-    source = {"params": f"computed from the shape in {name}", "layers": f"{name} ({family} field names)"}
+    shown = one_line(name)  # the file's name becomes the model's: its control characters escaped
+    label = f"{one_line(Path(name).name)} ({family})"
+    source = {"params": f"computed from the shape in {shown}", "layers": f"{shown} ({family} field names)"}
     try:
         draft = ModelSpec(name=label, params=Q_(1.0, "parameter"), sources=source, **shape)
         total, active = parameter_count(draft), parameter_count(draft, active=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from costcalc.base.files import parse_toml
 from costcalc.base.text import CONTROL, control_character, printable
 from costcalc.cli import build_parser
 from costcalc.data.catalog import DATA_KINDS, NAMED_KINDS, builtin_presets_dir
+from costcalc.data.model_config import read_model_config
 
 Run = Callable[..., tuple[int, str, str]]
 OneLine = Callable[[int, str, str], bool]
@@ -292,7 +294,9 @@ def _let_through(tmp_path: Path) -> dict[str, list[str]]:
     run = {**_first_table("run"), "id": f"evil-run{HOSTILE}", "name": f"Evil run {HOSTILE}"}
     gpu = {**_first_table("accelerator"), "name": f"Evil GPU {HOSTILE}", "aliases": ["evilgpu"]}
     model = {"name": f"Evil {HOSTILE}", "aliases": ["evil"], "params": "7B", "tokens": "1T"}
-    (folder / "evil.toml").write_text(tomli_w.dumps({"model": [model], "run": [run], "accelerator": [gpu]}))
+    rule = {**_first_table("threshold"), "id": "evil-rule", "name": f"Evil rule {HOSTILE}"}
+    tables = {"model": [model], "run": [run], "accelerator": [gpu], "threshold": [rule]}
+    (folder / "evil.toml").write_text(tomli_w.dumps(tables))
     claims = tmp_path / "claims.toml"
     claims.write_text(
         tomli_w.dumps({"claim": [{"id": "C1", "model": "BLOOM", "claim": f"BLOOM {HOSTILE}", "check": _BLOOM_CHECK}]})
@@ -364,7 +368,9 @@ def test_file_and_folder_names_in_output_are_escaped(
     for fmt in formats:
         code, out, err = cli(command, *argv, "--format", fmt)
         assert code == 0 and not CONTROL.search(out.replace("\n", "")), (fmt, err)
-        assert "\\u001b]0;pwned\\u0007\\u001b[2J" in out, (fmt, out)
+        assert re.search(r"\\+(x1b|u001b)\]0;pwned\\+(x07|u0007)", out), (fmt, out)
+    model = read_model_config(config)  # what the API and the TUI show: escaped at the source
+    assert not CONTROL.search(model.name) and not any(CONTROL.search(text) for text in model.sources.values())
 
 
 def test_compare_shows_a_hostile_file_name_escaped(cli: Run, tmp_path: Path) -> None:
