@@ -467,3 +467,20 @@ def test_tui_lists_show_a_chinese_preset_name_intact(tmp_path: Path, user_preset
     asyncio.run(main())
     assert seen["notes"] == [f"Loaded {LEGIT}"] and seen["model"] == LEGIT
     assert LEGIT in seen["options"]
+
+
+def test_every_file_is_parsed_where_the_rule_is_applied() -> None:
+    """A new reader cannot skip the rule: TOML is parsed only by ``parse_toml``, JSON only by the
+    model-config reader (which applies it) and the calibration that ships inside the package."""
+    import costcalc
+
+    allowed = {"tomllib.loads": {"base/files.py"}, "json.loads": {"data/model_config.py", "data/calibration.py"}}
+    roots = [Path(costcalc.__file__).parent, Path(costcalc.__file__).parent.parent / "tui" / "costcalc_tui"]
+    found: dict[str, set[str]] = {call: set() for call in allowed}
+    for root in roots:
+        for source in root.rglob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            for call in allowed:
+                if re.search(rf"\b{re.escape(call)}\(|\b{call.split('.')[0]}\.load\(", text):
+                    found[call].add(source.relative_to(roots[0]).as_posix() if root == roots[0] else source.name)
+    assert found == allowed
