@@ -87,11 +87,44 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(
     "name",
     ["abs.toml", "a/rel.toml", "dirlink/file.toml", "chain.toml", "dangling.toml", "up/b/file.toml",
-     "dirlink/../a/x.toml", "./a/./new.toml", "new.toml", "missing/dir/x.toml", "a/../b/file.toml"],
+     "dirlink/../a/x.toml", "./a/./new.toml", "new.toml", "a/../b/file.toml"],
 )  # fmt: skip
 def test_links_resolve_as_realpath_resolves_them(tree: Path, name: str) -> None:
-    assert files._resolve(name, "file") == Path(os.path.realpath(name))
-    assert files._resolve(str(tree / name), "file") == Path(os.path.realpath(tree / name))
+    for given in (name, str(tree / name)):
+        expected = Path(os.path.realpath(given))
+        place = files._follow(given, "file")
+        try:
+            opened = Path(os.readlink(f"/proc/self/fd/{place.folder}"))  # the folder really opened
+            assert (opened / place.name, Path(place.path) / place.name) == (expected, expected)
+        finally:
+            os.close(place.folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("nowhere/x.toml", "has no 'nowhere'"), ("b/file.toml/x", "Not a directory")]
+)
+def test_a_missing_folder_is_one_error(tree: Path, name: str, message: str) -> None:
+    with pytest.raises(FileError, match=message):
+        files.write_text(name, "x\n")
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_followed(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write lands in the folder that was checked (held open), not where the path points by then."""
+    elsewhere = tree / "elsewhere"
+    elsewhere.mkdir()
+    checked = files._target
+
+    def swap_after_check(path: str | Path, what: str) -> tuple[files._Place, os.stat_result | None]:
+        found = checked(path, what)
+        (tree / "a").rename(tree / "a-moved")
+        (tree / "a").symlink_to(elsewhere)
+        return found
+
+    monkeypatch.setattr(files, "_target", swap_after_check)
+    files.write_text(tree / "a" / "x.toml", "x\n")
+    assert (tree / "a-moved" / "x.toml").read_text() == "x\n" and list(elsewhere.iterdir()) == []
 
 
 def test_a_link_loop_is_one_error(tree: Path) -> None:
