@@ -191,6 +191,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if isinstance(value, list) and name not in ("presets", "over", "files", "claim"):
             stderr_line(f"costcalc {args.command}: error: --{name.replace('_', '-')}: expected a value")
             return EXIT_USAGE
+    from costcalc.data.catalog import forget_used
+
+    forget_used()  # the preset warnings are this command's own
     try:
         output = HANDLERS[args.command](args)
     except InputError as err:

@@ -49,7 +49,8 @@ class PresetError(CostcalcError):
 class FileError(CostcalcError):
     """A file cannot be read or written as asked; the message names the file.
 
-    ``field`` is ``file`` (it cannot be opened, read or written) or ``toml`` (its text is not TOML).
+    ``field`` is ``file`` (it cannot be opened, read or written), ``toml`` (its text is not TOML)
+    or the field of the document that is refused (its message then starts with that field).
     """
 
     def __init__(self, path: str, message: str, field: str = "file") -> None:

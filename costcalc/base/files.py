@@ -8,8 +8,19 @@ refusal is a ``FileError``: one line naming the file.
 Writing (``--save``, exports): the editor's rules. The target is a regular file or a new path;
 a symbolic link is followed to the regular file it names; devices, FIFOs and folders are
 refused. The text goes to a temporary file beside the target, is synced and renamed into place,
-so a crash never leaves half a file; an existing file keeps its mode, a new one gets the umask's.
-The temporary file is removed on any error and on SIGTERM or SIGHUP during the write.
+so a crash never leaves half a file; an existing file keeps its mode and its owner (or is not
+written when its owner cannot be kept), a new one gets the umask's mode. A file with more than
+one hard link is not replaced (the rename would split the links). The temporary file is removed
+on any error and on SIGTERM or SIGHUP during the write.
+
+Links are followed one at a time, by the kernel's ``fs.protected_symlinks`` rule, which does not
+apply when a program resolves a path itself: a link in a sticky folder that everyone may write
+(``/tmp``, a shared drop folder) is followed only if it belongs to the user or to the folder's
+owner (``planted_link``). Otherwise another user could plant ``/shared/report.toml ->
+/etc/important.conf`` and have root's ``--save /shared/report.toml`` replace the latter. Each
+folder on the way is opened relative to the one before, without following links, and the file
+is created and renamed in the last one by its descriptor: a folder swapped for a link after the
+check changes nothing.
 """
 
 from __future__ import annotations
@@ -17,18 +28,28 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import signal
 import stat
-import threading
 import tomllib
-from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from costcalc.base.errors import FileError, InputError
+from costcalc.base.signals import signals_interrupt
+from costcalc.base.text import control_character, no_control_message
 
-__all__ = ["file_path", "parse_toml", "read_text", "read_toml", "signals_interrupt", "user_folder", "write_text"]
+__all__ = [
+    "file_path",
+    "parse_toml",
+    "planted_link",
+    "read_text",
+    "read_toml",
+    "user_folder",
+    "write_text",
+]
+
+#: The most symbolic links followed in one path, as the kernel's limit (beyond: too many levels).
+MAX_LINKS = 40
 
 
 def _why(err: OSError) -> str:
@@ -114,105 +135,222 @@ def read_toml(path: str | Path, *, max_bytes: int, what: str = "file") -> dict[s
 
 
 def parse_toml(text: str, name: str, *, what: str = "file") -> dict[str, Any]:
-    """Parse TOML text read from ``name``; errors (including too deep nesting) name the file."""
+    """Parse TOML text read from ``name``; errors (including too deep nesting) name the file.
+
+    A key or string holding a control character is refused (``costcalc.base.text``): the
+    ``FileError``'s field is the TOML field, and its message starts with that field.
+    """
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise FileError(name, f"toml: {what} is not valid TOML: {err}", "toml") from None
     except RecursionError:
         raise FileError(name, f"toml: {what} is nested too deeply to read", "toml") from None
+    try:
+        found = control_character(document)
+    except RecursionError:
+        raise FileError(name, f"toml: {what} is nested too deeply to read", "toml") from None
+    if found is not None:
+        raise FileError(name, f"{found[0]}: {no_control_message(found[1])}", found[0])
+    return document
 
 
-def _target(path: str | Path, what: str) -> tuple[Path, os.stat_result | None]:
-    """The file a write to ``path`` really replaces (symlinks followed) and its status, if it exists."""
+def planted_link(link: os.stat_result, folder: os.stat_result, uid: int) -> bool:
+    """Whether user ``uid`` must not follow the link ``link`` found in ``folder`` (both ``lstat``/``stat``).
+
+    The kernel's ``fs.protected_symlinks`` rule: a link in a folder that is sticky and writable by
+    all is followed only when it belongs to ``uid`` (the follower) or to the folder's owner.
+    """
+    shared = bool(folder.st_mode & stat.S_ISVTX) and bool(folder.st_mode & stat.S_IWOTH)
+    return shared and link.st_uid not in (uid, folder.st_uid)
+
+
+def _components(text: str) -> list[str]:
+    return [part for part in text.split("/") if part not in ("", ".")]
+
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass
+class _Place:
+    """Where a write lands: an open descriptor of the folder, the name in it, and the path shown."""
+
+    folder: int
+    name: str
+    path: str
+
+    def step(self, part: str, what: str) -> None:
+        """Into the sub-folder ``part`` (``..`` included), never through a link."""
+        try:
+            inner = os.open(part, _FOLDER | os.O_NOFOLLOW, dir_fd=self.folder)
+        except FileNotFoundError:
+            raise FileError(self.path, f"{what} cannot be written: the folder {self.path!r} has no {part!r}") from None
+        os.close(self.folder)
+        self.folder = inner
+        self.path = os.path.dirname(self.path) if part == ".." else os.path.join(self.path, part)
+
+    @classmethod
+    def start(cls, absolute: bool) -> _Place:
+        """The root folder, or the working one."""
+        path = "/" if absolute else os.getcwd()
+        return cls(os.open("/" if absolute else ".", _FOLDER), "", path)
+
+    def restart(self) -> None:
+        """Back to the root folder (an absolute link)."""
+        root = os.open("/", _FOLDER)
+        os.close(self.folder)
+        self.folder, self.path = root, "/"
+
+
+def _follow(text: str, what: str) -> _Place:
+    """The folder a write to ``text`` lands in, opened, with the file's name: as ``realpath`` finds it.
+
+    Links are followed one at a time and each is checked by ``planted_link``; every folder is
+    opened relative to the one before, without following links, so nothing checked can be swapped
+    before the write. Anything but the last component that is missing is an error.
+    """
+    uid = os.geteuid()
+    place = _Place.start(text.startswith("/"))
+    todo = _components(text)[::-1]  # a stack: the next component last
+    followed = 0
+    try:
+        while todo:
+            part = todo.pop()
+            try:
+                status = os.stat(part, dir_fd=place.folder, follow_symlinks=False)
+            except FileNotFoundError:
+                status = None
+            if status is None or not stat.S_ISLNK(status.st_mode):
+                if not todo and part != "..":
+                    place.name = part
+                    return place
+                place.step(part, what)
+                continue
+            followed += 1
+            if followed > MAX_LINKS:
+                raise FileError(text, f"{what} cannot be written: too many levels of symbolic links")
+            if planted_link(status, os.fstat(place.folder), uid):
+                raise FileError(
+                    text,
+                    f"{what}: the symbolic link {os.path.join(place.path, part)!r} belongs to another user (uid "
+                    f"{status.st_uid}) in a shared sticky folder and is not followed; expected a link of yours "
+                    "or of the folder's owner",
+                )
+            target = os.readlink(part, dir_fd=place.folder)
+            if target.startswith("/"):
+                place.restart()
+            todo.extend(_components(target)[::-1])
+        raise FileError(text, f"{what}: names a folder, not a file")
+    except BaseException:
+        os.close(place.folder)
+        raise
+
+
+def _target(path: str | Path, what: str) -> tuple[_Place, os.stat_result | None]:
+    """Where a write to ``path`` lands (symlinks followed) and the status of the file there, if any.
+
+    The caller closes the returned place's folder.
+    """
     text = os.fspath(path)
     if not text:
         raise FileError("", f"{what}: no file name given")
     if text.endswith((os.sep, "/")) or os.path.basename(text) in (".", ".."):
         raise FileError(text, f"{what}: names a folder, not a file")
-    real = Path(os.path.realpath(text))
     try:
-        status = os.stat(real)
-    except FileNotFoundError:
-        status = None
+        place = _follow(text, what)
     except OSError as err:
         raise FileError(text, f"{what} cannot be written: {_why(err)}") from None
-    if status is not None and not stat.S_ISREG(status.st_mode):
-        raise FileError(text, f"{what} is {_kind(status.st_mode)}; only a regular file or a new path is written")
-    if not real.parent.is_dir():
-        raise FileError(text, f"{what} cannot be written: the folder {str(real.parent)!r} does not exist")
-    return real, status
-
-
-class _Interrupted(BaseException):
-    """SIGTERM or SIGHUP arrived during a write: clean up, then let the signal act."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def signals_interrupt(cleanup: Callable[[], None] | None = None) -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into an exception while the block runs (main thread only): the block
-    unwinds, ``cleanup`` runs, then the signal acts as it would have."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise _Interrupted(signum)
-
-    previous = {signum: signal.signal(signum, interrupt) for signum in wanted}
     try:
-        yield
-    except _Interrupted as stop:
-        if cleanup is not None:
-            cleanup()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        previous = {}
-        signal.raise_signal(stop.signum)  # the handler the program had (by default: terminate)
-        raise FileError("", "interrupted by a signal") from None  # only if that handler returned
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        status = _existing(place, text, what)
+    except BaseException:
+        os.close(place.folder)
+        raise
+    return place, status
+
+
+def _existing(place: _Place, text: str, what: str) -> os.stat_result | None:
+    """The status of the file a write replaces (None for a new name); what cannot be replaced is refused."""
+    try:
+        status = os.stat(place.name, dir_fd=place.folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise FileError(text, f"{what} cannot be written: {_why(err)}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise FileError(text, f"{what} is {_kind(status.st_mode)}; only a regular file or a new path is written")
+    if status.st_nlink > 1:
+        raise FileError(
+            text,
+            f"{what} has {status.st_nlink} hard links and replacing it would split them; "
+            "expected a file with one link (write to a new name)",
+        )
+    return status
+
+
+def _keep_owner(fd: int, status: os.stat_result, shown: str, what: str) -> None:
+    """Give the new file (open as ``fd``) the owner and group of the file it replaces, or refuse."""
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) == (status.st_uid, status.st_gid):
+        return
+    try:
+        os.fchown(fd, status.st_uid, status.st_gid)
+    except PermissionError:
+        raise FileError(
+            shown,
+            f"{what} belongs to another user or group (uid {status.st_uid}, gid {status.st_gid}) that a new "
+            "file of yours cannot keep; expected a file of yours (write to a new name)",
+        ) from None
 
 
 def write_text(path: str | Path, text: str, *, what: str = "file", new_mode: int = 0o666) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically, by the rules in the module docstring.
 
     A new file gets ``new_mode`` minus the umask (``0o600`` for private files such as caches).
+    The temporary file is made, and renamed into place, in the folder found and checked by
+    ``_follow`` (by its open descriptor, not by its path again).
     """
-    real, status = _target(path, what)
-    shown = os.fspath(path)
-    tmp = real.parent / f".{real.name}.{secrets.token_hex(4)}.tmp"
-    data = text.encode("utf-8")
-    with signals_interrupt():
+    place, status = _target(path, what)
+    try:
+        with signals_interrupt():
+            _replace(place, status, text.encode("utf-8"), os.fspath(path), what, new_mode)
+    finally:
+        os.close(place.folder)
+    return Path(os.fspath(path))
+
+
+def _replace(place: _Place, status: os.stat_result | None, data: bytes, shown: str, what: str, mode: int) -> None:
+    """Write ``data`` to a temporary file in ``place.folder``, then rename it over ``place.name``."""
+    tmp = f".{place.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        # new_mode minus the umask, as any new file; an existing file's owner and mode are copied below.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(tmp, flags, mode, dir_fd=place.folder)
+    except OSError as err:
+        raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
+    try:
         try:
-            # new_mode minus the umask, as any new file; an existing file's mode is copied below.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), new_mode)
-        except OSError as err:
-            raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
-        try:
-            try:
-                if status is not None:
-                    os.fchmod(fd, stat.S_IMODE(status.st_mode))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, real)
-        except OSError as err:
-            tmp.unlink(missing_ok=True)
-            raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    return Path(shown)
+            if status is not None:
+                _keep_owner(fd, status, shown, what)
+                os.fchmod(fd, stat.S_IMODE(status.st_mode))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, place.name, src_dir_fd=place.folder, dst_dir_fd=place.folder)
+    except OSError as err:
+        _remove(tmp, place.folder)
+        raise FileError(shown, f"{what} cannot be written: {_why(err)}") from None
+    except BaseException:
+        _remove(tmp, place.folder)
+        raise
+
+
+def _remove(name: str, folder: int) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name, dir_fd=folder)
 
 
 def user_folder(kind: str) -> Path | None:

@@ -1,7 +1,8 @@
 """Standard output and error that never turn a hostile terminal into a traceback.
 
 An ASCII or Latin-1 terminal gets a replacement character instead of ``UnicodeEncodeError``; an
-error line has its control characters escaped; a closed stdout, a full disk or a closed pipe is
+error line has its control characters escaped, and so has every output line (all but the line
+breaks: ``costcalc.base.text.printable``), whatever its format; a closed stdout, a full disk or a closed pipe is
 reported (or, for the pipe, left to the caller) instead of crashing at exit.
 """
 
@@ -14,7 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from costcalc.base.errors import one_line
-from costcalc.base.files import signals_interrupt
+from costcalc.base.signals import signals_interrupt
+from costcalc.base.text import printable
 
 __all__ = ["INCOMPLETE", "discard_stdout", "stderr_line", "tolerant_streams", "write_output"]
 
@@ -64,7 +66,8 @@ def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[],
     """Write ``output`` to stdout; None when done, else why it could not be written.
 
     A string goes in pieces (one huge write can hide a closed pipe); chunks go with ``progress()``
-    (a context manager with ``update(done)``). ``BrokenPipeError`` propagates: the caller ends quietly.
+    (a context manager with ``update(done)``). Every piece passes ``printable``: no control
+    character reaches the terminal. ``BrokenPipeError`` propagates: the caller ends quietly.
     Chunks cut short by Ctrl-C, SIGTERM or SIGHUP end with the line ``INCOMPLETE``, so that a file
     ending on a row boundary never looks complete; then the interruption goes on.
     """
@@ -73,12 +76,12 @@ def write_output(output: str | Iterator[tuple[str, int]], progress: Callable[[],
     try:
         if isinstance(output, str):
             for start in range(0, len(output), 1 << 16):
-                sys.stdout.write(output[start : start + (1 << 16)])
+                sys.stdout.write(printable(output[start : start + (1 << 16)]))
         else:
             with signals_interrupt(_mark_incomplete), progress() as shown:
                 try:
                     for chunk, done in output:
-                        sys.stdout.write(chunk)
+                        sys.stdout.write(printable(chunk))
                         shown.update(done)
                 except KeyboardInterrupt:
                     _mark_incomplete()

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import tomli_w
 
-from costcalc.base.errors import CostcalcError, FileError, InputError
+from costcalc.base.errors import CostcalcError, FileError, InputError, one_line
 from costcalc.base.files import file_path, read_toml, write_text
+from costcalc.base.text import CONTROL, no_control_message
 from costcalc.estimator.api import estimate
 from costcalc.estimator.input_fields import in_scenario
 from costcalc.estimator.inputs import EstimateInputs
@@ -50,13 +51,17 @@ class ScenarioFileError(CostcalcError):
 
 
 def load_scenario(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """(name, inputs) from a scenario file; unknown keys and bad TOML name the file."""
+    """(name, inputs) from a scenario file; unknown keys, bad TOML and control characters name the file.
+
+    Without a ``name`` the file's name is used, its control characters escaped (a file name
+    can hold them too).
+    """
     file = file_path(path, "scenario")
     try:
         data = read_toml(file, max_bytes=MAX_SCENARIO_BYTES, what="scenario file")
     except FileError as err:
-        raise ScenarioFileError(err.path, err.field, err.message.removeprefix("toml: ")) from None
-    name = data.pop("name", file.stem)
+        raise ScenarioFileError(err.path, err.field, err.message.removeprefix(f"{err.field}: ")) from None
+    name = data.pop("name", one_line(file.stem))
     if not isinstance(name, str):
         raise ScenarioFileError(str(file), "name", "must be text")
     for key, value in data.items():
@@ -75,11 +80,19 @@ def _toml_value(value: Any) -> Any:
 
 
 def save_scenario(path: str | Path, inputs: dict[str, Any], name: str | None = None) -> Path:
-    """Write ``inputs`` (scalar estimate inputs) as a scenario file, atomically (``tomli-w``)."""
+    """Write ``inputs`` (scalar estimate inputs) as a scenario file, atomically (``tomli-w``).
+
+    Text holding a control character is refused, as ``load_scenario`` refuses it: what is saved
+    loads back. Without ``name``, the file's name is used, its control characters escaped.
+    """
     unknown = set(inputs) - SCENARIO_KEYS
     if unknown:
         raise InputError(sorted(unknown)[0], "is not a scenario input")
-    document: dict[str, Any] = {"name": name or Path(os.fspath(path)).stem}
+    document: dict[str, Any] = {"name": name or one_line(Path(os.fspath(path)).stem)}
+    for key, value in [("name", document["name"]), *inputs.items()]:
+        found = CONTROL.search(value) if isinstance(value, str) else None
+        if found:
+            raise InputError(key, no_control_message(one_line(found.group())))
     for key in sorted(inputs):
         value = inputs[key]
         if isinstance(value, list | tuple | np.ndarray):

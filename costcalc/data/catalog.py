@@ -51,6 +51,7 @@ __all__ = [
     "builtin_presets_dir",
     "catalog_for",
     "default_catalog",
+    "forget_used",
     "normalize_name",
     "notices",
     "user_preset_dirs",
@@ -113,7 +114,7 @@ def parse_preset_text(text: str, path: Path, *, builtin: bool) -> list[Entry]:
     try:
         document = parse_toml(text, str(path), what="preset file")
     except FileError as err:
-        raise PresetError(err.path, err.field, err.message.removeprefix("toml: ")) from None
+        raise PresetError(err.path, err.field, err.message.removeprefix(f"{err.field}: ")) from None
     entries: list[Entry] = []
     for kind, tables in document.items():
         if kind not in NAMED_KINDS and kind not in DATA_KINDS:
@@ -373,6 +374,12 @@ def catalog_for(presets: Any = (), catalog: Any = None) -> Catalog:
     if given_folders(presets):
         raise InputError("presets", "give presets (folders) or a catalog, not both: Catalog.load(folders) reads them")
     return catalog
+
+
+def forget_used() -> None:
+    """Forget which catalogs were used, so that ``notices`` speaks of the next command's only (the CLI
+    calls it as a command starts: in one process, the API or the tests may have run others before)."""
+    _LAST.clear()
 
 
 def notices(extra_dirs: Iterable[Path | str] = ()) -> list[str]:

@@ -3,8 +3,8 @@
 Reads the field names of the Llama, Mistral, Mixtral, Qwen2, GPT-NeoX, Falcon, DeepSeek-V3 and
 GPT-2 configurations into a ``ModelSpec`` whose parameter count is computed from the shape
 (``costcalc.formulas.flops.parameter_count``). The file is read by ``costcalc.base.files.read_text``
-(a regular file of at most ``MAX_CONFIG_BYTES``); anything malformed is one ``InputError`` naming
-the file and the field.
+(a regular file of at most ``MAX_CONFIG_BYTES``); anything malformed, a control character in any
+key or string included, is one ``InputError`` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from costcalc.base.errors import FileError, InputError
+from costcalc.base.errors import FileError, InputError, one_line
 from costcalc.base.files import read_text
+from costcalc.base.text import control_character, no_control_message
 from costcalc.base.units import Q_
 from costcalc.formulas.flops import parameter_count
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN
@@ -50,6 +51,12 @@ def read_model_config(path: str | Path, seq_len: int | None = None) -> ModelSpec
         raise InputError(_FIELD, f"{name}: nested too deeply to read (a config.json is a flat object)") from None
     if not isinstance(data, dict):
         raise InputError(_FIELD, f"{name}: expected a JSON object of configuration fields")
+    try:
+        found = control_character(data)
+    except RecursionError:
+        raise InputError(_FIELD, f"{name}: nested too deeply to read") from None
+    if found is not None:
+        raise InputError(_FIELD, f"{name}: {found[0]}: {no_control_message(found[1])}")
     return spec_from_config(data, name, seq_len)
 
 
@@ -245,10 +252,11 @@ def spec_from_config(data: dict[str, Any], name: str, seq_len: int | None = None
         shape["sliding_window"] = c.window()
     shape = {k: v for k, v in shape.items() if v is not None}
     shape.update(seq_len=seq_len or training, max_seq_len=longest)
-    label = f"{Path(name).name} ({family})"
+    shown = one_line(name)  # the file's name becomes the model's: its control characters escaped
+    label = f"{one_line(Path(name).name)} ({family})"
     source = {
-        "params": f"computed from the shape in {name}",
-        "layers": f"{name} ({family} field names)",
+        "params": f"computed from the shape in {shown}",
+        "layers": f"{shown} ({family} field names)",
         "seq_len": "given" if seq_len else basis,
     }
     total = active = 0

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from costcalc.base.errors import InputError
+from costcalc.base.errors import InputError, one_line
 from costcalc.base.parse import MAX_ARRAY_SIZE
 from costcalc.base.units import Quantity
 from costcalc.estimator.input_fields import option_name
@@ -186,7 +186,12 @@ def preset_notes(catalog: Catalog, used: list[tuple[str, str]]) -> list[Assumpti
         ]
         overriding = f", overriding {', '.join(repr(r) for r in replaced)}" if replaced else ""
         notes.append(
-            Assumption(name=f"{kind} preset", value=name, basis=f"from your preset file{overriding}", source=str(path))
+            Assumption(
+                name=f"{kind} preset",
+                value=name,
+                basis=f"from your preset file{overriding}",
+                source=one_line(str(path)),
+            )
         )
     notes += [Assumption(name="presets", value="folder not read", basis=notice) for notice in catalog.unread]
     return notes

@@ -20,11 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 import costcalc
 from costcalc.base import files
-from costcalc.base.errors import FileError
-from costcalc.commands.scenario_files import load_scenario, save_scenario
+from costcalc.base.errors import FileError, InputError
+from costcalc.commands.scenario_files import ScenarioFileError, load_scenario, save_scenario
 from costcalc.data.catalog import Catalog
 
 PACKAGE = Path(costcalc.__file__).parent
@@ -292,10 +293,26 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(
     assert [p.name for p in tmp_path.iterdir()] == ["out.toml"] and target.read_text() == "kept\n"
 
 
-def test_names_with_newlines_and_control_characters_round_trip(tmp_path: Path) -> None:
-    for name in ["a\nb", "tab\there", "esc \x1b[31m", 'quote " and \\ backslash', "\u2028 line separator"]:
-        path = save_scenario(tmp_path / "s.toml", {"params": 7e9, "gpu": "a100\n"}, name=name)
-        assert load_scenario(path) == (name, {"params": 7000000000, "gpu": "a100\n"})
+def test_names_with_quotes_and_unicode_round_trip(tmp_path: Path) -> None:
+    for name in ['quote " and \\ backslash', "中文 · — 名称", "[bold]markup[/] 'single'", "emoji 🚀"]:
+        path = save_scenario(tmp_path / "s.toml", {"params": 7e9, "gpu": "a100"}, name=name)
+        assert load_scenario(path) == (name, {"params": 7000000000, "gpu": "a100"})
+
+
+@pytest.mark.parametrize(
+    "bad", ["a\nb", "tab\there", "esc \x1b[31m", "bell\x07", "\u2028 separator", "c1 \x9b2J", "del\x7f"]
+)
+def test_control_characters_are_refused_on_save_and_on_load(tmp_path: Path, bad: str) -> None:
+    """What cannot be loaded is not saved: a name or a value with a control character, either way."""
+    with pytest.raises(InputError, match=r"^name: holds a control character"):
+        save_scenario(tmp_path / "s.toml", {"params": 7e9}, name=bad)
+    with pytest.raises(InputError, match=r"^gpu: holds a control character"):
+        save_scenario(tmp_path / "s.toml", {"params": 7e9, "gpu": bad}, name="ok")
+    assert list(tmp_path.iterdir()) == []
+    written = tmp_path / "w.toml"
+    written.write_text(tomli_w.dumps({"name": "ok", "gpu": bad}))
+    with pytest.raises(ScenarioFileError, match=r"w\.toml: gpu: holds a control character \(\\"):
+        load_scenario(written)
 
 
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])

@@ -15,11 +15,13 @@ from typing import Any
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import ThemeProvider
 from textual.widgets import Footer, Header, TabbedContent, Tabs
 
+from costcalc.base.errors import one_line
 from costcalc.commands.plan import Plan
 from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import Catalog, default_catalog
@@ -227,6 +229,21 @@ class CostcalcApp(App[None]):
         if text is not None:
             _, problem = guarded(lambda: write_atomic(Path(path), text))
         self.report("Exported", None if problem else path, "Not exported", problem)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (the app's and each pane's) as one line, its control characters escaped.
+
+        A notification can echo a path or a name a file gave: ESC in it would drive the terminal.
+        """
+        super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=markup)
 
     def report(self, done: str, what: object, failed: str, problem: tuple[str, str] | None) -> None:
         """One notification, never read as markup (paths and messages can hold brackets)."""
