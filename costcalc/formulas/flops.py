@@ -16,6 +16,7 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.schemas import ModelSpec
 
 __all__ = [
+    "PER_PARAM_TOKEN",
     "FlopsPerToken",
     "Recompute",
     "dense_training_flops",
@@ -28,7 +29,8 @@ __all__ = [
 
 Recompute = Literal["none", "selective", "full"]
 
-_PER_PARAM_TOKEN = Q_(6.0, "FLOP / parameter / token")
+#: 6 FLOPs per parameter per token: 2 forward (one multiply-add per weight), 4 backward.
+PER_PARAM_TOKEN = Q_(6.0, "FLOP / parameter / token")
 
 
 def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
@@ -40,7 +42,7 @@ def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
     Source: Kaplan et al. 2020, "Scaling Laws for Neural Language Models", §2.1;
     Hoffmann et al. 2022 (Chinchilla), Appendix F.
     """
-    result: Quantity = (_PER_PARAM_TOKEN * params * tokens).to("FLOP")
+    result: Quantity = (PER_PARAM_TOKEN * params * tokens).to("FLOP")
     return result
 
 
