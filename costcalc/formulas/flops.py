@@ -20,7 +20,6 @@ __all__ = [
     "FlopsPerToken",
     "Recompute",
     "dense_training_flops",
-    "dense_training_tokens",
     "flops_per_token",
     "llama_ffn",
     "narayanan_flops",
@@ -44,15 +43,6 @@ def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
     """
     result: Quantity = (PER_PARAM_TOKEN * params * tokens).to("FLOP")
     return result
-
-
-def dense_training_tokens(flops: float, params: float) -> float:
-    """The tokens a FLOP budget trains a model on: D = C / (6·N), the inverse of ``dense_training_flops``.
-
-    C: training FLOPs; N: parameters (active parameters for a mixture of experts). Plain floats,
-    for planning, where the budget is already a number of FLOPs.
-    """
-    return flops / (6.0 * params)
 
 
 def narayanan_flops(
