@@ -22,6 +22,7 @@ __all__ = [
     "held_gpu_hours",
     "implied_efficiency",
     "overhead_stretch",
+    "owned_price",
     "params_for_compute",
     "tokens_for_compute",
     "trainable_flops",
@@ -137,6 +138,22 @@ def params_for_compute(flops: Quantity, tokens: Quantity) -> Quantity:
 def cost(hours: Quantity, price: Quantity) -> Quantity:
     """Dollars = GPU-hours x price per GPU-hour (rental pricing; no owned-hardware model)."""
     result: Quantity = (hours * price).to("USD")
+    return result
+
+
+def owned_price(
+    capex: Quantity, lifetime: Quantity, power_per_gpu: Quantity, pue: Quantity | float, electricity: Quantity
+) -> Quantity:
+    """What an owned GPU costs per GPU-hour: p = K / L + w · PUE · e.
+
+    K: capital cost of one GPU (its share of the server and network included); L: the lifetime it
+    is amortised over, straight-line, taken as fully used; w: power per GPU; PUE: the datacenter's
+    power usage effectiveness; e: the electricity price. Source: the amortised hardware plus energy
+    cost of Cottier et al. 2024 (Epoch AI, "How Much Does It Cost to Train Frontier AI Models?").
+    """
+    amortised = capex / ONE_GPU / lifetime
+    energy_cost = power_per_gpu / ONE_GPU * pue * electricity
+    result: Quantity = (amortised + energy_cost).to("USD/GPU/hour")
     return result
 
 

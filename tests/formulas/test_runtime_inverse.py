@@ -106,3 +106,17 @@ def test_compute_optimal_is_allocate_on_quantities(c: float, rule: str) -> None:
     n, d = compute_optimal(Q_(c, "FLOP"), rule)  # type: ignore[arg-type]
     assert (n.m_as("parameter"), d.m_as("token")) == allocate(c, rule)  # type: ignore[arg-type]
     assert math.isclose(dense_training_flops(n, d).m_as("FLOP"), c, rel_tol=1e-9)
+
+
+def test_owned_price_is_amortised_capital_plus_energy() -> None:
+    """Epoch's owned-hardware cost per GPU-hour: $24,000 over 4 Julian years (35,064 h), plus 700 W
+    x PUE 1.2 x $0.08/kWh = 0.6845 + 0.0672 USD per GPU-hour."""
+    price = runtime.owned_price(Q_(24_000, "USD"), Q_(4, "year"), Q_(700, "W"), 1.2, Q_(0.08, "USD/kWh"))
+    assert price.units == Q_(1, "USD/GPU/hour").units
+    assert price.m_as("USD/GPU/hour") == pytest.approx(24_000 / 35_064 + 0.7 * 1.2 * 0.08, rel=1e-12)
+    # No energy cost: the capital alone; a longer lifetime: cheaper per hour.
+    assert runtime.owned_price(Q_(24_000, "USD"), Q_(4, "year"), Q_(0, "W"), 1.2, Q_(0.08, "USD/kWh")).m_as(
+        "USD/GPU/hour"
+    ) == pytest.approx(24_000 / 35_064, rel=1e-12)
+    longer = runtime.owned_price(Q_(24_000, "USD"), Q_(8, "year"), Q_(700, "W"), 1.2, Q_(0.08, "USD/kWh"))
+    assert longer < price
