@@ -11,7 +11,6 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.formulas.flops import PER_PARAM_TOKEN
 
 __all__ = [
-    "HOURS_PER_DAY",
     "co2",
     "cost",
     "energy",
@@ -32,8 +31,6 @@ __all__ = [
 
 #: One GPU: dividing a device figure (peak, power) by it makes the per-GPU rate explicit.
 ONE_GPU = Q_(1.0, "GPU")
-#: For code that must leave pint (plain floats at an edge): the one place a day's hours are written.
-HOURS_PER_DAY = 24.0
 
 
 def flops_per_gpu_hour(peak: Quantity, efficiency: Quantity | float) -> Quantity:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import costcalc
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_
 from costcalc.commands.plan import question as question_module
+from costcalc.commands.plan.question import PLAN_INPUTS
 from costcalc.data.catalog import default_catalog
 from costcalc.estimator.efficiency import resolve_efficiency
+from costcalc.estimator.inputs import EstimateInputs
 
 PLAN_PACKAGE = Path(costcalc.__file__).parent / "commands" / "plan"
 #: Expressions that leave pint: their results are bare numbers.
@@ -106,11 +109,10 @@ def test_the_bare_arithmetic_check_passes_quantities() -> None:
     assert bare_arithmetic(clean) == []
 
 
-def test_the_plan_modules_have_no_exemption_and_no_hours_per_day() -> None:
+def test_the_plan_modules_have_no_exemption_and_no_magic_numbers() -> None:
     for path in _plan_modules():
         text = path.read_text(encoding="utf-8")
         assert "# long because" not in text, path.name
-        assert "HOURS_PER_DAY" not in text, path.name
         literals = [n.value for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Constant)]
         assert 24 not in literals and 70e9 not in literals, path.name
 
@@ -182,3 +184,14 @@ def test_a_plan_takes_only_its_estimate_inputs() -> None:
     with pytest.raises(InputError) as err:
         costcalc.plan("1M USD", dtype="fp8")
     assert err.value.field == "dtype" and "gpu, gpus, params, model, tokens, mfu, price" in err.value.message
+    assert costcalc.plan("1M USD", dtype=None).to_dict() == costcalc.plan("1M USD").to_dict()  # left out
+    shown = inspect.signature(costcalc.plan).parameters
+    assert list(shown)[-len(PLAN_INPUTS) :] == list(PLAN_INPUTS)
+    assert all(shown[n].annotation == EstimateInputs.model_fields[n].annotation for n in PLAN_INPUTS)
+
+
+def test_the_rerun_command_repeats_the_efficiency_and_price_as_typed() -> None:
+    p = costcalc.plan("1M USD", mfu="40%", price="2.5 USD/GPU/h")
+    assert p.command.endswith(" --mfu 40% --price '2.5 USD/GPU/h'")
+    same = costcalc.plan("1M USD", mfu=0.4, price=2.5)
+    assert same.command.endswith(" --mfu 0.4 --price 2.5") and same.to_dict()["params"] == p.to_dict()["params"]

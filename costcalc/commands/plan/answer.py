@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import shlex
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from costcalc.commands.plan.result import Plan
 from costcalc.commands.plan.solve import Allocation, Span, allocation, gpu_count, spread
 from costcalc.data.catalog import Catalog, default_catalog
 from costcalc.estimator.api import estimate
+from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.schemas import ModelSpec
@@ -53,8 +55,8 @@ def plan(
     preset's, else 20 per parameter) fixes the compute: the plan gives the GPUs that meet
     ``deadline``, or the wall-clock on ``gpus``. Each answer comes with its range.
     """
-    for name in inputs:
-        if name not in PLAN_INPUTS:
+    for name, value in inputs.items():
+        if name not in PLAN_INPUTS and value is not None:
             raise InputError(name, f"a plan takes these estimate inputs: {', '.join(PLAN_INPUTS)}")
     catalog = catalog or default_catalog(presets)
     q = question(budget, deadline, scaling, inputs)
@@ -143,7 +145,7 @@ def _planned(
             "gpus": count_range,
             "wall_clock_days": None if days is None else (days.low, days.high),
         },
-        command=_command(fields),
+        command=_command({**fields, **{k: v for k, v in q.typed.items() if k in fields}}),
         estimate=result,
     )
 
@@ -180,3 +182,15 @@ def _shown(name: str, value: Any) -> str:
         unit, spec = _SHOWN[name]
         return format(float(value.m_as(unit)), spec)
     return str(value)
+
+
+def _signature() -> inspect.Signature:
+    """``plan``'s signature as ``help()`` shows it: its own arguments, then its estimate inputs by name."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    fields = EstimateInputs.model_fields
+    own = list(inspect.signature(plan).parameters.values())[:-1]  # all but **inputs
+    given = [inspect.Parameter(n, keyword, default=None, annotation=fields[n].annotation) for n in PLAN_INPUTS]
+    return inspect.Signature([*own, *given], return_annotation=Plan)
+
+
+plan.__signature__ = _signature()  # type: ignore[attr-defined]

@@ -42,6 +42,8 @@ class Question:
     budget: Budget | None
     deadline: Quantity | None
     scaling: Scaling
+    #: The efficiency and price as typed ("40%", "2.5 USD/GPU/h"), for the rerun command to repeat.
+    typed: dict[str, str]
 
     @property
     def fixed_model(self) -> bool:
@@ -69,7 +71,8 @@ def question(budget: Any, deadline: Any, scaling: str, given: dict[str, Any]) ->
     if budget is None and not fixed_model and inputs.gpus is None:
         raise InputError("deadline", "a deadline alone needs a GPU count, a budget, or a model (--model or --params)")
     checked_scaling: Scaling = "besiroglu" if scaling == "besiroglu" else "hoffmann"
-    return Question(inputs, _budget(budget), _deadline(deadline), checked_scaling)
+    typed = {k: v for k in ("mfu", "price") if isinstance(v := given.get(k), str)}
+    return Question(inputs, _budget(budget), _deadline(deadline), checked_scaling, typed)
 
 
 def _checked(marker: QuantityOf, value: Any, field: str) -> Quantity:
