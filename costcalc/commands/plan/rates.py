@@ -54,11 +54,12 @@ def rates(q: Question, catalog: Catalog, *, size: Quantity | None, moe: bool = F
     peak, ``PEAK_EFFICIENCY``. A given ``mfu`` is used as is.
     """
     hardware = resolve_hardware(q.inputs.gpu, catalog)
-    if q.inputs.mfu is None and size is None:
+    if q.inputs.mfu is not None:  # given: taken as exact, whatever the size
+        efficiency, mfu_range = q.inputs.mfu, (1.0, 1.0)
+    elif size is None:
         efficiency, mfu_range = PEAK_EFFICIENCY, (1.0, 1.0)
     else:
-        flop_params = size if size is not None else Q_(1.0, "parameter")  # unused for a given mfu
-        resolved = resolve_efficiency(q.inputs.mfu, hardware.accelerator, catalog, flop_params=flop_params, moe=moe)
+        resolved = resolve_efficiency(None, hardware.accelerator, catalog, flop_params=size, moe=moe)
         assert resolved.value is not None
         efficiency, mfu_range = resolved.value, resolved.range or (1.0, 1.0)
     cost = resolve_price(q.inputs.price, hardware.accelerator, catalog)
