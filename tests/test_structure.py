@@ -111,7 +111,7 @@ DISPLAY_HOOKS = {
     (result, f"costcalc.render.{view}")
     for result in (
         "costcalc.estimator.result",
-        "costcalc.commands.plan",
+        "costcalc.commands.plan.result",
         "costcalc.commands.memory_report",
         "costcalc.commands.sweep",
         "costcalc.commands.backtest",

@@ -30,12 +30,15 @@ from costcalc.data.catalog import Catalog, catalog_for, default_catalog, validat
 from costcalc.data.defaults import price_observations, pue_default, summarize
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate
+from costcalc.formulas import runtime
 from costcalc.schemas import AcceleratorSpec, PriceObservation, PurchaseObservation
 from costcalc.schemas.observations import Observation
 
 __all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "estimate_cost_models"]
 
 DEFAULT_LIFETIME_YEARS = 4.0
+#: The unit cost models are reported in.
+_RATE = "USD/GPU/hour"
 TIERS = {
     "cloud on-demand": ("list", "rate-card", "survey", "assumed"),
     "cloud reserved": ("reserved",),
@@ -93,8 +96,8 @@ def cost_models(
         raise InputError("network_overhead", f"expected a share between 0 and 5, got {network_overhead:g}")
     catalog = catalog_for((), catalog)
     scenario = est.scenario
-    hours = float(est.gpu_hours.m_as("GPU_hour")) if np.asarray(est.gpu_hours.m).size == 1 else None
-    if hours is None:
+    hours = est.gpu_hours
+    if np.asarray(hours.m).size != 1:
         raise InputError("params", "cost models are computed for one scenario at a time, not for arrays")
     accelerator = scenario.accelerator
     prices, purchases, pooled = _pool(accelerator, catalog)
@@ -113,7 +116,7 @@ def cost_models(
                 usd_per_gpu_hour=float(observed.value.m),
                 low=float(observed.low.m),
                 high=float(observed.high.m),
-                total_usd=hours * float(observed.value.m),
+                total_usd=float(runtime.cost(hours, observed.value).m_as("USD")),
                 observations=len(tier),
                 basis=f"median of {len(tier)} observation{'' if len(tier) == 1 else 's'}{span}{pooled}",
             )
@@ -133,7 +136,7 @@ def _owned(
     pooled: str,
     lifetime_years: float,
     network_overhead: float,
-    hours: float,
+    hours: Quantity,
     catalog: Catalog,
 ) -> CostModel:
     scenario = est.scenario
@@ -143,36 +146,29 @@ def _owned(
     if scenario.power is None:
         return _unknown(name, f"no power figure for {scenario.accelerator.name} (give --power)")
     premium = float(_data_values(catalog, "server_premium", "")[0].m)
-    capex = [
-        Q_(float(p.usd.m) * (1.0 if p.includes_server else 1 + premium) * (1 + network_overhead), "USD")
-        for p in purchases
-    ]
-    per_hour = summarize(capex, "USD", "")
+    capex = [p.usd * (1.0 if p.includes_server else 1 + premium) * (1 + network_overhead) for p in purchases]
+    per_gpu = summarize(capex, "USD", "")
     electricity = summarize(_data_values(catalog, "electricity", "USD/kWh"), "USD/kWh", "")
     pue = pue_default(catalog)
-    kw = float(scenario.power.m_as("kW"))
-    pue_value = float(scenario.pue.m)
-    life_hours = float(Q_(lifetime_years, "year").m_as("hour"))  # a Julian year: 8766 h
+    lifetime = Q_(lifetime_years, "year")  # a Julian year: 8766 h
+    pue_low, pue_high = (pue.low, pue.high) if scenario.pue_range else (scenario.pue, scenario.pue)
 
-    def rate(capex_usd: float, usd_per_kwh: float, pue_factor: float) -> float:
-        return capex_usd / life_hours + kw * pue_factor * usd_per_kwh
+    def rate(capex_usd: Quantity, usd_per_kwh: Quantity, pue_factor: Quantity) -> Quantity:
+        return runtime.owned_price(capex_usd, lifetime, scenario.power, pue_factor, usd_per_kwh)
 
-    central = rate(float(per_hour.value.m), float(electricity.value.m), pue_value)
-    low = rate(float(per_hour.low.m), float(electricity.low.m), float(pue.low.m) if scenario.pue_range else pue_value)
-    high = rate(
-        float(per_hour.high.m), float(electricity.high.m), float(pue.high.m) if scenario.pue_range else pue_value
-    )
+    central = rate(per_gpu.value, electricity.value, scenario.pue)
+    watts, pue_value = float(scenario.power.m_as("W")), float(scenario.pue.m)  # shown in the basis
     return CostModel(
         name=name,
-        usd_per_gpu_hour=central,
-        low=low,
-        high=high,
-        total_usd=hours * central,
+        usd_per_gpu_hour=float(central.m_as(_RATE)),
+        low=float(rate(per_gpu.low, electricity.low, pue_low).m_as(_RATE)),
+        high=float(rate(per_gpu.high, electricity.high, pue_high).m_as(_RATE)),
+        total_usd=float(runtime.cost(hours, central).m_as("USD")),
         observations=len(purchases),
         basis=(
-            f"purchase ${float(per_hour.value.m):,.0f} per GPU incl. server (+{premium:.0%} where the price is the GPU "
+            f"purchase ${float(per_gpu.value.m):,.0f} per GPU incl. server (+{premium:.0%} where the price is the GPU "
             f"alone, Epoch){'' if not network_overhead else f' and network +{network_overhead:.0%}'}{pooled} over "
-            f"{lifetime_years:g} years (stated, not from data), plus {kw * 1000:.0f} W x PUE {pue_value:.2f} x "
+            f"{lifetime_years:g} years (stated, not from data), plus {watts:.0f} W x PUE {pue_value:.2f} x "
             f"{float(electricity.value.m) * 100:.2f} c/kWh (median US industrial)"
         ),
     )

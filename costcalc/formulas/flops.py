@@ -16,11 +16,11 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.schemas import ModelSpec
 
 __all__ = [
+    "PER_PARAM_TOKEN",
     "FlopsPerToken",
     "Recompute",
     "attended_keys",
     "dense_training_flops",
-    "dense_training_tokens",
     "flops_per_token",
     "llama_ffn",
     "narayanan_flops",
@@ -29,7 +29,8 @@ __all__ = [
 
 Recompute = Literal["none", "selective", "full"]
 
-_PER_PARAM_TOKEN = Q_(6.0, "FLOP / parameter / token")
+#: 6 FLOPs per parameter per token: 2 forward (one multiply-add per weight), 4 backward.
+PER_PARAM_TOKEN = Q_(6.0, "FLOP / parameter / token")
 
 
 def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
@@ -41,17 +42,8 @@ def dense_training_flops(params: Quantity, tokens: Quantity) -> Quantity:
     Source: Kaplan et al. 2020, "Scaling Laws for Neural Language Models", §2.1;
     Hoffmann et al. 2022 (Chinchilla), Appendix F.
     """
-    result: Quantity = (_PER_PARAM_TOKEN * params * tokens).to("FLOP")
+    result: Quantity = (PER_PARAM_TOKEN * params * tokens).to("FLOP")
     return result
-
-
-def dense_training_tokens(flops: float, params: float) -> float:
-    """The tokens a FLOP budget trains a model on: D = C / (6·N), the inverse of ``dense_training_flops``.
-
-    C: training FLOPs; N: parameters (active parameters for a mixture of experts). Plain floats,
-    for planning, where the budget is already a number of FLOPs.
-    """
-    return flops / (6.0 * params)
 
 
 def narayanan_flops(

@@ -18,7 +18,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BESIROGLU_2024", "TOKENS_PER_PARAMETER", "ParametricLoss", "Scaling", "allocate"]
+from costcalc.base.units import Q_, Quantity
+
+__all__ = ["BESIROGLU_2024", "TOKENS_PER_PARAMETER", "ParametricLoss", "Scaling", "allocate", "compute_optimal"]
 
 Scaling = Literal["hoffmann", "besiroglu"]
 
@@ -58,3 +60,9 @@ def allocate(compute: float, scaling: Scaling = "hoffmann") -> tuple[float, floa
         return BESIROGLU_2024.optimum(compute)
     params = math.sqrt(compute / (6 * TOKENS_PER_PARAMETER))
     return params, TOKENS_PER_PARAMETER * params
+
+
+def compute_optimal(compute: Quantity, scaling: Scaling = "hoffmann") -> tuple[Quantity, Quantity]:
+    """``allocate`` on quantities: the compute-optimal parameters N and tokens D for C FLOPs (C = 6·N·D)."""
+    params, tokens = allocate(float(compute.m_as("FLOP")), scaling)
+    return Q_(params, "parameter"), Q_(tokens, "token")

@@ -61,13 +61,13 @@ def plan_html(plan: Plan) -> str:
     """The plan's answer with its ranges, the command to rerun it, then its estimate."""
 
     def span(name: str) -> str:
-        r = plan.range.get(name)
+        r = plan.span(name)
         return "" if r is None else f"{format_count(r[0], 3)} to {format_count(r[1], 3)}"
 
     rows = [
-        ["parameters", format_count(plan.params, 3), span("params")],
-        ["tokens", format_count(plan.tokens, 3), span("tokens")],
-        ["GPUs", "not fixed" if plan.gpus is None else f"{plan.gpus:,}", span("gpus")],
+        ["parameters", format_count(plan.params.m_as("parameter"), 3), span("params")],
+        ["tokens", format_count(plan.tokens.m_as("token"), 3), span("tokens")],
+        ["GPUs", "not fixed" if plan.gpu_count is None else f"{plan.gpu_count:,}", span("gpus")],
         ["binding limit", plan.binding, ""],
     ]
     head = f"<p>Plan for {html.escape(plan.question)}</p>"

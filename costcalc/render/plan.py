@@ -22,7 +22,7 @@ def render_plan(result: Plan, fmt: str) -> str:
         return format_count(value, 3)
 
     def span(name: str) -> str:
-        r = result.range.get(name)
+        r = result.span(name)
         return "" if r is None else f" (range {count(r[0])} to {count(r[1])})"
 
     rule = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
@@ -34,17 +34,18 @@ def render_plan(result: Plan, fmt: str) -> str:
         how = "the most tokens for the given model"
     else:
         how = "the model and tokens fix the compute"
-    gpus = "not fixed" if result.gpus is None else f"{result.gpus:,}"
-    gr = result.range.get("gpus")
+    gpus = "not fixed" if result.gpu_count is None else f"{result.gpu_count:,}"
+    gr = result.span("gpus")
     nodes = "" if gr is None else ", rounded up to whole nodes"
     days = result.estimate.wall_clock
     lines = [
         f"Plan for {result.question} ({result.binding}{' binds' if result.binding in ('budget', 'deadline') else ''}):",
-        f"  parameters {count(result.params)}{span('params')}; tokens {count(result.tokens)}{span('tokens')} ({how})",
+        f"  parameters {count(result.params.m_as('parameter'))}{span('params')}; "
+        f"tokens {count(result.tokens.m_as('token'))}{span('tokens')} ({how})",
         f"  GPUs {gpus}" + ("" if gr is None else f" (range {gr[0]:,.0f} to {gr[1]:,.0f}{nodes})"),
     ]
     if days is not None:
-        dr = result.range.get("wall_clock_days")
+        dr = result.span("wall_clock_days")
         shown = "" if dr is None else f" (range {dr[0]:,.1f} to {dr[1]:,.1f} days)"
         lines.append(f"  wall-clock {days.m_as('day'):,.1f} days{shown}")
     lines += [f"  rerun: {result.command}", ""]

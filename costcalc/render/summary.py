@@ -43,11 +43,9 @@ def estimate_repr(est: Estimate) -> str:
 
 
 def plan_repr(plan: Plan) -> str:
-    gpus = "not fixed" if plan.gpus is None else f"{plan.gpus:,}"
-    return (
-        f"Plan({plan.question!r}: params={format_count(plan.params, 3)}, tokens={format_count(plan.tokens, 3)}, "
-        f"gpus={gpus}, binding={plan.binding})"
-    )
+    gpus = "not fixed" if plan.gpu_count is None else f"{plan.gpu_count:,}"
+    params, tokens = format_count(plan.params.m_as("parameter"), 3), format_count(plan.tokens.m_as("token"), 3)
+    return f"Plan({plan.question!r}: params={params}, tokens={tokens}, gpus={gpus}, binding={plan.binding})"
 
 
 def memory_repr(report: MemoryReport) -> str:

@@ -46,14 +46,15 @@ def test_plan_then_estimate_gives_back_the_budget() -> None:
     assert again.cost.m_as("USD") == pytest.approx(2e6, rel=1e-9)
     assert again.wall_clock.m_as("day") <= 30
     # The GPU count is the fewest that meet the deadline: rounding up leaves under 5% idle.
-    assert p.gpus is not None and again.gpu_hours.m_as("GPU_hour") > 0.95 * p.gpus * 30 * 24
+    assert p.gpus is not None and again.gpu_hours.m_as("GPU_hour") > 0.95 * p.gpus.m_as("GPU") * 30 * 24
     lo, hi = p.range["params"]  # type: ignore[misc]
     assert lo < p.params < hi
+    assert p.params.units == "parameter" and p.tokens.units == "token" and p.gpus.units == "GPU"
 
 
 def test_plan_command_reruns_to_the_same_numbers(capsys: pytest.CaptureFixture[str]) -> None:
     p = plan("5.88e23 FLOP", gpu="a100", gpus=1024)
-    assert p.params == pytest.approx(70e9) and p.flops == pytest.approx(5.88e23)
+    assert p.params.m_as("parameter") == pytest.approx(70e9) and p.flops.m_as("FLOP") == pytest.approx(5.88e23)
     argv = p.command.split()[1:]
     assert main([*argv, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -62,7 +63,7 @@ def test_plan_command_reruns_to_the_same_numbers(capsys: pytest.CaptureFixture[s
 
 def test_plan_for_a_given_model_buys_tokens() -> None:
     p = plan("1e6 GPU*h", params="7B", gpu="a100", mfu=0.4)
-    assert p.tokens == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 7e9))
+    assert p.tokens.m_as("token") == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 7e9))
     assert p.scaling is None
 
 
@@ -78,9 +79,9 @@ def test_plan_gpus_for_a_deadline_for_a_fixed_model(capsys: pytest.CaptureFixtur
     p = plan(model="llama-2-70b", gpu="h100", deadline="30 days")
     base = costcalc.estimate(model="llama-2-70b", gpu="h100")
     hours = base.gpu_hours.m_as("GPU_hour")
-    assert p.gpus == 8 * math.ceil(hours / 720 / 8) and p.tokens == 2e12
-    low, high = p.range["gpus"]  # type: ignore[misc]
-    assert low == 8 * math.ceil(base.ranges["gpu_hours"].low.m_as("GPU_hour") / 720 / 8) < p.gpus < high
+    assert p.gpu_count == 8 * math.ceil(hours / 720 / 8) and p.tokens.m_as("token") == 2e12
+    low, high = p.span("gpus")  # type: ignore[misc]
+    assert low == 8 * math.ceil(base.ranges["gpu_hours"].low.m_as("GPU_hour") / 720 / 8) < p.gpu_count < high
     assert p.estimate.wall_clock is not None and p.estimate.wall_clock.m_as("day") <= 30
     assert main(["plan", "--model", "llama-2-70b", "--gpu", "h100", "--deadline", "30 days"]) == 0
     assert "(the deadline sets the GPUs)" in " ".join(capsys.readouterr().out.split())
@@ -92,16 +93,16 @@ def test_plan_deadline_for_a_gpu_count() -> None:
     base = costcalc.estimate(model="llama-2-70b", gpu="h100")
     assert p.estimate.wall_clock is not None
     assert p.estimate.wall_clock.m_as("hour") == pytest.approx(base.gpu_hours.m_as("GPU_hour") / 2048)
-    low, high = p.range["wall_clock_days"]  # type: ignore[misc]
+    low, high = p.span("wall_clock_days")  # type: ignore[misc]
     assert low < p.estimate.wall_clock.m_as("day") < high
 
 
 def test_plan_the_largest_model_for_given_tokens() -> None:
     """A budget and --tokens: N = C / 6D (the inverse of C = 6·N·D, Kaplan et al. 2020)."""
     p = plan("1e6 GPU*h", tokens="1T", gpu="a100", mfu=0.4)
-    assert p.params == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 1e12))
-    lo, hi = p.range["params"]  # type: ignore[misc]
-    assert lo == hi == pytest.approx(p.params)  # a given efficiency adds no width
+    assert p.params.m_as("parameter") == pytest.approx(1e6 * 3600 * 312e12 * 0.4 / (6 * 1e12))
+    lo, hi = p.span("params")  # type: ignore[misc]
+    assert lo == hi == pytest.approx(p.params.m_as("parameter"))  # a given efficiency adds no width
     ranged = plan("2M USD", tokens="1T", gpu="h100")
     lo, hi = ranged.range["params"]  # type: ignore[misc]
     assert lo < ranged.params < hi
@@ -339,12 +340,17 @@ def test_plan_never_proposes_a_run_that_does_not_fit(model: str | None, n: float
         assert refused[0] == "gpu" and "fits on no number" in refused[1]
         return
     assert result.estimate.memory is not None and result.estimate.memory.fits is True
-    assert result.gpus is not None and f"--gpus {result.gpus}" in result.command
+    assert result.gpus is not None and f"--gpus {result.gpus.m_as('GPU'):.0f}" in result.command
 
 
 def test_a_plan_raises_a_derived_gpu_count_and_refuses_a_given_one_that_does_not_fit() -> None:
     planned = plan(model="llama-2-70b", gpu="a100", deadline="60 years")
-    assert planned.gpus == 16 and planned.estimate.memory is not None and planned.estimate.memory.fits
+    assert (
+        planned.gpus is not None
+        and planned.gpus.m_as("GPU") == 16
+        and planned.estimate.memory is not None
+        and planned.estimate.memory.fits
+    )
     assert "the plan's 8 GPUs raised to 16" in " ".join(planned.estimate.memory.notes)
     with pytest.raises(InputError, match="does not fit in memory on 8 GPUs; smallest change: 16 GPUs"):
         plan(params="70e9", gpu="a100", gpus=8, tokens="1T")

@@ -236,8 +236,9 @@ def test_a_range_over_gpus_gives_whole_counts_and_says_so(cli: Run) -> None:
 
 def test_plan_on_a_node_preset_gives_whole_nodes() -> None:
     result = costcalc.plan("1M USD", deadline="3 days", gpu="dgx-a100")
-    assert result.gpus is not None and result.gpus % 8 == 0
-    assert result.range["gpus"] is not None and all(g % 8 == 0 for g in result.range["gpus"])
+    assert result.gpu_count is not None and result.gpu_count % 8 == 0
+    span = result.span("gpus")
+    assert span is not None and all(g % 8 == 0 for g in span)
 
 
 # --- 24 and 25. physical bounds; inputs that cannot act are reported -----------------------------

@@ -155,9 +155,10 @@ class CostcalcApp(App[None]):
     @on(PlanPane.Use)
     def _use_plan(self, event: PlanPane.Use) -> None:
         plan: Plan = event.plan
-        changes = {"model": "", "params": f"{plan.params:.6g}", "active_params": "", "tokens": f"{plan.tokens:.6g}"}
-        if plan.gpus is not None:
-            changes.update(gpus=str(plan.gpus), nodes="")
+        params, tokens = plan.params.m_as("parameter"), plan.tokens.m_as("token")
+        changes = {"model": "", "params": f"{params:.6g}", "active_params": "", "tokens": f"{tokens:.6g}"}
+        if plan.gpu_count is not None:
+            changes.update(gpus=str(plan.gpu_count), nodes="")
         self.apply(self.settle().with_values(**changes))
         self.action_show_tab("estimate")
 

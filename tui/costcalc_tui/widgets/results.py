@@ -147,7 +147,7 @@ def plan_table(plan: Plan) -> Group:
     GPU count, the command that reruns it, then the estimate of that scenario."""
 
     def span(name: str, show: Callable[[float], str]) -> str:
-        r = plan.range.get(name)
+        r = plan.span(name)
         return "" if r is None else f" ({show(r[0])} to {show(r[1])})"
 
     def count(value: float) -> str:
@@ -157,10 +157,10 @@ def plan_table(plan: Plan) -> Group:
     summary.add_column("what", style="bold", no_wrap=True)
     summary.add_column("value", ratio=1)
     how = f"compute-optimal: {RULES.get(plan.scaling, plan.scaling)}" if plan.scaling else "most tokens for this model"
-    gpus = "not fixed" if plan.gpus is None else f"{plan.gpus:,}{span('gpus', lambda v: f'{v:,.0f}')}"
+    gpus = "not fixed" if plan.gpu_count is None else f"{plan.gpu_count:,}{span('gpus', lambda v: f'{v:,.0f}')}"
     summary.add_row("Plan for", Text(f"{plan.question} ({plan.binding} binds)"))
-    summary.add_row("Parameters", count(plan.params) + span("params", count))
-    summary.add_row("Tokens", Text(count(plan.tokens) + span("tokens", count) + f"; {how}"))
+    summary.add_row("Parameters", count(plan.params.m_as("parameter")) + span("params", count))
+    summary.add_row("Tokens", Text(count(plan.tokens.m_as("token")) + span("tokens", count) + f"; {how}"))
     summary.add_row("GPUs", gpus)
     summary.add_row("Rerun", Text(plan.command, style="dim"))
     return Group(summary, Text(""), results_table(plan.estimate))
