@@ -103,7 +103,7 @@ def _estimate(est: argparse.ArgumentParser) -> None:
 
 def _sweep(swp: argparse.ArgumentParser) -> None:
     swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
-    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory"))
+    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory", "finetune"))
     _add_presets(swp)
     swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
 
