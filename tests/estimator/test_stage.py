@@ -11,6 +11,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,17 @@ def test_a_stage_estimate_imports_no_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_models_context_bounds_a_stages_sequence_length(tmp_path: Path) -> None:
+    """A config file's max_position_embeddings (Llama 2 7B's 4,096, [L2-hf]) stays the model's context:
+    a long-context stage at 8,192 is refused naming --seq-len; at 4,096 it runs."""
+    config = {"model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008, "num_attention_heads": 32,
+              "num_hidden_layers": 32, "max_position_embeddings": 4096, "vocab_size": 32000}  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(InputError, match="longer than the context") as refused:
+        costcalc.estimate(config_file=str(path), stage="long-context", tokens="1B", seq_len=8192)
+    assert refused.value.field == "seq_len"
+    est = costcalc.estimate(config_file=str(path), stage="long-context", tokens="1B", seq_len=4096)
+    assert est.scenario.seq_len == 4096
