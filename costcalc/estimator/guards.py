@@ -25,7 +25,7 @@ from costcalc.base.units import Quantity
 from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption
-from costcalc.estimator.stage import check_stage
+from costcalc.estimator.stage import check_stage, tuning
 
 if TYPE_CHECKING:
     from costcalc.data.catalog import Catalog
@@ -148,6 +148,8 @@ def inert_inputs(inputs: EstimateInputs, spec: ModelSpec | None, memory: MemoryB
         needs = "a model preset with an architecture" if not architecture else "a single scenario (not a sweep)"
         if spec is None or not architecture:
             needs += " or a GPU count"
+        if tuning(inputs):
+            needs = "pre-training (a fine-tuning estimate has none: 'costcalc memory' with the same options)"
         for name in _LAYOUT:
             if getattr(inputs, name) is not None:
                 unused(name, f"a parallel layout acts on the memory model, which needs {needs}")

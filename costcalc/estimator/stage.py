@@ -49,6 +49,7 @@ DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
 _NOT_YET = ("ppo", "grpo")
+_ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
 
 
 def stage_of(inputs: EstimateInputs) -> str:
@@ -77,6 +78,8 @@ def check_stage(inputs: EstimateInputs) -> None:
     for name in DATA_FIELDS[1:4]:
         if getattr(inputs, name) is not None and inputs.examples is None:
             raise InputError(name, f"{option_name(name)} describes examples: give --examples too")
+    if inputs.count_bubble and tuning(inputs):
+        raise InputError("count_bubble", "a fine-tuning estimate is data-parallel (no pipeline bubble); drop it")
     if inputs.precomputed_reference is not None and stage != "dpo":
         raise InputError("precomputed_reference", f"a reference model is DPO's (got --stage {stage})")
 
@@ -97,8 +100,8 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
-        return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis="given: the total "
-                       "processed over all epochs, padding included", given=True))  # fmt: skip
+        basis = "given: the total processed over all epochs, padding included" + _ONE_EPOCH * (stage == "dpo")
+        return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis=basis, given=True))
     assert inputs.examples is not None
     return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
 

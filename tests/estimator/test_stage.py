@@ -185,3 +185,14 @@ def test_the_models_context_bounds_a_stages_sequence_length(tmp_path: Path) -> N
     assert refused.value.field == "seq_len"
     est = costcalc.estimate(config_file=str(path), stage="long-context", tokens="1B", seq_len=4096)
     assert est.scenario.seq_len == 4096
+
+
+def test_layout_inputs_on_a_fine_tuning_estimate_say_where_memory_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """The layout search is pre-training's: a fine-tuning estimate states --zero as unused (pointing to
+    costcalc memory) and refuses --count-bubble (data parallelism has no pipeline bubble)."""
+    args = ["estimate", "--model", "llama-2-7b", "--stage", "sft", "--tokens", "10M", "--seq-len", "512"]
+    assert main([*args, "--count-bubble"]) == 2
+    assert capsys.readouterr().err.startswith("costcalc estimate: error: --count-bubble: a fine-tuning estimate")
+    est = costcalc.estimate(model="llama-2-7b", stage="sft", tokens="10M", seq_len=512, zero=3)
+    unused = next(a for a in est.assumptions if a.name == "zero (not used)")
+    assert "costcalc memory" in unused.basis
