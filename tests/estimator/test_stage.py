@@ -196,3 +196,18 @@ def test_layout_inputs_on_a_fine_tuning_estimate_say_where_memory_is(capsys: pyt
     est = costcalc.estimate(model="llama-2-7b", stage="sft", tokens="10M", seq_len=512, zero=3)
     unused = next(a for a in est.assumptions if a.name == "zero (not used)")
     assert "costcalc memory" in unused.basis
+
+
+def test_a_scenario_file_keeps_the_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--save writes the stage, method and data; --scenario reruns the same FLOPs and GPU-hours."""
+    saved = tmp_path / "dpo.toml"
+    args = ["--model", "llama-2-7b", "--stage", "dpo", "--method", "lora", "--examples", "1000", "--epochs", "2"]
+    args += ["--example-tokens", "1024", "--seq-len", "1024", "--precomputed-reference", "--padding", "batch"]
+    assert main(["estimate", *args, "--save", str(saved), "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    text = saved.read_text(encoding="utf-8")
+    for line in ('stage = "dpo"', 'method = "lora"', "examples = 1000", "precomputed_reference = true"):
+        assert line in text
+    assert main(["estimate", "--scenario", str(saved), "--format", "json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["flops"], again["gpu_hours"]) == (first["flops"], first["gpu_hours"])
