@@ -88,7 +88,7 @@ def _inputs(*groups: str, exclude: Sequence[str] = ()) -> list[str]:
     return [n for n in EstimateInputs.model_fields if in_cli(n) and field_group(n) in groups and n not in exclude]
 
 
-_EVERY_GROUP = ("model", "hardware", "costs", "memory", "overheads")
+_EVERY_GROUP = ("model", "hardware", "costs", "memory", "finetune", "overheads")
 
 
 def _estimate(est: argparse.ArgumentParser) -> None:
@@ -103,7 +103,7 @@ def _estimate(est: argparse.ArgumentParser) -> None:
 
 def _sweep(swp: argparse.ArgumentParser) -> None:
     swp.add_argument("--over", action="append", default=[], metavar="NAME=VALUES", help="an input and its values")
-    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory"))
+    _add_inputs(swp, _inputs("model", "hardware", "costs", "memory", "finetune"))
     _add_presets(swp)
     swp.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table", help="output format")
 
@@ -142,8 +142,12 @@ def _costs(costs: argparse.ArgumentParser) -> None:
     _add_format(costs)
 
 
+#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding).
+_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference")
+
+
 def _memory(mem: argparse.ArgumentParser) -> None:
-    _add_inputs(mem, _inputs("model", "hardware", "memory", "finetune", exclude=("tokens", "mfu")))
+    _add_inputs(mem, _inputs("model", "hardware", "memory", "finetune", exclude=_NOT_MEMORY))
     _add_presets(mem)
     _add_format(mem)
 
@@ -164,7 +168,9 @@ def _check(chk: argparse.ArgumentParser) -> None:
     claim = "'<quantity> <relation> <value>', e.g. 'cost > 80M USD' (see README); repeatable; subject: --model etc."
     chk.add_argument("--claim", action="append", default=[], metavar="CLAIM", help=claim)
     chk.add_argument("--template", action="store_true", help="print a commented claims-file template")
-    _add_inputs(chk, _inputs("model", "hardware", "costs"), {"model": "the claims' subject: a model preset"})
+    _add_inputs(
+        chk, _inputs("model", "hardware", "costs", "finetune"), {"model": "the claims' subject: a model preset"}
+    )
     _add_presets(chk)
     _add_format(chk)
 

@@ -1,4 +1,4 @@
-"""``costcalc memory --method/--stage``: fine-tuning memory per GPU (full, LoRA, QLoRA; SFT, CPT, DPO).
+"""``costcalc memory --method/--stage``: fine-tuning memory per GPU (full, LoRA, QLoRA; SFT, DPO, ...).
 
 The formulas are ``costcalc.formulas.finetune_memory`` and ``costcalc.formulas.lora``; this module
 turns the user's inputs into their setup. Fine-tuning is modelled with data parallelism only
@@ -13,26 +13,18 @@ from typing import Any
 
 from costcalc.base.errors import InputError
 from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.stage import DEFAULT_LORA_RANK, DEFAULT_LORA_TARGETS, DEFAULT_QUANT
 from costcalc.formulas.finetune import Method
 from costcalc.formulas.finetune_memory import (
     FinetuneMemory,
     FinetuneSetup,
-    Quant,
     dpo_reference_params,
     finetune_memory,
 )
-from costcalc.formulas.lora import LoraTargets, lora_params
+from costcalc.formulas.lora import lora_params
 from costcalc.schemas import ModelSpec
 
 __all__ = ["DEFAULT_LORA_RANK", "DEFAULT_LORA_TARGETS", "DEFAULT_QUANT", "FinetuneReport", "finetune_report"]
-
-#: PEFT's ``LoraConfig`` default rank and, for Llama, its default target modules (q_proj, v_proj);
-#: LitGPT's resource tables use the same (reference "finetune.md" §8.1).
-DEFAULT_LORA_RANK = 8
-DEFAULT_LORA_TARGETS: LoraTargets = "qv"
-#: QLoRA's own setting: NF4 with double quantization (Dettmers et al. 2023, §3 and §4).
-DEFAULT_QUANT: Quant = "nf4-dq"
-
 
 _LAYOUT = ("dp", "zero", "micro_batch", "seq_len", "recompute", "attention", "optimizer")
 
@@ -96,7 +88,7 @@ def finetune_report(
     (default ``DEFAULT_QUANT``), and the memory options shared with pre-training. Recomputation not
     given is the least that fits: none, else full."""
     method: Method = inputs.method or "full"
-    stage = inputs.stage or "sft"
+    stage = inputs.stage or "sft"  # memory: pretrain and sft hold the same
     options = inputs.memory_options()
     trainable = _trainable(inputs, method, spec, params)
     seq_len = options.seq_len or (spec.seq_len if spec is not None else None)

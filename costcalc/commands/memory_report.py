@@ -13,7 +13,7 @@ from costcalc.base.errors import InputError
 from costcalc.commands.finetune_report import FinetuneReport, finetune_report
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator import guards
-from costcalc.estimator.inputs import FINETUNE_FIELDS, validate_inputs
+from costcalc.estimator.inputs import DATA_FIELDS, FINETUNE_FIELDS, validate_inputs
 from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
 from costcalc.estimator.resolve import resolve
 from costcalc.formulas.memory import MemoryBreakdown
@@ -86,7 +86,9 @@ def training_memory(
     tuning = any(getattr(inputs, f) is not None for f in FINETUNE_FIELDS)
     if tuning:
         guards.check_finetune(inputs)
-    scenario = resolve(inputs, catalog)
+    # fine-tuning memory needs the model and hardware only, not the stage's data or FLOPs
+    unstaged = dict.fromkeys((*FINETUNE_FIELDS, *DATA_FIELDS))
+    scenario = resolve(inputs.model_copy(update=unstaged) if tuning else inputs, catalog)
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
     params = float(scenario.params.m_as("parameter"))

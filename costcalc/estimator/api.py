@@ -13,7 +13,7 @@ from typing import Any
 
 from costcalc.base.errors import InputError
 from costcalc.data.catalog import Catalog, catalog_for
-from costcalc.estimator import guards
+from costcalc.estimator import guards, stage
 from costcalc.estimator.compute import compute
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.resolve import resolve
@@ -71,7 +71,7 @@ def _checked(given: dict[str, Any]) -> EstimateInputs:
         if flag in values and not values[flag]:
             del values[flag]
     checked = validate_inputs(values)
-    guards.check_estimate_inputs(checked)
+    stage.check_stage(checked)
     guards.check_arrays(checked)
     return checked
 

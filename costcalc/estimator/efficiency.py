@@ -159,7 +159,8 @@ def resolve_efficiency(
     if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
         steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
     if speedup is not None:
-        steps.append(f"x {speedup.central:g} (fp8 speed-up)")
+        label = "fp8 speed-up" if speedup.dtype == "fp8" else speedup.dtype
+        steps.append(f"x {speedup.central:.3g} ({label})")
     if np.any(uncapped > MAX_EFFICIENCY):
         steps[-1] += f", {efficiency_cap_note()}"
     size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")

@@ -4,7 +4,6 @@ Called by the estimator at a few points (after validation, after resolving the h
 end of resolving), so each rule holds for the CLI, the API, sweeps, plans and the TUI alike:
 
 * array inputs must broadcast together, within ``MAX_POINTS`` results;
-* the fine-tuning inputs, which only ``costcalc memory`` uses so far, are refused by estimates;
 * a GPU count is whole (``QuantityOf(whole=True)``) and, with a node preset, a whole number of
   nodes;
 * a sequence length you give is no longer than the training tokens;
@@ -24,8 +23,9 @@ from costcalc.base.errors import InputError, one_line
 from costcalc.base.parse import MAX_ARRAY_SIZE
 from costcalc.base.units import Quantity
 from costcalc.estimator.input_fields import option_name
-from costcalc.estimator.inputs import FINETUNE_FIELDS, EstimateInputs
+from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.stage import check_stage, tuning
 
 if TYPE_CHECKING:
     from costcalc.data.catalog import Catalog
@@ -36,7 +36,6 @@ __all__ = [
     "MAX_POINTS",
     "check_arrays",
     "check_counts",
-    "check_estimate_inputs",
     "check_finetune",
     "check_node_multiple",
     "check_seq_len",
@@ -49,14 +48,6 @@ __all__ = [
 MAX_POINTS = MAX_ARRAY_SIZE
 
 
-def check_estimate_inputs(inputs: EstimateInputs) -> None:
-    """The fine-tuning inputs act in ``costcalc memory`` only so far: an estimate refuses them
-    rather than ignore them (its FLOPs and GPU-hours are still those of pre-training)."""
-    for name in FINETUNE_FIELDS:
-        if getattr(inputs, name) is not None:
-            raise InputError(name, f"{option_name(name)} is used by 'costcalc memory' only so far, not by estimates")
-
-
 def check_finetune(inputs: EstimateInputs) -> None:
     """The fine-tuning inputs that only make sense together: adapters need a LoRA method, 4-bit
     storage needs QLoRA; and fine-tuning memory is modelled with data parallelism only."""
@@ -65,12 +56,7 @@ def check_finetune(inputs: EstimateInputs) -> None:
             raise InputError(
                 name, f"fine-tuning memory is modelled with data parallelism only; drop {option_name(name)}"
             )
-    method = inputs.method
-    if inputs.quant is not None and method != "qlora":
-        raise InputError("quant", f"4-bit storage needs --method qlora (got {method or 'no --method'})")
-    for name in ("lora_rank", "lora_targets"):
-        if getattr(inputs, name) is not None and method not in ("lora", "qlora"):
-            raise InputError(name, f"adapters need --method lora or qlora (got {method or 'no --method'})")
+    check_stage(inputs)
 
 
 def check_arrays(inputs: EstimateInputs) -> None:
@@ -162,6 +148,8 @@ def inert_inputs(inputs: EstimateInputs, spec: ModelSpec | None, memory: MemoryB
         needs = "a model preset with an architecture" if not architecture else "a single scenario (not a sweep)"
         if spec is None or not architecture:
             needs += " or a GPU count"
+        if tuning(inputs):
+            needs = "pre-training (a fine-tuning estimate has none: 'costcalc memory' with the same options)"
         for name in _LAYOUT:
             if getattr(inputs, name) is not None:
                 unused(name, f"a parallel layout acts on the memory model, which needs {needs}")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf, SequenceLength, WholeNumber, first_error
 from costcalc.base.units import Quantity
-from costcalc.formulas.finetune import Method
+from costcalc.formulas.finetune import Method, Padding
 from costcalc.formulas.finetune_memory import Quant
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.lora import LoraTargets
@@ -28,12 +28,14 @@ from costcalc.schemas import Dtype
 from costcalc.schemas.bounds import MAX_SEQ_LEN, SHAPE_LIMITS, param_count, token_count
 
 __all__ = [
+    "DATA_FIELDS",
     "FINETUNE_FIELDS",
     "GROUPS",
     "SHAPE_FIELDS",
     "EstimateInputs",
     "GpuCount",
     "ParamCount",
+    "Stage",
     "TokenCount",
     "validate_inputs",
 ]
@@ -52,8 +54,12 @@ PricePerGpuHour = QuantityOf("USD/GPU/hour", minimum=1e-4, inclusive=True, maxim
 #: The inputs that give a model's shape on the command line (instead of a preset or a config file).
 SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "experts", "experts_per_token")
 
-#: The fine-tuning inputs (``costcalc memory`` only so far: not in estimates, sweeps, scenarios or the TUI).
+#: The fine-tuning inputs that make ``costcalc memory`` report fine-tuning memory.
 FINETUNE_FIELDS = ("stage", "method", "lora_rank", "lora_targets", "quant")
+#: A stage's data given as examples (instead of ``tokens``), and DPO's reference option.
+DATA_FIELDS = ("examples", "epochs", "example_tokens", "padding", "precomputed_reference")
+#: The training stages: the objective and the efficiency regime.
+Stage = Literal["pretrain", "continued", "long-context", "sft", "dpo", "ppo", "grpo"]
 
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
 GROUPS = ("model", "hardware", "costs", "memory", "finetune", "overheads")
@@ -85,7 +91,7 @@ class EstimateInputs(BaseModel):
     )
     tokens: Annotated[Quantity, TokenCount] | None = Field(
         default=None,
-        description="training tokens (default: the model preset's, else 20 x params)",
+        description="training tokens, all epochs (default for pretrain: the model preset's, else 20 x params)",
         json_schema_extra=_in("model"),
     )
     seq_len: Annotated[PositiveInt, SequenceLength] | None = Field(
@@ -228,30 +234,53 @@ class EstimateInputs(BaseModel):
         description="fp32 master copy of the weights in the optimizer state, or none (default: fp32)",
         json_schema_extra=_in("memory"),
     )
-    stage: Literal["sft", "cpt", "dpo"] | None = Field(
+    stage: Stage | None = Field(
         default=None,
-        description="fine-tuning stage: dpo runs chosen and rejected sequences and, for a full policy, holds a "
-        "frozen reference (default with --method: sft)",
-        json_schema_extra=_in("finetune", scenario=False),
+        description="training stage: pretrain, continued, long-context, sft, dpo (chosen and rejected "
+        "sequences; a frozen reference forward unless --precomputed-reference), ppo, grpo (not yet "
+        "estimated); default pretrain. A stage other than pretrain needs its own data and --seq-len",
+        json_schema_extra=_in("finetune", sweep="categorical"),
     )
     method: Method | None = Field(
         default=None,
-        description="fine-tuning method: full (16 B/param), lora (frozen 16-bit weights + adapters), qlora "
-        "(4-bit linear layers + adapters)",
-        json_schema_extra=_in("finetune", scenario=False),
+        description="which weights train: full (default), lora (frozen 16-bit base + adapters), qlora "
+        "(quantized base + adapters)",
+        json_schema_extra=_in("finetune", sweep="categorical"),
     )
     lora_rank: Annotated[PositiveInt, WholeNumber] | None = Field(
-        default=None, le=65_536, description="LoRA rank r (default 8)",
-        json_schema_extra=_in("finetune", scenario=False),
+        default=None, le=65_536, description="LoRA rank r (default 16)", json_schema_extra=_in("finetune"),
     )  # fmt: skip
     lora_targets: LoraTargets | None = Field(
-        default=None, description="matrices LoRA adapts (default qv: query and value, as PEFT and LitGPT)",
-        json_schema_extra=_in("finetune", scenario=False),
+        default=None, description="matrices LoRA adapts (default all-linear, as the QLoRA paper recommends)",
+        json_schema_extra=_in("finetune"),
     )  # fmt: skip
     quant: Quant | None = Field(
-        default=None, description="QLoRA's 4-bit storage: nf4 (4.5 bits) or nf4-dq (4.127 bits; default)",
-        json_schema_extra=_in("finetune", scenario=False),
+        default=None, description="storage of qlora's frozen base: nf4 (4.5 bits), nf4-dq (4.127 bits; default) "
+        "or int8", json_schema_extra=_in("finetune"),
     )  # fmt: skip
+    examples: Annotated[PositiveInt, WholeNumber] | None = Field(
+        default=None, le=10**12, description="training examples (DPO: pairs), instead of --tokens",
+        json_schema_extra=_in("finetune"),
+    )  # fmt: skip
+    epochs: Annotated[PositiveInt, WholeNumber] | None = Field(
+        default=None, le=10_000, description="passes over the examples (default 1)", json_schema_extra=_in("finetune")
+    )
+    example_tokens: Annotated[PositiveInt, WholeNumber] | None = Field(
+        default=None, le=MAX_SEQ_LEN,
+        description="mean tokens per example, prompt included (DPO: the pair, both completions; "
+        "default: --seq-len, an upper bound)", json_schema_extra=_in("finetune"),
+    )  # fmt: skip
+    padding: Padding | None = Field(
+        default=None,
+        description="none: packed (default); batch: padded to the longest in each batch (x2, Krell et al. "
+        "2021); max: padded to --seq-len",
+        json_schema_extra=_in("finetune"),
+    )
+    precomputed_reference: bool | None = Field(
+        default=None,
+        description="DPO: the reference log-probabilities are computed once, not every epoch",
+        json_schema_extra=_in("finetune"),
+    )
     goodput: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
     ) = Field(

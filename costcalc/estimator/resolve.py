@@ -10,6 +10,8 @@ The defaults taken from facility observations (power, PUE, carbon intensity) are
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from pydantic import ValidationError
 
@@ -21,7 +23,7 @@ from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
 from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
-from costcalc.estimator import guards
+from costcalc.estimator import guards, stage
 from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, resolve_dtype
 from costcalc.estimator.facility import (
     Default,
@@ -299,8 +301,12 @@ def _run(
     flops = training_flops(
         tokens.value, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal, recompute=layout.recompute
     )
-    moe = active is not None
-    mfu = efficiency_for(inputs, flops, flop_params, tokens.value, moe, accelerator, catalog, speedup, spec)
+    speedup, factor_note = stage.efficiency_factor(inputs, catalog, speedup)
+    mfu = efficiency_for(
+        inputs, flops, flop_params, tokens.value, active is not None, accelerator, catalog, speedup, spec
+    )
+    flops, notes = stage.stage_flops(inputs, spec, shape, flop_params, tokens.value, seq_len, layout.recompute, flops)
+    layout = replace(layout, notes=(*notes, *([factor_note] if factor_note else []), *layout.notes))
     return dtype, peak, peak_note, layout, flops, mfu
 
 
@@ -320,13 +326,14 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
     """Fill every gap in ``inputs`` from presets and derived defaults; ``layout_search=False``: figures only."""
     spec, params, active, notes = resolve_model(inputs, catalog)
     flop_params = active if active is not None else params
-    tokens = resolve_tokens(inputs, spec, flop_params, moe=active is not None)
+    tokens = stage.stage_tokens(inputs, spec) or resolve_tokens(inputs, spec, flop_params, moe=active is not None)
     hardware = resolve_hardware(inputs.gpu, catalog)
     gpu_count = resolve_gpus(inputs, hardware)
     shape, shape_note = layout_shape(inputs, spec, params)
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
+    search = layout_search and not stage.tuning(inputs)  # the layouts are pre-training's
     dtype, peak, peak_note, layout, flops, mfu = _run(
-        inputs, spec, shape, params, active, tokens, hardware, gpu_count.value, catalog, layout_search
+        inputs, spec, shape, params, active, tokens, hardware, gpu_count.value, catalog, search
     )
     seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
     price, power, pue, carbon = _facility(inputs, hardware, catalog)

@@ -38,9 +38,12 @@ __all__ = [
     "rl_extra_params",
 ]
 
-Quant = Literal["nf4", "nf4-dq"]
+Quant = Literal["nf4", "nf4-dq", "int8"]
+#: 8-bit storage (bitsandbytes' LLM.int8, Dettmers et al. 2022, arXiv:2208.07339, §3.1 vector-wise
+#: quantization): 8 bits per weight; its one constant per row of thousands of weights is neglected.
+INT8_BITS = 8.0
 #: Bits stored per quantized weight (``costcalc.formulas.lora.blockwise_quantized_bits``).
-QUANT_BITS: dict[str, float] = {"nf4": NF4_BITS, "nf4-dq": DQ_BITS}
+QUANT_BITS: dict[str, float] = {"nf4": NF4_BITS, "nf4-dq": DQ_BITS, "int8": INT8_BITS}
 _HALF = 2.0  # bytes per 16-bit (bf16/fp16) weight
 
 

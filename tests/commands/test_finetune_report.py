@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-import costcalc
-from costcalc.base.errors import InputError
 from costcalc.cli import main
 from costcalc.commands.memory_report import training_memory
 from costcalc.data.catalog import Catalog
@@ -20,9 +18,10 @@ def memory_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, obj
 
 
 def test_lora_on_the_litgpt_setting_reproduces_its_measured_peak(capsys: pytest.CaptureFixture[str]) -> None:
-    """LitGPT's resource tables: Llama 2 7B, LoRA r = 8 on q and v (the defaults), the longest Alpaca
+    """LitGPT's resource tables: Llama 2 7B, LoRA r = 8 on q and v (its setting, given), the longest Alpaca
     example (1,304 tokens), one A100-40GB: 4,194,304 trainable parameters, 21.30 GB measured (±20%)."""
-    data = memory_json(capsys, "--model", "llama-2-7b", "--gpu", "a100-40gb", "--method", "lora", "--seq-len", "1304")
+    data = memory_json(capsys, "--model", "llama-2-7b", "--gpu", "a100-40gb", "--method", "lora", "--seq-len", "1304",
+                       "--lora-rank", "8", "--lora-targets", "qv")  # fmt: skip
     assert data["trainable_params"] == 4_194_304 and data["lora_rank"] == 8 and data["lora_targets"] == "qv"
     assert data["frozen"] == 2 * 6_738_415_616  # the preset's shape, 16-bit frozen weights
     assert data["total"] / 1e9 == pytest.approx(21.30, rel=0.20)  # type: ignore[operator]
@@ -32,7 +31,20 @@ def test_lora_on_the_litgpt_setting_reproduces_its_measured_peak(capsys: pytest.
 def test_qlora_defaults_to_nf4_with_double_quantization(capsys: pytest.CaptureFixture[str]) -> None:
     """QLoRA's setting (§3-4): NF4 + double quantization unless --quant says nf4; nf4 stores 0.373
     more bits per linear weight."""
-    base = ("--model", "llama-2-7b", "--gpu", "a100-40gb", "--method", "qlora", "--seq-len", "1304")
+    base = (
+        "--model",
+        "llama-2-7b",
+        "--gpu",
+        "a100-40gb",
+        "--method",
+        "qlora",
+        "--seq-len",
+        "1304",
+        "--lora-rank",
+        "8",
+        "--lora-targets",
+        "qv",
+    )
     dq, nf4 = memory_json(capsys, *base), memory_json(capsys, *base, "--quant", "nf4")
     assert dq["quant"] == "nf4-dq" and nf4["quant"] == "nf4"
     assert nf4["frozen"] - dq["frozen"] == pytest.approx(6_476_005_376 * 0.373 / 8, rel=1e-3)  # type: ignore[operator]
@@ -55,7 +67,20 @@ def test_dpo_holds_a_reference_only_for_a_full_policy(capsys: pytest.CaptureFixt
 def test_recomputation_not_given_is_the_least_that_fits(capsys: pytest.CaptureFixture[str]) -> None:
     """Llama 2 7B LoRA at micro-batch 4 does not fit an A100-40GB without recomputation (LitGPT's OOM
     row); with full recomputation it does, and that is what is chosen when --recompute is not given."""
-    args = ("--model", "llama-2-7b", "--gpu", "a100-40gb", "--method", "lora", "--seq-len", "1304")
+    args = (
+        "--model",
+        "llama-2-7b",
+        "--gpu",
+        "a100-40gb",
+        "--method",
+        "lora",
+        "--seq-len",
+        "1304",
+        "--lora-rank",
+        "8",
+        "--lora-targets",
+        "qv",
+    )
     chosen = memory_json(capsys, *args, "--micro-batch", "4")
     assert chosen["layout"]["recompute"] == "full" and chosen["fits"] is True  # type: ignore[index]
     fixed = memory_json(capsys, *args, "--micro-batch", "4", "--recompute", "none")
@@ -63,7 +88,21 @@ def test_recomputation_not_given_is_the_least_that_fits(capsys: pytest.CaptureFi
 
 
 def test_text_output_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["memory", "--model", "llama-2-7b", "--gpu", "rtx4090", "--method", "qlora", "--seq-len", "1024"]) == 0
+    args = [
+        "--model",
+        "llama-2-7b",
+        "--gpu",
+        "rtx4090",
+        "--method",
+        "qlora",
+        "--seq-len",
+        "1024",
+        "--lora-rank",
+        "8",
+        "--lora-targets",
+        "qv",
+    ]
+    assert main(["memory", *args]) == 0
     out = capsys.readouterr().out
     assert "Fine-tuning memory per GPU (sft, qlora nf4-dq, LoRA r=8 on qv: 4," in out
     assert "194,304 trainable" in out.replace("\n  ", " ")
@@ -75,14 +114,15 @@ def test_text_output_names_the_setting(capsys: pytest.CaptureFixture[str]) -> No
     ("args", "message"),
     [
         (["--method", "lora", "--lora-rank", "0"], "--lora-rank: Input should be greater than 0"),
-        (["--method", "qlora", "--quant", "nf3"], "--quant: Input should be 'nf4' or 'nf4-dq'"),
-        (["--quant", "nf4"], "--quant: 4-bit storage needs --method qlora (got no --method)"),
-        (["--method", "lora", "--quant", "nf4"], "--quant: 4-bit storage needs --method qlora (got lora)"),
+        (["--method", "qlora", "--quant", "nf3"], "--quant: Input should be 'nf4', 'nf4-dq' or 'int8'"),
+        (["--quant", "nf4"], "--quant: a quantized base needs --method qlora (got no --method)"),
+        (["--method", "lora", "--quant", "nf4"], "--quant: a quantized base needs --method qlora (got lora)"),
         (["--method", "full", "--lora-rank", "8"], "--lora-rank: adapters need --method lora or qlora (got full)"),
         (["--lora-targets", "qv"], "--lora-targets: adapters need --method lora or qlora"),
         (["--lora-targets", "mlp", "--method", "lora"], "--lora-targets: Input should be 'qv', 'attention' or"),
         (["--method", "dora"], "--method: Input should be 'full', 'lora' or 'qlora'"),
-        (["--stage", "rlhf"], "--stage: Input should be 'sft', 'cpt' or 'dpo'"),
+        (["--stage", "rlhf"], "--stage: Input should be 'pretrain', 'continued', 'long-context', 'sft', 'dpo',"),
+        (["--stage", "ppo", "--method", "lora"], "--stage: ppo is not yet estimated"),
         (["--method", "lora", "--gpus", "2", "--tp", "2"], "--tp: fine-tuning memory is modelled with data parallel"),
     ],
 )
@@ -107,16 +147,9 @@ def test_a_parameter_count_alone_is_sized_on_its_standard_shape() -> None:
     assert small.memory.total is not None and 16e9 < small.memory.total < 80e9 and small.fits is True
 
 
-def test_estimates_refuse_the_fine_tuning_inputs(capsys: pytest.CaptureFixture[str]) -> None:
-    """Estimates do not use them yet (FLOPs and GPU-hours are pre-training's): refused, not ignored."""
-    with pytest.raises(InputError, match="--method is used by 'costcalc memory' only"):
-        costcalc.estimate(model="llama-2-7b", method="lora")
-    with pytest.raises(SystemExit) as stopped:
-        main(["estimate", "--model", "llama-2-7b", "--method", "lora"])
-    assert stopped.value.code == 2 and "unrecognized arguments: --method" in capsys.readouterr().err
-
-
 def test_repr_and_html_show_the_fine_tuning_verdict() -> None:
-    report = training_memory(model="llama-2-7b", gpu="a100-40gb", method="lora", seq_len=1304)
+    report = training_memory(
+        model="llama-2-7b", gpu="a100-40gb", method="lora", seq_len=1304, lora_rank=8, lora_targets="qv"
+    )
     assert repr(report) == "MemoryReport(LLaMA-2-7B on ? x A100-40GB: 22.1 GB per GPU, fits)"
     assert "Fine-tuning memory per GPU" in report._repr_html_()

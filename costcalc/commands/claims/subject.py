@@ -20,6 +20,7 @@ from costcalc.estimator.api import estimate_figures
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.resolve import resolve_hardware, resolve_model
 from costcalc.estimator.result import Estimate
+from costcalc.estimator.stage import tuning
 from costcalc.formulas import runtime
 from costcalc.schemas.hardware import ModelSpec
 from costcalc.schemas.runs import PublishedRun
@@ -69,6 +70,9 @@ def _match_run(
     """The included shipped run of the subject's model preset on its tokens and hardware, and why (not)."""
     if spec is None:
         return None, "no model preset named, so no published run: judged against costcalc's range"
+    if tuning(inputs):
+        what = f"{inputs.stage or 'pretrain'}, {inputs.method or 'full'}"
+        return None, f"the published runs of {spec.name} are pre-training, not {what}: judged against costcalc's range"
     runs = _runs_of(spec.name, catalog)
     included = [r for r in runs if usable_as_published(r)[0]]
     if not included:

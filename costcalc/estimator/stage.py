@@ -1,0 +1,218 @@
+"""Training stages and fine-tuning methods in an estimate: their data, FLOPs and efficiency factor.
+
+``resolve`` calls these around its pre-training path: ``check_stage`` on the inputs,
+``stage_tokens`` for a stage's own data (a stage other than pretrain never inherits the preset's
+tokens or sequence length), ``efficiency_factor`` for the stated factor on the calibrated
+efficiency, and ``stage_flops`` for the FLOPs of the method and stage
+(``costcalc.formulas.finetune``). Full training of pretrain, continued, long-context and sft keeps
+the pre-training count (6N plus attention at the stage's length); LoRA and QLoRA count
+4N + 6·N_lora; DPO adds the frozen reference's forward.
+"""
+
+from __future__ import annotations
+
+import math
+
+from costcalc.base.errors import InputError
+from costcalc.base.parse import format_count
+from costcalc.base.units import Q_, Quantity
+from costcalc.data.calibration import Speedup
+from costcalc.data.catalog import Catalog
+from costcalc.data.finetune_efficiency import quant_factor, stage_factor
+from costcalc.estimator.facility import Default
+from costcalc.estimator.input_fields import option_name
+from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
+from costcalc.estimator.scenario import Assumption
+from costcalc.formulas.finetune import dpo_flops, dpo_tokens, example_tokens, train_flops_per_token
+from costcalc.formulas.finetune_memory import Quant
+from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
+from costcalc.formulas.lora import LoraTargets, lora_params
+from costcalc.schemas import ModelSpec
+
+__all__ = [
+    "DEFAULT_LORA_RANK",
+    "DEFAULT_LORA_TARGETS",
+    "DEFAULT_QUANT",
+    "check_stage",
+    "compose",
+    "efficiency_factor",
+    "stage_flops",
+    "stage_of",
+    "stage_tokens",
+    "tuning",
+]
+
+#: The issue's defaults: rank 16 on all linear layers, as the QLoRA paper recommends ("LoRA on all
+#: linear transformer block layers are required to match full finetuning performance", Dettmers
+#: et al. 2023, §4), and QLoRA's own storage, NF4 with double quantization (§3).
+DEFAULT_LORA_RANK = 16
+DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
+DEFAULT_QUANT: Quant = "nf4-dq"
+_NOT_YET = ("ppo", "grpo")
+_ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
+
+
+def stage_of(inputs: EstimateInputs) -> str:
+    """The stage, pretrain when not given."""
+    return inputs.stage or "pretrain"
+
+
+def tuning(inputs: EstimateInputs) -> bool:
+    """Whether the estimate is of anything but full pre-training."""
+    return stage_of(inputs) != "pretrain" or (inputs.method or "full") != "full"
+
+
+def check_stage(inputs: EstimateInputs) -> None:
+    """The stage inputs that only make sense together, each refused with a one-line error."""
+    stage, method = stage_of(inputs), inputs.method or "full"
+    if stage in _NOT_YET:
+        raise InputError("stage", f"{stage} is not yet estimated (its generation phase is memory-bound); "
+                         "give pretrain, continued, long-context, sft or dpo")  # fmt: skip
+    if inputs.quant is not None and method != "qlora":
+        raise InputError("quant", f"a quantized base needs --method qlora (got {inputs.method or 'no --method'})")
+    for name in ("lora_rank", "lora_targets"):
+        if getattr(inputs, name) is not None and method == "full":
+            raise InputError(name, f"adapters need --method lora or qlora (got {inputs.method or 'no --method'})")
+    if inputs.examples is not None and inputs.tokens is not None:
+        raise InputError("examples", "give --tokens (the total over all epochs) or --examples, not both")
+    for name in DATA_FIELDS[1:4]:
+        if getattr(inputs, name) is not None and inputs.examples is None:
+            raise InputError(name, f"{option_name(name)} describes examples: give --examples too")
+    if inputs.count_bubble and tuning(inputs):
+        raise InputError("count_bubble", "a fine-tuning estimate is data-parallel (no pipeline bubble); drop it")
+    if inputs.precomputed_reference is not None and stage != "dpo":
+        raise InputError("precomputed_reference", f"a reference model is DPO's (got --stage {stage})")
+
+
+def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | None:
+    """A stage's tokens from its own data, or None for pretrain without examples (the preset's or 20N).
+
+    D = n·e·t·p (``example_tokens``; DPO: ``dpo_tokens``, a pair is two sequences of t/2 tokens each,
+    the prompt counted in both). Any stage but pretrain needs ``--seq-len``, bounded by the model's
+    context."""
+    stage = stage_of(inputs)
+    if stage == "pretrain" and inputs.examples is None:
+        return None
+    if inputs.tokens is None and inputs.examples is None:
+        raise InputError("tokens", f"--stage {stage} needs its own data: give --tokens or --examples")
+    if inputs.seq_len is None:
+        raise InputError("seq_len", f"--stage {stage} needs --seq-len (a stage does not take the preset's)")
+    if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
+        raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
+    if inputs.tokens is not None:
+        basis = "given: the total processed over all epochs, padding included" + _ONE_EPOCH * (stage == "dpo")
+        return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis=basis, given=True))
+    assert inputs.examples is not None
+    return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
+
+
+def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> Default:
+    epochs, padding = inputs.epochs or 1, inputs.padding or "none"
+    per = inputs.example_tokens or (2 * seq_len if dpo else seq_len)
+    try:
+        if dpo:
+            tokens = dpo_tokens(n, epochs, 0.0, per / 2, per / 2, padding=padding, seq_len=seq_len)
+        else:
+            tokens = example_tokens(n, epochs, per, padding=padding, seq_len=seq_len)
+    except ValueError as err:
+        raise InputError("example_tokens", str(err)) from None
+    what = "pairs (both sequences, the prompt in each)" if dpo else "examples"
+    basis = f"{n:,} {what} x {epochs} epoch{'s' * (epochs > 1)} x {per:,} tokens"
+    basis += "" if inputs.example_tokens else " (--seq-len: an upper bound; give --example-tokens)"
+    basis += {"none": ", packed", "batch": ", padded to the batch's longest (x2)", "max": ", padded to --seq-len"}[
+        padding
+    ]
+    source = "costcalc.formulas.finetune.example_tokens (Together AI's token count)"
+    return Default(tokens, Assumption(name="tokens", value=_count(tokens), basis=basis, given=True, source=source))
+
+
+def _count(q: Quantity) -> str:
+    return f"{format_count(float(q.m_as('token')))} tokens"
+
+
+def compose(first: Speedup | None, second: Speedup | None) -> Speedup | None:
+    """Two independent factors as one: central values multiply, log-ranges add in quadrature."""
+    if first is None or second is None:
+        return first or second
+    central = first.central * second.central
+    down = math.hypot(math.log(first.central / first.low), math.log(second.central / second.low))
+    up = math.hypot(math.log(first.high / first.central), math.log(second.high / second.central))
+    label = f"{first.dtype} x {second.dtype}"
+    basis = f"{first.basis}; {second.basis}"
+    return Speedup(label, central, central * math.exp(-down), central * math.exp(up), basis)
+
+
+def efficiency_factor(
+    inputs: EstimateInputs, catalog: Catalog, fp8: Speedup | None
+) -> tuple[Speedup | None, Assumption | None]:
+    """The stage's factor (``stage_factor``) and a quantized base's slowdown on the calibrated efficiency."""
+    if inputs.mfu is not None:
+        return fp8, None
+    quant = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
+    factor = compose(stage_factor(stage_of(inputs), catalog), quant_factor(quant) if quant else None)
+    if factor is None:
+        return fp8, None
+    value = f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
+    note = Assumption(name="fine-tuning efficiency", value=value, basis=factor.basis,
+                      source="costcalc/data/finetune_runs.json; costcalc.data.finetune_efficiency")  # fmt: skip
+    return compose(fp8, factor), note
+
+
+def stage_flops(
+    inputs: EstimateInputs, spec: ModelSpec | None, shape: ModelSpec | None, flop_params: Quantity,
+    tokens: Quantity, seq_len: int | None, recompute: Recompute, full: FlopCount,
+) -> tuple[FlopCount, list[Assumption]]:  # fmt: skip
+    """The FLOPs of the stage and method, and the assumption naming them and the trainable parameters."""
+    method, stage = inputs.method or "full", stage_of(inputs)
+    if method == "full" and stage != "dpo":
+        if stage == "pretrain":
+            return full, []
+        trained = f"{format_count(float(flop_params.m_as('parameter')))} (all)"
+        return full, [_stage_note(stage, method, trained, full.method)]
+    forward = _forward(inputs, spec, flop_params, seq_len)
+    lora = None if method == "full" else _lora(inputs, spec or shape, method)
+    policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
+    if stage == "dpo":
+        epochs = float(inputs.epochs or 1)
+        counted = dpo_flops(tokens / epochs, epochs, policy, Q_(forward.forward, "FLOP/token"),
+                            precomputed=bool(inputs.precomputed_reference))  # fmt: skip
+        model, hardware = counted.model, counted.hardware
+    else:
+        model, hardware = (tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP")
+    how = ("4N + 6·N_lora per token" if method != "full" else "6N per token") + (
+        " + the frozen reference's 2N" + (" once (precomputed)" if inputs.precomputed_reference else "")
+        if stage == "dpo" else "")  # fmt: skip
+    where = "architecture-aware" if spec is not None and spec.has_architecture else "2N per forward"
+    where += f", sequence length {seq_len}" if seq_len else ""
+    count = FlopCount(model=model, hardware=hardware, method=f"{how} ({where})")
+    trained = "all" if lora is None else format_count(float(lora.m_as("parameter")))
+    trained += " (on the standard shape)" if lora is not None and spec is None else ""
+    return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None)]
+
+
+def _forward(inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity, seq_len: int | None) -> FlopsPerToken:
+    if spec is not None and spec.has_architecture and seq_len is not None:
+        return flops_per_token(spec, seq_len, causal=inputs.causal)
+    return FlopsPerToken(layer_matmuls=2.0 * float(params.m_as("parameter")), attention_scores=0.0, lm_head=0.0)
+
+
+def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quantity:
+    if spec is None or not spec.has_architecture:
+        raise InputError("method", f"{method} needs the model's shape: give --model, --model-config or --params")
+    try:
+        return lora_params(spec, inputs.lora_targets or DEFAULT_LORA_TARGETS, inputs.lora_rank or DEFAULT_LORA_RANK,
+                           active=spec.is_moe)  # fmt: skip
+    except ValueError as err:
+        raise InputError("lora_targets", str(err)) from None
+
+
+def _stage_note(stage: str, method: str, trained: str, how: str, inputs: EstimateInputs | None = None,
+                adapters: bool = False) -> Assumption:  # fmt: skip
+    value = f"{stage}, {method}"
+    if adapters and inputs is not None:
+        value += f", LoRA r={inputs.lora_rank or DEFAULT_LORA_RANK} on {inputs.lora_targets or DEFAULT_LORA_TARGETS}"
+        if method == "qlora":
+            value += f", {inputs.quant or DEFAULT_QUANT} base"
+    value += f": {trained} trainable parameters"
+    basis = f"FLOPs {how}; memory per GPU: costcalc memory with the same options"
+    return Assumption(name="stage", value=value, basis=basis, given=True, source="costcalc.formulas.finetune")
