@@ -49,6 +49,7 @@ COMMANDS: dict[str, list[str]] = {
     "memory": ["--model", "llama-2-7b", "--gpus", "8"],
     "presets": [],
     "check": [],
+    "recipe": ["deepseek-v3"],
     "backtest": [],
     "calibration": [],
 }
