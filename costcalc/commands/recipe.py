@@ -192,7 +192,9 @@ def _stage_tables(file: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return data, stages
 
 
-def _run_stage(file: Path, index: int, table: dict[str, Any], catalog: Catalog, overrides: dict[str, Any]) -> RecipeStage:
+def _run_stage(
+    file: Path, index: int, table: dict[str, Any], catalog: Catalog, overrides: dict[str, Any]
+) -> RecipeStage:
     from costcalc.commands.scenario_files import ScenarioFileError, scenario_inputs
 
     where = f"{file}: stage {index}"
