@@ -31,6 +31,7 @@ from costcalc.base.errors import CostcalcError, FileError, InputError, one_line
 from costcalc.base.files import file_path, read_toml
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
+from costcalc.commands.scenario_files import ScenarioFileError, scenario_inputs
 from costcalc.data.catalog import Catalog, builtin_presets_dir, catalog_for, normalize_name
 from costcalc.estimator.api import estimate
 from costcalc.estimator.result import Estimate, Range
@@ -195,8 +196,6 @@ def _stage_tables(file: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def _run_stage(
     file: Path, index: int, table: dict[str, Any], catalog: Catalog, overrides: dict[str, Any]
 ) -> RecipeStage:
-    from costcalc.commands.scenario_files import ScenarioFileError, scenario_inputs
-
     where = f"{file}: stage {index}"
     inputs = dict(table)
     texts = {key: inputs.pop(key, "") for key in _STAGE_TEXT}

@@ -135,7 +135,9 @@ def test_api_result_is_frozen_with_a_short_repr_and_html(deepseek: Recipe) -> No
 def test_shipped_recipes_are_found_in_the_presets_folder_and_not_read_as_presets() -> None:
     assert shipped_recipes()["deepseek-v3"] == builtin_presets_dir() / "recipes" / "deepseek-v3.toml"
     catalog = Catalog.load()
-    assert all("recipes" not in str(path) for path in catalog.dirs)
+    read = [f.path for f in catalog.files]
+    assert builtin_presets_dir() / "models.toml" in read  # the preset files are read, the recipes are not
+    assert all(path.parent.name != "recipes" for path in read), read
     assert costcalc.recipe("DeepSeek-V3", catalog=catalog).stages[0].name == "pre-training"
 
 
@@ -199,3 +201,15 @@ def test_an_oversized_recipe_is_refused_unread(capsys: pytest.CaptureFixture[str
     path = _write(tmp_path, STAGE + "#" * (256 * 1024) + "\n")
     code, _, err = _run(capsys, "recipe", str(path))
     assert code == 2 and str(path) in err and "too large" in err, err
+
+
+def test_a_result_a_stage_lacks_is_not_summed_and_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Wall-clock needs a GPU count: a stage without one leaves the total's days unknown, not short."""
+    path = _write(tmp_path, f'{STAGE}[[stage]]\nname = "no count"\nmodel = "llama-2-7b"\n')
+    result = costcalc.recipe(path)
+    assert result.stages[1].estimate.wall_clock is None
+    assert result.total["wall_clock"] is None and result.ranges["wall_clock"] is None
+    assert result.total["gpu_hours"] is not None
+    assert result.to_dict()["total"]["wall_clock_days"] is None
+    code, out, _ = _run(capsys, "recipe", str(path))
+    assert code == 0 and "not summed (Wall-clock): a stage lacks it" in out
