@@ -29,6 +29,7 @@ __all__ = [
     "InputError",
     "PresetError",
     "Range",
+    "Recipe",
     "Scenario",
     "__version__",
     "backtest",
@@ -40,6 +41,7 @@ __all__ = [
     "parse_quantity",
     "plan",
     "plot",
+    "recipe",
     "sweep",
     "training_memory",
     "ureg",
@@ -68,6 +70,8 @@ _LAZY = {
     "plot": "costcalc.render.plot",
     "sweep": "costcalc.commands.sweep",
     "compare": "costcalc.commands.compare",
+    "recipe": "costcalc.commands.recipe",
+    "Recipe": "costcalc.commands.recipe",
     "training_memory": "costcalc.commands.memory_report",
 }
 
@@ -85,6 +89,7 @@ if TYPE_CHECKING:
     from costcalc.commands.listing import calibration_report
     from costcalc.commands.memory_report import training_memory
     from costcalc.commands.plan import plan
+    from costcalc.commands.recipe import Recipe, recipe
     from costcalc.commands.sweep import sweep
     from costcalc.data.catalog import Catalog
     from costcalc.estimator.api import estimate

@@ -123,6 +123,18 @@ def _check(args: argparse.Namespace) -> str:
     return render_checks(results, args.format, title=title)
 
 
+def _recipe(args: argparse.Namespace) -> str:
+    from costcalc.base.errors import InputError
+    from costcalc.commands.recipe import TEMPLATE, recipe
+    from costcalc.render.recipe import render_recipe
+
+    if args.template:
+        return TEMPLATE
+    if args.file is None:
+        raise InputError("recipe", "give a recipe file or a shipped recipe's name (e.g. deepseek-v3), or --template")
+    return render_recipe(recipe(args.file, args.presets, **_given(args)), args.format)
+
+
 def _backtest(args: argparse.Namespace) -> str:
     from costcalc.commands.backtest import backtest
     from costcalc.render.backtest import render_backtest
@@ -153,6 +165,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], str | Iterator[tuple[str, int
     "tui": _tui,
     "presets": _presets,
     "check": _check,
+    "recipe": _recipe,
     "backtest": _backtest,
     "calibration": _calibration,
 }

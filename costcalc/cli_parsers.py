@@ -175,6 +175,16 @@ def _check(chk: argparse.ArgumentParser) -> None:
     _add_format(chk)
 
 
+def _recipe(rec: argparse.ArgumentParser) -> None:
+    rec.add_argument(
+        "file", nargs="?", metavar="FILE", help="a recipe file (TOML [[stage]] tables) or a shipped recipe's name"
+    )
+    rec.add_argument("--template", action="store_true", help="print a commented recipe template")
+    _add_inputs(rec, _inputs("costs"), {"price": "price per GPU-hour for every stage, e.g. '2 USD/GPU/h'"})
+    _add_presets(rec)
+    _add_format(rec)
+
+
 def _report(report: argparse.ArgumentParser) -> None:
     _add_presets(report)
     _add_format(report)
@@ -199,6 +209,8 @@ COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], N
     "presets": ("list accelerator, node and model presets with key figures", None, _presets),
     "check": ("check training-cost claims: the 2023 article's (default), a claims file's, or --claim lines",
               "Verdicts on claims by arithmetic on published runs and costcalc's estimates.", _check),
+    "recipe": ("run a recipe: training stages one after another (e.g. deepseek-v3), each and in total",
+               "Estimate each [[stage]] of a recipe file (or a shipped recipe by name) and the total.", _recipe),
     "backtest": ("run the estimator on every shipped published run and compare",
                  "Predicted vs published GPU-hours (and days) for every published run, with a summary.", _report),
     "calibration": ("show how the default efficiency is derived from published runs",

@@ -119,7 +119,7 @@ DISPLAY_HOOKS = {
         "costcalc.commands.compare",
     )
     for view in ("estimate", "html", "summary")
-}
+} | {("costcalc.commands.recipe", "costcalc.render.recipe")}
 
 
 def _layer(module: str) -> int | None:

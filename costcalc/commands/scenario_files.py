@@ -34,7 +34,15 @@ from costcalc.estimator.input_fields import in_scenario
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.result import Estimate
 
-__all__ = ["SCENARIO_KEYS", "ScenarioFileError", "estimate_file", "load_scenario", "save_scenario", "write_atomic"]
+__all__ = [
+    "SCENARIO_KEYS",
+    "ScenarioFileError",
+    "estimate_file",
+    "load_scenario",
+    "save_scenario",
+    "scenario_inputs",
+    "write_atomic",
+]
 
 #: The inputs a scenario file may hold (run settings such as the Monte Carlo seed are not saved).
 SCENARIO_KEYS = frozenset(name for name in EstimateInputs.model_fields if in_scenario(name))
@@ -64,12 +72,18 @@ def load_scenario(path: str | Path) -> tuple[str, dict[str, Any]]:
     name = data.pop("name", one_line(file.stem))
     if not isinstance(name, str):
         raise ScenarioFileError(str(file), "name", "must be text")
+    return name, scenario_inputs(str(file), data)
+
+
+def scenario_inputs(where: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` checked as a scenario's inputs: known keys holding single values; errors name ``where``
+    (the file, or the file and a recipe's stage) and the key."""
     for key, value in data.items():
         if key not in SCENARIO_KEYS:
-            raise ScenarioFileError(str(file), key, f"unknown key; expected one of {', '.join(sorted(SCENARIO_KEYS))}")
+            raise ScenarioFileError(where, key, f"unknown key; expected one of {', '.join(sorted(SCENARIO_KEYS))}")
         if isinstance(value, dict | list):
-            raise ScenarioFileError(str(file), key, "expected a number, text or true/false, not a table or list")
-    return name, data
+            raise ScenarioFileError(where, key, "expected a number, text or true/false, not a table or list")
+    return data
 
 
 def _toml_value(value: Any) -> Any:

@@ -43,9 +43,10 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "compare": lambda **kw: costcalc.compare([costcalc.estimate(params="7B"), costcalc.estimate(params="8B")], **kw),
     "estimate_cost_models": lambda **kw: estimate_cost_models(params="7B", gpus=8, **kw),
     "Catalog.load": lambda **kw: Catalog.load(kw.get("presets", ())),
+    "recipe": lambda **kw: costcalc.recipe("deepseek-v3", **kw),
 }
 #: The calls that also take a ready ``catalog=``.
-WITH_CATALOG = ["estimate", "sweep", "plan", "training_memory", "backtest", "check_article"]
+WITH_CATALOG = ["estimate", "sweep", "plan", "training_memory", "backtest", "check_article", "recipe"]
 
 BAD_PRESETS = [
     (5, "expected a folder or a list of folders, got int"),

@@ -49,6 +49,7 @@ COMMANDS: dict[str, list[str]] = {
     "memory": ["--model", "llama-2-7b", "--gpus", "8"],
     "presets": [],
     "check": [],
+    "recipe": ["deepseek-v3"],
     "backtest": [],
     "calibration": [],
 }
@@ -303,6 +304,9 @@ def _let_through(tmp_path: Path) -> dict[str, list[str]]:
     )
     presets = ["--presets", str(folder)]
     evil = ["--model", "evil", "--gpu", "evilgpu", *presets]
+    recipe = tmp_path / "recipe.toml"
+    stage = {"name": f"stage {HOSTILE}", "note": f"note {HOSTILE}", "model": "evil", "gpu": "evilgpu", "gpus": 8}
+    recipe.write_text(tomli_w.dumps({"name": f"Evil {HOSTILE}", "source": f"src {HOSTILE}", "stage": [stage]}))
     return {
         "estimate": evil,
         "sweep": [*evil, "--over", "gpus=8,16"],
@@ -311,6 +315,7 @@ def _let_through(tmp_path: Path) -> dict[str, list[str]]:
         "memory": [*evil, "--gpus", "8"],
         "presets": presets,
         "check": [str(claims), *presets],
+        "recipe": [str(recipe), *presets],
         "backtest": presets,
         "calibration": presets,
     }

@@ -30,6 +30,8 @@ COMMANDS = [
     ["presets"],
     ["check"],
     ["check", "--model", "bloom", "--claim", "gpu-hours = 1082990", "--claim", "days ~ 3.5 months"],
+    ["recipe", "deepseek-v3", "--price", "2 USD/GPU/h"],
+    ["recipe", "deepseek-v3", "--format", "markdown"],
     ["backtest"],
     ["calibration"],
 ]  # fmt: skip

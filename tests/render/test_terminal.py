@@ -20,6 +20,7 @@ REPORTS = [
     "presets",
     "calibration",
     "backtest",
+    "recipe deepseek-v3",
     "memory --model falcon-180b --gpu a100-40gb --gpus 4096 --tp 8 --pp 8",
     "plan --budget 2M --gpu h100 --deadline 30days",
 ]
