@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 import costcalc
+from costcalc.base.errors import InputError
 from costcalc.base.stats import SplitT
 from costcalc.base.units import Q_
-from costcalc.estimator.compute import combine, threshold_crossings
+from costcalc.estimator.compute import _finite, combine, threshold_crossings
 from costcalc.estimator.efficiency import MAX_EFFICIENCY
 from costcalc.estimator.result import Estimate
 from costcalc.estimator.uncertainty import _draw, simulate
@@ -123,6 +124,28 @@ def test_zero_carbon_is_a_result_and_zero_elsewhere_is_an_error() -> None:
     est = costcalc.estimate(params=70e9, gpus=2000, carbon_intensity=0)
     assert est.co2.m == 0 and est.ranges["co2"].low.m == 0 == est.ranges["co2"].high.m
     assert est.energy.m > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("cost", 1e-3, True),  # small is fine: only zero, negative and non-finite are refused
+        ("cost", 0.0, False),
+        ("co2", 0.0, True),  # a carbon-free grid
+        ("co2", 1e-3, True),
+        ("co2", -1e-3, False),
+        ("energy", float("inf"), False),
+        ("gpu_hours", float("nan"), False),
+    ],
+)
+def test_a_result_must_be_finite_and_positive_co2_may_be_zero(field: str, value: float, ok: bool) -> None:
+    values = {"flops": Q_(1.0, "FLOP"), "energy": None, field: Q_(np.array([5.0, value]), "USD")}
+    if ok:
+        _finite(values)
+    else:
+        with pytest.raises(InputError, match="not a finite positive number") as caught:
+            _finite(values)
+        assert caught.value.field == field
 
 
 def test_a_threshold_is_crossed_only_strictly_above() -> None:
