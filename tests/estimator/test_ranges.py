@@ -227,7 +227,23 @@ def test_monte_carlo_efficiency_never_exceeds_the_peak_and_fixed_inputs_stay_fix
     assert list(fixed.m) == [2.0] * 7
 
 
-def test_monte_carlo_runs_on_one_scenario_only() -> None:
-    sweep = costcalc.estimate(params=70e9, gpus=np.array([1000, 2000]))
-    with pytest.raises(ValueError, match="one scenario"):
+@pytest.mark.parametrize(
+    ("field", "named"),
+    [
+        ("gpus", "gpus"),
+        ("tokens", "params and tokens"),
+        ("price", "price"),  # once taken silently as its first value
+        ("pue", "pue"),
+        ("carbon_intensity", "carbon_intensity"),
+        ("mfu", "mfu"),
+    ],
+)
+def test_monte_carlo_refuses_a_sweep_of_any_input(field: str, named: str) -> None:
+    values = {"gpus": [1000, 2000], "tokens": [1e12, 2e12], "price": [1.0, 4.0], "pue": [1.1, 1.5]}
+    values |= {"carbon_intensity": [100.0, 400.0], "mfu": [0.3, 0.4]}
+    with pytest.raises(InputError, match=f"not on a sweep \\(several {named}\\)") as caught:
+        costcalc.estimate(params=70e9, **{"gpus": 2000, field: np.array(values[field]), "samples": 1000})
+    assert caught.value.field == "samples"
+    sweep = costcalc.estimate(params=70e9, **{"gpus": 2000, field: np.array(values[field])})
+    with pytest.raises(InputError, match="one scenario"):
         simulate(sweep.scenario, sweep.flops, 100)
