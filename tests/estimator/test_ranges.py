@@ -209,6 +209,27 @@ def test_monte_carlo_draws_each_source_independently() -> None:
     assert hours[0].m == pytest.approx(hours[2].m, rel=1e-12) == pytest.approx(est.gpu_hours.m, rel=1e-12)
 
 
+def test_monte_carlo_draws_efficiency_and_price_independently(monte_carlo: Estimate) -> None:
+    """Cost's spread is the efficiency's and the price's in quadrature (2.63 at P90), not their product (3.89)."""
+    s = monte_carlo.scenario
+    assert monte_carlo.percentiles is not None and s.mfu_range and s.price_range
+    c10, c50, c90 = (p.m for p in monte_carlo.percentiles["cost"])
+    together = s.price_range[1] / s.mfu_range[0]
+    low, high = quadrature((1 / s.mfu_range[1], 1 / s.mfu_range[0]), s.price_range)
+    assert high * 0.9 < c90 / c50 < together * 0.8
+    assert low * 0.9 < c10 / c50 < low * 1.1
+
+
+def test_monte_carlo_stretches_with_the_overheads_and_defaults_to_seed_zero(monte_carlo: Estimate) -> None:
+    over = costcalc.estimate(params=70e9, gpus=2000, goodput=0.8, samples=20_000)
+    assert over.percentiles is not None and monte_carlo.percentiles is not None
+    for field in FIELDS:
+        for p_over, p in zip(over.percentiles[field], monte_carlo.percentiles[field], strict=True):
+            assert p_over.m == pytest.approx(p.m / 0.8, rel=1e-9), field
+    default_seed, _ = simulate(monte_carlo.scenario, monte_carlo.flops, 20_000)
+    assert default_seed == monte_carlo.percentiles
+
+
 def test_monte_carlo_seeds_differ_but_agree() -> None:
     a = costcalc.estimate(params=70e9, gpus=2000, samples=20_000, seed=1)
     b = costcalc.estimate(params=70e9, gpus=2000, samples=20_000, seed=2)
