@@ -9,6 +9,8 @@ evidence the claim is judged against and the tolerance its kind documents.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from costcalc.commands.checks import check_claim
@@ -93,8 +95,16 @@ def test_the_documented_tolerances() -> None:
         "range": 0.25,
     }
     assert (APPROX_FACTOR, APPROX_MINIMUM) == (2.0, 0.25)
-    assert DEFAULT_TOLERANCE["match"] == 0.005 and DEFAULT_TOLERANCE["ratio"] == 0.25
-    assert DEFAULT_TOLERANCE["capacity"] == 0.2 and DEFAULT_TOLERANCE["feasibility"] == 0.0
+    exact = ("feasibility", "benchmark", "first", "node_type", "quantity", "share", "architecture", "largest")
+    assert {
+        "match": 0.005,
+        "capacity": 0.2,
+        "ratio": 0.25,
+        **dict.fromkeys(exact, 0.0),
+        "ordinal": 0.0,
+        "wording": 0.0,
+        "acronym": 0.0,
+    } == DEFAULT_TOLERANCE
 
 
 def test_same_is_relative_and_text_ignores_case_and_spacing() -> None:
@@ -103,7 +113,15 @@ def test_same_is_relative_and_text_ignores_case_and_spacing() -> None:
     assert same([1.0, 2.0], [1.0, 2.0], 0.0) and not same([1.0, 2.0], [1.0, 2.1], 0.01)
     assert not same([1.0], [1.0, 2.0], 0.5)
     assert same("Mixture of  Experts", "mixture of experts", 0.0) and not same("MoE", "Mixture", 0.0)
-    assert millions(1_720_320) == "1.72M"
+    assert same(["a"], ["A"], 0.0) and not same(["a"], "a", 0.0)  # a list equals only a list
+    assert same(100, "100", 0.0) and not same(100, "100.0", 0.0)  # a number and a text compare as text
+    assert millions(1_720_320) == "1.72M" and millions(12_345_000_000) == "12345.00M"
+
+
+def test_an_outcome_cannot_be_changed_after_the_check() -> None:
+    result = Outcome(estimate="e", verdict="consistent", reason="r", tolerance="t")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.verdict = "inconsistent"  # type: ignore[misc]
 
 
 # -- the tolerance each kind of evidence takes, through the checks themselves --------------------
