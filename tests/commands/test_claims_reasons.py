@@ -141,3 +141,29 @@ def test_a_derived_figure_and_no_figure(catalog: Catalog) -> None:
     assert none.verdict == "unverifiable"
     assert none.reason == "Nothing to judge 'days < 1 year' against: costcalc cannot say: no GPU count given (--gpus)."
     assert none.deciding == "costcalc cannot say: no GPU count given (--gpus)"
+
+
+def test_a_range_from_published_gpu_hours_names_its_lower_or_upper_end(catalog: Catalog) -> None:
+    ev = evidence(catalog, "energy", LLAMA)
+    assert ev.kind == "observed" and ev.low < ev.high and ev.prices is None
+    low = judged(catalog, "energy", "=", "1", LLAMA)
+    assert (
+        low.deciding
+        == f"the lower end {show('energy', ev.low)} against the claimed 1 MWh (claim {1 / ev.low - 1:+.1%})"
+    )
+    high = judged(catalog, "energy", "=", "100000", LLAMA)
+    assert high.deciding.startswith(f"the upper end {show('energy', ev.high)} against the claimed ")
+
+
+def test_a_duration_inside_costcalcs_range_implies_nothing_more(catalog: Catalog) -> None:
+    ev = evidence(catalog, "days", UNPUBLISHED)
+    assert ev.kind == "estimate" and ev.low < 40 < ev.high
+    assert judged(catalog, "days", "=", "40", UNPUBLISHED).deciding == f"{ev.figure} holds the claimed 40.0 days"
+
+
+def test_a_small_figure_still_shows_how_far_the_claim_is(catalog: Catalog) -> None:
+    tiny = {"params": "100M", "tokens": "1B", "gpus": 1}
+    ev = evidence(catalog, "co2", tiny)
+    assert 0 < ev.high < 1  # below one tonne
+    outcome = judged(catalog, "co2", "=", "5", tiny)
+    assert outcome.deciding.startswith(f"costcalc's P90 {show('co2', ev.high)} against the claimed 5 tCO2e (claim +")
