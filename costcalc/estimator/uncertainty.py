@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.errors import InputError
 from costcalc.base.stats import SplitT, halton_column
 from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.efficiency import MAX_EFFICIENCY
@@ -53,8 +54,18 @@ def simulate(
 ) -> tuple[dict[str, tuple[Any, Any, Any]], Assumption]:
     """P10, P50 and P90 of GPU-hours, wall-clock, cost, energy and CO2 for one scenario."""
     s = scenario
-    if any(np.asarray(q.magnitude).size > 1 for q in (flops, s.gpus, s.mfu) if q is not None):
-        raise ValueError("Monte Carlo runs on one scenario, not on a sweep")
+    inputs = {
+        "params and tokens": flops,
+        "gpus": s.gpus,
+        "mfu": s.mfu,
+        "price": s.price,
+        "power": s.power,
+        "pue": s.pue,
+        "carbon_intensity": s.carbon_intensity,
+    }
+    for name, q in inputs.items():
+        if q is not None and np.asarray(q.magnitude).size > 1:
+            raise InputError("samples", f"Monte Carlo runs on one scenario, not on a sweep (several {name})")
     shifts = np.random.default_rng(seed).random(len(_DIMENSION))
     mfu = _draw("efficiency", s.mfu_spread, s.mfu, samples, shifts)
     hours = runtime.gpu_hours(_scalar(flops), s.peak, mfu) * s.stretch

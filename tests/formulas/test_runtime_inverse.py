@@ -120,3 +120,26 @@ def test_owned_price_is_amortised_capital_plus_energy() -> None:
     ) == pytest.approx(24_000 / 35_064, rel=1e-12)
     longer = runtime.owned_price(Q_(24_000, "USD"), Q_(8, "year"), Q_(700, "W"), 1.2, Q_(0.08, "USD/kWh"))
     assert longer < price
+
+
+def test_implied_efficiency_and_held_gpu_hours_by_hand() -> None:
+    """η = C / (GPU-hours · P): 6e23 FLOP in 1e6 GPU-hours at 312 TFLOP/s is 6e23 / (3.6e9 s x 3.12e14) = 0.534;
+    2,000 GPUs held 30 days are 2,000 x 720 = 1.44M GPU-hours."""
+    eta = runtime.implied_efficiency(Q_(6e23, "FLOP"), Q_(1e6, "GPU_hour"), Q_(312e12, "FLOP/s"))
+    assert eta.m_as("") == pytest.approx(6e23 / (1e6 * 3600 * 312e12), rel=1e-12)
+    assert 0.534 < eta.m_as("") < 0.535
+    held = runtime.held_gpu_hours(Q_(2000, "GPU"), Q_(30, "day"))
+    assert held.m_as("GPU_hour") == pytest.approx(1.44e6, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("goodput", "checkpointing", "evaluation", "bubble"),
+    [(1.0, 0.0, 0.0, 0.0), (0.9, 0.02, 0.01, 0.1), (0.8, 0.0, 0.0, 0.25), (1.0, 0.5, 0.0, 0.0)],
+)
+def test_overhead_stretch_by_hand(goodput: float, checkpointing: float, evaluation: float, bubble: float) -> None:
+    """s = (1 + b) / (g · (1 - c) · (1 - e)); e.g. 1.1 / (0.9 x 0.98 x 0.99) = 1.2598."""
+    s = runtime.overhead_stretch(goodput=goodput, checkpointing=checkpointing, evaluation=evaluation, bubble=bubble)
+    assert s == pytest.approx((1 + bubble) / (goodput * (1 - checkpointing) * (1 - evaluation)), rel=1e-12)
+    assert s >= 1.0
+    if (goodput, bubble) == (0.9, 0.1):
+        assert s == pytest.approx(1.2598, abs=1e-4)

@@ -1,0 +1,259 @@
+"""Mutation testing of one module at a time: would its tests catch a wrong number?
+
+Each mutant changes one thing in the module's code: an arithmetic operator (+ and -, * and /,
+** to *), a comparison's boundary (< and <=, > and >=, == and !=, in and not in, is and is not),
+a number (n to n + 1), a unary minus or ``not`` dropped, ``and`` and ``or``, ``True`` and
+``False``, ``min`` and ``max``. Docstrings, other strings and annotations are left alone. The
+package is copied to a temporary folder, the mutant written there and the given test files run
+against it (``pytest -x``, first failure ends the run); a mutant the tests pass survived. The
+score is killed / (mutants - equivalent), the equivalent ones being listed by line with the
+reason in ``EQUIVALENT`` below.
+
+Run from the repository root (slow: one test run per mutant, a few seconds each):
+
+    python benchmarks/mutants.py costcalc/estimator/compute.py tests/estimator/test_ranges.py [--json]
+
+Measurements, never assertions: not part of the test suite or of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_SWAP_BINARY: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Pow: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+}
+_SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+_SWAP_CALL = {"min": "max", "max": "min"}
+
+#: Mutants no test can kill, by (module, line, description), with why they change nothing observable.
+EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("costcalc/estimator/compute.py", 61, "Div -> Mult"): (
+        "the efficiency range flipped, 1 / f: combine squares log(f), and log(1 / f)^2 = log(f)^2, so f and 1 / f "
+        "give the same range (the flip is kept because it states which side is which)"
+    ),
+    ("costcalc/estimator/uncertainty.py", 32, "1 -> 2"): (
+        "the price drawn from the PUE's quasi-random dimension: no result depends on both (cost on the price, "
+        "energy and CO2 on the PUE), and any one dimension of the Halton sequence is as uniform as another"
+    ),
+    ("costcalc/commands/claims/outcome.py", 77, "True -> False"): (
+        "zip(strict=True) in same(): the lengths are compared just before, so zip never meets unequal lists"
+    ),
+    ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (
+        "_bound_side for '=': a value equal to the high end gives 'high' either way (it falls through to the last "
+        "'high')"
+    ),
+    **{
+        ("costcalc/estimator/uncertainty.py", line, mutation): (
+            "reshape(-1)[0] of a one-value array: reshape(1) and reshape(-2) give the same one value, and "
+            "simulate refuses any input with more than one value before it draws"
+        )
+        for line in (37, 49)
+        for mutation in ("1 -> 2", "drop USub")
+    },
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    index: int
+    line: int
+    description: str
+
+
+def _skipped(tree: ast.Module) -> set[int]:
+    """Nodes never mutated: docstrings, annotations and ``__all__``."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            skip.update(id(n) for n in ast.walk(first))
+        annotations: list[ast.AST] = []
+        if isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            annotations.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            annotations.append(node.returns)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            annotations.append(node)
+        for annotation in annotations:
+            skip.update(id(n) for n in ast.walk(annotation))
+    return skip
+
+
+def _points(node: ast.AST) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """The mutations one node offers: (description, how to apply it)."""
+    if isinstance(node, ast.BinOp) and type(node.op) in _SWAP_BINARY:
+        binary = _SWAP_BINARY[type(node.op)]
+        yield f"{type(node.op).__name__} -> {binary.__name__}", ("op", binary)
+    elif isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            if type(op) in _SWAP_COMPARE:
+                new = _SWAP_COMPARE[type(op)]
+                yield f"{type(op).__name__} -> {new.__name__}", ("cmp", i, new)
+    elif isinstance(node, ast.Constant) and not isinstance(node.value, str | bytes):
+        if isinstance(node.value, bool):
+            yield f"{node.value} -> {not node.value}", ("const", not node.value)
+        elif isinstance(node.value, int | float):
+            yield f"{node.value!r} -> {node.value + 1!r}", ("const", node.value + 1)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.Not):
+        yield f"drop {type(node.op).__name__}", ("unary",)
+    elif isinstance(node, ast.BoolOp):
+        new_bool = ast.Or if isinstance(node.op, ast.And) else ast.And
+        yield f"{type(node.op).__name__} -> {new_bool.__name__}", ("bool", new_bool)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _SWAP_CALL:
+        yield f"{node.func.id} -> {_SWAP_CALL[node.func.id]}", ("call",)
+
+
+class _Apply(ast.NodeTransformer):
+    """Applies mutation number ``target`` (in walk order) and nothing else."""
+
+    def __init__(self, target: int, skip: set[int]) -> None:
+        self.target, self.skip, self.count = target, skip, 0
+        self.applied: Mutant | None = None
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if id(node) in self.skip:
+            return node
+        for description, how in _points(node):
+            if self.count == self.target:
+                node = _mutate(node, how)
+                self.applied = Mutant(self.target, getattr(node, "lineno", 0), description)
+            self.count += 1
+        return node
+
+
+def _mutate(node: Any, how: tuple[Any, ...]) -> Any:
+    kind, *args = how
+    if kind == "op":
+        node.op = args[0]()
+    elif kind == "cmp":
+        node.ops[args[0]] = args[1]()
+    elif kind == "const":
+        node.value = args[0]
+    elif kind == "unary":
+        return ast.copy_location(node.operand, node)
+    elif kind == "bool":
+        node.op = args[0]()
+    elif kind == "call":
+        node.func.id = _SWAP_CALL[node.func.id]
+    return node
+
+
+def mutants(source: str) -> Iterator[tuple[Mutant, str]]:
+    """Every mutant of ``source`` with its code."""
+    target = 0
+    while True:
+        tree = ast.parse(source)
+        apply = _Apply(target, _skipped(tree))
+        mutated = apply.visit(tree)
+        if apply.applied is None:
+            return
+        yield apply.applied, ast.unparse(ast.fix_missing_locations(mutated))
+        target += 1
+
+
+def _passes(copy: Path, tests: list[str], timeout: float) -> bool:
+    env = {**os.environ, "PYTHONPATH": f"{copy}:{ROOT / 'tui'}", "PYTHONDONTWRITEBYTECODE": "1"}
+    # -P: the repository (the working folder) must not come before the copy on the path
+    command = [sys.executable, "-P", "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return False  # a mutant that hangs the tests is caught
+    return done.returncode == 0
+
+
+def run(module: str, tests: list[str], timeout: float) -> dict[str, Any]:
+    """Every mutant of ``module`` against ``tests``: counts, and the survivors by line."""
+    with tempfile.TemporaryDirectory(prefix="costcalc-mutants-") as tmp:
+        copy = Path(tmp)
+        shutil.copytree(ROOT / "costcalc", copy / "costcalc", ignore=shutil.ignore_patterns("__pycache__"))
+        (copy / "presets").symlink_to(ROOT / "presets")
+        target = copy / module
+        original = target.read_text()
+        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+        where = [sys.executable, "-P", "-c", "import costcalc; print(costcalc.__file__)"]
+        imported = subprocess.run(where, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        if not imported.startswith(str(copy)):
+            raise SystemExit(f"the tests would import {imported.strip()}, not the mutated copy")
+        if not _passes(copy, tests, timeout * 3):
+            raise SystemExit(f"the tests fail before any mutation: {' '.join(tests)}")
+        survivors, equivalent, total = [], [], 0
+        for mutant, code in mutants(original):
+            total += 1
+            target.write_text(code)
+            if _passes(copy, tests, timeout):
+                key = (module, mutant.line, mutant.description)
+                entry = {"line": mutant.line, "mutation": mutant.description}
+                if key in EQUIVALENT:
+                    equivalent.append({**entry, "why": EQUIVALENT[key]})
+                else:
+                    survivors.append(entry)
+            print(f"{module}:{mutant.line} {mutant.description}", file=sys.stderr)
+        target.write_text(original)
+    judged = total - len(equivalent)
+    killed = judged - len(survivors)
+    return {
+        "module": module,
+        "tests": tests,
+        "mutants": total,
+        "equivalent": equivalent,
+        "killed": killed,
+        "survivors": survivors,
+        "score": killed / judged if judged else 1.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("module", help="the module to mutate, e.g. costcalc/estimator/compute.py")
+    parser.add_argument("tests", nargs="+", help="the test files to run against each mutant")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per test run (default 120)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args()
+    result = run(args.module, args.tests, args.timeout)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{result['module']}: {result['killed']} of {result['mutants']} mutants killed", end="")
+    print(f" ({len(result['equivalent'])} equivalent), score {result['score']:.0%}")
+    for s in result["survivors"]:
+        print(f"  survived: line {s['line']}: {s['mutation']}")
+
+
+if __name__ == "__main__":
+    main()
