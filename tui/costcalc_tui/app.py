@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, TabbedContent, Tabs
 from costcalc.commands.plan import Plan
 from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc_tui.compat import guard_option_list_paging
+from costcalc_tui.compat import bound_pastes, guard_option_list_paging
 from costcalc_tui.files import read_scenario, write_scenario
 from costcalc_tui.panes import CheckPane, ComparePane, CostsPane, EstimatePane, Pane, PlanPane, PlotPane, View
 from costcalc_tui.state import DEFAULT_FORM, FormState, Outcome, Pins, evaluate, form_fields, guarded
@@ -34,6 +34,7 @@ from costcalc_tui.widgets.screens import HelpScreen, PathScreen
 __all__ = ["CostcalcApp", "key_label", "make_app"]
 
 guard_option_list_paging()
+bound_pastes()
 
 
 def key_label(keys: str) -> str:

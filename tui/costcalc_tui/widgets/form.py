@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
+from costcalc_tui.paste import paste_into
 from costcalc_tui.state import MAX_FIELD_LENGTH, FieldSpec
 from costcalc_tui.widgets.validation import QuantityField
 
@@ -51,6 +52,12 @@ class FieldInput(Input):
             event.stop()
             event.prevent_default()
             await self.run_action(action)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """A paste inserts one line of printable text, at most what the field has room for."""
+        event.stop()
+        event.prevent_default()
+        paste_into(self, event.text)
 
 
 class FieldsForm(VerticalScroll, can_focus=False):
