@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.theme import ThemeProvider
 from textual.widgets import Footer, Header, TabbedContent, Tabs
 
+from costcalc.base.errors import one_line
 from costcalc.commands.plan import Plan
 from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import Catalog, default_catalog
@@ -191,7 +192,7 @@ class CostcalcApp(App[None]):
             self.notify("Nothing valid to pin: fix the form first.", severity="warning", markup=False)
             return
         self.panes["compare"].show(self.view())
-        self.notify(f"Pinned {pinned.label}", markup=False)
+        self.notify(one_line(f"Pinned {pinned.label}"), markup=False)
 
     def action_help(self) -> None:
         if not self.dialog_open():
@@ -242,11 +243,12 @@ class CostcalcApp(App[None]):
         self.report("Exported", None if problem else path, "Not exported", problem)
 
     def report(self, done: str, what: object, failed: str, problem: tuple[str, str] | None) -> None:
-        """One notification, never read as markup (paths and messages can hold brackets)."""
+        """One notification, never read as markup (paths and messages can hold brackets), with every
+        control character escaped (a scenario's name or a path can hold terminal escape sequences)."""
         if problem is not None:
-            self.notify(f"{failed}: {problem[1]}", severity="error", markup=False)
+            self.notify(one_line(f"{failed}: {problem[1]}"), severity="error", markup=False)
         else:
-            self.notify(f"{done} {what}", markup=False)
+            self.notify(one_line(f"{done} {what}"), markup=False)
 
     # -- help and the command palette -----------------------------------------------------------
     def all_bindings(self) -> Iterator[tuple[Any, Binding]]:
@@ -272,11 +274,12 @@ class CostcalcApp(App[None]):
                 title = f"{binding.description} ({key_label(binding.key)})"
                 yield SystemCommand(title, binding.tooltip, partial(owner.run_action, binding.action))
 
-    def run(self, *, headless: bool = False, **options: Any) -> None:
-        """Run in this terminal (refused unless stdin and stderr are terminals), or headless."""
+    def run(self, *, headless: bool = False, **options: Any) -> Any:
+        """Run in this terminal (refused unless stdin and stderr are terminals), or headless; returns
+        what the app exits with, as Textual's ``run`` does."""
         if not headless:
             require_terminal()
-        super().run(headless=headless, **options)
+        return super().run(headless=headless, **options)
 
     @property
     def size(self) -> Size:
