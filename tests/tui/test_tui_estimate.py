@@ -176,3 +176,40 @@ def test_garbage_in_every_input_never_crashes() -> None:
         assert app.is_running
 
     drive(scenario)
+
+
+def test_a_model_preset_disables_the_fields_it_sets() -> None:
+    """With a preset picked, Parameters and Active params are disabled (dimmed, skipped by Tab), not just ignored."""
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        params, active = app.query_one("#params", Input), app.query_one("#active_params", Input)
+        assert not params.disabled and not active.disabled
+        app.query_one("#model", Select).value = "LLaMA-2-7B"
+        await pilot.pause()
+        assert params.disabled and active.disabled and params.tooltip == "set by the model preset"
+        assert params.value == "70B"  # kept for when the preset is cleared
+        app.query_one("#model", Select).focus()
+        for _ in range(4):
+            await pilot.press("tab")
+            assert app.focused not in (params, active)
+        app.query_one("#model", Select).value = Select.NULL
+        await pilot.pause()
+        assert not params.disabled and not active.disabled and params.tooltip is None
+        assert app.outcome.estimate is not None and app.outcome.estimate.scenario.params.m_as("parameter") == 70e9
+
+    drive(scenario)
+
+
+def test_no_pick_list_shows_the_same_label_twice() -> None:
+    """The blank entry's prompt must not read as one of the choices (the GPU list showed A100-80GB twice)."""
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        for select in app.query(Select):
+            labels = [
+                str(select.prompt),
+                *(str(prompt) for prompt, value in select._options if value is not Select.NULL),
+            ]
+            assert len(labels) == len(set(labels)), (select.id, labels)
+        assert str(app.query_one("#gpu", Select).prompt) == "default (A100-80GB)"
+
+    drive(scenario)

@@ -1,4 +1,12 @@
-"""Driving the TUI as a user would, with Textual's Pilot."""
+"""Driving the TUI as a user would, with Textual's Pilot.
+
+No TUI test depends on the machine's speed: the typing pause runs on a fake clock (``FakeClock``)
+and Pilot's waits count messages (``quiet``) instead of guessing from CPU use. To repeat the check
+that they pass on a loaded machine, run them ten times beside a CPU-bound process:
+
+    python -c "while True: pass" & hog=$!
+    for i in $(seq 10); do pytest tests/tui -q -p no:cacheprovider || break; done; kill $hog
+"""
 
 from __future__ import annotations
 
@@ -16,8 +24,18 @@ from tui_storm import key_event
 Scenario = Callable[[CostcalcApp, Pilot[None]], Awaitable[None]]
 
 
-def drive(scenario: Scenario, *, size: tuple[int, int] = (80, 24), debounce: float = 0.0, **options: Any) -> None:
+def drive(
+    scenario: Scenario,
+    /,
+    *,
+    size: tuple[int, int] = (80, 24),
+    debounce: float = 0.0,
+    notifications: bool = False,
+    **options: Any,
+) -> None:
     """Run ``scenario`` against a fresh app (no typing pause by default, so each key recomputes).
+
+    Notifications are recorded (``notes``); they are drawn only with ``notifications=True``.
 
     The pilot's ``press`` and ``pause`` return only once the app has handled every message they
     caused (see ``quiet``), however slowly the machine runs.
@@ -27,7 +45,7 @@ def drive(scenario: Scenario, *, size: tuple[int, int] = (80, 24), debounce: flo
         app = make_app(debounce=debounce, **options)
         app.animation_level = "none"  # Pilot waits for animations to finish after every key
         record_notifications(app)
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
             steady(pilot)
             await settle(pilot)
             await scenario(app, pilot)
@@ -88,8 +106,14 @@ def notes(app: CostcalcApp) -> list[str]:
     return app.notes  # type: ignore[attr-defined, no-any-return]
 
 
+#: Worker groups that run as long as their widget does (the folder tree's loader waits for folders
+#: to open): never waited for.
+ENDLESS = {"_loader"}
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
+    """Wait for every worker that ends (the article check, a folder being listed), then for quiet."""
+    await pilot.app.workers.wait_for_complete([w for w in pilot.app.workers if w.group not in ENDLESS])
     await pilot.pause()
 
 
@@ -172,3 +196,9 @@ def fake_clock(*widgets: Any) -> FakeClock:
     for widget in widgets:
         widget.set_timer = clock.set_timer
     return clock
+
+
+def screen_text(app: CostcalcApp) -> str:
+    """Every character the screen (with its notifications) would send to the terminal, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
+from costcalc.base.errors import one_line
 from costcalc_tui.paste import paste_into
 from costcalc_tui.state import MAX_FIELD_LENGTH, FieldSpec
 from costcalc_tui.widgets.validation import QuantityField
@@ -112,7 +113,7 @@ class FieldsForm(VerticalScroll, can_focus=False):
                 validate_on=["changed"],
                 compact=True,
             )
-        options = [(Text(choice), choice) for choice in spec.choices]
+        options = [(Text(one_line(choice)), choice) for choice in spec.choices]  # preset names come from files
         return Select(
             options,
             prompt=spec.hint,
@@ -181,6 +182,14 @@ class FieldsForm(VerticalScroll, can_focus=False):
             if widget is not None:
                 widget.set_class(field == name, "-rejected")
         self._rejected = name
+
+    def disable(self, names: Iterable[str], disabled: bool, why: str) -> None:
+        """Disable (dimmed, skipped by Tab, saying ``why`` as a tooltip) or enable these fields."""
+        for name in names:
+            widget = self.fields.get(name)
+            if widget is not None and widget.disabled != disabled:
+                widget.disabled = disabled
+                widget.tooltip = why if disabled else None
 
     def field(self, name: str) -> Widget | None:
         return self.fields.get(name)
