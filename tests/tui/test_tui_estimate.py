@@ -7,10 +7,10 @@ import typing
 import pytest
 from costcalc_tui.app import CostcalcApp
 from costcalc_tui.state import FIELD_TEXT, choices_of, field_names
-from costcalc_tui.widgets.form import DEBOUNCE_SECONDS
+from costcalc_tui.widgets.form import DEBOUNCE_SECONDS, FieldsForm
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
-from tui_helpers import burst, drive, rendered, settle, type_into
+from tui_helpers import burst, drive, fake_clock, rendered, settle, type_into
 
 import costcalc
 from costcalc.commands.scenario_files import SCENARIO_KEYS
@@ -72,9 +72,14 @@ def test_form_choices_come_from_the_input_model() -> None:
 
 
 def test_typing_waits_for_a_pause_before_estimating() -> None:
-    """A burst of keys is estimated once, after the pause, not once per key."""
+    """A burst of keys is estimated once, after the pause, not once per key.
+
+    The pause is timed by a fake clock (``FakeClock``), never by real gaps between keys: on a
+    loaded machine two keys can arrive further apart than the pause, which is no fault of the form.
+    """
 
     async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        clock = fake_clock(app.query_one("#form", FieldsForm))
         calls: list[object] = []
         original = app.watch_form
 
@@ -84,10 +89,21 @@ def test_typing_waits_for_a_pause_before_estimating() -> None:
 
         app.watch_form = counted  # type: ignore[method-assign]
         await type_into(pilot, "tokens", "123456789")
-        assert calls == []  # still typing: nothing estimated yet
-        await pilot.pause(DEBOUNCE_SECONDS * 3)
-        assert len(calls) == 1
-        assert app.outcome.estimate is not None and app.outcome.estimate.scenario.tokens.m == 123456789
+        assert calls == [] and len(clock.pending()) == 1  # each key restarted the one timer
+        clock.advance(DEBOUNCE_SECONDS * 0.99)
+        await pilot.pause()
+        assert calls == []  # just short of the pause: still waiting
+        await pilot.press("0")  # a key before the pause ends starts the wait again
+        clock.advance(DEBOUNCE_SECONDS * 0.99)
+        await pilot.pause()
+        assert calls == []
+        clock.advance(DEBOUNCE_SECONDS * 0.01)
+        await pilot.pause()
+        assert len(calls) == 1 and clock.pending() == []
+        assert app.outcome.estimate is not None and app.outcome.estimate.scenario.tokens.m == 1234567890
+        clock.advance(DEBOUNCE_SECONDS * 10)
+        await pilot.pause()
+        assert len(calls) == 1  # once: nothing more to estimate
 
     drive(scenario, debounce=DEBOUNCE_SECONDS)
 
@@ -96,6 +112,7 @@ def test_key_bursts_are_applied_in_order() -> None:
     """Home, Ctrl+K, then text, pressed as one burst: the field holds exactly the text, 12 times over."""
 
     async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        clock = fake_clock(app.query_one("#form", FieldsForm))
         field = app.query_one("#tokens", Input)
         field.focus()
         await pilot.pause()
@@ -103,7 +120,8 @@ def test_key_bursts_are_applied_in_order() -> None:
             text = f"{trial + 1}.{trial}T"
             await burst(pilot, "end", "x", "y", "home", "ctrl+k", *text, "left", "right", "ctrl+e")
             assert field.value == text, trial
-        await pilot.pause(DEBOUNCE_SECONDS * 3)
+        clock.advance(DEBOUNCE_SECONDS)
+        await pilot.pause()
         assert app.outcome.estimate is not None and app.outcome.estimate.scenario.tokens.m == pytest.approx(12.11e12)
         assert app.query_one("#tabs").active == "estimate"  # Ctrl+E is end of line here, not export
         assert len(app.screen_stack) == 1
@@ -133,29 +151,6 @@ def test_typed_markup_is_text() -> None:
     drive(scenario)
 
 
-def test_a_huge_paste_is_bounded() -> None:
-    """600 KB with tabs and escapes pasted into a field: refused at the field's limit, no hang."""
-    from textual import events
-
-    blob = ("70B\t\x1b[31m" * 60_000)[:600_000]
-
-    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
-        field = app.query_one("#params", Input)
-        field.focus()
-        await pilot.pause()
-        before = field.value
-        app.post_message(events.Paste(blob))
-        await pilot.pause(DEBOUNCE_SECONDS * 3)
-        assert len(field.value) <= field.max_length == 200
-        assert field.value == before
-        await pilot.press("home", "1")
-        await pilot.pause(DEBOUNCE_SECONDS * 3)
-        assert app.outcome.error is None and app.outcome.estimate is not None
-        assert app.outcome.estimate.scenario.params.m_as("parameter") == 170e9
-
-    drive(scenario, debounce=DEBOUNCE_SECONDS)
-
-
 GARBAGE = ["", " ", "\u0667\u0660", "nan", "inf", "-1", "9**9**9", "1e999", "70 kg", "x" * 300, "$$$", "2T tokens",
            "0", "1e-300", "__import__('os')", "\u202e70B", "70B70B", ".", "e5", "1,2,3", "1e300", "1e-320"]  # fmt: skip
 
@@ -180,5 +175,42 @@ def test_garbage_in_every_input_never_crashes() -> None:
         await pilot.press("f4")
         await settle(pilot)
         assert app.is_running
+
+    drive(scenario)
+
+
+def test_a_model_preset_disables_the_fields_it_sets() -> None:
+    """With a preset picked, Parameters and Active params are disabled (dimmed, skipped by Tab), not just ignored."""
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        params, active = app.query_one("#params", Input), app.query_one("#active_params", Input)
+        assert not params.disabled and not active.disabled
+        app.query_one("#model", Select).value = "LLaMA-2-7B"
+        await pilot.pause()
+        assert params.disabled and active.disabled and params.tooltip == "set by the model preset"
+        assert params.value == "70B"  # kept for when the preset is cleared
+        app.query_one("#model", Select).focus()
+        for _ in range(4):
+            await pilot.press("tab")
+            assert app.focused not in (params, active)
+        app.query_one("#model", Select).value = Select.NULL
+        await pilot.pause()
+        assert not params.disabled and not active.disabled and params.tooltip is None
+        assert app.outcome.estimate is not None and app.outcome.estimate.scenario.params.m_as("parameter") == 70e9
+
+    drive(scenario)
+
+
+def test_no_pick_list_shows_the_same_label_twice() -> None:
+    """The blank entry's prompt must not read as one of the choices (the GPU list showed A100-80GB twice)."""
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        for select in app.query(Select):
+            labels = [
+                str(select.prompt),
+                *(str(prompt) for prompt, value in select._options if value is not Select.NULL),
+            ]
+            assert len(labels) == len(set(labels)), (select.id, labels)
+        assert str(app.query_one("#gpu", Select).prompt) == "default (A100-80GB)"
 
     drive(scenario)

@@ -11,7 +11,7 @@ from costcalc_tui.app import CostcalcApp
 from costcalc_tui.files import read_scenario
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
-from tui_helpers import drive, load, notes, type_into
+from tui_helpers import drive, load, notes, screen_text, type_into
 
 from costcalc.commands.scenario_files import estimate_file, load_scenario
 from costcalc.data.catalog import default_catalog
@@ -161,3 +161,39 @@ def test_paths_with_markup_are_text(tmp_path: Path) -> None:
         assert app.is_running
 
     drive(scenario)
+
+
+CONTROL = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) != "\n"]
+
+
+def test_control_characters_from_a_scenario_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    """`costcalc tui --scenario inj.toml` with an escape sequence in the name retitled the window."""
+    path = tmp_path / "inj.toml"
+    path.write_text('name = "\\u001b]0;pwned\\u0007\\u001b[2J"\nparams="7B"\n')
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        shown = notes(app)
+        assert len(shown) == 1 and not any(c in shown[0] for c in CONTROL), shown
+        # The loader refuses text with control characters (one rule for every file), naming the file and
+        # the field; the notification says so with the character escaped.
+        assert shown[0].startswith("Not loaded: ") and "inj.toml" in shown[0] and "name" in shown[0], shown
+        assert "control character (\\x1b)" in shown[0], shown
+        screen = screen_text(app)
+        assert not any(c in screen for c in CONTROL)
+        await load(pilot, tmp_path / "\x1b]0;also\x07.toml")  # a typed path with escapes: refused, escaped
+        assert notes(app)[-1].startswith("Not loaded: ") and "\\x1b]0;also\\x07" in notes(app)[-1]
+        assert not any(c in screen_text(app) for c in CONTROL)
+
+    drive(scenario, scenario=str(path), notifications=True)
+
+
+def test_every_notification_is_one_line_of_text() -> None:
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        app.report("Loaded", "a\nb\x1b[2J\x9b1m\u2028c", "Not loaded", None)
+        app.report("Saved", None, "Not saved", ("path", "x\x07y"))
+        await pilot.pause()
+        assert notes(app)[-2:] == ["Loaded a\\nb\\x1b[2J\\x9b1m\\u2028c", "Not saved: x\\x07y"]
+        assert not any(c in screen_text(app) for c in CONTROL) and "Not saved: x\\x07y" in screen_text(app)
+
+    drive(scenario, notifications=True)

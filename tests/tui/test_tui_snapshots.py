@@ -6,6 +6,7 @@ import pytest
 from costcalc_tui.app import CostcalcApp, make_app
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_helpers import steady
 
 
 def _app() -> CostcalcApp:
@@ -22,6 +23,7 @@ async def _steady(pilot: Pilot[None]) -> None:
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5", "f7", "f8"])
 def test_snapshot_views(snap_compare, key: str) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot: Pilot[None]) -> None:
+        steady(pilot)
         await pilot.app.workers.wait_for_complete()
         if key == "f3":
             await pilot.press("f6")
@@ -36,6 +38,7 @@ def test_snapshot_views(snap_compare, key: str) -> None:  # type: ignore[no-unty
 @pytest.mark.parametrize("size", [(120, 40), (60, 16)])
 def test_snapshot_help(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def before(pilot: Pilot[None]) -> None:
+        steady(pilot)
         await pilot.app.workers.wait_for_complete()
         await pilot.press("f1")
         await pilot.pause()

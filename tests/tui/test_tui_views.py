@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from costcalc_tui.app import CostcalcApp
 from costcalc_tui.widgets.compare import COLUMNS, CompareTable
 from costcalc_tui.widgets.plot import CostPlot, ticks
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
-from tui_helpers import drive, rendered, settle, type_into
+from tui_helpers import drive, rendered, screen_text, settle, type_into
 
 import costcalc
 from costcalc.commands.article import check_article
@@ -69,7 +71,7 @@ def test_plot_survives_resizing_and_tiny_terminals() -> None:
             if plot.size.width < 40 or plot.size.height < 10:
                 assert text.startswith("Too small to plot"), size
             else:
-                assert "days (left) and cost $M (right)" in text, size
+                assert "days (left axis, upper) and cost $M (right axis, lower)" in text, size
         for axis in ("params", "tokens", "gpus"):
             app.query_one("#axis", Select).value = axis
             await settle(pilot)
@@ -184,3 +186,38 @@ def test_plain_numbers() -> None:
     from costcalc_tui.widgets.results import plain
 
     assert [plain(v) for v in (1330.4, 720.2, 52.61, 0.5, 123456.0)] == ["1,330", "720", "52.6", "0.5", "123,000"]
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 1.0), (-3.5, 2.25), (4.0, 4.0 + 1e-12), (9.0, 15.0)])
+def test_days_and_cost_bands_never_overlap(low: float, high: float) -> None:
+    """Days (upper) and cost (lower) each fill 45% of the plot's height, 10% apart, whatever their ranges."""
+    from costcalc_tui.widgets.plot import BAND_GAP, band
+
+    def share(value: float, limits: tuple[float, float]) -> float:
+        return (value - limits[0]) / (limits[1] - limits[0])
+
+    upper, lower = band(low, high, upper=True), band(low, high, upper=False)
+    top = (share(low, upper), share(high, upper))
+    bottom = (share(low, lower), share(high, lower))
+    if high - low > 1e-6:
+        assert top == pytest.approx(((1 + BAND_GAP) / 2, 1.0)) and bottom == pytest.approx((0.0, (1 - BAND_GAP) / 2))
+    assert min(top) - max(bottom) >= BAND_GAP - 1e-9
+
+
+def test_plot_against_parameters_draws_two_bands() -> None:
+    """Along parameters days and cost move together; drawn, the two curves occupy different rows."""
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f4")
+        app.query_one("#axis", Select).value = "params"
+        await settle(pilot)
+        chart = app.query_one(CostPlot)
+        assert chart.shown[0] is not None and chart.shown[0].axis == "params"
+        await pilot.pause()
+        canvas = screen_text(app).splitlines()[chart.region.y : chart.region.bottom]
+        rows = [i for i, line in enumerate(canvas) if any("\u2800" < c <= "\u28ff" for c in line)]
+        assert len(rows) > 10 and len(rows) < len(canvas)  # braille curve cells exist, in some rows only
+        gaps = [b - a for a, b in itertools.pairwise(rows)]
+        assert max(gaps) >= 2, rows  # an empty row at least between the days band and the cost band
+
+    drive(scenario, size=(100, 40))

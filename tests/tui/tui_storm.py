@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 
 from costcalc_tui.app import make_app
+from costcalc_tui.paste import PASTE_END, PASTE_START, PasteParser
 from textual import events
 from textual.keys import _character_to_key
 
@@ -54,8 +55,20 @@ class Result:
     error: str = ""
 
 
-async def storm(seed: int, keys: int = 3_000, *, size: tuple[int, int] = (80, 24), burst: int = 30) -> Result:
-    """Send ``keys`` random inputs in bursts of ``burst``; then Ctrl+Q. Never raises."""
+def big_paste(size: int) -> list[events.Event]:
+    """``size`` characters of text with Tabs and escape sequences, as a terminal sends a bracketed
+    paste, read by the app's terminal parser into the events the app receives."""
+    body = ("70B\t\x1b[31m2T\x1b[0m\x1b]0;x\x07\n" * (size // 20 + 1))[:size]
+    stream = PASTE_START + body + PASTE_END
+    parser = PasteParser()
+    return [event for i in range(0, len(stream), 4096) for event in parser.feed(stream[i : i + 4096])]
+
+
+async def storm(
+    seed: int, keys: int = 3_000, *, size: tuple[int, int] = (80, 24), burst: int = 30, paste: int = 0
+) -> Result:
+    """Send ``keys`` random inputs in bursts of ``burst``, then (if ``paste``) a bracketed paste of
+    that many characters with Tabs and escapes; then Ctrl+Q. Never raises."""
     rng = random.Random(seed)
     app = make_app()
     alive = False
@@ -76,6 +89,11 @@ async def storm(seed: int, keys: int = 3_000, *, size: tuple[int, int] = (80, 24
                     event.set_sender(app)
                     app.post_message(event)
                     sent += 1
+                await pilot.pause()
+            if paste and app.is_running:
+                for event in big_paste(paste):
+                    event.set_sender(app)
+                    app.post_message(event)
                 await pilot.pause()
             alive = app.is_running
             if alive:

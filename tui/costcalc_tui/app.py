@@ -12,9 +12,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -25,7 +26,8 @@ from costcalc.base.errors import one_line
 from costcalc.commands.plan import Plan
 from costcalc.commands.scenario_files import write_atomic
 from costcalc.data.catalog import Catalog, default_catalog
-from costcalc_tui.compat import guard_option_list_paging
+from costcalc_tui import require_terminal
+from costcalc_tui.compat import bound_pastes, guard_option_list_paging
 from costcalc_tui.files import read_scenario, write_scenario
 from costcalc_tui.panes import CheckPane, ComparePane, CostsPane, EstimatePane, Pane, PlanPane, PlotPane, View
 from costcalc_tui.state import DEFAULT_FORM, FormState, Outcome, Pins, evaluate, form_fields, guarded
@@ -33,9 +35,20 @@ from costcalc_tui.widgets.form import DEBOUNCE_SECONDS, FieldsForm
 from costcalc_tui.widgets.palette import Palette
 from costcalc_tui.widgets.screens import HelpScreen, PathScreen
 
-__all__ = ["CostcalcApp", "key_label", "make_app"]
+__all__ = ["MAX_SIZE", "CostcalcApp", "capped", "key_label", "make_app"]
 
 guard_option_list_paging()
+bound_pastes()
+
+#: The largest screen the app lays out, in columns and rows. A terminal that says it is bigger
+#: (``COLUMNS=100000 LINES=100000``) shows the app in its top-left corner, instead of the app
+#: laying out ten billion cells and ignoring the keys while it does.
+MAX_SIZE = Size(1000, 400)
+
+
+def capped(size: Size) -> Size:
+    """``size`` within ``MAX_SIZE``."""
+    return Size(min(size.width, MAX_SIZE.width), min(size.height, MAX_SIZE.height))
 
 
 def key_label(keys: str) -> str:
@@ -181,7 +194,7 @@ class CostcalcApp(App[None]):
             self.notify("Nothing valid to pin: fix the form first.", severity="warning", markup=False)
             return
         self.panes["compare"].show(self.view())
-        self.notify(f"Pinned {pinned.label}", markup=False)
+        self.notify(one_line(f"Pinned {pinned.label}"), markup=False)
 
     def action_help(self) -> None:
         if not self.dialog_open():
@@ -247,11 +260,12 @@ class CostcalcApp(App[None]):
         super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=markup)
 
     def report(self, done: str, what: object, failed: str, problem: tuple[str, str] | None) -> None:
-        """One notification, never read as markup (paths and messages can hold brackets)."""
+        """One notification, never read as markup (paths and messages can hold brackets), with every
+        control character escaped (a scenario's name or a path can hold terminal escape sequences)."""
         if problem is not None:
-            self.notify(f"{failed}: {problem[1]}", severity="error", markup=False)
+            self.notify(one_line(f"{failed}: {problem[1]}"), severity="error", markup=False)
         else:
-            self.notify(f"{done} {what}", markup=False)
+            self.notify(one_line(f"{done} {what}"), markup=False)
 
     # -- help and the command palette -----------------------------------------------------------
     def all_bindings(self) -> Iterator[tuple[Any, Binding]]:
@@ -276,6 +290,23 @@ class CostcalcApp(App[None]):
             if binding.action not in ("command_palette", "quit") and binding.key != "question_mark":
                 title = f"{binding.description} ({key_label(binding.key)})"
                 yield SystemCommand(title, binding.tooltip, partial(owner.run_action, binding.action))
+
+    def run(self, *, headless: bool = False, **options: Any) -> Any:
+        """Run in this terminal (refused unless stdin and stderr are terminals), or headless; returns
+        what the app exits with, as Textual's ``run`` does."""
+        if not headless:
+            require_terminal()
+        return super().run(headless=headless, **options)
+
+    @property
+    def size(self) -> Size:
+        """The terminal's size, capped at ``MAX_SIZE``."""
+        return capped(super().size)
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        event.prevent_default()
+        size = capped(event.size)
+        await super()._on_resize(events.Resize(size, size))
 
     def _handle_exception(self, error: Exception) -> None:
         """Keep the error that stops the app, so ``run`` can report it in one line."""

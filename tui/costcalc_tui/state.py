@@ -15,17 +15,19 @@ from typing import Any, Literal, TypeVar
 
 from annotated_types import Ge, Le
 
-from costcalc.base.errors import CostcalcError, InputError
+from costcalc.base.errors import CostcalcError, InputError, one_line
 from costcalc.base.parse import MAX_INPUT_LENGTH
 from costcalc.commands.scenario_files import SCENARIO_KEYS
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.api import estimate
 from costcalc.estimator.input_fields import choices
 from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.resolve import DEFAULT_GPU
 from costcalc.estimator.result import Estimate
 
 __all__ = [
     "MAX_FIELD_LENGTH",
+    "PRESET_SETS",
     "FieldSpec",
     "FormState",
     "Outcome",
@@ -46,7 +48,7 @@ Kind = Literal["text", "choice", "preset"]
 #: follows in the input model's order, labelled from its name, its description as the hint.
 FIELD_TEXT: dict[str, tuple[str, str]] = {
     "model": ("Model preset", "none: type parameters"),
-    "gpu": ("Accelerator or node", "A100-80GB"),
+    "gpu": ("Accelerator or node", f"default ({DEFAULT_GPU})"),  # the prompt must not read as a choice
     "params": ("Parameters", "70B (or pick a model)"),
     "tokens": ("Tokens", "default: preset or 20 x params"),
     "gpus": ("GPUs", "e.g. 2000"),
@@ -156,10 +158,13 @@ class FormState:
         """
         given = {name: text.strip() for name, text in self.values if text.strip()}
         if "model" in given:
-            given.pop("params", None)
-            given.pop("active_params", None)
+            for name in PRESET_SETS:
+                given.pop(name, None)
         return given
 
+
+#: The fields a model preset sets: disabled while one is picked.
+PRESET_SETS = ("params", "active_params")
 
 #: The form a new session starts with.
 DEFAULT_FORM = FormState.of({"params": "70B", "gpus": "2000", "gpu": "A100-80GB"})
@@ -181,10 +186,10 @@ def describe(err: BaseException) -> tuple[str, str]:
     if isinstance(err, InputError):
         return err.field, err.message
     if isinstance(err, CostcalcError):
-        return str(getattr(err, "field", "input")), str(err)
+        return one_line(str(getattr(err, "field", "input"))), one_line(str(err))
     if isinstance(err, RecursionError):
         return "input", "nested too deeply to read"
-    return "input", f"{type(err).__name__}: {err}"[:300]
+    return "input", one_line(f"{type(err).__name__}: {err}")[:300]
 
 
 def guarded(compute: Callable[[], T]) -> tuple[T | None, tuple[str, str] | None]:
@@ -230,7 +235,7 @@ class Pins:
         self.count += 1
         given = form.inputs()
         what = given.get("model") or given.get("params", "?")
-        label = f"#{self.count} {what} on {outcome.estimate.scenario.hardware}"
+        label = one_line(f"#{self.count} {what} on {outcome.estimate.scenario.hardware}")
         pinned = Pinned(label, given, outcome.estimate)
         self.items.append(pinned)
         return pinned

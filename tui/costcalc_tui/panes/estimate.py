@@ -11,7 +11,7 @@ from textual.widgets import Static
 from costcalc.render.estimate import render_markdown
 from costcalc.render.text import render_json
 from costcalc_tui.panes.base import Pane, View
-from costcalc_tui.state import FieldSpec, FormState, Outcome
+from costcalc_tui.state import PRESET_SETS, FieldSpec, FormState, Outcome
 from costcalc_tui.widgets.form import FieldsForm
 from costcalc_tui.widgets.results import Assumptions, Results, error_text
 
@@ -38,6 +38,7 @@ class EstimatePane(Pane):
                     yield Assumptions(id="assumptions")
 
     def show(self, view: View) -> None:
+        self.form.disable(PRESET_SETS, "model" in view.inputs, "set by the model preset")
         outcome = view.outcome
         self.outcome = outcome
         self.query_one(Results).show(outcome.estimate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from costcalc.base.errors import one_line
 from costcalc.commands.checks import ClaimCheck
 
 VERDICT_STYLES = {
@@ -27,22 +28,25 @@ class ClaimsTable(DataTable[str | Text]):
         for r in results:
             star = "" if r.in_estimator else "*"
             verdict = Text(r.verdict, style=VERDICT_STYLES[r.verdict])
-            self.add_row(Text(r.id + star), Text(r.model), Text(r.topic), verdict, key=r.id)
+            self.add_row(
+                Text(one_line(r.id + star)), Text(one_line(r.model)), Text(one_line(r.topic)), verdict, key=r.id
+            )
 
 
 def detail(result: ClaimCheck) -> Text:
+    """The claim, its verdict and sources; claims can come from a file, so every field is one line."""
     text = Text()
-    text.append(f"{result.id} ", style="bold")
+    text.append(f"{one_line(result.id)} ", style="bold")
     text.append(result.verdict.upper(), style=VERDICT_STYLES[result.verdict])
-    text.append(f": {result.reason}\n")
+    text.append(f": {one_line(result.reason)}\n")
     text.append("article: ", style="bold")
-    text.append(f"{result.claim}\n")
+    text.append(f"{one_line(result.claim)}\n")
     text.append("source: ", style="bold")
-    text.append(f"{result.source_value} [{result.source}]\n")
+    text.append(one_line(f"{result.source_value} [{result.source}]") + "\n")
     text.append("costcalc: ", style="bold")
-    text.append(f"{result.estimate}\n")
+    text.append(f"{one_line(str(result.estimate))}\n")
     text.append("tolerance: ", style="bold")
-    text.append(result.tolerance)
+    text.append(one_line(str(result.tolerance)))
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from costcalc.base.errors import one_line
 from costcalc_tui.state import Pinned
 from costcalc_tui.widgets.results import compact
 
@@ -36,5 +37,5 @@ class CompareTable(DataTable[str | Text]):
             if base is not None and base.cost is not None and est.cost is not None and float(base.cost.m) > 0:
                 ratio = f"{float((est.cost / base.cost).m_as('')):.2f}x"
             co2 = "-" if est.co2 is None else f"{float(est.co2.m_as('tCO2e')):.0f} t"
-            row = (Text(item.label), _gpus(item), compact(est.gpu_hours, "gpu_hours"), days, cost, ratio, co2)
+            row = (Text(one_line(item.label)), _gpus(item), compact(est.gpu_hours, "gpu_hours"), days, cost, ratio, co2)
             self.add_row(*row)

@@ -20,6 +20,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
+from costcalc.base.errors import one_line
+from costcalc_tui.paste import paste_into
 from costcalc_tui.state import MAX_FIELD_LENGTH, FieldSpec
 from costcalc_tui.widgets.validation import QuantityField
 
@@ -51,6 +53,12 @@ class FieldInput(Input):
             event.stop()
             event.prevent_default()
             await self.run_action(action)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """A paste inserts one line of printable text, at most what the field has room for."""
+        event.stop()
+        event.prevent_default()
+        paste_into(self, event.text)
 
 
 class FieldsForm(VerticalScroll, can_focus=False):
@@ -105,7 +113,7 @@ class FieldsForm(VerticalScroll, can_focus=False):
                 validate_on=["changed"],
                 compact=True,
             )
-        options = [(Text(choice), choice) for choice in spec.choices]
+        options = [(Text(one_line(choice)), choice) for choice in spec.choices]  # preset names come from files
         return Select(
             options,
             prompt=spec.hint,
@@ -174,6 +182,14 @@ class FieldsForm(VerticalScroll, can_focus=False):
             if widget is not None:
                 widget.set_class(field == name, "-rejected")
         self._rejected = name
+
+    def disable(self, names: Iterable[str], disabled: bool, why: str) -> None:
+        """Disable (dimmed, skipped by Tab, saying ``why`` as a tooltip) or enable these fields."""
+        for name in names:
+            widget = self.fields.get(name)
+            if widget is not None and widget.disabled != disabled:
+                widget.disabled = disabled
+                widget.tooltip = why if disabled else None
 
     def field(self, name: str) -> Widget | None:
         return self.fields.get(name)

@@ -96,8 +96,25 @@ def _log_ticks(values: list[float]) -> tuple[list[float], list[str]]:
     return positions, [f"{10**p:.3g}" for p in positions]
 
 
+#: The share of the plot's height between the two bands.
+BAND_GAP = 0.1
+
+
+def band(low: float, high: float, upper: bool) -> tuple[float, float]:
+    """Axis limits that put a curve spanning ``low..high`` in the upper or the lower part of the plot.
+
+    Days and cost move together along parameters or tokens (both grow with the compute), so on
+    axes scaled each to its own curve the two curves would lie on top of each other. Days get the
+    upper part (left axis), cost the lower (right axis); ``BAND_GAP`` of the height separates them.
+    """
+    span = max(high - low, 1e-9)
+    extra = span * (1 + BAND_GAP) / (1 - BAND_GAP)  # the curve fills (1 - BAND_GAP) / 2 of the axis
+    return (low - extra, high) if upper else (low, high + extra)
+
+
 class CostPlot(PlotextPlot):
-    """Wall-clock (left axis) and cost (right axis) against the chosen input; every axis log-scaled."""
+    """Wall-clock (left axis, upper band) and cost (right axis, lower band) against the chosen input;
+    every axis log-scaled."""
 
     shown: tuple[Sweep | None, Estimate | None] = (None, None)
 
@@ -111,14 +128,15 @@ class CostPlot(PlotextPlot):
             self.refresh()
             return
         label = AXES[data.axis][0]
-        plt.title(f"days (left) and cost $M (right) against {label}; log scales; o = current")
+        plt.title("days (left axis, upper) and cost $M (right axis, lower); log; o = current")
         plt.xscale("log")
         xs = data.xs.tolist()
         for values, side in ((data.days(), "left"), (data.cost_musd(), "right")):
             if values is not None:
                 plt.plot(xs, _log(values), yside=side, marker="braille")  # no legend: plotext's fails at some sizes
                 positions, labels = _log_ticks(values)
-                plt.ylim(positions[0], positions[-1], yside=side)  # type: ignore[arg-type]  # a flat series: no degenerate axis
+                low, high = band(positions[0], positions[-1], upper=side == "left")  # never overlapping
+                plt.ylim(low, high, yside=side)  # type: ignore[arg-type]  # plotext's stub is wrong
                 plt.yticks(positions, labels, yside=side)  # type: ignore[arg-type]  # plotext's stub is wrong
         if data.axis == "gpus" and current.wall_clock is not None:
             plt.scatter([data.x0], _log([float(current.wall_clock.m_as("day"))]), marker="o", yside="left")

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from costcalc.base.errors import one_line
 from costcalc.base.parse import format_count
 from costcalc.base.units import Quantity
 from costcalc.commands.plan import Plan
@@ -110,15 +111,16 @@ class Assumptions(Static):
         text = Text()
         for a in est.assumptions:
             text.append("* " if a.given else "- ", style="bold" if a.given else "dim")
-            text.append(f"{a.name}: ", style="bold")
-            text.append(f"{a.value}\n")
+            text.append(f"{one_line(a.name)}: ", style="bold")
+            text.append(f"{one_line(str(a.value))}\n")  # values can name presets from files
         self.update(text)
 
 
 def cost_table(est: Estimate, models: list[Any]) -> Group:
     """The cost models side by side, then the basis of each."""
     hours = float(est.gpu_hours.m_as("GPU_hour"))
-    table = Table(title=Text(f"{hours:,.0f} GPU-hours on {est.scenario.hardware}"), box=None, pad_edge=False)
+    title = Text(one_line(f"{hours:,.0f} GPU-hours on {est.scenario.hardware}"))
+    table = Table(title=title, box=None, pad_edge=False)
     table.add_column("cost model", style="bold", no_wrap=True)
     table.add_column("USD/GPU-h", no_wrap=True)
     table.add_column("P10 to P90", no_wrap=True)
@@ -127,9 +129,9 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     for m in models:
         price = "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}"
         span = "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}"
-        table.add_row(Text(m.name), price, span, money(m.total_usd))
-        notes.append(f"\n{m.name}: ", style="bold")
-        notes.append(m.basis)
+        table.add_row(Text(one_line(m.name)), price, span, money(m.total_usd))
+        notes.append(f"\n{one_line(m.name)}: ", style="bold")
+        notes.append(one_line(m.basis))
     return Group(table, notes)
 
 
@@ -162,5 +164,5 @@ def plan_table(plan: Plan) -> Group:
     summary.add_row("Parameters", count(plan.params.m_as("parameter")) + span("params", count))
     summary.add_row("Tokens", Text(count(plan.tokens.m_as("token")) + span("tokens", count) + f"; {how}"))
     summary.add_row("GPUs", gpus)
-    summary.add_row("Rerun", Text(plan.command, style="dim"))
+    summary.add_row("Rerun", Text(one_line(plan.command), style="dim"))
     return Group(summary, Text(""), results_table(plan.estimate))
