@@ -5,7 +5,6 @@ and no silently wrong numbers. Issue 11, items 4, 13-14, 16-18, 21-27. All in-pr
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,9 +72,7 @@ def test_every_option_of_every_command_survives_the_hostile_values(
     if option in base:
         base = []
     for value in HOSTILE:
-        started = time.monotonic()
-        code, out, err = cli(command, *base, f"{option}={value}")
-        assert time.monotonic() - started < 10, (command, option, value)
+        code, out, err = cli(command, *base, f"{option}={value}")  # a hang ends in the hang guard
         assert code in (0, 2), (command, option, value, err)
         assert "Traceback" not in err and "internal error" not in err, (command, option, value, err)
         if code == 2:
@@ -87,11 +84,10 @@ def test_every_option_of_every_command_survives_the_hostile_values(
 
 
 def test_over_parsing_is_linear() -> None:
-    started = time.monotonic()
+    """Pathological texts of 60,000 characters are refused (a quadratic parse would hit the hang guard)."""
     for spec in ("gpus=1" + "." * 60_000 + "5:log:3", "gpus=" + ".." * 30_000 + ":log:3", "gpus=" + ":" * 60_000):
         with pytest.raises(InputError):
             parse_sweep(spec)
-    assert time.monotonic() - started < 2
     with pytest.raises(InputError, match="too long"):
         parse_sweep("gpus=" + "1," * 1_100_000)
     with pytest.raises(InputError, match="whole number from 2 to 1,000,000"):
