@@ -18,14 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf, SequenceLength, WholeNumber, first_error
 from costcalc.base.units import Quantity
-from costcalc.formulas.finetune import Method, Padding
-from costcalc.formulas.finetune_memory import Quant
 from costcalc.formulas.flops import Recompute
-from costcalc.formulas.lora import LoraTargets
 from costcalc.formulas.memory import Attention, GradDtype, MasterWeights, MemoryOptions, Optimizer
 from costcalc.formulas.runtime import MIN_MFU
 from costcalc.schemas import Dtype
 from costcalc.schemas.bounds import MAX_SEQ_LEN, SHAPE_LIMITS, param_count, token_count
+from costcalc.schemas.training import LoraTargets, Method, Padding, Quant, Stage
 
 __all__ = [
     "DATA_FIELDS",
@@ -59,7 +57,6 @@ FINETUNE_FIELDS = ("stage", "method", "lora_rank", "lora_targets", "quant")
 #: A stage's data given as examples (instead of ``tokens``), and DPO's reference option.
 DATA_FIELDS = ("examples", "epochs", "example_tokens", "padding", "precomputed_reference")
 #: The training stages: the objective and the efficiency regime.
-Stage = Literal["pretrain", "continued", "long-context", "sft", "dpo", "ppo", "grpo"]
 
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
 GROUPS = ("model", "hardware", "costs", "memory", "finetune", "overheads")

@@ -18,16 +18,13 @@ from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import Speedup
 from costcalc.data.catalog import Catalog
-from costcalc.data.finetune_efficiency import quant_factor, stage_factor
 from costcalc.estimator.facility import Default
 from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
 from costcalc.estimator.scenario import Assumption
-from costcalc.formulas.finetune import dpo_flops, dpo_tokens, example_tokens, train_flops_per_token
-from costcalc.formulas.finetune_memory import Quant
 from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
-from costcalc.formulas.lora import LoraTargets, lora_params
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import LoraTargets, Quant
 
 __all__ = [
     "DEFAULT_LORA_RANK",
@@ -107,6 +104,8 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
 
 
 def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> Default:
+    from costcalc.formulas.finetune import dpo_tokens, example_tokens  # off the pre-training path
+
     epochs, padding = inputs.epochs or 1, inputs.padding or "none"
     per = inputs.example_tokens or (2 * seq_len if dpo else seq_len)
     try:
@@ -146,8 +145,13 @@ def efficiency_factor(
     inputs: EstimateInputs, catalog: Catalog, fp8: Speedup | None
 ) -> tuple[Speedup | None, Assumption | None]:
     """The stage's factor (``stage_factor``) and a quantized base's slowdown on the calibrated efficiency."""
-    if inputs.mfu is not None:
+    if inputs.mfu is not None or not tuning(inputs):
         return fp8, None
+    from costcalc.data.finetune_efficiency import (  # fine-tuning only: off the pre-training path
+        quant_factor,
+        stage_factor,
+    )
+
     quant = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
     factor = compose(stage_factor(stage_of(inputs), catalog), quant_factor(quant) if quant else None)
     if factor is None:
@@ -169,6 +173,8 @@ def stage_flops(
             return full, []
         trained = f"{format_count(float(flop_params.m_as('parameter')))} (all)"
         return full, [_stage_note(stage, method, trained, full.method)]
+    from costcalc.formulas.finetune import dpo_flops, train_flops_per_token  # off the pre-training path
+
     forward = _forward(inputs, spec, flop_params, seq_len)
     lora = None if method == "full" else _lora(inputs, spec or shape, method)
     policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
@@ -197,6 +203,8 @@ def _forward(inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity, s
 
 
 def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quantity:
+    from costcalc.formulas.lora import lora_params  # off the pre-training path
+
     if spec is None or not spec.has_architecture:
         raise InputError("method", f"{method} needs the model's shape: give --model, --model-config or --params")
     try:

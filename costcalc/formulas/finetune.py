@@ -11,11 +11,11 @@ Reference for the rules below: this project's "finetune.md" §2-3 (each rule nam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from costcalc.base.units import Q_, Quantity
 from costcalc.formulas.flops import FlopsPerToken, flops_per_token
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import Method, Padding
 
 __all__ = [
     "PADDING_BATCH_FACTOR",
@@ -35,8 +35,6 @@ __all__ = [
     "train_flops_per_token",
 ]
 
-Method = Literal["full", "lora", "qlora"]
-Padding = Literal["none", "batch", "max"]
 
 #: Tokens processed per real token when examples are padded to the longest in their batch (not
 #: packed). Krell et al. 2021 ("Efficient Sequence Packing without Cross-contamination",

@@ -10,7 +10,6 @@ degree (ZeRO/FSDP shards over it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from costcalc.formulas.finetune import Method
 from costcalc.formulas.flops import Recompute
@@ -26,6 +25,7 @@ from costcalc.formulas.memory import (
     zero_model_state_bytes,
 )
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import Quant
 
 __all__ = [
     "QUANT_BITS",
@@ -38,7 +38,6 @@ __all__ = [
     "rl_extra_params",
 ]
 
-Quant = Literal["nf4", "nf4-dq", "int8"]
 #: 8-bit storage (bitsandbytes' LLM.int8, Dettmers et al. 2022, arXiv:2208.07339, §3.1 vector-wise
 #: quantization): 8 bits per weight; its one constant per row of thousands of weights is neglected.
 INT8_BITS = 8.0

@@ -7,10 +7,9 @@ V the vocabulary.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from costcalc.base.units import Q_, Quantity
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import LoraTargets
 
 __all__ = [
     "DQ_BITS",
@@ -21,8 +20,6 @@ __all__ = [
     "linear_layer_params",
     "lora_params",
 ]
-
-LoraTargets = Literal["qv", "attention", "all-linear"]
 
 
 def blockwise_quantized_bits(

@@ -294,6 +294,15 @@ def test_estimate_path_does_not_import_textual_or_plotting() -> None:
     assert _imported_after(["estimate", "--params", "7B"], [*heavy, "pint"]) == ["pint"]  # the probe sees imports
 
 
+def test_a_pre_training_estimate_does_not_load_the_fine_tuning_code() -> None:
+    """Start-up: the fine-tuning formulas and their efficiency data load only for a fine-tuning estimate."""
+    tuning = ["costcalc.formulas.finetune", "costcalc.formulas.finetune_memory", "costcalc.formulas.lora",
+              "costcalc.data.finetune_efficiency", "costcalc.commands.recipe"]  # fmt: skip
+    assert _imported_after(["estimate", "--params", "70e9", "--gpus", "2000"], tuning) == []
+    lora = ["estimate", "--params", "7B", "--method", "lora", "--stage", "sft", "--tokens", "1B", "--seq-len", "2048"]
+    assert _imported_after(lora, tuning) == tuning[:1] + tuning[2:4]  # the probe sees them when they are used
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["-V"], ["--help"], []])
 def test_version_and_help_import_no_units_nor_models(argv: list[str]) -> None:
     assert _imported_after(argv, ["pint", "pydantic", "numpy", "costcalc.estimator.inputs"]) == []
