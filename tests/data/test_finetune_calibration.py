@@ -206,3 +206,20 @@ def test_user_runs_refit_the_factor_against_their_calibration(user_presets: Path
     fresh = finetune_model(mine)
     assert fresh is not shipped_finetune_model() and len(fresh.runs) == len(shipped_finetune_model().runs)
     assert shipped_model().spread.high < TAU < shipped_model().spread.low
+
+
+def test_cli_calibration_prints_the_fine_tuning_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """``costcalc calibration`` shows the coefficients with each prior's weight in runs, every run used and
+    not used, and the out-of-sample line; the JSON has the same."""
+    from costcalc.cli import main
+
+    assert main(["calibration"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fine-tuning efficiency: the pre-training efficiency above x a factor fitted on 6" in out
+    assert "prior weight (runs)" in out and "Fine-tuning, leave one family out:" in out
+    assert "dschat-opt-13b-8gpu (PPO step 3" in out
+    assert main(["calibration", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["finetune"]
+    weights = {c["name"]: c["prior_weight_runs"] for c in data["coefficients"]}
+    assert weights == pytest.approx(prior_weights())
+    assert len(data["runs"]) == 6 and len(data["excluded"]) == REFERENCE_RUNS - 6
