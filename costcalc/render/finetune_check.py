@@ -32,6 +32,7 @@ def finetune_backtest_text(report: FinetuneBacktest, fmt: str) -> str:
     lines = [
         "Fine-tuning (the fine-tuning calibration's runs, apart from pre-training's; in: the published figure is "
         "inside the P10-P90 range; fam.: the run's family left out of the fit and of its range):",
+        *([""] if fmt == "markdown" else []),  # a markdown table needs a blank line before it
         table,
         "",
         cv_line("Fine-tuning, in sample", asdict(report.in_sample)),
