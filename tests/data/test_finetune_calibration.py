@@ -20,7 +20,7 @@ import pytest
 import costcalc
 from costcalc.data.calibrate import uses_shipped_file
 from costcalc.data.calibration import shipped_model
-from costcalc.data.catalog import Catalog
+from costcalc.data.catalog import Catalog, builtin_presets_dir
 from costcalc.data.finetune_calibrate import (
     FALLBACK_SPREAD,
     cross_validate,
@@ -198,9 +198,9 @@ def test_the_estimate_applies_the_calibrated_factor_on_the_same_flop_count(used:
 
 def test_user_runs_refit_the_factor_against_their_calibration(user_presets: Path, catalog: Catalog) -> None:
     """A user's pre-training run changes the reference efficiency, so the factor is fitted afresh."""
-    from tests.data.test_calibration import run_block
-
-    (user_presets / "mine.toml").write_text(run_block("llama2-70b").replace('id = "llama2-70b"', 'id = "mine"'))
+    text = (builtin_presets_dir() / "runs.toml").read_text(encoding="utf-8")
+    block = "[[run]]" + next(b for b in text.split("[[run]]") if 'id = "llama2-70b"' in b)
+    (user_presets / "mine.toml").write_text(block.replace('id = "llama2-70b"', 'id = "mine"'))
     mine = Catalog.load([user_presets])
     assert uses_shipped_file(catalog) and finetune_model(catalog) is shipped_finetune_model()
     fresh = finetune_model(mine)
