@@ -2,11 +2,11 @@
 
 ``resolve`` calls these around its pre-training path: ``check_stage`` on the inputs,
 ``stage_tokens`` for a stage's own data (a stage other than pretrain never inherits the preset's
-tokens or sequence length), ``efficiency_factor`` for the stated factor on the calibrated
-efficiency, and ``stage_flops`` for the FLOPs of the method and stage
-(``costcalc.formulas.finetune``). Full training of pretrain, continued, long-context and sft keeps
-the pre-training count (6N plus attention at the stage's length); LoRA and QLoRA count
-4N + 6·N_lora; DPO adds the frozen reference's forward.
+tokens or sequence length), ``efficiency_factor`` for the fine-tuning calibration's factor
+(``costcalc.data.finetune_efficiency``) on the calibrated efficiency, and ``stage_flops`` for
+the FLOPs of the method and stage (``costcalc.formulas.finetune``). Full training of pretrain,
+continued, long-context and sft keeps the pre-training count (6N plus attention at the stage's
+length); LoRA and QLoRA count 4N + 6·N_lora; DPO adds the frozen reference's forward.
 """
 
 from __future__ import annotations
