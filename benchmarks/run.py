@@ -3,7 +3,8 @@
 Runs ``startup.py`` (CLI start-up as a ratio to ``python -c "import pint, pydantic, numpy"``), ``sweep.py``
 (1,000,000 scenarios through the API), ``sweep_csv.py`` (1,000,000 rows to CSV, one run per swept input, with
 its peak memory), ``tui_keystroke.py`` (TUI recompute per keystroke) and
-``calibration.py`` (the default efficiency judged out of sample, by families and developers left out),
+``calibration.py`` (the default efficiency judged out of sample, by families and developers left out,
+and the fine-tuning calibration by families left out),
 prints each next to the figures in ``benchmarks/results.json`` with the change, and with
 ``--write`` stores the new figures there and rewrites the README's performance table (between
 its ``benchmarks`` markers) with exactly what was printed. Never fails on a slow result: these
@@ -67,6 +68,12 @@ ROWS = [
     ("cal_developer_error", "calibration, leave one developer out: median abs log error", "", "", True),
     ("cal_developer_coverage", "calibration, leave one developer out: P10-P90 coverage", "%", "", None),
     ("cal_in_sample_error", "calibration, in sample (flatters): median abs log error", "", "", True),
+    ("cal_ft_runs", "fine-tuning calibration: published runs used", "n", "", None),
+    ("cal_ft_family_error", "fine-tuning, leave one family out: median abs log error of GPU-hours", "", "", True),
+    ("cal_ft_family_within_25", "fine-tuning, leave one family out: within 25%", "%", "", None),
+    ("cal_ft_family_coverage", "fine-tuning, leave one family out: P10-P90 range holds the published figure", "%",
+     "75% to 88%", None),
+    ("cal_ft_family_width", "fine-tuning, leave one family out: median range width (P90 / P10)", "x", "", True),
 ]  # fmt: skip
 
 
@@ -104,6 +111,11 @@ def _calibration(quick: bool) -> dict[str, float]:
         "cal_developer_error": k["developer_error"],
         "cal_developer_coverage": k["developer_coverage"],
         "cal_in_sample_error": k["in_sample_error"],
+        "cal_ft_runs": k["ft_runs"],
+        "cal_ft_family_error": k["ft_family_error"],
+        "cal_ft_family_within_25": k["ft_family_within_25"],
+        "cal_ft_family_coverage": k["ft_family_coverage"],
+        "cal_ft_family_width": k["ft_family_width"],
     }
 
 
@@ -127,7 +139,9 @@ def measure(quick: bool, only: list[str] | None = None) -> dict[str, float]:
 
 
 def shown(value: float, unit: str) -> str:
-    """A figure in its unit: 1.54 x, 363.4 ms, 81%, 0.220."""
+    """A figure in its unit: 1.54 x, 363.4 ms, 81%, 0.220, 6 (a count)."""
+    if unit == "n":
+        return f"{value:.0f}"
     if unit == "%":
         return f"{value:.0%}"
     if unit == "":

@@ -38,6 +38,7 @@ __all__ = [
     "check_claims",
     "compare",
     "estimate",
+    "memory_limit",
     "parse_quantity",
     "plan",
     "plot",
@@ -73,6 +74,7 @@ _LAZY = {
     "recipe": "costcalc.commands.recipe",
     "Recipe": "costcalc.commands.recipe",
     "training_memory": "costcalc.commands.memory_report",
+    "memory_limit": "costcalc.commands.memory_limits",
 }
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     from costcalc.commands.claims.files import check_claims
     from costcalc.commands.compare import compare
     from costcalc.commands.listing import calibration_report
+    from costcalc.commands.memory_limits import memory_limit
     from costcalc.commands.memory_report import training_memory
     from costcalc.commands.plan import plan
     from costcalc.commands.recipe import Recipe, recipe

@@ -93,6 +93,13 @@ def _costs(args: argparse.Namespace) -> str:
 
 
 def _memory(args: argparse.Namespace) -> str:
+    if args.longest_seq or args.largest_batch:
+        from costcalc.commands.memory_limits import memory_limit
+        from costcalc.render.memory import render_memory_limit
+
+        found = memory_limit(longest_seq=args.longest_seq, largest_batch=args.largest_batch, presets=args.presets,
+                             **_given(args))  # fmt: skip
+        return render_memory_limit(found, args.format)
     from costcalc.commands.memory_report import training_memory
     from costcalc.render.memory import render_memory
 

@@ -148,6 +148,11 @@ _NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding
 
 def _memory(mem: argparse.ArgumentParser) -> None:
     _add_inputs(mem, _inputs("model", "hardware", "memory", "finetune", exclude=_NOT_MEMORY))
+    search = mem.add_argument_group("search (one of)")
+    longest = "the longest sequence that fits per GPU (the other options fixed; micro-batch default 1)"
+    search.add_argument("--longest-seq", action="store_true", help=longest)
+    largest = "the largest micro-batch that fits per GPU at --seq-len (default the model's length)"
+    search.add_argument("--largest-batch", action="store_true", help=largest)
     _add_presets(mem)
     _add_format(mem)
 

@@ -8,7 +8,8 @@ The honest figures are out of sample, by groups left out (``costcalc.data.crossv
 (same developer and model series) predicted by a calibration derived without it, spread included,
 and the same by developer. Summaries: median absolute log error, share within 25%, share of
 published figures inside the P10-P90 range (overall and per generation), median range width.
-Runs whose GPU-hours are an upper bound are not fitted; they are checked as bounds.
+Runs whose GPU-hours are an upper bound are not fitted; they are checked as bounds. The
+fine-tuning calibration's runs are judged the same way, apart (``costcalc.commands.finetune_check``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.commands.finetune_check import FinetuneBacktest, finetune_backtest
 from costcalc.data.calibrate import decisions
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.data.crossval import HeldOut, Summary, cross_validate, summarize
@@ -76,6 +78,7 @@ class BacktestReport(BaseModel):
     leave_developer_out: Summary
     bounds: list[BoundCheck]
     skipped: list[tuple[str, str]]
+    finetune: FinetuneBacktest  # the fine-tuning calibration's runs, apart (costcalc.commands.finetune_check)
 
     def __repr__(self) -> str:
         from costcalc.render.summary import backtest_repr  # display hooks: the renderer formats
@@ -173,4 +176,5 @@ def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None)
         leave_developer_out=_summary(list(by_developer.values())),
         bounds=bounds,
         skipped=[(d.run_id, d.reason) for d in decided if not d.included],
+        finetune=finetune_backtest(catalog),
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from costcalc.commands.finetune_check import finetune_calibration
 from costcalc.data.calibrate import decisions, efficiency_model, uses_shipped_file
 from costcalc.data.calibration import FP8_SPEEDUP, EfficiencyModel
 from costcalc.data.catalog import Catalog, default_catalog
@@ -105,7 +106,8 @@ def _coefficients(model: EfficiencyModel) -> dict[str, Any]:
 
 
 def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
-    """The calibration as data: the fitted model, every run and the decision on it, the out-of-sample check."""
+    """The calibration as data: the fitted model, every run and the decision on it, the out-of-sample check,
+    and the same for the fine-tuning calibration (``finetune``)."""
     catalog = default_catalog(extra_dirs)
     model = efficiency_model(catalog)
     decided = decisions(catalog)
@@ -140,4 +142,5 @@ def calibration_report(extra_dirs: Sequence[str] = ()) -> dict[str, Any]:
         "runs": runs,
         "weights": weight_rule(),
         "leave_family_out": asdict(cv),
+        "finetune": finetune_calibration(catalog),
     }

@@ -2,16 +2,18 @@
 
 ``resolve`` calls these around its pre-training path: ``check_stage`` on the inputs,
 ``stage_tokens`` for a stage's own data (a stage other than pretrain never inherits the preset's
-tokens or sequence length), ``efficiency_factor`` for the stated factor on the calibrated
-efficiency, and ``stage_flops`` for the FLOPs of the method and stage
-(``costcalc.formulas.finetune``). Full training of pretrain, continued, long-context and sft keeps
-the pre-training count (6N plus attention at the stage's length); LoRA and QLoRA count
-4N + 6·N_lora; DPO adds the frozen reference's forward.
+tokens or sequence length), ``efficiency_factor`` for the fine-tuning calibration's factor
+(``costcalc.data.finetune_efficiency``) on the calibrated efficiency, and ``stage_flops`` for
+the FLOPs of the method and stage (``costcalc.formulas.finetune``). Full training of pretrain,
+continued, long-context and sft keeps the pre-training count (6N plus attention at the stage's
+length); LoRA and QLoRA count 4N + 6·N_lora; DPO adds the frozen reference's forward.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
@@ -144,21 +146,22 @@ def compose(first: Speedup | None, second: Speedup | None) -> Speedup | None:
 def efficiency_factor(
     inputs: EstimateInputs, catalog: Catalog, fp8: Speedup | None
 ) -> tuple[Speedup | None, Assumption | None]:
-    """The stage's factor (``stage_factor``) and a quantized base's slowdown on the calibrated efficiency."""
+    """The fine-tuning calibration's factor and a quantized base's slowdown on the calibrated efficiency."""
     if inputs.mfu is not None or not tuning(inputs):
         return fp8, None
-    from costcalc.data.finetune_efficiency import (  # fine-tuning only: off the pre-training path
-        quant_factor,
-        stage_factor,
-    )
+    from costcalc.data.finetune_calibrate import finetune_model  # fine-tuning only: off the pre-training path
+    from costcalc.data.finetune_efficiency import quant_factor
 
     quant = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
-    factor = compose(stage_factor(stage_of(inputs), catalog), quant_factor(quant) if quant else None)
+    gpus = None if inputs.gpus is None else np.asarray(inputs.gpus.m_as("GPU"), dtype=float)
+    count = float(gpus) if gpus is not None and gpus.size == 1 else None  # a sweep over GPUs: the reference count
+    calibrated = finetune_model(catalog).factor(stage_of(inputs), inputs.method or "full", count, inputs.seq_len)
+    factor = compose(calibrated, quant_factor(quant) if quant else None)
     if factor is None:
         return fp8, None
     value = f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
-    note = Assumption(name="fine-tuning efficiency", value=value, basis=factor.basis,
-                      source="costcalc/data/finetune_runs.json; costcalc.data.finetune_efficiency")  # fmt: skip
+    source = "costcalc/data/finetune_calibration.json, derived from finetune_runs.json; 'costcalc calibration'"
+    note = Assumption(name="fine-tuning efficiency", value=value, basis=factor.basis, source=source)
     return compose(fp8, factor), note
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from costcalc.render.finetune_check import finetune_backtest_text
 from costcalc.render.listing import cv_line
 from costcalc.render.text import fit, markdown_table, render_json, text_table
 
@@ -48,6 +49,8 @@ def render_backtest(report: BacktestReport, fmt: str) -> str:
             cv_line("Leave one developer out", asdict(report.leave_developer_out)),
             f"Upper bounds (not fitted): {bounds or 'none'}",
             f"Not calibrated on: {skipped}",
+            "",
+            finetune_backtest_text(report.finetune, fmt),
         ]
     )
     if fmt == "markdown":

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from costcalc.base.parse import format_count
+from costcalc.base.stats import Z90
 from costcalc.render.text import fit, markdown_table, render_json, text_table
 
-__all__ = ["cv_line", "render_calibration", "render_presets"]
+__all__ = ["cv_line", "not_used", "render_calibration", "render_presets"]
 
 
 def _g(value: float | None, fmt: str = ".4g") -> str:
@@ -171,6 +172,60 @@ def render_calibration(report: dict[str, Any], fmt: str) -> str:
         f"{runs}\n\n"
         f"Runs not used: {excluded or 'none'}.\n\n"
         f"{cv_line('Leave one family out', report['leave_family_out'])}\n"
-        "Rewrite the shipped file from presets/: python -m costcalc.data.calibrate\n"
+        "Rewrite the shipped file from presets/: python -m costcalc.data.calibrate\n\n"
+        f"{finetune_calibration_text(report['finetune'], fmt)}"
     )
     return text if fmt == "markdown" else fit(text)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def not_used(excluded: list[tuple[str, str]]) -> str:
+    """Runs not used, each with the reason."""
+    return "; ".join(f"{i} ({why})" for i, why in excluded) or "none"
+
+
+def _ft_coefficient_rows(data: dict[str, Any]) -> list[list[str]]:
+    return [
+        [c["name"], f"{c['value']:+.3f}", f"x{c['factor']:.2f}", f"{c['sd']:.2f}", f"{c['prior_sd']:.2f}",
+         f"{c['prior_weight_runs']:.1f}"]
+        for c in data["coefficients"]
+    ]  # fmt: skip
+
+
+def _ft_run_rows(data: dict[str, Any]) -> list[list[str]]:
+    return [
+        [r["id"], r["stage"] + ("" if r["method"] == "full" else " " + r["method"]),
+         "-" if r["gpus"] is None else str(r["gpus"]), f"{r['implied_mfu']:.1%}", f"{r['pretraining_mfu']:.1%}",
+         f"{r['ratio']:.2f}", f"{r['family_out_ratio']:.2f}", _yes(r["inside_family_out_range"])]
+        for r in data["runs"]
+    ]  # fmt: skip
+
+
+def finetune_calibration_text(data: dict[str, Any], fmt: str) -> str:
+    """The fine-tuning calibration: model, coefficients with their priors, ranges, runs, the out-of-sample check."""
+    table = markdown_table if fmt == "markdown" else text_table
+    coefficients = table(["coefficient", "value", "factor", "sd", "prior sd", "prior weight (runs)"],
+                         _ft_coefficient_rows(data))  # fmt: skip
+    headers = ["run", "stage", "GPUs", "implied MFU", "pre-training MFU", "factor", "left out", "in"]
+    runs = table(headers, _ft_run_rows(data))
+    spreads = ", ".join(
+        f"{name} x{math.exp(-Z90 * s['low']):.2f} to x{math.exp(Z90 * s['high']):.2f}"
+        for name, s in data["spreads"].items()
+    )
+    return (
+        f"Fine-tuning efficiency: the pre-training efficiency above x a factor fitted on {len(data['runs'])} "
+        f"published fine-tuning runs of {data['families']} families (costcalc/data/finetune_calibration.json).\n\n"
+        f"  {data['formula']}\n\n"
+        f"Each coefficient is pulled towards 0 (the pre-training calibration) by a normal prior; against a run's "
+        f"scatter of {data['tau']:g} (log) it weighs as the runs shown:\n\n{coefficients}\n\n"
+        f"The factor's own P10 to P90, before each estimate's posterior variance: {spreads} ({data['spread_note']}); "
+        "QLoRA's slowdown is stated (LitGPT's timings), not fitted.\n\n"
+        "Runs used (factor: implied / pre-training MFU, over a quantized base's stated slowdown; left out: predicted / "
+        f"published GPU-hours with the run's family left out; in: inside that P10-P90 range):\n\n{runs}\n\n"
+        f"Fine-tuning runs not used: {not_used([(e['id'], e['reason']) for e in data['excluded']])}.\n\n"
+        f"{cv_line('Fine-tuning, leave one family out', data['leave_family_out'])}\n"
+        "Rewrite the shipped file: python -m costcalc.data.finetune_calibrate\n"
+    )

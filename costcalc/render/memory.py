@@ -9,10 +9,11 @@ from costcalc.render.text import fit, gigabytes, markdown_table, render_json, te
 
 if TYPE_CHECKING:
     from costcalc.commands.finetune_report import FinetuneReport
+    from costcalc.commands.memory_limits import MemoryLimit
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.estimator.layouts import Layout
 
-__all__ = ["finetune_lines", "render_memory"]
+__all__ = ["finetune_lines", "render_memory", "render_memory_limit"]
 
 _HEADERS = ["layout", "recompute", "total/GPU", "headroom", "bubble", "+FLOPs", "TP comm", "step"]
 
@@ -77,4 +78,30 @@ def render_memory(report: MemoryReport, fmt: str) -> str:
             f"recompute {m.recompute}, {gigabytes(m.total)} of {gigabytes(m.capacity)})",
         ]
     text = "\n".join(parts) + "\n"
+    return text if fmt == "markdown" else fit(text)
+
+
+def _megabytes(value: float | None) -> str:
+    return "unknown" if value is None else f"{value / 1e6:,.2f} MB"
+
+
+def render_memory_limit(found: MemoryLimit, fmt: str) -> str:
+    """The answer (and the total one more needs), how it was found, then the memory at the answer."""
+    if fmt == "json":
+        return render_json(found.to_dict())
+    if found.quantity == "seq_len":
+        head = f"Longest sequence that fits: {found.value:,} tokens (micro-batch {found.held:,})"
+        unit = "tokens"
+    else:
+        head = f"Largest micro-batch that fits: {found.value:,} sequences of {found.held:,} tokens"
+        unit = "sequences"
+    if found.at_cap:
+        head += f": at least that (the search's cap); {_megabytes(found.report_total)} of {_megabytes(found.capacity)}"
+    else:
+        head += (f"; {found.value + 1:,} {unit} need {_megabytes(found.next_total)} of "
+                 f"{_megabytes(found.capacity)} per GPU")  # fmt: skip
+    lines = [head, "  found by doubling, then bisection on whole numbers, with the memory formulas (the layout and "
+             "setting below)"]  # fmt: skip
+    lines += [f"  note: {n}" for n in found.notes]
+    text = "\n".join(lines) + "\n\n" + render_memory(found.report, fmt)
     return text if fmt == "markdown" else fit(text)

@@ -66,3 +66,39 @@ def test_cli_backtest_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(data["rows"]) == 48
     assert {"in_sample", "leave_family_out", "leave_developer_out", "bounds", "skipped"} <= set(data)
     assert {"coverage", "median_width", "coverage_by_generation"} <= set(data["leave_family_out"])
+
+
+def test_fine_tuning_is_judged_apart_and_recomputable(report: costcalc.BacktestReport) -> None:
+    """The fine-tuning section: 6 runs used, the other 37 of the reference with a reason; its summaries
+    recomputable from its rows; each row's GPU-hours the published figure x the ratio; the pre-training
+    figures as before the fine-tuning calibration (leave one family out 0.220 and 37 of 48 inside)."""
+    ft = report.finetune
+    assert len(ft.rows) == 6 and len(ft.excluded) == 37 and all(why for _, why in ft.excluded)
+    family = [r.family_ratio for r in ft.rows]
+    assert ft.leave_family_out.median_abs_log_error == pytest.approx(median(abs(math.log(x)) for x in family))
+    assert ft.leave_family_out.coverage == pytest.approx(sum(r.family_inside_range for r in ft.rows) / 6)
+    assert ft.in_sample.coverage == pytest.approx(sum(r.inside_range for r in ft.rows) / 6)
+    assert sum(n for _, n in ft.leave_family_out.coverage_by_generation.values()) == 6  # grouped by stage
+    for r in ft.rows:
+        assert r.predicted_gpu_hours == pytest.approx(r.published_gpu_hours * r.ratio)
+        assert r.family_predicted_gpu_hours == pytest.approx(r.published_gpu_hours * r.family_ratio)
+        low, high = r.family_range_gpu_hours
+        assert r.family_inside_range == (low <= r.published_gpu_hours <= high)
+    alpaca = next(r for r in ft.rows if r.id == "alpaca-7b")
+    assert alpaca.published_gpu_hours == 24  # "3 hours on 8 80GB A100s" (crfm.stanford.edu, 2023-03-13)
+    est = costcalc.estimate(model="llama-2-7b", stage="sft", examples=52002, epochs=3, example_tokens=512,
+                            seq_len=512, padding="max", gpus=8)  # fmt: skip
+    assert alpaca.predicted_gpu_hours == pytest.approx(est.gpu_hours.m_as("GPU_hour"), rel=1e-4)
+    assert report.leave_family_out.median_abs_log_error == pytest.approx(0.220, abs=0.0005)
+    assert report.leave_family_out.coverage == pytest.approx(37 / 48)
+
+
+def test_cli_backtest_prints_the_fine_tuning_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backtest"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Fine-tuning, in sample: median |log error|" in out
+    assert "Fine-tuning, leave one family out: median |log error|" in out and "(6 runs)" in out
+    assert main(["backtest", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["finetune"]
+    assert {"rows", "in_sample", "leave_family_out", "excluded"} <= set(data) and len(data["rows"]) == 6
+    assert {"coverage", "median_width", "within_25_percent", "runs"} <= set(data["leave_family_out"])

@@ -19,7 +19,8 @@ import costcalc
 from costcalc.base.errors import InputError
 from costcalc.cli import main
 from costcalc.data.catalog import Catalog
-from costcalc.data.finetune_efficiency import implied_mfu, quant_factor, run_ratios, stage_factor
+from costcalc.data.finetune_calibrate import cross_validate, decide
+from costcalc.data.finetune_efficiency import quant_factor, shipped_finetune_model
 from costcalc.formulas.lora import lora_params
 from costcalc.formulas.shapes import standard_shape
 
@@ -33,16 +34,27 @@ def gpu_hours(est: costcalc.Estimate) -> tuple[float, float, float]:
 
 
 def test_alpaca_range_holds_its_published_gpu_hours() -> None:
-    """Alpaca: full SFT, 52,002 x 3 epochs padded to 512 tokens = 79.9M tokens on 8 A100-80GB, published
-    3 h x 8 = 24 GPU-h. The P10-P90 range must hold 24 GPU-h (tolerance: the range itself). Alpaca is
-    one of the runs the SFT factor is derived from, so this checks consistency, not a prediction; the
-    central value (about half the published figure) is pinned so a change to the factor shows."""
+    """Stanford Alpaca (crfm.stanford.edu/2023/03/13/alpaca.html: "Fine-tuning a 7B LLaMA model took
+    3 hours on 8 80GB A100s"): full SFT, 52,002 x 3 epochs padded to 512 tokens = 79.9M tokens, published
+    24 GPU-h. The estimate's P10-P90 range, built from the leave-one-family-out residuals of the
+    fine-tuning calibration, holds 24 GPU-h; its central value (13.8 GPU-h: Alpaca is one of the two
+    sft runs and the fit pools it towards the others) is pinned so a change to the calibration shows."""
     est = costcalc.estimate(**ALPACA, padding="max")
     assert float(est.scenario.tokens.m_as("token")) == 52002 * 3 * 512
     central, low, high = gpu_hours(est)
     assert low < 24 < high
-    assert 8 < central < 16
+    assert 12 < central < 16
     assert float(est.ranges["wall_clock"].high.m_as("hour")) > 3  # 3 h published, within the range
+
+
+def test_alpaca_predicted_without_its_family_is_a_stated_miss() -> None:
+    """Out of sample, Alpaca's family left out of the fit and of the spread (nested): the other runs
+    (StarCoder's QLoRA on one GPU, continued pre-training on clusters) say nothing of a small-node full
+    SFT 3x slower, so the prediction is about 7 GPU-h and its range misses the published 24. The
+    README and ``costcalc backtest`` report this miss; the test holds it so a change shows."""
+    held = {h.run.id: h for h in cross_validate(decide(Catalog.load(user=False))[0])}["alpaca-7b"]
+    predicted = 24 * held.ratio
+    assert 5 < predicted < 10 and not held.inside and 24 * held.run.implied_mfu / held.low < 24
 
 
 def test_padding_packed_batch_and_max_count_different_tokens() -> None:
@@ -71,14 +83,18 @@ def test_lora_on_a_parameter_count_uses_the_standard_shape_and_says_so() -> None
 
 def test_lora_costs_two_thirds_of_full_and_qlora_is_slower() -> None:
     """Same data: LoRA FLOPs / full FLOPs between 2/3 and 0.7 (4N + 6·N_lora + attention vs 6N +
-    attention, reference finetune.md §3.2); same efficiency, so GPU-hours in the same ratio; QLoRA
-    the same FLOPs at the nf4-dq slowdown derived from LitGPT's timings (1.15-2.05x)."""
+    attention, reference finetune.md §3.2); GPU-hours in that ratio over the calibrated adapters'
+    factor (the fine-tuning calibration's ratio of the two settings' factors); QLoRA the same FLOPs at
+    the nf4-dq slowdown derived from LitGPT's timings (1.15-2.05x)."""
     full = costcalc.estimate(**ALPACA)
     lora = costcalc.estimate(**ALPACA, method="lora")
     qlora = costcalc.estimate(**ALPACA, method="qlora")
     ratio = float((lora.flops / full.flops).m_as(""))
     assert 2 / 3 < ratio < 0.7
-    assert float((lora.gpu_hours / full.gpu_hours).m_as("")) == pytest.approx(ratio, rel=1e-9)
+    model = shipped_finetune_model()
+    adapters = model.factor("sft", "lora", 8, 512).central / model.factor("sft", "full", 8, 512).central
+    assert adapters == pytest.approx(math.exp(model.coefficients[3]), rel=1e-9)
+    assert float((lora.gpu_hours / full.gpu_hours).m_as("")) == pytest.approx(ratio / adapters, rel=1e-9)
     assert float((qlora.flops / lora.flops).m_as("")) == pytest.approx(1.0)
     slowdown = float((qlora.gpu_hours / lora.gpu_hours).m_as(""))
     assert slowdown == pytest.approx(1 / quant_factor("nf4-dq").central, rel=1e-9) and 1.15 < slowdown < 2.05
@@ -100,22 +116,18 @@ def test_dpo_adds_the_reference_forward_every_epoch_unless_precomputed() -> None
     assert saved == pytest.approx(2 / 3 * d * f_ref, rel=1e-9)
 
 
-def test_the_factors_are_derived_from_the_runs_as_stated() -> None:
-    """Implied MFU = 6·N·D / (GPU-h x 3600 x peak): Alpaca 11.9% (reference: "≤ 11.9%"), ChipNeMo 7B
-    31.9% and 13B 32.6% (reference table, ±0.5 points); the sft factor spans the lowest to the highest
-    ratio, continued the cluster runs only; pretrain has none."""
-    catalog = Catalog.load()
-    ratios = {r.id: r for r in run_ratios(catalog)}
-    assert ratios["alpaca-7b"].implied == pytest.approx(implied_mfu(6.7e9, 79_874_560, 24, 312e12))
-    assert ratios["alpaca-7b"].implied == pytest.approx(0.119, abs=0.0005)
-    assert ratios["chipnemo-7b-dapt"].implied == pytest.approx(0.319, abs=0.005)
-    assert ratios["chipnemo-13b-dapt"].implied == pytest.approx(0.326, abs=0.005)
-    sft, continued = stage_factor("sft", catalog), stage_factor("continued", catalog)
-    assert sft is not None and continued is not None and stage_factor("pretrain", catalog) is None
-    assert sft.low == min(r.ratio for r in ratios.values()) == ratios["alpaca-7b"].ratio
-    assert sft.high == max(r.ratio for r in ratios.values())
-    assert continued.low > sft.low and continued.high == sft.high
-    assert sft.central == pytest.approx(math.prod(r.ratio for r in ratios.values()) ** (1 / len(ratios)))
+def test_the_factor_is_the_calibrations_for_the_stage_method_gpus_and_length() -> None:
+    """The estimate's "fine-tuning efficiency" note is the shipped calibration's factor for its own
+    setting (stage, method, GPU count, sequence length); pretrain with full training has none."""
+    est = costcalc.estimate(**ALPACA, padding="max")
+    note = next(a for a in est.assumptions if a.name == "fine-tuning efficiency")
+    factor = shipped_finetune_model().factor("sft", "full", 8, 512)
+    assert note.value == f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
+    assert "8 GPUs, length 512" in note.basis
+    cpt = costcalc.estimate(model="llama-2-7b", stage="continued", tokens="23.2B", seq_len=4096, gpus=128)
+    cpt_note = next(a for a in cpt.assumptions if a.name == "fine-tuning efficiency")
+    assert cpt_note.value.startswith(f"x {shipped_finetune_model().factor('continued', 'full', 128, 4096).central:.3g}")
+    assert all(a.name != "fine-tuning efficiency" for a in costcalc.estimate(params="7B", gpus=8).assumptions)
 
 
 def test_a_stage_never_inherits_the_presets_data() -> None:

@@ -35,6 +35,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "sweep": lambda **kw: costcalc.sweep({"gpus": [8, 16]}, params="7B", **kw),
     "plan": lambda **kw: costcalc.plan("2M USD", gpu="h100", **kw),
     "training_memory": lambda **kw: costcalc.training_memory(params="7B", **kw),
+    "memory_limit": lambda **kw: costcalc.memory_limit(params="7B", gpus=8, longest_seq=True, **kw),
     "backtest": lambda **kw: costcalc.backtest(**kw),
     "check_article": lambda **kw: costcalc.check_article(**kw),
     "check_claims": lambda **kw: costcalc.check_claims(["cost > 1M USD"], model="llama-2-7b", **kw),
@@ -46,7 +47,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "recipe": lambda **kw: costcalc.recipe("deepseek-v3", **kw),
 }
 #: The calls that also take a ready ``catalog=``.
-WITH_CATALOG = ["estimate", "sweep", "plan", "training_memory", "backtest", "check_article", "recipe"]
+WITH_CATALOG = ["estimate", "sweep", "plan", "training_memory", "memory_limit", "backtest", "check_article", "recipe"]
 
 BAD_PRESETS = [
     (5, "expected a folder or a list of folders, got int"),
