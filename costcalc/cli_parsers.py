@@ -124,6 +124,13 @@ def _plan(pl: argparse.ArgumentParser) -> None:
         "tokens": "fix the training tokens (with a budget: the largest model it trains)",
     }
     _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
+    stage_help = {
+        "stage": "plan a fine-tuning stage (sft, dpo, continued, long-context): methods, GPU types and counts "
+        "that fit and meet the deadline or budget, cheapest first",
+        "method": "plan this method only (default: full, lora and qlora compared)",
+        "seq_len": "a stage's sequence length (default: the model's context)",
+    }
+    _add_inputs(pl, [*_inputs("finetune"), "seq_len", "zero", "recompute", "micro_batch", "optimizer"], stage_help)
     pl.add_argument(
         "--scaling",
         choices=("hoffmann", "besiroglu"),

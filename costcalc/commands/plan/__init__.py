@@ -10,12 +10,16 @@ parallel layout can use them. The inverse formulas live in ``costcalc.formulas.r
 forward ones; every answer is run through ``costcalc.estimate`` as a scenario you can rerun, so plan
 and estimate cannot disagree.
 
+A fine-tuning stage (``plan_stage``, ``costcalc plan --stage sft``) asks another question: which
+method, GPU type and count run it cheapest in memory and by the deadline (``stages``).
+
 Modules: ``question`` (the inputs, validated once), ``rates`` (what a GPU-hour buys, the compute
 each limit allows), ``solve`` (allocation and whole-node GPU counts), ``answer`` (the plan itself),
 ``result`` (``Plan``).
 """
 
 from costcalc.commands.plan.answer import plan
-from costcalc.commands.plan.result import Plan
+from costcalc.commands.plan.result import Plan, StagePlan
+from costcalc.commands.plan.stages import plan_stage
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "StagePlan", "plan", "plan_stage"]
