@@ -95,7 +95,10 @@ def _costs(args: argparse.Namespace) -> str:
     est, models = estimate_cost_models(
         lifetime_years=lifetime, network_overhead=network, presets=args.presets, **_given(args)
     )
-    return render_cost_models(est, models, args.format)
+    from costcalc.commands.hosted import hosted_tuning
+    from costcalc.data.catalog import default_catalog
+
+    return render_cost_models(est, models, args.format, hosted_tuning(est, default_catalog(args.presets)))
 
 
 def _memory(args: argparse.Namespace) -> str:
