@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
+import sys
 from functools import cache
 from typing import Any
 
@@ -160,3 +162,16 @@ def test_the_api_keeps_plan_and_plan_stage_apart() -> None:
     assert refused.value.field == "stage"
     assert costcalc.plan_stage is plan_stage
     assert repr(_issue_plan()).startswith("StagePlan('sft of LLaMA-2-7B on 100M tokens within 24 hours'")
+
+
+def test_a_pre_training_plan_loads_no_fine_tuning_code() -> None:
+    """``plan_stage`` is loaded on first use: a pre-training plan never imports the fine-tuning
+    memory model or formulas (as a pre-training estimate does not)."""
+    code = (
+        "import sys, costcalc; costcalc.plan('2M USD', gpu='h100'); "
+        "print(sorted(m for m in sys.modules if m.endswith(('stages', 'finetune', 'finetune_memory', 'lora', "
+        "'memory_report'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
+    assert callable(costcalc.plan_stage)

@@ -18,8 +18,23 @@ each limit allows), ``solve`` (allocation and whole-node GPU counts), ``answer``
 ``result`` (``Plan``).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from costcalc.commands.plan.answer import plan
 from costcalc.commands.plan.result import Plan, StagePlan
-from costcalc.commands.plan.stages import plan_stage
+
+if TYPE_CHECKING:
+    from costcalc.commands.plan.stages import plan_stage
 
 __all__ = ["Plan", "StagePlan", "plan", "plan_stage"]
+
+
+def __getattr__(name: str) -> Any:
+    """``plan_stage`` on first use: a pre-training plan never loads the fine-tuning memory model."""
+    if name == "plan_stage":
+        from costcalc.commands.plan.stages import plan_stage
+
+        return plan_stage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.commands.plan.fit import fitting
-from costcalc.commands.plan.question import PLAN_INPUTS, Question, question
+from costcalc.commands.plan.question import PLAN_INPUTS, STAGE_INPUTS, Question, question
 from costcalc.commands.plan.rates import Limit, Rates, limits, rates
 from costcalc.commands.plan.result import Plan
 from costcalc.commands.plan.solve import Allocation, Span, allocation, gpu_count, spread
@@ -78,8 +78,6 @@ def plan(
 
 def _not_a_stage(inputs: dict[str, Any]) -> None:
     """A fine-tuning stage is ``plan_stage``'s question; its options without a stage are refused."""
-    from costcalc.commands.plan.stages import STAGE_INPUTS
-
     if inputs.get("stage") not in (None, "pretrain"):
         raise InputError("stage", "a fine-tuning stage is planned by costcalc.plan_stage (costcalc plan --stage)")
     inputs.pop("stage", None)

@@ -22,7 +22,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.commands.memory_report import training_memory
-from costcalc.commands.plan.question import Budget, question
+from costcalc.commands.plan.question import STAGE_INPUTS, Budget, question
 from costcalc.commands.plan.rates import NODE_GPUS
 from costcalc.commands.plan.result import Left, Setting, StagePlan
 from costcalc.data.catalog import Catalog, catalog_for
@@ -44,8 +44,6 @@ METHODS = ("full", "lora", "qlora")
 MAX_GPUS = 4096
 #: The ZeRO stages the memory check tries, in order: the default (1), then full sharding (FSDP).
 ZERO_STAGES: tuple[int | None, ...] = (None, 3)
-#: The inputs of a fine-tuning plan besides the pre-training plan's.
-STAGE_INPUTS = ("stage", "method", "lora_rank", "lora_targets", "quant", "seq_len", *DATA_FIELDS)
 #: Inputs that describe the data or price, not the memory (``costcalc memory`` does not take them).
 _NOT_MEMORY = ("tokens", "mfu", "price", *DATA_FIELDS)
 _ADAPTERS = ("lora_rank", "lora_targets")
