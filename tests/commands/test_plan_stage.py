@@ -175,3 +175,11 @@ def test_a_pre_training_plan_loads_no_fine_tuning_code() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
     assert callable(costcalc.plan_stage)
+
+
+def test_a_node_preset_is_planned_in_whole_nodes() -> None:
+    """DGX-H100 comes in nodes of 8: no count below a node, however little the stage needs."""
+    plan = plan_stage(model="llama-2-7b", stage="sft", tokens="10M", seq_len=512, deadline="1 day", gpu="dgx-h100")
+    assert {s.gpus for s in plan.settings} == {8} and {s.gpu for s in plan.settings} == {"DGX-H100"}
+    single = plan_stage(model="llama-2-7b", stage="sft", tokens="10M", seq_len=512, deadline="1 day", gpu="h100")
+    assert {s.gpus for s in single.settings} < {1, 2, 4}

@@ -145,9 +145,10 @@ def _rank(s: Setting) -> tuple[bool, float, float, int]:
     return cost is None, cost or 0.0, hours or 0.0, s.gpus
 
 
-def _counts(per_node: int) -> Iterator[int]:
-    """The GPU counts a plan takes, in order: 1, 2, 4 below a node, then whole nodes up to ``MAX_GPUS``."""
-    yield from (n for n in (1, 2, 4) if n < per_node)
+def _counts(per_node: int, node_preset: bool) -> Iterator[int]:
+    """The GPU counts a plan takes, in order: 1, 2, 4 below a node (not of a node preset, which comes
+    whole), then whole nodes up to ``MAX_GPUS``."""
+    yield from (n for n in (1, 2, 4) if n < per_node and not node_preset)
     yield from range(per_node, MAX_GPUS + 1, per_node)
 
 
@@ -178,7 +179,8 @@ def _setting(method: str, gpu: str, common: dict[str, Any], deadline: Quantity |
     fields = _fields(method, gpu, common)
     hardware = resolve_hardware(gpu, catalog)
     per_node = hardware.node.count if hardware.node is not None else NODE_GPUS
-    counts = list(_counts(per_node)) if common.get("gpus") is None else [_whole(common["gpus"])]
+    given = common.get("gpus")
+    counts = list(_counts(per_node, hardware.node is not None)) if given is None else [_whole(given)]
     start = _fewest(fields, counts, catalog)
     if start is None:
         most = f"{counts[-1]:,} GPU{'s' * (counts[-1] > 1)}"
