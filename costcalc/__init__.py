@@ -41,6 +41,7 @@ __all__ = [
     "memory_limit",
     "parse_quantity",
     "plan",
+    "plan_stage",
     "plot",
     "recipe",
     "sweep",
@@ -68,6 +69,7 @@ _LAZY = {
     "backtest": "costcalc.commands.backtest",
     "BacktestReport": "costcalc.commands.backtest",
     "plan": "costcalc.commands.plan",
+    "plan_stage": "costcalc.commands.plan",
     "plot": "costcalc.render.plot",
     "sweep": "costcalc.commands.sweep",
     "compare": "costcalc.commands.compare",
@@ -91,7 +93,7 @@ if TYPE_CHECKING:
     from costcalc.commands.listing import calibration_report
     from costcalc.commands.memory_limits import memory_limit
     from costcalc.commands.memory_report import training_memory
-    from costcalc.commands.plan import plan
+    from costcalc.commands.plan import plan, plan_stage
     from costcalc.commands.recipe import Recipe, recipe
     from costcalc.commands.sweep import sweep
     from costcalc.data.catalog import Catalog

@@ -74,6 +74,12 @@ def _plan(args: argparse.Namespace) -> str:
     from costcalc.render.plan import render_plan
 
     given = _given(args)
+    if given.get("stage") not in (None, "pretrain"):
+        from costcalc.commands.plan.stages import plan_stage
+        from costcalc.render.stage_plan import render_stage_plan
+
+        staged = plan_stage(args.budget, deadline=args.deadline, presets=args.presets, **given)
+        return render_stage_plan(staged, args.format)
     if args.deadline is not None:
         given["deadline"] = args.deadline
     return render_plan(plan(args.budget, scaling=args.scaling, presets=args.presets, **given), args.format)
@@ -89,7 +95,10 @@ def _costs(args: argparse.Namespace) -> str:
     est, models = estimate_cost_models(
         lifetime_years=lifetime, network_overhead=network, presets=args.presets, **_given(args)
     )
-    return render_cost_models(est, models, args.format)
+    from costcalc.commands.hosted import hosted_tuning
+    from costcalc.data.catalog import default_catalog
+
+    return render_cost_models(est, models, args.format, hosted_tuning(est, default_catalog(args.presets)))
 
 
 def _memory(args: argparse.Namespace) -> str:

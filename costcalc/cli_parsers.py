@@ -124,6 +124,13 @@ def _plan(pl: argparse.ArgumentParser) -> None:
         "tokens": "fix the training tokens (with a budget: the largest model it trains)",
     }
     _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
+    stage_help = {
+        "stage": "plan a fine-tuning stage (sft, dpo, continued, long-context): methods, GPU types and counts "
+        "that fit and meet the deadline or budget, cheapest first",
+        "method": "plan this method only (default: full, lora and qlora compared)",
+        "seq_len": "a stage's sequence length (default: the model's context)",
+    }
+    _add_inputs(pl, [*_inputs("finetune"), "seq_len", "zero", "recompute", "micro_batch", "optimizer"], stage_help)
     pl.add_argument(
         "--scaling",
         choices=("hoffmann", "besiroglu"),
@@ -135,7 +142,7 @@ def _plan(pl: argparse.ArgumentParser) -> None:
 
 
 def _costs(costs: argparse.ArgumentParser) -> None:
-    _add_inputs(costs, [*_inputs("model", "hardware"), "power", "pue"])
+    _add_inputs(costs, [*_inputs("model", "hardware"), "power", "pue", *_inputs("finetune")])
     costs.add_argument("--lifetime", default="4", help="owned hardware lifetime in years (default 4, stated)")
     costs.add_argument("--network-overhead", default="0", help="owned: network share over server cost (default 0)")
     _add_presets(costs)
@@ -207,7 +214,8 @@ COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], N
     "plan": ("inverse questions: what a budget buys, how many GPUs meet a deadline, how long GPUs take",
              "Plan a run from a budget (USD, FLOP or GPU-hours), a deadline, or a fixed model and GPUs.", _plan),
     "costs": ("price a run four ways: cloud on-demand, reserved, market, owned hardware",
-              "Cost models side by side for the run that 'costcalc estimate' would estimate.", _costs),
+              "Cost models side by side for the run that 'costcalc estimate' would estimate; a fine-tuning "
+              "stage (--stage sft or dpo) also gets the hosted fine-tuning prices per token.", _costs),
     "memory": ("per-GPU training memory, whether it fits, sensible layouts and the smallest GPU count",
                "Training memory per GPU (weights, gradients, optimizer, activations, overhead) for a layout.", _memory),
     "tui": ("interactive terminal UI", "Start the Textual terminal UI.", _tui),

@@ -65,7 +65,8 @@ NAMED_KINDS: dict[str, type[BaseModel]] = {
     "model": ModelSpec,
 }
 #: Array names a preset file may contain besides the named kinds (read by other modules).
-DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium", "threshold")
+DATA_KINDS = ("run", "pue", "carbon_intensity", "claim", "electricity", "server_premium", "threshold",
+              "hosted_finetune")  # fmt: skip
 #: Fields of a user's tables that name another preset: checked when the user's file loads, so
 #: a bad name is reported against that file (not against an option the user never gave). A run
 #: on an accelerator without a preset is not an error: the calibration skips it and says so.
@@ -153,13 +154,14 @@ class PresetFile:
 def _data_model(kind: str) -> type[BaseModel]:
     """The model a data kind's tables validate against (imported here: only user files need it)."""
     from costcalc.schemas.claims import Claim
-    from costcalc.schemas.observations import CarbonObservation, Observation, PueObservation
+    from costcalc.schemas.observations import CarbonObservation, HostedPrice, Observation, PueObservation
     from costcalc.schemas.runs import PublishedRun
     from costcalc.schemas.thresholds import ComputeThreshold
 
     models: dict[str, type[BaseModel]] = {
         "run": PublishedRun, "claim": Claim, "threshold": ComputeThreshold, "pue": PueObservation,
         "carbon_intensity": CarbonObservation, "electricity": Observation, "server_premium": Observation,
+        "hosted_finetune": HostedPrice,
     }  # fmt: skip
     return models[kind]
 

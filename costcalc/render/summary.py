@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from costcalc.commands.compare import Comparison
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
+    from costcalc.commands.plan.result import StagePlan
     from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
@@ -28,6 +29,7 @@ __all__ = [
     "estimate_repr",
     "memory_repr",
     "plan_repr",
+    "stage_plan_repr",
     "sweep_repr",
 ]
 
@@ -46,6 +48,17 @@ def plan_repr(plan: Plan) -> str:
     gpus = "not fixed" if plan.gpu_count is None else f"{plan.gpu_count:,}"
     params, tokens = format_count(plan.params.m_as("parameter"), 3), format_count(plan.tokens.m_as("token"), 3)
     return f"Plan({plan.question!r}: params={params}, tokens={tokens}, gpus={gpus}, binding={plan.binding})"
+
+
+def stage_plan_repr(plan: StagePlan) -> str:
+    """``StagePlan('sft of LLaMA-2-7B ...': 12 settings, answer lora on 1 x L40S, $12.1)``."""
+    best = plan.answer
+    cost, _ = best.figure("cost_usd")
+    shown = "no price" if cost is None else f"${cost:,.3g}"
+    return (
+        f"StagePlan({plan.question!r}: {len(plan.settings)} settings, answer {best.method} on "
+        f"{best.gpus:,} x {best.gpu}, {shown})"
+    )
 
 
 def memory_repr(report: MemoryReport) -> str:

@@ -29,7 +29,17 @@ from costcalc.data.catalog import Catalog, default_catalog
 from costcalc_tui import require_terminal
 from costcalc_tui.compat import bound_pastes, guard_option_list_paging
 from costcalc_tui.files import read_scenario, write_scenario
-from costcalc_tui.panes import CheckPane, ComparePane, CostsPane, EstimatePane, Pane, PlanPane, PlotPane, View
+from costcalc_tui.panes import (
+    CheckPane,
+    ComparePane,
+    CostsPane,
+    EstimatePane,
+    Pane,
+    PlanPane,
+    PlotPane,
+    RecipePane,
+    View,
+)
 from costcalc_tui.state import DEFAULT_FORM, FormState, Outcome, Pins, evaluate, form_fields, guarded
 from costcalc_tui.widgets.form import DEBOUNCE_SECONDS, FieldsForm
 from costcalc_tui.widgets.palette import Palette
@@ -79,6 +89,7 @@ class CostcalcApp(App[None]):
         _view_binding("f5", "check", "Article check"),
         _view_binding("f7", "plan", "Plan"),
         _view_binding("f8", "costs", "Costs"),
+        _view_binding("f10", "recipe", "Recipe"),
         Binding("f6", "pin", "Pin", id="pin", priority=True, tooltip="pin the current scenario to Compare"),
         Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="save the form as a scenario file (TOML)"),
         Binding("ctrl+o", "load", "Load", id="load", priority=True, tooltip="load a scenario file the CLI wrote"),
@@ -107,6 +118,7 @@ class CostcalcApp(App[None]):
             "plot": PlotPane(self.catalog),
             "plan": PlanPane(self.catalog, delay=debounce),
             "costs": CostsPane(self.catalog),
+            "recipe": RecipePane(self.catalog, delay=debounce),
             "check": CheckPane(self.catalog),
         }
 

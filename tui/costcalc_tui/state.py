@@ -37,6 +37,7 @@ __all__ = [
     "evaluate",
     "form_fields",
     "guarded",
+    "inapplicable",
 ]
 
 #: The longest text a field takes: the parser's own limit, so a paste cannot stall the form.
@@ -54,6 +55,16 @@ FIELD_TEXT: dict[str, tuple[str, str]] = {
     "gpus": ("GPUs", "e.g. 2000"),
     "mfu": ("Efficiency (MFU)", "default: calibrated"),
     "price": ("Price USD/GPU-h", "default: observed median"),
+    "stage": ("Training stage", "default (pretrain)"),
+    "method": ("Fine-tuning method", "default (full)"),
+    "lora_rank": ("LoRA rank", "default 16"),
+    "lora_targets": ("LoRA targets", "default (all-linear)"),
+    "quant": ("QLoRA base storage", "default (nf4-dq)"),
+    "examples": ("Examples (or pairs)", "instead of tokens, e.g. 52002"),
+    "epochs": ("Epochs", "default 1"),
+    "example_tokens": ("Tokens per example", "default: sequence length"),
+    "padding": ("Padding", "default (none: packed)"),
+    "precomputed_reference": ("Precomputed reference", "DPO, default false"),
     "active_params": ("Active params", "MoE only, e.g. 37B"),
     "dtype": ("Precision", "default (bf16)"),
     "zero": ("ZeRO stage", "default (1)"),
@@ -160,11 +171,39 @@ class FormState:
         if "model" in given:
             for name in PRESET_SETS:
                 given.pop(name, None)
+        for name in inapplicable(given):
+            given.pop(name, None)
         return given
 
 
 #: The fields a model preset sets: disabled while one is picked.
 PRESET_SETS = ("params", "active_params")
+
+#: The fields a fine-tuning choice enables, with what they need.
+ADAPTER_FIELDS = ("lora_rank", "lora_targets")
+EXAMPLE_FIELDS = ("epochs", "example_tokens", "padding")
+TUNING_STAGES = tuple(stage for stage in choices("stage") if stage != "pretrain")
+
+
+def inapplicable(given: Mapping[str, str]) -> dict[str, str]:
+    """The fine-tuning fields the stage and method leave without a use, each with why (their values are
+    set aside, as a preset's parameters are): adapters need LoRA or QLoRA, the quantized base QLoRA,
+    a stage's data a stage other than pretrain, epochs and tokens per example the examples, and the
+    precomputed reference DPO."""
+    method, stage = given.get("method", ""), given.get("stage", "")
+    why: dict[str, str] = {}
+    if method not in ("lora", "qlora"):
+        why.update(dict.fromkeys(ADAPTER_FIELDS, "needs method lora or qlora"))
+    if method != "qlora":
+        why["quant"] = "needs method qlora"
+    if stage not in TUNING_STAGES:
+        why.update(dict.fromkeys(("examples", *EXAMPLE_FIELDS), "needs a fine-tuning stage (sft, dpo, ...)"))
+    elif not given.get("examples"):
+        why.update(dict.fromkeys(EXAMPLE_FIELDS, "describes examples: give examples first"))
+    if stage != "dpo":
+        why["precomputed_reference"] = "needs stage dpo"
+    return why
+
 
 #: The form a new session starts with.
 DEFAULT_FORM = FormState.of({"params": "70B", "gpus": "2000", "gpu": "A100-80GB"})

@@ -13,7 +13,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.commands.plan.fit import fitting
-from costcalc.commands.plan.question import PLAN_INPUTS, Question, question
+from costcalc.commands.plan.question import PLAN_INPUTS, STAGE_INPUTS, Question, question
 from costcalc.commands.plan.rates import Limit, Rates, limits, rates
 from costcalc.commands.plan.result import Plan
 from costcalc.commands.plan.solve import Allocation, Span, allocation, gpu_count, spread
@@ -56,6 +56,7 @@ def plan(
     preset's, else 20 per parameter) fixes the compute: the plan gives the GPUs that meet
     ``deadline``, or the wall-clock on ``gpus``. Each answer comes with its range.
     """
+    _not_a_stage(inputs)
     for name, value in inputs.items():
         if name not in PLAN_INPUTS and value is not None:
             raise InputError(name, f"a plan takes these estimate inputs: {', '.join(PLAN_INPUTS)}")
@@ -73,6 +74,16 @@ def plan(
     words = [w for w in ((q.budget.words if q.budget else ""), q.deadline_words) if w]
     return _planned(q, r, catalog, words, {"gpu": r.hardware, "tokens": alloc.tokens, **model}, alloc,
                     (gpus, gpus_range), binding)  # fmt: skip
+
+
+def _not_a_stage(inputs: dict[str, Any]) -> None:
+    """A fine-tuning stage is ``plan_stage``'s question; its options without a stage are refused."""
+    if inputs.get("stage") not in (None, "pretrain"):
+        raise InputError("stage", "a fine-tuning stage is planned by costcalc.plan_stage (costcalc plan --stage)")
+    inputs.pop("stage", None)
+    for name in STAGE_INPUTS:
+        if inputs.get(name) is not None and name != "seq_len":
+            raise InputError(name, "describes a fine-tuning stage: give --stage sft, dpo, continued or long-context")
 
 
 def _settled(q: Question, spec: ModelSpec | None, catalog: Catalog) -> tuple[Rates, str, Limit, Allocation]:

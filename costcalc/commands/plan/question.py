@@ -11,10 +11,19 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
 from costcalc.base.units import Q_, Quantity
-from costcalc.estimator.inputs import EstimateInputs, validate_inputs
+from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs, validate_inputs
 from costcalc.formulas.scaling import Scaling
 
-__all__ = ["MAX_BUDGET", "MAX_DEADLINE", "MIN_DEADLINE", "PLAN_INPUTS", "Budget", "Question", "question"]
+__all__ = [
+    "MAX_BUDGET",
+    "MAX_DEADLINE",
+    "MIN_DEADLINE",
+    "PLAN_INPUTS",
+    "STAGE_INPUTS",
+    "Budget",
+    "Question",
+    "question",
+]
 
 BudgetKind = Literal["USD", "FLOP", "GPU_hour"]
 #: The largest budget of each kind: far beyond any real run, and results stay finite.
@@ -23,6 +32,8 @@ MIN_DEADLINE, MAX_DEADLINE = Q_(1.0, "minute"), Q_(100.0, "year")
 #: The estimate inputs a plan takes (the rest of ``EstimateInputs`` keeps its defaults).
 PLAN_INPUTS = ("gpu", "gpus", "params", "model", "tokens", "mfu", "price")
 _BUDGET_KINDS: tuple[BudgetKind, ...] = ("USD", "FLOP", "GPU_hour")
+#: The inputs of a fine-tuning stage's plan besides the pre-training plan's (``plan_stage``).
+STAGE_INPUTS = ("stage", "method", "lora_rank", "lora_targets", "quant", "seq_len", *DATA_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate
 
-__all__ = ["RANGE_UNITS", "Plan"]
+__all__ = ["RANGE_UNITS", "Left", "Plan", "Setting", "StagePlan"]
 
 #: The unit each ranged figure of a plan is reported in (``to_dict``, the renderers).
 RANGE_UNITS = {"params": "parameter", "tokens": "token", "gpus": "GPU", "wall_clock_days": "day"}
@@ -78,3 +78,109 @@ class Plan:
         from costcalc.render.html import plan_html
 
         return plan_html(self)
+
+
+#: The units of a fine-tuning setting's figures in ``StagePlan.to_dict``.
+_SETTING_UNITS = {"wall_clock_hours": ("wall_clock", "hour"), "cost_usd": ("cost", "USD")}
+
+
+@dataclass(frozen=True, repr=False)
+class Setting:
+    """One way to run a fine-tuning stage: method, GPU type and count, the layout that fits, its estimate.
+
+    ``zero`` is the ZeRO stage the memory check used (None: the default, 1); ``recompute`` the
+    activation recomputation (the least that fits); ``memory`` and ``capacity`` are bytes per GPU.
+    """
+
+    method: str
+    gpu: str
+    gpus: int
+    zero: int | None
+    recompute: str
+    memory: float
+    capacity: float
+    command: str
+    estimate: Estimate
+
+    def figure(self, name: str) -> tuple[float | None, tuple[float, float] | None]:
+        """``wall_clock_hours`` or ``cost_usd``: the central value and its range, plain numbers."""
+        key, unit = _SETTING_UNITS[name]
+        value = getattr(self.estimate, key)
+        span = self.estimate.ranges.get(key)
+        central = None if value is None else float(value.m_as(unit))
+        return central, None if span is None else (float(span.low.m_as(unit)), float(span.high.m_as(unit)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The setting as JSON-ready values: hours, USD, GB per GPU."""
+        hours, hours_range = self.figure("wall_clock_hours")
+        cost, cost_range = self.figure("cost_usd")
+        return {
+            "method": self.method,
+            "gpu": self.gpu,
+            "gpus": self.gpus,
+            "zero": 1 if self.zero is None else self.zero,
+            "recompute": self.recompute,
+            "memory_gb": self.memory / 1e9,
+            "capacity_gb": self.capacity / 1e9,
+            "wall_clock_hours": hours,
+            "gpu_hours": float(self.estimate.gpu_hours.m_as("GPU_hour")),
+            "cost_usd": cost,
+            "range": {
+                "wall_clock_hours": None if hours_range is None else list(hours_range),
+                "cost_usd": None if cost_range is None else list(cost_range),
+            },
+            "command": self.command,
+        }
+
+
+@dataclass(frozen=True)
+class Left:
+    """A method on a GPU type the plan leaves out, and why."""
+
+    method: str
+    gpu: str
+    reason: str
+
+
+@dataclass(frozen=True, repr=False)
+class StagePlan:
+    """A fine-tuning stage's plan: the settings that fit and meet the limits, cheapest first.
+
+    ``settings[0]`` is the answer; settings without a price come after the priced ones, fastest
+    first. ``left_out`` says why each other method and GPU type is not listed.
+    """
+
+    question: str
+    stage: str
+    tokens: Quantity
+    seq_len: int
+    deadline: Quantity | None
+    budget: str | None
+    settings: tuple[Setting, ...]
+    left_out: tuple[Left, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def answer(self) -> Setting:
+        """The cheapest setting (the plan refuses a question no setting answers)."""
+        return self.settings[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain JSON-ready values; ``answer`` is ``settings[0]``."""
+        return {
+            "question": self.question,
+            "stage": self.stage,
+            "tokens": float(self.tokens.m_as("token")),
+            "seq_len": self.seq_len,
+            "deadline_hours": None if self.deadline is None else float(self.deadline.m_as("hour")),
+            "budget": self.budget,
+            "answer": self.answer.to_dict(),
+            "settings": [s.to_dict() for s in self.settings],
+            "left_out": [{"method": x.method, "gpu": x.gpu, "reason": x.reason} for x in self.left_out],
+            "notes": list(self.notes),
+        }
+
+    def __repr__(self) -> str:
+        from costcalc.render.summary import stage_plan_repr  # display hook: the renderer formats
+
+        return stage_plan_repr(self)

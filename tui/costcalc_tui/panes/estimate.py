@@ -11,11 +11,15 @@ from textual.widgets import Static
 from costcalc.render.estimate import render_markdown
 from costcalc.render.text import render_json
 from costcalc_tui.panes.base import Pane, View
-from costcalc_tui.state import PRESET_SETS, FieldSpec, FormState, Outcome
+from costcalc_tui.state import PRESET_SETS, FieldSpec, FormState, Outcome, inapplicable
 from costcalc_tui.widgets.form import FieldsForm
 from costcalc_tui.widgets.results import Assumptions, Results, error_text
 
-__all__ = ["EstimatePane"]
+__all__ = ["TUNING_FIELDS", "EstimatePane"]
+
+#: The fields the stage and method enable (``costcalc_tui.state.inapplicable``).
+TUNING_FIELDS = ("lora_rank", "lora_targets", "quant", "examples", "epochs", "example_tokens", "padding",
+                 "precomputed_reference")  # fmt: skip
 
 
 class EstimatePane(Pane):
@@ -39,6 +43,9 @@ class EstimatePane(Pane):
 
     def show(self, view: View) -> None:
         self.form.disable(PRESET_SETS, "model" in view.inputs, "set by the model preset")
+        unused = inapplicable(self.form.values)
+        for name in TUNING_FIELDS:
+            self.form.disable((name,), name in unused, unused.get(name, ""))
         outcome = view.outcome
         self.outcome = outcome
         self.query_one(Results).show(outcome.estimate)

@@ -187,9 +187,13 @@ class FieldsForm(VerticalScroll, can_focus=False):
         """Disable (dimmed, skipped by Tab, saying ``why`` as a tooltip) or enable these fields."""
         for name in names:
             widget = self.fields.get(name)
-            if widget is not None and widget.disabled != disabled:
+            if widget is None:
+                continue
+            if widget.disabled != disabled:
                 widget.disabled = disabled
-                widget.tooltip = why if disabled else None
+            tip = why if disabled else None
+            if widget.tooltip != tip:  # a field can stay disabled for another reason
+                widget.tooltip = tip
 
     def field(self, name: str) -> Widget | None:
         return self.fields.get(name)

@@ -135,6 +135,23 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     return Group(table, notes)
 
 
+def hosted_table(hosted: Any) -> Group:
+    """A fine-tuning run's hosted prices per training token (``costcalc.commands.hosted``), or why none applies."""
+    title = Text(one_line(f"Hosted fine-tuning for {format_count(hosted.tokens)} training tokens"))
+    table = Table(title=title, box=None, pad_edge=False)
+    for column in ("service", "method", "model size", "USD/M tokens", "total", "price date"):
+        table.add_column(column, no_wrap=column != "service")
+    for q in hosted.quotes:
+        table.add_row(Text(one_line(q.provider)), one_line(f"{q.method or 'any'} {q.stage}"), Text(one_line(q.tier)),
+                      f"{q.usd_per_million_tokens:.2f}", money(q.total_usd), one_line(q.date))  # fmt: skip
+    notes = Text()
+    for source in dict.fromkeys(f"{q.provider}: {q.source}" for q in hosted.quotes):
+        notes.append(f"\n{one_line(source)}")
+    for why in hosted.not_applicable:
+        notes.append(f"\nno hosted price applies: {one_line(why)}", style="dim")
+    return Group(table, notes) if hosted.quotes else Group(Text(f"{title.plain}: no price applies"), notes)
+
+
 def error_text(field: str, message: str, suffix: str = "") -> Text:
     """An inline error: the field in bold, then the message, never read as markup."""
     return Text.assemble((field, "bold"), f": {message}{suffix}")
