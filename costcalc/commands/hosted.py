@@ -42,7 +42,7 @@ class HostedQuote(BaseModel):
     total_usd: float
     date: str
     source: str
-    quote: str
+    rate_card: str
 
 
 class HostedTuning(BaseModel):
@@ -77,7 +77,7 @@ def hosted_tuning(est: Estimate, catalog: Catalog) -> HostedTuning | None:
         quotes.append(HostedQuote(
             provider=price.provider, service=price.service, stage=price.stage, method=price.method, tier=price.tier,
             usd_per_million_tokens=per_million, total_usd=total, date=price.date, source=price.source,
-            quote=price.quote,
+            rate_card=price.rate_card,
         ))  # fmt: skip
     offered = {q.service for q in quotes}
     reasons = tuple(f"{name}: {min(whys, key=_specific)}" for name, whys in missed.items() if name not in offered)

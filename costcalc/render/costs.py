@@ -58,7 +58,14 @@ def _hosted(hosted: HostedTuning | None, fmt: str) -> str:
     headers = ["service", "method", "model size", "USD/M tokens", "total", "price date"]
     table = markdown_table(headers, rows) if fmt == "markdown" else text_table(headers, rows)
     sources = {q.provider: q.source.split(";")[0].removeprefix("https://") for q in hosted.quotes}
-    notes = [*(f"source: {name}, {url}" for name, url in sources.items()), *missing]
+    notes = [
+        *(
+            f"source: {name}, {url} (rate card as recorded for the date shown, not re-checked: "
+            "check the page before relying on it)"
+            for name, url in sources.items()
+        ),
+        *missing,
+    ]
     kinds = [(q.provider, q.method, q.stage) for q in hosted.quotes]
     if len(set(kinds)) < len(kinds):
         notes.append(f"{format_count(hosted.params)} parameters is near the edge of two size tiers: a service tiers "

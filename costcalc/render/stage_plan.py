@@ -52,7 +52,7 @@ def render_stage_plan(plan: StagePlan, fmt: str) -> str:
         + ("" if cost is None else f", {money(cost)}"),
         f"  rerun: {best.command}",
         "  each method and GPU type on its fewest GPUs that fit and meet the deadline (more GPUs of a type "
-        "finish sooner at the same cost)",
+        "finish sooner at a cost no lower)",
     ]
     lines += [f"  note: {note}" for note in plan.notes]
     rows = [_row(s) for s in plan.settings]

@@ -53,4 +53,4 @@ class HostedPrice(BaseModel):
     price: Annotated[Quantity, QuantityOf("USD/token", scalar=True, minimum=0.0)]
     date: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$")
     source: str = Field(min_length=1)
-    quote: str = Field(min_length=1)
+    rate_card: str = Field(min_length=1, description="the rate card's line as recorded (not verbatim)")

@@ -32,11 +32,11 @@ def _costs(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
     return data
 
 
-def test_every_shipped_price_is_dated_sourced_and_quoted() -> None:
+def test_every_shipped_price_is_dated_and_sourced() -> None:
     prices = _prices()
     assert {p.provider for p in prices} >= {"Together AI", "OpenAI"}
     for p in prices:
-        assert p.source.startswith("https://") and p.quote and len(p.date) >= 7
+        assert p.source.startswith("https://") and p.rate_card and len(p.date) >= 7
         assert p.own_models or p.max_params is not None  # a comparable price names its sizes
     # Together's tiers tile the sizes: each tier starts where the one below ends
     for stage in ("sft", "dpo"):
@@ -119,7 +119,7 @@ def test_a_users_preset_file_adds_a_hosted_price(tmp_path: Path) -> None:
     (tmp_path / "mine.toml").write_text(
         '[[hosted_finetune]]\nprovider = "Mine"\nservice = "Mine tuning"\nstage = "sft"\nmethod = "full"\n'
         'tier = "any"\nmax_params = "1T"\nprice = "1 USD/Mtoken"\ndate = "2026-01"\n'
-        'source = "https://example.org"\nquote = "1 dollar per million"\n',
+        'source = "https://example.org"\nrate_card = "1 dollar per million"\n',
         encoding="utf-8",
     )
     catalog = Catalog.load([tmp_path])

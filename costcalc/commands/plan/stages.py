@@ -193,6 +193,10 @@ def _setting(method: str, gpu: str, common: dict[str, Any], deadline: Quantity |
         needed = math.ceil(float((est.wall_clock * Q_(counts[start], "GPU") / deadline).m_as("GPU")))
         index = next((i for i, n in enumerate(counts) if n >= needed), len(counts) - 1)
         est = estimate(catalog=catalog, **{**fields, "gpus": counts[index]})
+        # the efficiency falls a little with the GPU count, so the linear guess can fall one step short
+        while est.wall_clock is not None and est.wall_clock > deadline and index < len(counts) - 1:
+            index += 1
+            est = estimate(catalog=catalog, **{**fields, "gpus": counts[index]})
         if est.wall_clock is not None and est.wall_clock > deadline:
             return f"misses the deadline even on {counts[index]:,} GPUs ({_hours_words(est.wall_clock)})"
     layout = _fits(fields, counts[index], catalog)
