@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis, Param
 from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
 from costcalc.schemas.training import LoraTargets, Quant
@@ -46,7 +45,6 @@ DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
 _NOT_YET = ("ppo", "grpo")
-_ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
 
 
 def stage_of(inputs: EstimateInputs) -> str:
@@ -97,8 +95,8 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
-        basis = "given: the total processed over all epochs, padding included" + _ONE_EPOCH * (stage == "dpo")
-        return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis=basis, given=True))
+        basis = Basis("stage_total", {"dpo": stage == "dpo"})
+        return Default(inputs.tokens, Assumption("tokens", inputs.tokens, basis, kind="given", field="tokens"))
     assert inputs.examples is not None
     return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
 
@@ -115,18 +113,11 @@ def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> D
             tokens = example_tokens(n, epochs, per, padding=padding, seq_len=seq_len)
     except ValueError as err:
         raise InputError("example_tokens", str(err)) from None
-    what = "pairs (both sequences, the prompt in each)" if dpo else "examples"
-    basis = f"{n:,} {what} x {epochs} epoch{'s' * (epochs > 1)} x {per:,} tokens"
-    basis += "" if inputs.example_tokens else " (--seq-len: an upper bound; give --example-tokens)"
-    basis += {"none": ", packed", "batch": ", padded to the batch's longest (x2)", "max": ", padded to --seq-len"}[
-        padding
-    ]
+    params: dict[str, Param] = {"examples": n, "dpo": dpo, "epochs": epochs, "per_example": Q_(per, "token")}
+    params |= {"per_example_given": inputs.example_tokens is not None, "padding": padding}
     source = "costcalc.formulas.finetune.example_tokens (Together AI's token count)"
-    return Default(tokens, Assumption(name="tokens", value=_count(tokens), basis=basis, given=True, source=source))
-
-
-def _count(q: Quantity) -> str:
-    return f"{format_count(float(q.m_as('token')))} tokens"
+    note = Assumption("tokens", tokens, Basis("examples", params), kind="given", source=source, field="tokens")
+    return Default(tokens, note)
 
 
 def compose(first: Speedup | None, second: Speedup | None) -> Speedup | None:
@@ -156,8 +147,8 @@ def efficiency_factor(
     factor = compose(stage_factor(stage_of(inputs), catalog), quant_factor(quant) if quant else None)
     if factor is None:
         return fp8, None
-    value = f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
-    note = Assumption(name="fine-tuning efficiency", value=value, basis=factor.basis,
+    note = Assumption("finetune_efficiency", Q_(factor.central, ""), Basis("factor", {"data": factor.basis}),
+                      kind="calibrated", low=Q_(factor.low, ""), high=Q_(factor.high, ""),
                       source="costcalc/data/finetune_runs.json; costcalc.data.finetune_efficiency")  # fmt: skip
     return compose(fp8, factor), note
 
@@ -171,8 +162,7 @@ def stage_flops(
     if method == "full" and stage != "dpo":
         if stage == "pretrain":
             return full, []
-        trained = f"{format_count(float(flop_params.m_as('parameter')))} (all)"
-        return full, [_stage_note(stage, method, trained, full.method)]
+        return full, [_stage_note(stage, method, {"trained": flop_params, "all": True}, full.method)]
     from costcalc.formulas.finetune import dpo_flops, train_flops_per_token  # off the pre-training path
 
     forward = _forward(inputs, spec, flop_params, seq_len)
@@ -191,8 +181,11 @@ def stage_flops(
     where = "architecture-aware" if spec is not None and spec.has_architecture else "2N per forward"
     where += f", sequence length {seq_len}" if seq_len else ""
     count = FlopCount(model=model, hardware=hardware, method=f"{how} ({where})")
-    trained = "all" if lora is None else format_count(float(lora.m_as("parameter")))
-    trained += " (on the standard shape)" if lora is not None and spec is None else ""
+    trained: dict[str, Param] = {
+        "trained": lora,
+        "all": lora is None,
+        "standard_shape": lora is not None and spec is None,
+    }
     return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None)]
 
 
@@ -214,13 +207,13 @@ def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quanti
         raise InputError("lora_targets", str(err)) from None
 
 
-def _stage_note(stage: str, method: str, trained: str, how: str, inputs: EstimateInputs | None = None,
+def _stage_note(stage: str, method: str, trained: dict[str, Param], how: str, inputs: EstimateInputs | None = None,
                 adapters: bool = False) -> Assumption:  # fmt: skip
-    value = f"{stage}, {method}"
+    params: dict[str, Param] = {"method": method, "flops": how, **trained}
     if adapters and inputs is not None:
-        value += f", LoRA r={inputs.lora_rank or DEFAULT_LORA_RANK} on {inputs.lora_targets or DEFAULT_LORA_TARGETS}"
-        if method == "qlora":
-            value += f", {inputs.quant or DEFAULT_QUANT} base"
-    value += f": {trained} trainable parameters"
-    basis = f"FLOPs {how}; memory per GPU: costcalc memory with the same options"
-    return Assumption(name="stage", value=value, basis=basis, given=True, source="costcalc.formulas.finetune")
+        params |= {
+            "rank": inputs.lora_rank or DEFAULT_LORA_RANK,
+            "targets": inputs.lora_targets or DEFAULT_LORA_TARGETS,
+        }
+        params |= {"quant": (inputs.quant or DEFAULT_QUANT) if method == "qlora" else None}
+    return Assumption("stage", stage, Basis("stage", params), kind="given", source="costcalc.formulas.finetune")

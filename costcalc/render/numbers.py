@@ -1,4 +1,10 @@
-"""Whole columns of numbers as text at once: C's ``%.Pg`` for a million values without a Python loop.
+"""The number styles every view uses, and whole columns of numbers as text at once.
+
+The styles (``count``, ``grouped``, ``fixed``, ``percent``, ``general``, ``sig``, ``quantity_text``...)
+are the one place a number's look is chosen: the words of ``costcalc.render.words``, the CLI's
+views and the TUI call them. Domain code (``costcalc.estimator`` and below) formats no number.
+
+The columns: C's ``%.Pg`` for a million values without a Python loop.
 
 A sweep's CSV and JSON hold up to a million rows of some twenty numbers; formatting each with
 ``%`` costs seconds. Here a column becomes an (n, width) byte matrix laid out in a fixed template
@@ -12,10 +18,84 @@ infinity, is formatted by Python instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Part", "g_bytes", "joined_rows", "slots"]
+from costcalc.base.parse import format_count, unit_of
+
+__all__ = [
+    "Part",
+    "count",
+    "fixed",
+    "g_bytes",
+    "general",
+    "grouped",
+    "joined_rows",
+    "percent",
+    "percent_span",
+    "quantity_text",
+    "sig",
+    "slots",
+]
+
+# --- styles of one number -----------------------------------------------------------------------
+
+
+def count(value: float, digits: int = 4) -> str:
+    """A count with an SI suffix, as the inputs take it: '1.4T', '7B', '512'."""
+    return format_count(value, digits)
+
+
+def grouped(value: int | float) -> str:
+    """A whole number with thousands separators: '8,192'."""
+    return f"{value:,}"
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A number with ``decimals`` digits after the point: '2.20', '1.090'."""
+    return f"{value:.{decimals}f}"
+
+
+def percent(fraction: float, decimals: int) -> str:
+    """A fraction as a percentage: '40.1%'."""
+    return f"{fraction:.{decimals}%}"
+
+
+def general(value: float) -> str:
+    """The shortest form Python's ``g`` gives: '312', '1.3', '1e+25'."""
+    return f"{value:g}"
+
+
+def sig(value: float, digits: int) -> str:
+    """``digits`` significant figures: '1.25'."""
+    return f"{value:.{digits}g}"
+
+
+def percent_span(values: Any) -> str:
+    """One fraction as a percentage ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
+    m = np.asarray(values, dtype=float).reshape(-1)
+    return f"{percent(m.min(), 1)} to {percent(m.max(), 1)}" if m.size > 1 and m.min() != m.max() else percent(m[0], 1)
+
+
+_COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
+
+
+def quantity_text(q: Any) -> str:
+    """A count for an assumption line: '1.4T tokens', or '5 values, 1B to 70B parameters'."""
+    unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
+    name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
+    m = np.asarray(q.magnitude, dtype=float)
+
+    def show(v: float) -> str:
+        return format_count(v) if unit else sig(v, 4)
+
+    if m.size == 1:
+        return f"{show(float(m.reshape(-1)[0]))} {name}".strip()
+    return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
+
+
+# --- whole columns -------------------------------------------------------------------------------
 
 _ZERO, _DOT, _MINUS, _PLUS, _E = (ord(c) for c in "0.-+e")
 

@@ -16,6 +16,7 @@ from costcalc.base.units import Quantity
 from costcalc.commands.plan import Plan
 from costcalc.estimator.result import Estimate
 from costcalc.render.text import format_quantity, gigabytes, money
+from costcalc.render.words import worded
 
 
 def compact(q: Quantity, field: str) -> str:
@@ -110,9 +111,10 @@ class Assumptions(Static):
             return
         text = Text()
         for a in est.assumptions:
+            words = worded(a)
             text.append("* " if a.given else "- ", style="bold" if a.given else "dim")
-            text.append(f"{one_line(a.name)}: ", style="bold")
-            text.append(f"{one_line(str(a.value))}\n")  # values can name presets from files
+            text.append(f"{one_line(words.name)}: ", style="bold")
+            text.append(f"{one_line(words.value)}\n")  # values can name presets from files
         self.update(text)
 
 
