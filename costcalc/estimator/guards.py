@@ -22,7 +22,6 @@ import numpy as np
 from costcalc.base.errors import InputError, one_line
 from costcalc.base.parse import MAX_ARRAY_SIZE
 from costcalc.base.units import Quantity
-from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.scenario import Assumption, Basis, Param
 from costcalc.estimator.stage import check_stage, tuning
@@ -53,9 +52,7 @@ def check_finetune(inputs: EstimateInputs) -> None:
     storage needs QLoRA; and fine-tuning memory is modelled with data parallelism only."""
     for name in ("tp", "pp", "ep", "sp"):
         if getattr(inputs, name):
-            raise InputError(
-                name, f"fine-tuning memory is modelled with data parallelism only; drop {option_name(name)}"
-            )
+            raise InputError(name, f"fine-tuning memory is modelled with data parallelism only; drop `{name}`")
     check_stage(inputs)
 
 
@@ -110,7 +107,7 @@ def check_node_multiple(gpus: Quantity | None, node: NodeSpec | None, hardware: 
         raise InputError(
             "gpus",
             f"{hardware} holds {node.count} GPUs per node, so {bad:g} GPUs is {bad / node.count:g} nodes; "
-            f"give a multiple of {node.count} GPUs, or --nodes",
+            f"give a multiple of {node.count} GPUs, or `nodes`",
         )
 
 

@@ -60,7 +60,7 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
     if not inputs.shape_given():
         return None, []
     if inputs.model is not None or inputs.params is not None or inputs.active_params is not None:
-        raise InputError("params", "give a model preset, params, or a shape (config file or --layers ...), not two")
+        raise InputError("params", "give a model preset, params, or a shape (config file or `layers` ...), not two")
     if inputs.config_file is not None:
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
@@ -77,9 +77,9 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         )
         return spec, [Assumption("model", spec.name, basis, kind="given")]
     for missing in (f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None):
-        raise InputError(missing, "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
+        raise InputError(missing, "a shape needs `layers`, `hidden`, `heads` and `vocab` (and optionally more)")
     if (inputs.experts is None) != (inputs.experts_per_token is None):
-        raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
+        raise InputError("experts", "a mixture of experts needs both `experts` and `experts_per_token`")
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
     ffn = inputs.ffn or llama_ffn(shape["hidden"])
     seq_len = inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeAlias
 from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
 from costcalc.data.calibration import RunSummary
-from costcalc.formulas.flops import FlopCount, Recompute
+from costcalc.formulas.flops import CountMethod, FlopCount, Recompute
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.schemas.thresholds import ComputeThreshold
@@ -26,8 +26,9 @@ __all__ = ["KINDS", "Assumption", "Basis", "Kind", "Param", "Scenario"]
 Kind = Literal["given", "preset", "default", "derived", "calibrated", "notice"]
 KINDS: tuple[Kind, ...] = ("given", "preset", "default", "derived", "calibrated", "notice")
 
-#: A typed parameter of an assumption: a quantity, a number, a flag, a name or a choice, or a tuple of them.
-Param: TypeAlias = Quantity | float | int | bool | str | tuple["Param", ...] | None
+#: A typed parameter of an assumption: a quantity, a number, a flag, a name or a choice, how FLOPs
+#: were counted, or a tuple of them.
+Param: TypeAlias = Quantity | float | int | bool | str | CountMethod | tuple["Param", ...] | None
 
 
 @dataclass(frozen=True)

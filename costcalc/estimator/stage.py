@@ -18,10 +18,9 @@ from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
-from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
 from costcalc.estimator.scenario import Assumption, Basis, Param
-from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
+from costcalc.formulas.flops import CountMethod, FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
 from costcalc.schemas.training import LoraTargets, Quant
 
@@ -64,19 +63,19 @@ def check_stage(inputs: EstimateInputs) -> None:
         raise InputError("stage", f"{stage} is not yet estimated (its generation phase is memory-bound); "
                          "give pretrain, continued, long-context, sft or dpo")  # fmt: skip
     if inputs.quant is not None and method != "qlora":
-        raise InputError("quant", f"a quantized base needs --method qlora (got {inputs.method or 'no --method'})")
+        raise InputError("quant", f"a quantized base needs `method` qlora (got {inputs.method or 'no `method`'})")
     for name in ("lora_rank", "lora_targets"):
         if getattr(inputs, name) is not None and method == "full":
-            raise InputError(name, f"adapters need --method lora or qlora (got {inputs.method or 'no --method'})")
+            raise InputError(name, f"adapters need `method` lora or qlora (got {inputs.method or 'no `method`'})")
     if inputs.examples is not None and inputs.tokens is not None:
-        raise InputError("examples", "give --tokens (the total over all epochs) or --examples, not both")
+        raise InputError("examples", "give `tokens` (the total over all epochs) or `examples`, not both")
     for name in DATA_FIELDS[1:4]:
         if getattr(inputs, name) is not None and inputs.examples is None:
-            raise InputError(name, f"{option_name(name)} describes examples: give --examples too")
+            raise InputError(name, f"`{name}` describes examples: give `examples` too")
     if inputs.count_bubble and tuning(inputs):
         raise InputError("count_bubble", "a fine-tuning estimate is data-parallel (no pipeline bubble); drop it")
     if inputs.precomputed_reference is not None and stage != "dpo":
-        raise InputError("precomputed_reference", f"a reference model is DPO's (got --stage {stage})")
+        raise InputError("precomputed_reference", f"a reference model is DPO's (got `stage` {stage})")
 
 
 def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | None:
@@ -89,9 +88,9 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     if stage == "pretrain" and inputs.examples is None:
         return None
     if inputs.tokens is None and inputs.examples is None:
-        raise InputError("tokens", f"--stage {stage} needs its own data: give --tokens or --examples")
+        raise InputError("tokens", f"`stage` {stage} needs its own data: give `tokens` or `examples`")
     if inputs.seq_len is None:
-        raise InputError("seq_len", f"--stage {stage} needs --seq-len (a stage does not take the preset's)")
+        raise InputError("seq_len", f"`stage` {stage} needs `seq_len` (a stage does not take the preset's)")
     if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
@@ -175,12 +174,10 @@ def stage_flops(
         model, hardware = counted.model, counted.hardware
     else:
         model, hardware = (tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP")
-    how = ("4N + 6·N_lora per token" if method != "full" else "6N per token") + (
-        " + the frozen reference's 2N" + (" once (precomputed)" if inputs.precomputed_reference else "")
-        if stage == "dpo" else "")  # fmt: skip
-    where = "architecture-aware" if spec is not None and spec.has_architecture else "2N per forward"
-    where += f", sequence length {seq_len}" if seq_len else ""
-    count = FlopCount(model=model, hardware=hardware, method=f"{how} ({where})")
+    how = CountMethod("finetune", seq_len=seq_len, adapters=method != "full", dpo=stage == "dpo",
+                      precomputed=bool(inputs.precomputed_reference),
+                      architecture=spec is not None and spec.has_architecture)  # fmt: skip
+    count = FlopCount(model=model, hardware=hardware, method=how)
     trained: dict[str, Param] = {
         "trained": lora,
         "all": lora is None,
@@ -199,7 +196,7 @@ def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quanti
     from costcalc.formulas.lora import lora_params  # off the pre-training path
 
     if spec is None or not spec.has_architecture:
-        raise InputError("method", f"{method} needs the model's shape: give --model, --model-config or --params")
+        raise InputError("method", f"{method} needs the model's shape: give `model`, `config_file` or `params`")
     try:
         return lora_params(spec, inputs.lora_targets or DEFAULT_LORA_TARGETS, inputs.lora_rank or DEFAULT_LORA_RANK,
                            active=spec.is_moe)  # fmt: skip
@@ -207,8 +204,8 @@ def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quanti
         raise InputError("lora_targets", str(err)) from None
 
 
-def _stage_note(stage: str, method: str, trained: dict[str, Param], how: str, inputs: EstimateInputs | None = None,
-                adapters: bool = False) -> Assumption:  # fmt: skip
+def _stage_note(stage: str, method: str, trained: dict[str, Param], how: CountMethod,
+                inputs: EstimateInputs | None = None, adapters: bool = False) -> Assumption:  # fmt: skip
     params: dict[str, Param] = {"method": method, "flops": how, **trained}
     if adapters and inputs is not None:
         params |= {

@@ -7,6 +7,8 @@ JSON and the TUI all read ``worded``, so a sentence is changed here and nowhere 
 styles come from ``costcalc.render.numbers``.
 """
 
+# long because every sentence an assumption is shown with is here, one function per kind of
+# basis: the point of the module is that there is no other place to look.
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +21,9 @@ from costcalc.render.numbers import count, fixed, general, grouped, percent, per
 
 if TYPE_CHECKING:  # the words read assumptions; they never build one
     from costcalc.estimator.scenario import Assumption
+    from costcalc.formulas.flops import CountMethod
 
-__all__ = ["NAMES", "Worded", "cap_words", "step_words", "worded"]
+__all__ = ["NAMES", "Worded", "cap_words", "count_words", "step_words", "worded"]
 
 
 class Worded(NamedTuple):
@@ -142,7 +145,7 @@ def _stage(a: Assumption) -> tuple[str, str]:
     else:
         shown = count(_m(trained)) + (" (on the standard shape)" if b["standard_shape"] else "")
     value += f": {shown} trainable parameters"
-    return value, f"FLOPs {b['flops']}; memory per GPU: costcalc memory with the same options"
+    return value, f"FLOPs {count_words(b['flops'])}; memory per GPU: costcalc memory with the same options"
 
 
 # --- hardware, precision and efficiency ---------------------------------------------------------
@@ -332,6 +335,21 @@ def _preset(a: Assumption) -> tuple[str, str]:
     return str(a.value), f"from your preset file{overriding}"
 
 
+def count_words(m: CountMethod) -> str:
+    """How the FLOPs were counted, in words."""
+    if m.key == "architecture":
+        mask = ("causal" if m.causal else "no causal saving") + (f", sliding window {m.window}" if m.window else "")
+        return f"architecture-aware ({m.model}, sequence length {m.seq_len}, {mask})"
+    if m.key == "dense":
+        return "6·N·D, attention-score FLOPs not counted" + (f" ({m.model}: {m.note})" if m.model else "")
+    how = "4N + 6·N_lora per token" if m.adapters else "6N per token"
+    how += (" + the frozen reference's 2N" + (" once (precomputed)" if m.precomputed else "")) if m.dpo else ""
+    where = ("architecture-aware" if m.architecture else "2N per forward") + (
+        f", sequence length {m.seq_len}" if m.seq_len else ""
+    )
+    return f"{how} ({where})"
+
+
 def _const(value: str, basis: str) -> Callable[[Assumption], tuple[str, str]]:
     return lambda a: (str(a.value) if value == "{value}" else value, basis)
 
@@ -379,7 +397,7 @@ _WORDS: dict[tuple[str, str], Callable[[Assumption], tuple[str, str]]] = {
     ("recompute", ""): _recompute,
     ("overheads", ""): _overheads,
     ("ranges", ""): _ranges,
-    ("flops", ""): _const("{value}", "model FLOPs; GPU-hours = FLOPs / (peak x MFU)"),
+    ("flops", ""): lambda a: (count_words(a.value), "model FLOPs; GPU-hours = FLOPs / (peak x MFU)"),  # type: ignore[arg-type]
     ("preset", ""): _preset,
     ("presets", ""): lambda a: ("folder not read", str(a.basis["notice"])),
 }

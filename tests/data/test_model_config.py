@@ -195,7 +195,7 @@ def test_a_shape_and_a_preset_are_not_both_given(tmp_path: Path) -> None:
         costcalc.estimate(model="llama-2-7b", layers=32)
     with pytest.raises(InputError, match="not both"):
         costcalc.estimate(config_file=str(_write(tmp_path, LLAMA_2_7B)), layers=32)
-    with pytest.raises(InputError, match="--layers, --hidden, --heads and --vocab"):
+    with pytest.raises(InputError, match="`layers`, `hidden`, `heads` and `vocab`"):
         costcalc.estimate(layers=32, hidden=4096)
 
 

@@ -124,7 +124,7 @@ def test_the_factors_are_derived_from_the_runs_as_stated() -> None:
 def test_a_stage_never_inherits_the_presets_data() -> None:
     with pytest.raises(InputError, match="needs its own data"):
         costcalc.estimate(model="llama-2-7b", stage="continued", seq_len=4096)
-    with pytest.raises(InputError, match="needs --seq-len"):
+    with pytest.raises(InputError, match="needs `seq_len`"):
         costcalc.estimate(model="llama-2-7b", stage="sft", tokens="1B")
     cpt = costcalc.estimate(model="llama-2-7b", stage="continued", tokens="23.2B", seq_len=4096, gpus=128)
     assert float(cpt.scenario.tokens.m_as("token")) == 23.2e9
