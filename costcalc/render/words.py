@@ -19,11 +19,23 @@ import numpy as np
 from costcalc.formulas.shapes import STANDARD_SHAPE_RULE
 from costcalc.render.numbers import count, fixed, general, grouped, percent, percent_span, quantity_text, sig
 
-if TYPE_CHECKING:  # the words read assumptions; they never build one
+if TYPE_CHECKING:  # the words read assumptions and plans; they never build one
+    from costcalc.commands.plan import Plan
     from costcalc.estimator.scenario import Assumption
     from costcalc.formulas.flops import CountMethod
 
-__all__ = ["NAMES", "Worded", "cap_words", "count_words", "step_words", "worded"]
+__all__ = [
+    "NAMES",
+    "SCALING_RULES",
+    "SHORT_LABELS",
+    "Worded",
+    "cap_words",
+    "count_words",
+    "plan_how",
+    "plan_title",
+    "step_words",
+    "worded",
+]
 
 
 class Worded(NamedTuple):
@@ -412,3 +424,36 @@ def worded(a: Assumption) -> Worded:
     value, basis = words(a)
     name = f"{a.basis['kind']} preset" if a.key == "preset" else NAMES[a.key]
     return Worded(name, value, basis)
+
+
+# --- results and plans ---------------------------------------------------------------------------
+
+#: Each result's label where columns are few (the TUI's results panel).
+SHORT_LABELS = {
+    "flops": "FLOPs",
+    "gpu_hours": "GPU-hours",
+    "wall_clock": "Days",
+    "cost": "Cost",
+    "energy": "Energy",
+    "co2": "CO2e",
+}
+
+#: How each allocation rule of a compute-optimal plan is named.
+SCALING_RULES = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
+
+
+def plan_title(plan: Plan) -> str:
+    """What a plan answers and what binds it: '2M USD (budget binds)'."""
+    binds = " binds" if plan.binding in ("budget", "deadline") else ""
+    return f"{plan.question} ({plan.binding}{binds})"
+
+
+def plan_how(plan: Plan) -> str:
+    """How a plan split its compute between model size and tokens."""
+    if plan.scaling:
+        return f"compute-optimal: {SCALING_RULES.get(plan.scaling, plan.scaling)}"
+    if plan.range.get("params") is not None:
+        return "the largest model for the given tokens"
+    if plan.range.get("tokens") is not None:
+        return "the most tokens for the given model"
+    return "the model and tokens fix the compute"
