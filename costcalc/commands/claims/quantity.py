@@ -197,6 +197,7 @@ def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcom
         verdict=_verdict(check, ev, judgement),
         reason=_reason(check, subject, ev, judgement, tolerance),
         tolerance=shown,
+        tolerance_value=tolerance,
         deciding=_deciding(check, subject, ev, judgement),
         source_value=ev.figure,
         source=ev.source or subject.run_note,
