@@ -19,7 +19,7 @@ import numpy as np
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibrate import efficiency_model
-from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
+from costcalc.data.calibration import FP8_SPEEDUP, Prediction, RunSummary, Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.inputs import EstimateInputs
@@ -103,6 +103,28 @@ def _typical(values: Any) -> float:
     return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
 
 
+def _calibrated_basis(
+    prediction: Prediction, generation: str, n: Any, moe: bool, flop_ratio: Any, speedup: Speedup | None, uncapped: Any
+) -> Basis:
+    """What the calibrated efficiency rests on, step by step, as typed data (render words it)."""
+    ratio = _typical(flop_ratio) if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9) else None
+    return Basis(
+        "calibrated",
+        {
+            "fitted_runs": prediction.runs,
+            "generation_runs": prediction.generation_runs if prediction.generation_known else None,
+            "generation": generation,
+            "params": Q_(_typical(n), "parameter"),
+            "moe": moe,
+            "reference": Q_(prediction.central, ""),
+            "flop_ratio": ratio,
+            "speedup": None if speedup is None else ("fp8 speed-up" if speedup.dtype == "fp8" else speedup.dtype),
+            "speedup_factor": None if speedup is None else speedup.central,
+            "capped": Q_(MAX_EFFICIENCY, "") if np.any(uncapped > MAX_EFFICIENCY) else None,
+        },
+    )
+
+
 def resolve_efficiency(
     given: Quantity | None,
     accelerator: AcceleratorSpec,
@@ -133,21 +155,7 @@ def resolve_efficiency(
     uncapped = prediction.central * factor
     applied = np.minimum(uncapped, MAX_EFFICIENCY)
     high = min(high, float(np.min(MAX_EFFICIENCY / applied)))  # the range's top is the peak at most
-    ratio = _typical(flop_ratio) if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9) else None
-    basis = Basis(
-        "calibrated",
-        {
-            "data": prediction.basis,
-            "generation": accelerator.generation,
-            "params": Q_(_typical(n), "parameter"),
-            "moe": moe,
-            "reference": Q_(prediction.central, ""),
-            "flop_ratio": ratio,
-            "speedup": None if speedup is None else ("fp8 speed-up" if speedup.dtype == "fp8" else speedup.dtype),
-            "speedup_factor": None if speedup is None else speedup.central,
-            "capped": Q_(MAX_EFFICIENCY, "") if np.any(uncapped > MAX_EFFICIENCY) else None,
-        },
-    )
+    basis = _calibrated_basis(prediction, accelerator.generation, n, moe, flop_ratio, speedup, uncapped)
     note = Assumption(
         "efficiency",
         Q_(applied, ""),

@@ -16,7 +16,15 @@ from costcalc.data.defaults import Observed, carbon_intensity_default, pue_defau
 from costcalc.estimator.scenario import Assumption, Basis, Factors
 from costcalc.schemas import AcceleratorSpec, NodeSpec
 
-__all__ = ["Default", "Hardware", "observed_default", "resolve_carbon_intensity", "resolve_power", "resolve_pue"]
+__all__ = [
+    "Default",
+    "Hardware",
+    "observed_basis",
+    "observed_default",
+    "resolve_carbon_intensity",
+    "resolve_power",
+    "resolve_pue",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,20 @@ class Hardware:
     accelerator: AcceleratorSpec
     node: NodeSpec | None
     note: Assumption
+
+
+def observed_basis(observed: Observed) -> Basis:
+    """What a default taken from observations rests on, as typed data (the words are render's)."""
+    return Basis(
+        "observed",
+        {
+            "what": observed.what,
+            "count": observed.count,
+            "proxy": observed.proxy,
+            "proxy_reason": observed.proxy_reason,
+            "dates": observed.dates,
+        },
+    )
 
 
 def observed_default(value: Quantity, low: float, high: float, note: Assumption) -> Default:
@@ -70,7 +92,7 @@ def resolve_power(given: Quantity | None, hardware: Hardware) -> Default:
 
 def _observed(key: str, observed: Observed) -> Assumption:
     """A default from shipped facility observations: the median, its P10-P90, and the data's basis."""
-    basis = Basis("observed", {"data": observed.basis})
+    basis = observed_basis(observed)
     return Assumption(
         key, observed.value, basis, low=observed.low, high=observed.high, source="presets/facility.toml", field=key
     )

@@ -27,6 +27,7 @@ from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, r
 from costcalc.estimator.facility import (
     Default,
     Hardware,
+    observed_basis,
     observed_default,
     resolve_carbon_intensity,
     resolve_power,
@@ -194,7 +195,7 @@ def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog:
     note = Assumption(
         "price",
         observed.value,
-        Basis("observed", {"data": observed.basis}),
+        observed_basis(observed),
         low=observed.low,
         high=observed.high,
         source=f"prices of {accelerator.name} in presets/accelerators.toml",

@@ -202,10 +202,12 @@ def _efficiency(a: Assumption) -> tuple[str, str]:
     if b["capped"] is not None:
         steps[-1] += f", {cap_words(b['capped'])}"
     size = count(_m(b["params"])) + (" active, MoE" if b["moe"] else ", dense")
-    basis = (
-        f"{b['data']}; for {b['generation']}, {size}: {' '.join(steps)}; range: P10-P90 of leave-one-family-out errors"
-    )
-    return value, basis
+    g, runs = b["generation"], b["fitted_runs"]
+    if b["generation_runs"] is None:
+        fitted = f"no {g} runs: the overall fit of {runs} published runs, range widened"
+    else:
+        fitted = f"fitted on {runs} published runs ({b['generation_runs']} {g})"
+    return value, f"{fitted}; for {g}, {size}: {' '.join(steps)}; range: P10-P90 of leave-one-family-out errors"
 
 
 def cap_words(cap: Any) -> str:
@@ -232,11 +234,26 @@ def _factor(a: Assumption) -> tuple[str, str]:
 # --- the facility -------------------------------------------------------------------------------
 
 
+_OBSERVED = {
+    "pue": "median of {} published PUE figures (fleet averages to hyperscale)",
+    "carbon_intensity": "median of {} grid intensities used in published training estimates and cloud regions",
+}
+
+
+def observed_words(b: Any) -> str:
+    """What a default taken from observations rests on (``costcalc.estimator.facility.observed_basis``)."""
+    if b["what"] in _OBSERVED:
+        return _OBSERVED[b["what"]].format(b["count"])
+    proxy = "" if b["proxy"] is None else f"with {b['proxy']} prices pooled in ({b['proxy_reason']}); "
+    span = "undated" if b["dates"] is None else f"dated {b['dates'][0]} to {b['dates'][1]}"
+    return f"{proxy}median of {b['count']} observed prices ({span}); range 10th-90th percentile"
+
+
 def _price(a: Assumption) -> tuple[str, str]:
     if a.value is None:
         return _UNKNOWN, f"no price observations for {a.basis['accelerator']}; give --price to get a cost"
     v, lo, hi = (fixed(_m(q), 2) for q in (a.value, a.low, a.high))
-    return f"{v} USD/GPU-h (range {lo} to {hi})", str(a.basis["data"])
+    return f"{v} USD/GPU-h (range {lo} to {hi})", observed_words(a.basis)
 
 
 def _power(a: Assumption) -> tuple[str, str]:
@@ -254,12 +271,12 @@ def _power(a: Assumption) -> tuple[str, str]:
 
 def _pue(a: Assumption) -> tuple[str, str]:
     v, lo, hi = (fixed(_m(q), 2) for q in (a.value, a.low, a.high))
-    return f"{v} (range {lo} to {hi})", str(a.basis["data"])
+    return f"{v} (range {lo} to {hi})", observed_words(a.basis)
 
 
 def _carbon(a: Assumption) -> tuple[str, str]:
     v, lo, hi = (fixed(_m(q), 0) for q in (a.value, a.low, a.high))
-    return f"{v} gCO2e/kWh (range {lo} to {hi})", str(a.basis["data"])
+    return f"{v} gCO2e/kWh (range {lo} to {hi})", observed_words(a.basis)
 
 
 # --- layout, overheads, ranges ------------------------------------------------------------------
