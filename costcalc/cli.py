@@ -135,8 +135,10 @@ def _check(args: argparse.Namespace) -> str:
 
     if args.template:
         return TEMPLATE
+    from costcalc.cli_options import in_options
+
     title, results = check_request(args.file, args.claim, _given(args), args.presets)
-    return render_checks(results, args.format, title=title)
+    return render_checks(results, args.format, title=in_options(title))
 
 
 def _recipe(args: argparse.Namespace) -> str:
@@ -227,15 +229,16 @@ def _main(argv: Sequence[str] | None) -> int:
         output = HANDLERS[args.command](args)
     except InputError as err:
         _warn_presets(args)
-        from costcalc.estimator.input_fields import option_name
+        from costcalc.cli_options import in_options, named
 
-        option = option_name(err.field)
-        known = any(option in action.option_strings for action in _options(parser, args.command))
-        stderr_line(f"costcalc {args.command}: error: {option if known else err.field}: {err.message}")
+        options = {option for action in _options(parser, args.command) for option in action.option_strings}
+        stderr_line(f"costcalc {args.command}: error: {named(err.field, options)}: {in_options(err.message, options)}")
         return EXIT_USAGE
-    except CostcalcError as err:
+    except CostcalcError as err:  # a file's error: the inputs it names are the file's keys
         _warn_presets(args)
-        stderr_line(f"costcalc {args.command}: error: {err}")
+        from costcalc.cli_options import in_options
+
+        stderr_line(f"costcalc {args.command}: error: {in_options(str(err), ())}")
         return EXIT_USAGE
     except (KeyboardInterrupt, BrokenPipeError):
         raise

@@ -62,7 +62,8 @@ def _add_inputs(parser: argparse.ArgumentParser, names: Sequence[str], help_for:
     Options are grouped as the inputs are (model, hardware, costs, memory, overheads); only the
     parsing happens here: values stay strings and are validated by the input model.
     """
-    from costcalc.estimator.input_fields import choices, field_group, option_name
+    from costcalc.cli_options import option_name
+    from costcalc.estimator.input_fields import choices, field_group
     from costcalc.estimator.inputs import GROUPS, EstimateInputs
 
     fields = EstimateInputs.model_fields

@@ -120,6 +120,9 @@ DISPLAY_HOOKS = {
     )
     for view in ("estimate", "html", "summary")
 } | {("costcalc.commands.recipe", "costcalc.render.recipe")}
+#: Claims that quote an estimate's assumptions quote them in the renderer's words (one voice),
+#: until the claim outcomes are typed data worded in render/ too.
+DISPLAY_HOOKS |= {(f"costcalc.commands.claims.{m}", "costcalc.render.words") for m in ("evidence", "quantity")}
 
 
 def _layer(module: str) -> int | None:

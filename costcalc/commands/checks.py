@@ -56,6 +56,7 @@ class ClaimCheck(BaseModel):
     verdict: Verdict
     reason: str
     tolerance: str
+    tolerance_value: float = Field(description="the tolerance used, as a number (a fraction: 0.005 is 0.5%)")
     deciding: str = Field(default="", description="the number that decided the verdict")
     thresholds: list[dict[str, Any]] = Field(
         default_factory=list, description="regulatory compute thresholds, as in the estimate's JSON"
@@ -130,6 +131,7 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
         verdict=outcome.verdict,
         reason=outcome.reason,
         tolerance=outcome.tolerance,
+        tolerance_value=tol if outcome.tolerance_value is None else outcome.tolerance_value,
         deciding=outcome.deciding,
         thresholds=list(outcome.thresholds),
     )

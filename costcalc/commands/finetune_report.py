@@ -72,7 +72,7 @@ def _trainable(inputs: EstimateInputs, method: Method, spec: ModelSpec | None, p
     if method == "full":
         return params
     if spec is None or not spec.has_architecture:
-        raise InputError("method", f"{method} needs the model's shape: give --model, --model-config or a shape")
+        raise InputError("method", f"{method} needs the model's shape: give `model`, `config_file` or a shape")
     rank = inputs.lora_rank or DEFAULT_LORA_RANK
     try:
         return float(lora_params(spec, inputs.lora_targets or DEFAULT_LORA_TARGETS, rank).m_as("parameter"))

@@ -97,11 +97,11 @@ class MemoryLimit:
 def _checked(fields: dict[str, Any], longest_seq: bool, largest_batch: bool) -> str:
     """The quantity searched, or a one-line error for the combinations that cannot be answered."""
     if longest_seq and largest_batch:
-        raise InputError("longest_seq", "give --longest-seq or --largest-batch, not both (the other stays fixed)")
+        raise InputError("longest_seq", "give `longest_seq` or `largest_batch`, not both (the other stays fixed)")
     quantity = "seq_len" if longest_seq else "micro_batch"
     if fields.get(quantity) is not None:
-        flag = "--longest-seq" if longest_seq else "--largest-batch"
-        option = "--seq-len" if longest_seq else "--micro-batch"
+        flag = "`longest_seq`" if longest_seq else "`largest_batch`"
+        option = "`seq_len`" if longest_seq else "`micro_batch`"
         raise InputError(quantity, f"{flag} searches the {_WHAT[quantity]}: drop {option}")
     return quantity
 
@@ -123,9 +123,9 @@ def _probe(
     spec = scenario.model or scenario.shape
     capacity = float(scenario.accelerator.memory.m_as("B"))
     if spec is None or not spec.has_architecture:
-        raise InputError("model", f"the {_WHAT[quantity]} that fits needs the model's shape: give --model or a shape")
+        raise InputError("model", f"the {_WHAT[quantity]} that fits needs the model's shape: give `model` or a shape")
     if quantity == "micro_batch" and (inputs.seq_len or spec.seq_len) is None:
-        raise InputError("seq_len", "--largest-batch needs a sequence length: give --seq-len")
+        raise InputError("seq_len", "`largest_batch` needs a sequence length: give `seq_len`")
 
     def total(n: int) -> float | None:
         at = inputs.model_copy(update={quantity: n})

@@ -121,7 +121,7 @@ def sweep(
     numpy array or pint quantity of values, or a list of preset names.
     """
     if isinstance(over, str) or not isinstance(over, Sequence | Mapping) or not over:
-        raise InputError("over", "give at least one --over NAME=VALUES (or a mapping of names to values)")
+        raise InputError("over", "give at least one `over` NAME=VALUES (or a mapping of names to values)")
     parsed = (
         [axis(name, values) for name, values in over.items()]
         if isinstance(over, Mapping)

@@ -108,9 +108,12 @@ def _summary(run: PublishedRun, catalog: Catalog) -> RunSummary | str:
     mfu = float(runtime.implied_efficiency(dense_training_flops(n, run.tokens), run.pretraining_gpu_hours, peak).m)
     if not runtime.MIN_MFU <= mfu <= 1:
         few = "too few GPU-hours for the FLOPs" if mfu > 1 else "too many GPU-hours for the FLOPs"
-        why = f"imply an efficiency (MFU) of {mfu:.3g}, outside [{runtime.MIN_MFU:g}, 1]: {few}"
         entry = catalog.locate("run", "id", run.id)
-        raise PresetError(str(entry.path) if entry else "runs", f"{entry.where if entry else run.id}.gpu_hours", why)
+        raise PresetError(
+            str(entry.path) if entry else "runs",
+            f"{entry.where if entry else run.id}.gpu_hours",
+            f"imply an efficiency (MFU) of {mfu:.3g}, outside [{runtime.MIN_MFU:g}, 1]: {few}",
+        )
     weight, note = run_weight(run)
     return RunSummary(
         id=run.id,

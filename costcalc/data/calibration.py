@@ -130,12 +130,15 @@ class GenerationEffect:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The default reference MFU for one configuration, its spread, and the basis in words."""
+    """The default reference MFU for one configuration, its spread, and what it was fitted on: the
+    published runs (``runs``) and those of the accelerator's generation (``generation_runs``, 0 when
+    the generation has none and the range is widened)."""
 
     central: Any  # a float, or an array for a sweep over parameter counts
     spread: SplitT
     generation_known: bool
-    basis: str
+    runs: int
+    generation_runs: int
 
     @property
     def range(self) -> tuple[float, float]:
@@ -172,15 +175,12 @@ class EfficiencyModel:
         effect = self.generations.get(generation)
         variance = effect.variance if effect else self.unseen_generation_sd**2
         central = np.minimum(np.exp(self.log_mfu(generation, params, moe)), 1.0)
-        if effect is None:
-            basis = f"no {generation} runs: the overall fit of {len(self.runs)} published runs, range widened"
-        else:
-            basis = f"fitted on {len(self.runs)} published runs ({effect.runs} {generation})"
         return Prediction(
             central=central if central.ndim else float(central),
             spread=self.spread.widened(variance),
             generation_known=effect is not None,
-            basis=basis,
+            runs=len(self.runs),
+            generation_runs=effect.runs if effect is not None else 0,
         )
 
     def nearest(self, generation: str, params: float, moe: bool, k: int = 3) -> tuple[RunSummary, ...]:

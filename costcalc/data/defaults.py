@@ -11,7 +11,7 @@ then reported as unknown unless the user gives ``--price``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from costcalc.base.errors import PresetError
@@ -36,7 +36,12 @@ MIN_PRICE_OBSERVATIONS = 3
 
 @dataclass(frozen=True)
 class Observed:
-    """A default taken from observations: median, 10th-90th percentile range, and its basis."""
+    """A default taken from observations: median, 10th-90th percentile range, and what they are.
+
+    ``what`` names the observations (``prices``, ``pue``, ``carbon_intensity``; "" for others);
+    a price default also says which accelerator's prices were pooled in (``proxy``, and why) and
+    the dates the prices span. ``costcalc.render.words`` words them.
+    """
 
     value: Quantity
     low: Quantity
@@ -45,9 +50,14 @@ class Observed:
     basis: str
     #: The observations themselves (in the value's unit), for Monte Carlo sampling.
     values: tuple[float, ...] = ()
+    what: str = ""
+    proxy: str | None = None
+    proxy_reason: str = ""
+    #: The first and last dates of dated observations (None when none is dated).
+    dates: tuple[str, str] | None = None
 
 
-def summarize(values: Sequence[Quantity], unit: str, basis: str) -> Observed:
+def summarize(values: Sequence[Quantity], unit: str, basis: str = "") -> Observed:
     """Median and 10th/90th percentiles of ``values`` (quantities), in ``unit``."""
     if not values:
         raise ValueError("no observations to summarize")
@@ -80,16 +90,17 @@ def price_observations(
 def _price_default(name: str, catalog: Catalog) -> Observed | None:
     accelerator = catalog.accelerator(name)
     observations, stand_in = price_observations(accelerator, catalog)
-    proxy = ""
-    if stand_in is not None:
-        reason = accelerator.sources.get("price_proxy", "")
-        proxy = f"with {stand_in.name} prices pooled in ({reason}); "
     if not observations:
         return None
     dates = sorted(o.date for o in observations if o.date != "undated")
-    span = f"dated {dates[0]} to {dates[-1]}" if dates else "undated"
-    basis = f"{proxy}median of {len(observations)} observed prices ({span}); range 10th-90th percentile"
-    return summarize([o.midpoint for o in observations], "USD/GPU/hour", basis)
+    observed = summarize([o.midpoint for o in observations], "USD/GPU/hour")
+    return replace(
+        observed,
+        what="prices",
+        proxy=None if stand_in is None else stand_in.name,
+        proxy_reason="" if stand_in is None else accelerator.sources.get("price_proxy", ""),
+        dates=(dates[0], dates[-1]) if dates else None,
+    )
 
 
 @cache
@@ -99,7 +110,7 @@ def pue_default(catalog: Catalog) -> Observed:
     if not entries:
         raise PresetError(str(catalog.dirs[0]), "pue", "no PUE observations found")
     values = [Q_(validate_entry(e, PueObservation).value, "") for e in entries]
-    return summarize(values, "", f"median of {len(values)} published PUE figures (fleet averages to hyperscale)")
+    return replace(summarize(values, ""), what="pue")
 
 
 @cache
@@ -109,8 +120,4 @@ def carbon_intensity_default(catalog: Catalog) -> Observed:
     if not entries:
         raise PresetError(str(catalog.dirs[0]), "carbon_intensity", "no carbon-intensity observations found")
     values = [validate_entry(e, CarbonObservation).value for e in entries]
-    return summarize(
-        values,
-        "gCO2e/kWh",
-        f"median of {len(values)} grid intensities used in published training estimates and cloud regions",
-    )
+    return replace(summarize(values, "gCO2e/kWh"), what="carbon_intensity")

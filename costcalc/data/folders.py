@@ -162,8 +162,12 @@ def list_files(directories: Sequence[Path], builtin: Path) -> tuple[list[tuple[P
                 )
             total += size
             if total > MAX_USER_PRESET_BYTES:
-                message = f"the user preset files add up to over {MAX_USER_PRESET_BYTES:,} bytes"
-                raise PresetError(str(path), "presets", f"{message} (the most read from all user folders)")
+                raise PresetError(
+                    str(path),
+                    "presets",
+                    f"the user preset files add up to over {MAX_USER_PRESET_BYTES:,} bytes (the most read from all "
+                    "user folders)",
+                )
             # a file that grows after this check is still read only up to the total cap
             found.append((path, min(MAX_PRESET_BYTES, MAX_USER_PRESET_BYTES - total + size)))
     return found, unread

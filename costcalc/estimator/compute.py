@@ -15,7 +15,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate, Range, ThresholdCrossing
-from costcalc.estimator.scenario import Assumption, Factors, Scenario
+from costcalc.estimator.scenario import Assumption, Basis, Factors, Scenario
 from costcalc.formulas import runtime
 from costcalc.schemas.thresholds import ComputeThreshold
 
@@ -35,13 +35,7 @@ def combine(factors: list[Factors]) -> tuple[float, float]:
 
 
 _ANALYTIC_RANGES = Assumption(
-    name="ranges",
-    value="10th-90th percentile",
-    basis=(
-        "independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in "
-        "quadrature of their logs; inputs you give are taken as exact"
-    ),
-    source="costcalc.estimator.compute.combine",
+    "ranges", "analytic", Basis("quadrature"), kind="derived", source="costcalc.estimator.compute.combine"
 )
 
 
@@ -109,12 +103,7 @@ def compute(scenario: Scenario) -> Estimate:
     }
     _finite(values)
     ranges = _ranges(values, s)
-    method = Assumption(
-        name="FLOPs",
-        value=flops.method,
-        basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
-        source="costcalc.formulas.flops",
-    )
+    method = Assumption("flops", flops.method, Basis("model_flops"), kind="derived", source="costcalc.formulas.flops")
     assumptions = [method, *s.assumptions]
     percentiles = None
     if s.samples:

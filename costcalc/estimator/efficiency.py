@@ -17,21 +17,19 @@ from typing import Any
 import numpy as np
 
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibrate import efficiency_model
-from costcalc.data.calibration import FP8_SPEEDUP, RunSummary, Speedup
+from costcalc.data.calibration import FP8_SPEEDUP, Prediction, RunSummary, Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.inputs import EstimateInputs
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis, Kind, Param
 from costcalc.formulas.flops import FlopCount, dense_training_flops, training_flops
 from costcalc.schemas import DTYPES, AcceleratorSpec, Dtype, ModelSpec
 
 __all__ = [
     "CALIBRATION_SEQ_LEN",
     "MAX_EFFICIENCY",
-    "efficiency_cap_note",
     "efficiency_for",
     "resolve_dtype",
     "resolve_efficiency",
@@ -67,51 +65,37 @@ def resolve_dtype(
         raise InputError("dtype", f"{accelerator.name} has no {given} peak; choose one of {have}")
     reference: Dtype = "bf16" if "bf16" in accelerator.peak else "fp16"
     dtype = given or reference
-    if given is None:
-        basis = "default: mixed-precision training" + ("" if dtype == "bf16" else f" ({accelerator.name} has no bf16)")
-    elif efficiency_given:
-        basis = f"given; the efficiency you give is of the {dtype} peak"
-    else:
-        basis = "given"
     speedup = FP8_SPEEDUP if dtype == "fp8" and not efficiency_given else None
     peak = accelerator.peak[reference if speedup else dtype]
-    value = f"{peak.m_as('TFLOP/s'):g} TFLOP/s ({reference if speedup else dtype}, dense)"
+    params: dict[str, Param] = {"dtype": reference if speedup else dtype, "accelerator": accelerator.name}
     if speedup is not None:
-        fp8_peak = accelerator.peak["fp8"].m_as("TFLOP/s")
-        value += f" x fp8 speed-up {speedup.central:g} (range {speedup.low:g} to {speedup.high:g})"
-        basis = f"given fp8; not the fp8 peak ({fp8_peak:g} TFLOP/s): the speed-up over bf16 is {speedup.basis}"
-    elif dtype in ("fp32", "tf32") and not efficiency_given:
-        basis += f"; the calibrated efficiency (of the {reference} peak) is applied to this slower peak"
-    note = Assumption(
-        name="peak",
-        value=value,
-        basis=basis,
-        given=given is not None,
-        source=accelerator.sources.get("peak", ""),
-    )
+        params |= {"speedup": (speedup.central, speedup.low, speedup.high), "fp8_peak": accelerator.peak["fp8"]}
+        basis = Basis("fp8", params | {"data": speedup.basis})
+    elif given is None:
+        basis = Basis("default", params)
+    elif efficiency_given:
+        basis = Basis("given_efficiency", params)
+    else:
+        basis = Basis("given", params | {"slower_than": reference if dtype in ("fp32", "tf32") else None})
+    kind: Kind = "given" if given is not None else "default"
+    note = Assumption("peak", peak, basis, kind=kind, source=accelerator.sources.get("peak", ""), field="dtype")
     return dtype, peak, note, speedup
 
 
 def _evidence_note(runs: tuple[RunSummary, ...], generation: str) -> Assumption:
     """The published runs nearest to the estimate, with the efficiency each implies."""
 
-    def shown(r: RunSummary) -> str:
-        size = format_count(r.params) + (" active" if r.moe else "")
-        return f"{r.id} ({size}, {r.accelerator}{', fp8' if r.precision == 'fp8' else ''}) {r.implied_mfu:.1%}"
-
+    shown = tuple(
+        (r.id, Q_(r.params, "parameter"), r.moe, r.accelerator, r.precision, Q_(r.implied_mfu, "")) for r in runs
+    )
     same = all(r.generation == generation for r in runs)
-    where = f"of {generation}" if same else f"of any generation (no {generation} runs)"
     return Assumption(
-        name="nearest runs",
-        value="; ".join(shown(r) for r in runs),
-        basis=f"published runs {where} nearest in active parameters, each with its MFU of 6·N·D FLOPs",
+        "nearest_runs",
+        shown,
+        Basis("same_generation" if same else "any_generation", {"generation": generation}),
+        kind="calibrated",
         source="presets/runs.toml; 'costcalc calibration' lists every run",
     )
-
-
-def efficiency_cap_note() -> str:
-    """Why an efficiency was held at the peak (``MAX_EFFICIENCY``)."""
-    return f"held at {MAX_EFFICIENCY:.0%}: an efficiency cannot exceed the peak"
 
 
 def _typical(values: Any) -> float:
@@ -119,10 +103,26 @@ def _typical(values: Any) -> float:
     return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
 
 
-def _percent(values: Any) -> str:
-    """One MFU ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
-    m = np.asarray(values, dtype=float).reshape(-1)
-    return f"{m.min():.1%} to {m.max():.1%}" if m.size > 1 and m.min() != m.max() else f"{m[0]:.1%}"
+def _calibrated_basis(
+    prediction: Prediction, generation: str, n: Any, moe: bool, flop_ratio: Any, speedup: Speedup | None, uncapped: Any
+) -> Basis:
+    """What the calibrated efficiency rests on, step by step, as typed data (render words it)."""
+    ratio = _typical(flop_ratio) if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9) else None
+    return Basis(
+        "calibrated",
+        {
+            "fitted_runs": prediction.runs,
+            "generation_runs": prediction.generation_runs if prediction.generation_known else None,
+            "generation": generation,
+            "params": Q_(_typical(n), "parameter"),
+            "moe": moe,
+            "reference": Q_(prediction.central, ""),
+            "flop_ratio": ratio,
+            "speedup": None if speedup is None else ("fp8 speed-up" if speedup.dtype == "fp8" else speedup.dtype),
+            "speedup_factor": None if speedup is None else speedup.central,
+            "capped": Q_(MAX_EFFICIENCY, "") if np.any(uncapped > MAX_EFFICIENCY) else None,
+        },
+    )
 
 
 def resolve_efficiency(
@@ -155,24 +155,16 @@ def resolve_efficiency(
     uncapped = prediction.central * factor
     applied = np.minimum(uncapped, MAX_EFFICIENCY)
     high = min(high, float(np.min(MAX_EFFICIENCY / applied)))  # the range's top is the peak at most
-    steps = [f"{_percent(prediction.central)} of 6·N·D on the bf16 peak"]
-    if np.any(np.abs(np.asarray(flop_ratio) - 1) > 1e-9):
-        steps.append(f"x {_typical(flop_ratio):.3f} (counted FLOPs / 6·N·D)")
-    if speedup is not None:
-        label = "fp8 speed-up" if speedup.dtype == "fp8" else speedup.dtype
-        steps.append(f"x {speedup.central:.3g} ({label})")
-    if np.any(uncapped > MAX_EFFICIENCY):
-        steps[-1] += f", {efficiency_cap_note()}"
-    size = format_count(_typical(n)) + (" active, MoE" if moe else ", dense")
+    basis = _calibrated_basis(prediction, accelerator.generation, n, moe, flop_ratio, speedup, uncapped)
     note = Assumption(
-        name="efficiency",
-        field="mfu",
-        value=f"MFU {_percent(applied)} (range {_percent(applied * low)} to {_percent(applied * high)})",
-        basis=(
-            f"{prediction.basis}; for {accelerator.generation}, {size}: {' '.join(steps)}; range: P10-P90 of "
-            "leave-one-family-out errors"
-        ),
+        "efficiency",
+        Q_(applied, ""),
+        basis,
+        kind="calibrated",
+        low=Q_(applied * low, ""),
+        high=Q_(applied * high, ""),
         source="costcalc/data/calibration.json, derived from presets/runs.toml; 'costcalc calibration'",
+        field="mfu",
     )
     evidence = model.nearest(accelerator.generation, _typical(n), moe)
     central = applied if applied.ndim else float(applied)

@@ -12,11 +12,19 @@ from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
 from costcalc.data.calibration import RunSummary
 from costcalc.data.catalog import Catalog
-from costcalc.data.defaults import carbon_intensity_default, pue_default
-from costcalc.estimator.scenario import Assumption, Factors
+from costcalc.data.defaults import Observed, carbon_intensity_default, pue_default
+from costcalc.estimator.scenario import Assumption, Basis, Factors
 from costcalc.schemas import AcceleratorSpec, NodeSpec
 
-__all__ = ["Default", "Hardware", "observed_default", "resolve_carbon_intensity", "resolve_power", "resolve_pue"]
+__all__ = [
+    "Default",
+    "Hardware",
+    "observed_basis",
+    "observed_default",
+    "resolve_carbon_intensity",
+    "resolve_power",
+    "resolve_pue",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,20 @@ class Hardware:
     note: Assumption
 
 
+def observed_basis(observed: Observed) -> Basis:
+    """What a default taken from observations rests on, as typed data (the words are render's)."""
+    return Basis(
+        "observed",
+        {
+            "what": observed.what,
+            "count": observed.count,
+            "proxy": observed.proxy,
+            "proxy_reason": observed.proxy_reason,
+            "dates": observed.dates,
+        },
+    )
+
+
 def observed_default(value: Quantity, low: float, high: float, note: Assumption) -> Default:
     """A default taken from observations: its P10-P90 as factors, and the smooth spread with those quantiles."""
     central = float(value.m)
@@ -56,17 +78,23 @@ def resolve_power(given: Quantity | None, hardware: Hardware) -> Default:
         return Default(given)
     if node is not None:
         power = (node.power / node.count).to("W")
-        basis = f"{node.name} maximum power {node.power.m_as('kW'):g} kW shared by {node.count} GPUs"
+        basis = Basis("node", {"node": node.name, "node_power": node.power, "per_node": node.count})
         source = node.sources.get("power", "")
     elif accelerator.tdp is not None:
         power = accelerator.tdp
-        basis = f"{accelerator.name} TDP, drawn for the whole run (an upper bound; host power not included)"
+        basis = Basis("tdp", {"accelerator": accelerator.name})
         source = accelerator.sources.get("tdp", "")
     else:
-        basis = f"{accelerator.name} has no published power figure; give --power for energy and CO2"
-        return Default(None, Assumption(name="power per GPU", value="unknown", basis=basis, field="power"))
-    return Default(
-        power, Assumption(name="power per GPU", value=f"{power.m:.0f} W", basis=basis, source=source, field="power")
+        basis = Basis("no_figure", {"accelerator": accelerator.name})
+        return Default(None, Assumption("power", None, basis, field="power"))
+    return Default(power, Assumption("power", power, basis, source=source, field="power"))
+
+
+def _observed(key: str, observed: Observed) -> Assumption:
+    """A default from shipped facility observations: the median, its P10-P90, and the data's basis."""
+    basis = observed_basis(observed)
+    return Assumption(
+        key, observed.value, basis, low=observed.low, high=observed.high, source="presets/facility.toml", field=key
     )
 
 
@@ -75,13 +103,7 @@ def resolve_pue(given: Quantity | None, catalog: Catalog) -> Default:
     if given is not None:
         return Default(given)
     observed = pue_default(catalog)
-    note = Assumption(
-        name="PUE",
-        field="pue",
-        value=f"{observed.value.m:.2f} (range {observed.low.m:.2f} to {observed.high.m:.2f})",
-        basis=observed.basis,
-        source="presets/facility.toml",
-    )
+    note = _observed("pue", observed)
     return observed_default(observed.value, float(observed.low.m), float(observed.high.m), note)
 
 
@@ -90,11 +112,5 @@ def resolve_carbon_intensity(given: Quantity | None, catalog: Catalog) -> Defaul
     if given is not None:
         return Default(given)
     observed = carbon_intensity_default(catalog)
-    note = Assumption(
-        name="carbon intensity",
-        field="carbon_intensity",
-        value=f"{observed.value.m:.0f} gCO2e/kWh (range {observed.low.m:.0f} to {observed.high.m:.0f})",
-        basis=observed.basis,
-        source="presets/facility.toml",
-    )
+    note = _observed("carbon_intensity", observed)
     return observed_default(observed.value, max(float(observed.low.m), 1e-9), float(observed.high.m), note)

@@ -22,9 +22,8 @@ import numpy as np
 from costcalc.base.errors import InputError, one_line
 from costcalc.base.parse import MAX_ARRAY_SIZE
 from costcalc.base.units import Quantity
-from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import EstimateInputs
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis, Param
 from costcalc.estimator.stage import check_stage, tuning
 
 if TYPE_CHECKING:
@@ -53,9 +52,7 @@ def check_finetune(inputs: EstimateInputs) -> None:
     storage needs QLoRA; and fine-tuning memory is modelled with data parallelism only."""
     for name in ("tp", "pp", "ep", "sp"):
         if getattr(inputs, name):
-            raise InputError(
-                name, f"fine-tuning memory is modelled with data parallelism only; drop {option_name(name)}"
-            )
+            raise InputError(name, f"fine-tuning memory is modelled with data parallelism only; drop `{name}`")
     check_stage(inputs)
 
 
@@ -110,7 +107,7 @@ def check_node_multiple(gpus: Quantity | None, node: NodeSpec | None, hardware: 
         raise InputError(
             "gpus",
             f"{hardware} holds {node.count} GPUs per node, so {bad:g} GPUs is {bad / node.count:g} nodes; "
-            f"give a multiple of {node.count} GPUs, or --nodes",
+            f"give a multiple of {node.count} GPUs, or `nodes`",
         )
 
 
@@ -133,30 +130,19 @@ def inert_inputs(inputs: EstimateInputs, spec: ModelSpec | None, memory: MemoryB
     notes: list[Assumption] = []
     architecture = spec is not None and spec.has_architecture
 
-    def unused(name: str, why: str) -> None:
+    def unused(name: str, why: str, **params: Param) -> None:
         value = getattr(inputs, name)
-        notes.append(
-            Assumption(
-                name=f"{name} (not used)",
-                value=str(value).lower() if isinstance(value, bool) else str(value),
-                basis=why,
-                given=True,
-            )
-        )
+        notes.append(Assumption(name, value, Basis(why, {"unused": True, **params}), kind="given", field=name))
 
     if memory is None:
-        needs = "a model preset with an architecture" if not architecture else "a single scenario (not a sweep)"
-        if spec is None or not architecture:
-            needs += " or a GPU count"
-        if tuning(inputs):
-            needs = "pre-training (a fine-tuning estimate has none: 'costcalc memory' with the same options)"
+        needs = "pretraining" if tuning(inputs) else "architecture" if not architecture else "single"
         for name in _LAYOUT:
             if getattr(inputs, name) is not None:
-                unused(name, f"a parallel layout acts on the memory model, which needs {needs}")
+                unused(name, "no_memory_model", needs=needs, gpus=spec is None or not architecture)
     elif inputs.ep is not None and inputs.ep > 1 and (spec is None or not spec.is_moe):
-        unused("ep", "expert parallelism needs a mixture-of-experts model preset")
+        unused("ep", "dense_model")
     if inputs.seq_len is not None and not architecture:
-        unused("seq_len", "the FLOP count is 6·N·D without a model architecture, which has no sequence-length term")
+        unused("seq_len", "no_architecture")
     return notes
 
 
@@ -172,14 +158,7 @@ def preset_notes(catalog: Catalog, used: list[tuple[str, str]]) -> list[Assumpti
             for (k, old), entry in catalog.overrides.items()
             if k == kind and entry.path == path and entry.data.get("name") == name
         ]
-        overriding = f", overriding {', '.join(repr(r) for r in replaced)}" if replaced else ""
-        notes.append(
-            Assumption(
-                name=f"{kind} preset",
-                value=name,
-                basis=f"from your preset file{overriding}",
-                source=one_line(str(path)),
-            )
-        )
-    notes += [Assumption(name="presets", value="folder not read", basis=notice) for notice in catalog.unread]
+        basis = Basis("user_file", {"kind": kind, "overriding": tuple(replaced)})
+        notes.append(Assumption("preset", name, basis, kind="given", source=one_line(str(path))))
+    notes += [Assumption("presets", None, Basis("unread", {"notice": n}), kind="notice") for n in catalog.unread]
     return notes

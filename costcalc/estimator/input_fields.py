@@ -16,7 +16,6 @@ __all__ = [
     "field_group",
     "in_cli",
     "in_scenario",
-    "option_name",
     "quantity_marker",
     "sweepable",
 ]
@@ -25,13 +24,6 @@ __all__ = [
 def field_group(name: str) -> str:
     """The group an input is shown in (one of ``GROUPS``)."""
     return str(field_extra(name).get("group", "model"))
-
-
-def option_name(name: str) -> str:
-    """The command-line option of an input (or of any field named in an error): ``--`` and the name
-    with hyphens, unless the input names another option."""
-    extra = field_extra(name) if name in EstimateInputs.model_fields else {}
-    return "--" + str(extra.get("option", name.replace("_", "-")))
 
 
 def in_cli(name: str) -> bool:

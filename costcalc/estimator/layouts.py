@@ -21,9 +21,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from costcalc.base.errors import InputError
-from costcalc.base.units import Quantity
+from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.inputs import EstimateInputs
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis, Param
 from costcalc.formulas.flops import FlopsPerToken, Recompute, flops_per_token
 from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, breakdown, expert_params, validate_fixed_layout
 from costcalc.formulas.parallel import TP_ALL_REDUCES_PER_LAYER, step_time_factor, tensor_parallel_comm_fraction
@@ -67,10 +67,14 @@ class Layout(BaseModel):
         return f"TP={m.tp} PP={m.pp} DP={m.dp}{ep}"
 
     @property
-    def why(self) -> str:
-        """The parts of the step-time estimate, for people."""
-        comm = "TP comm not counted" if self.tp_comm is None else f"TP comm +{self.tp_comm:.0%}"
-        return f"bubble {self.memory.bubble:.1%}, recompute +{self.recompute_extra:.1%} FLOPs, {comm}"
+    def step(self) -> dict[str, Param]:
+        """The parts of the step-time estimate (fractions): the bubble, the recomputation's extra
+        FLOPs and the tensor-parallel communication (None when not counted)."""
+        return {
+            "bubble": Q_(self.memory.bubble, ""),
+            "recompute_extra": Q_(self.recompute_extra, ""),
+            "tp_comm": None if self.tp_comm is None else Q_(self.tp_comm, ""),
+        }
 
 
 @dataclass(frozen=True)
@@ -277,13 +281,6 @@ class LayoutChoice:
     layouts: tuple[Layout, ...] = ()
 
 
-_RECOMPUTE_COST = "adds hardware FLOPs; the efficiency (MFU) is defined on model FLOPs"
-_RANKING_ONLY = (
-    "the ranking only chooses the layout: GPU-hours use the calibrated efficiency, which already absorbs "
-    "typical bubbles and communication (--count-bubble adds this layout's bubble)"
-)
-
-
 def _noted(memory: MemoryBreakdown, *notes: str) -> MemoryBreakdown:
     return memory.model_copy(update={"notes": (*memory.notes, *notes)})
 
@@ -319,27 +316,22 @@ def _check_given(problem: Problem, gpus: int) -> None:
 
 
 def _chosen(
-    layout: Layout, layouts: list[Layout], problem: Problem, inputs: EstimateInputs, where: str
+    layout: Layout, layouts: list[Layout], problem: Problem, inputs: EstimateInputs, where: dict[str, Param]
 ) -> LayoutChoice:
     """The choice, with the assumptions that explain the layout and the recomputation."""
     m = layout.memory
     fitting = sum(1 for lay in layouts if lay.memory.fits)
     notes = []
     given = problem.fixed >= {"tp", "pp"} and "recompute" in problem.fixed
-    value = f"{layout.label} ZeRO-{m.zero}{', SP' if m.sp else ''}, recompute {m.recompute}"
-    if given:
-        basis = f"given; estimated step {layout.why}"
-    else:
-        basis = f"chosen by costcalc: the fastest estimated step of {fitting} that fit {where} ({layout.why})"
-        basis += f"; {_RANKING_ONLY}"
-    notes.append(Assumption(name="layout", value=value, basis=basis, given=given))
+    value = (m.tp, m.pp, m.dp, m.ep, m.zero, m.sp, m.recompute)
+    basis = Basis("given", layout.step) if given else Basis("searched", {**layout.step, "fitting": fitting, **where})
+    notes.append(Assumption("layout", value, basis, kind="given" if given else "derived"))
     if m.recompute != "none":
-        why = (
-            _RECOMPUTE_COST
-            if "recompute" in problem.fixed
-            else f"part of the fastest layout that fits; {_RECOMPUTE_COST}"
+        fixed = "recompute" in problem.fixed
+        reason = Basis("given" if fixed else "fastest")
+        notes.append(
+            Assumption("recompute", m.recompute, reason, kind="given" if fixed else "derived", field="recompute")
         )
-        notes.append(Assumption(name="recomputation", value=m.recompute, basis=why, given="recompute" in problem.fixed))
     shown = tuple(lay for lay in layouts if lay.memory.fits)[:SHOWN]
     return LayoutChoice(m, m.recompute, tuple(notes), shown)
 
@@ -368,9 +360,7 @@ def plan_memory(  # long because each case (array, no GPU count, no shape, searc
         layout = layout.model_copy(
             update={"memory": _noted(layout.memory, "no GPU count given: the smallest count that fits")}
         )
-        return _chosen(
-            layout, search(problem, count), problem, inputs, f"on {count:,} GPUs, the smallest count that fits"
-        )
+        return _chosen(layout, search(problem, count), problem, inputs, {"smallest_gpus": count})
     count = _whole_gpus(gpus)
     _check_given(problem, count)
     if not problem.shaped:
@@ -389,7 +379,7 @@ def plan_memory(  # long because each case (array, no GPU count, no shape, searc
     if chosen is None:
         return LayoutChoice(breakdown(spec, problem.params, accelerator, count, problem.options, dtype=dtype), default)
     if chosen.memory.fits:
-        return _chosen(chosen, layouts, problem, inputs, f"in {accelerator.name} memory")
+        return _chosen(chosen, layouts, problem, inputs, {"accelerator": accelerator.name})
     changes = suggestions(problem, count)
     notes = [f"no layout fits on {count:,} GPUs; this one comes closest"]
     if changes:

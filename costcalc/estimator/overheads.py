@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from costcalc.base.errors import InputError
+from costcalc.base.units import Q_
 from costcalc.estimator.inputs import EstimateInputs
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.formulas.runtime import overhead_stretch
 
@@ -27,16 +28,11 @@ def overheads(inputs: EstimateInputs, memory: MemoryBreakdown | None) -> tuple[f
     stretch = overhead_stretch(goodput=goodput, checkpointing=checkpoint, evaluation=evaluation, bubble=bubble)
     if stretch == 1.0:
         return stretch, None
-    parts = [
-        f"goodput {goodput:.0%}" if goodput != 1 else "",
-        f"checkpointing {checkpoint:.0%}" if checkpoint else "",
-        f"evaluation {evaluation:.0%}" if evaluation else "",
-        f"pipeline bubble {bubble:.1%}" if bubble else "",
-    ]
-    note = Assumption(
-        name="overheads",
-        value=f"x{stretch:.3f} wall-clock and GPU-hours ({', '.join(p for p in parts if p)})",
-        basis="(1 + bubble) / (goodput x (1 - checkpointing) x (1 - evaluation)), on top of the efficiency",
-        given=True,
-    )
+    parts = {
+        "goodput": Q_(goodput, "") if goodput != 1 else None,
+        "checkpointing": Q_(checkpoint, "") if checkpoint else None,
+        "evaluation": Q_(evaluation, "") if evaluation else None,
+        "bubble": Q_(bubble, "") if bubble else None,
+    }
+    note = Assumption("overheads", Q_(stretch, ""), Basis("stretch", parts), kind="given")
     return stretch, note

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from costcalc.base.errors import InputError
 from costcalc.base.fields import first_error
-from costcalc.base.parse import format_count, unit_of
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
@@ -28,6 +27,7 @@ from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, r
 from costcalc.estimator.facility import (
     Default,
     Hardware,
+    observed_basis,
     observed_default,
     resolve_carbon_intensity,
     resolve_power,
@@ -36,10 +36,10 @@ from costcalc.estimator.facility import (
 from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import LayoutChoice, plan_memory
 from costcalc.estimator.overheads import overheads
-from costcalc.estimator.scenario import Assumption, Scenario
+from costcalc.estimator.scenario import Assumption, Basis, Kind, Scenario
 from costcalc.formulas.flops import FlopCount, llama_ffn, parameter_count, training_flops
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
-from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, STANDARD_SHAPE_RULE, standard_shape
+from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 
 __all__ = [
@@ -56,48 +56,31 @@ __all__ = [
 DEFAULT_GPU = "A100-80GB"
 
 
-_COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
-
-
-def quantity_text(q: Quantity) -> str:
-    """A count for an assumption line: '1.4T tokens', or '5 values, 1B to 70B parameters'."""
-    unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
-    name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
-    m = np.asarray(q.magnitude, dtype=float)
-
-    def show(v: float) -> str:
-        return format_count(v) if unit else f"{v:.4g}"
-
-    if m.size == 1:
-        return f"{show(float(m.reshape(-1)[0]))} {name}".strip()
-    return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
-
-
-def _size_text(spec: ModelSpec) -> str:
-    """'7.62B parameters', or '46.7B parameters, 12.9B active' for a mixture of experts."""
-    text = f"{format_count(float(spec.params.m))} parameters"
-    return text + (f", {format_count(float(spec.active_params.m))} active" if spec.active_params is not None else "")
-
-
 def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[Assumption]]:
     """A shape the user brought: a local config.json (``--model-config``) or the shape options."""
     if not inputs.shape_given():
         return None, []
     if inputs.model is not None or inputs.params is not None or inputs.active_params is not None:
-        raise InputError("params", "give a model preset, params, or a shape (config file or --layers ...), not two")
+        raise InputError("params", "give a model preset, params, or a shape (config file or `layers` ...), not two")
     if inputs.config_file is not None:
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
         spec = read_model_config(inputs.config_file, inputs.seq_len)
-        seq = "" if inputs.seq_len else f"; sequence length {spec.seq_len:,}: {spec.sources.get('seq_len', '')}"
-        if spec.sliding_window is not None:
-            seq += f"; sliding window of {spec.sliding_window:,} keys"
-        value = f"{spec.name}, {_size_text(spec)}"
-        return spec, [Assumption(name="model", value=value, basis=f"shape from the file{seq}", given=True)]
+        basis = Basis(
+            "config_file",
+            {
+                "params": spec.params,
+                "active": spec.active_params,
+                "seq_len": None if inputs.seq_len else spec.seq_len,
+                "seq_len_source": spec.sources.get("seq_len", ""),
+                "window": spec.sliding_window,
+            },
+        )
+        return spec, [Assumption("model", spec.name, basis, kind="given")]
     for missing in (f for f in ("layers", "hidden", "heads", "vocab") if getattr(inputs, f) is None):
-        raise InputError(missing, "a shape needs --layers, --hidden, --heads and --vocab (and optionally more)")
+        raise InputError(missing, "a shape needs `layers`, `hidden`, `heads` and `vocab` (and optionally more)")
     if (inputs.experts is None) != (inputs.experts_per_token is None):
-        raise InputError("experts", "a mixture of experts needs both --experts and --experts-per-token")
+        raise InputError("experts", "a mixture of experts needs both `experts` and `experts_per_token`")
     shape = {f: getattr(inputs, f) for f in SHAPE_FIELDS if getattr(inputs, f) is not None}
     ffn = inputs.ffn or llama_ffn(shape["hidden"])
     seq_len = inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN
@@ -109,12 +92,15 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
         raise InputError(field, message) from None
     active = Q_(float(parameter_count(draft, active=True)), "parameter") if draft.is_moe else None
     spec = draft.model_copy(update={"params": Q_(float(parameter_count(draft)), "parameter"), "active_params": active})
-    basis = "your shape: SwiGLU MLP, untied embeddings, RMSNorm" + (
-        "" if inputs.ffn else f", MLP {ffn} by Llama's rule"
+    basis = Basis(
+        "shape",
+        {
+            "active": spec.active_params,
+            "ffn": None if inputs.ffn else ffn,
+            "seq_len": None if inputs.seq_len else DEFAULT_TRAINING_SEQ_LEN,
+        },
     )
-    basis += "" if inputs.seq_len else f", sequence length {DEFAULT_TRAINING_SEQ_LEN} (default; give --seq-len)"
-    value = _size_text(spec)
-    return spec, [Assumption(name="model", value=value, basis=basis, given=True)]
+    return spec, [Assumption("model", spec.params, basis, kind="given")]
 
 
 def resolve_model(
@@ -130,7 +116,7 @@ def resolve_model(
         spec = catalog.model(inputs.model)
         params, active = spec.params, spec.active_params
         source = spec.sources.get("layers", spec.sources.get("params", ""))
-        notes.append(Assumption(name="model", value=spec.name, basis="model preset", given=True, source=source))
+        notes.append(Assumption("model", spec.name, Basis("preset"), kind="given", source=source))
     elif inputs.params is not None:
         params, active = inputs.params, inputs.active_params
         if active is not None and np.any(np.asarray(active.m_as("parameter")) > np.asarray(params.m_as("parameter"))):
@@ -138,9 +124,8 @@ def resolve_model(
     else:
         raise InputError("params", "required: give params (e.g. 70B), a model preset (e.g. llama-2-70b) or a shape")
     if active is not None:
-        basis = "mixture of experts: FLOPs use the parameters active per token"
-        given = spec is None or inputs.shape_given()
-        notes.append(Assumption(name="active params", value=quantity_text(active), basis=basis, given=given))
+        kind: Kind = "given" if spec is None or inputs.shape_given() else "preset"
+        notes.append(Assumption("active_params", active, Basis("moe"), kind=kind, field="active_params"))
     return spec, params, active, notes
 
 
@@ -149,18 +134,18 @@ def resolve_tokens(inputs: EstimateInputs, spec: ModelSpec | None, flop_params: 
     if inputs.tokens is not None:
         return Default(inputs.tokens)
     if spec is not None and spec.tokens is not None:
-        basis = f"from the {spec.name} preset"
+        basis = Basis("preset", {"model": spec.name})
         note = Assumption(
-            name="tokens", value=quantity_text(spec.tokens), basis=basis, source=spec.sources.get("tokens", "")
+            "tokens", spec.tokens, basis, kind="preset", source=spec.sources.get("tokens", ""), field="tokens"
         )
         return Default(spec.tokens, note)
     tokens = (flop_params * Q_(TOKENS_PER_PARAMETER, "token/parameter")).to("token")
-    what = "active parameter" if moe else "parameter"
     note = Assumption(
-        name="tokens",
-        value=quantity_text(tokens),
-        basis=f"compute-optimal default: {TOKENS_PER_PARAMETER:g} tokens per {what}",
+        "tokens",
+        tokens,
+        Basis("compute_optimal", {"per_parameter": Q_(TOKENS_PER_PARAMETER, "token/parameter"), "moe": moe}),
         source="Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models' (Chinchilla)",
+        field="tokens",
     )
     return Default(tokens, note)
 
@@ -172,11 +157,13 @@ def resolve_hardware(gpu: str | None, catalog: Catalog) -> Hardware:
         name, accelerator, node = found.name, catalog.accelerator(found.accelerator), found
     else:
         name, accelerator, node = found.name, found, None
+    node_params = {"per_node": node.count, "accelerator": accelerator.name} if node else {}
     note = Assumption(
-        name="gpu",
-        value=name + (f" ({node.count}x {accelerator.name})" if node else ""),
-        basis="given" if gpu else "default accelerator (the article's 'A100' is the 80 GB SXM part)",
-        given=gpu is not None,
+        "gpu",
+        name,
+        Basis("given" if gpu else "default", node_params),
+        kind="given" if gpu is not None else "default",
+        field="gpu",
     )
     return Hardware(name, accelerator, node, note)
 
@@ -192,12 +179,8 @@ def resolve_gpus(inputs: EstimateInputs, hardware: Hardware) -> Default:
             "nodes", f"{hardware.name} is a single accelerator; give gpus, or a node preset such as DGX-A100"
         )
     count = inputs.nodes * hardware.node.count
-    note = Assumption(
-        name="gpus",
-        value=f"{count:,} GPUs",
-        basis=f"{inputs.nodes:,} {hardware.name} nodes x {hardware.node.count} GPUs",
-        given=True,
-    )
+    basis = Basis("nodes", {"nodes": inputs.nodes, "node": hardware.name, "per_node": hardware.node.count})
+    note = Assumption("gpus", Q_(float(count), "GPU"), basis, kind="given", field="gpus")
     return Default(Q_(float(count), "GPU"), note)
 
 
@@ -207,14 +190,16 @@ def resolve_price(given: Quantity | None, accelerator: AcceleratorSpec, catalog:
         return Default(given)
     observed = price_default(accelerator, catalog)
     if observed is None:
-        basis = f"no price observations for {accelerator.name}; give --price to get a cost"
-        return Default(None, Assumption(name="price", value="unknown", basis=basis, field="price"))
+        basis = Basis("no_observations", {"accelerator": accelerator.name})
+        return Default(None, Assumption("price", None, basis, field="price"))
     note = Assumption(
-        name="price",
-        field="price",
-        value=f"{observed.value.m:.2f} USD/GPU-h (range {observed.low.m:.2f} to {observed.high.m:.2f})",
-        basis=observed.basis,
+        "price",
+        observed.value,
+        observed_basis(observed),
+        low=observed.low,
+        high=observed.high,
         source=f"prices of {accelerator.name} in presets/accelerators.toml",
+        field="price",
     )
     return observed_default(observed.value, float(observed.low.m), float(observed.high.m), note)
 
@@ -223,13 +208,10 @@ def resolve_attention_flops(inputs: EstimateInputs, spec: ModelSpec | None, seq_
     """Which attention-score FLOP convention the count uses, and the one the calibration used."""
     if spec is None or not spec.has_architecture or seq_len is None:
         return None
-    value = "causal (a query attends to half the keys on average)" if inputs.causal else "full (all keys)"
-    basis = (
-        "full (all keys) is Megatron-LM's and PaLM's; the default efficiency is converted to whichever count "
-        "is used, so the convention changes the FLOPs shown, not the GPU-hours (for sequences up to "
-        f"{CALIBRATION_SEQ_LEN:,} tokens, the calibration runs' longest)"
-    )
-    return Assumption(name="attention FLOPs", value=value, basis=basis, given=inputs.attention_flops is not None)
+    value = "causal" if inputs.causal else "full"
+    basis = Basis("convention", {"calibration_seq_len": CALIBRATION_SEQ_LEN})
+    kind: Kind = "given" if inputs.attention_flops is not None else "default"
+    return Assumption("attention_flops", value, basis, kind=kind, field="attention_flops")
 
 
 def layout_shape(
@@ -242,13 +224,12 @@ def layout_shape(
         return spec, None
     shape = standard_shape(float(counts.reshape(-1)[0]), inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN)
     assert shape.layers and shape.hidden and shape.heads
-    value = f"{shape.layers} layers x {shape.hidden:,} wide, {shape.heads} heads, MLP {shape.ffn:,}"
-    basis = f"for memory and the parallel layout only (FLOPs stay 6·N·D of your count): {STANDARD_SHAPE_RULE}"
-    if inputs.active_params is not None:
-        basis += "; a dense shape of the total count (how the experts split it is not known)"
-    if not inputs.seq_len:
-        basis += f"; sequence length {DEFAULT_TRAINING_SEQ_LEN:,} (default; give --seq-len)"
-    return shape, Assumption(name="standard shape", value=value, basis=basis, source="costcalc.formulas.shapes")
+    value = (shape.layers, shape.hidden, shape.heads, shape.ffn)
+    basis = Basis(
+        "standard",
+        {"moe": inputs.active_params is not None, "seq_len": None if inputs.seq_len else DEFAULT_TRAINING_SEQ_LEN},
+    )
+    return shape, Assumption("standard_shape", value, basis, kind="derived", source="costcalc.formulas.shapes")
 
 
 def _echo(inputs: EstimateInputs, spec: ModelSpec | None = None) -> dict[str, object]:

@@ -109,7 +109,9 @@ class Estimate:
             for r in self.scenario.evidence
         ]
         out["inputs"] = dict(self.scenario.inputs)
-        out["assumptions"] = [a.model_dump() for a in self.assumptions]
+        from costcalc.render.estimate import assumption_records  # display hook: the renderer words them
+
+        out["assumptions"] = assumption_records(self)
         out["thresholds"] = [t.to_dict() for t in self.thresholds]
         return out
 

@@ -6,34 +6,67 @@ are already in their units, so it is a plain frozen dataclass and is not validat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
 
 from costcalc.base.stats import SplitT
 from costcalc.base.units import Quantity
 from costcalc.data.calibration import RunSummary
-from costcalc.formulas.flops import FlopCount, Recompute
+from costcalc.formulas.flops import CountMethod, FlopCount, Recompute
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["Assumption", "Scenario"]
+__all__ = ["KINDS", "Assumption", "Basis", "Kind", "Param", "Scenario"]
 
 
-class Assumption(BaseModel):
-    """One input or default an estimate rests on, with why it has that value."""
+#: Where an assumption's value comes from: given by you, a preset's, a default, worked out from
+#: other inputs, fitted on published data, or a notice about the inputs themselves.
+Kind = Literal["given", "preset", "default", "derived", "calibrated", "notice"]
+KINDS: tuple[Kind, ...] = ("given", "preset", "default", "derived", "calibrated", "notice")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+#: A typed parameter of an assumption: a quantity, a number, a flag, a name or a choice, how FLOPs
+#: were counted, or a tuple of them.
+Param: TypeAlias = Quantity | float | int | bool | str | CountMethod | tuple["Param", ...] | None
 
-    name: str
-    value: str
-    basis: str
-    given: bool = False
+
+@dataclass(frozen=True)
+class Basis:
+    """Why an assumption has its value: a key naming the reason, and the typed parameters it is
+    worded with (the words are ``costcalc.render.words``'s)."""
+
+    key: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params.get(name)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One input or default an estimate rests on, as data: what it settles (``key``), its value (a
+    quantity, or a typed choice such as a preset's name), its range, its kind, why (``basis``) and
+    its source. ``costcalc.render.words`` words it; nothing here is pre-formatted text.
+    """
+
+    #: What it settles: an ``EstimateInputs`` field or a named default (``layout``, ``ranges``...).
+    key: str
+    #: A quantity, or a typed choice (a preset's name, a layout, a precision...); None when unknown.
+    value: Param
+    basis: Basis
+    kind: Kind = "default"
+    #: The P10 and P90 of an uncertain default (quantities in the value's unit), else None.
+    low: Quantity | None = None
+    high: Quantity | None = None
     source: str = ""
-    #: The input (an ``EstimateInputs`` field) this settles, for code that looks an assumption up; not shown.
-    field: str = Field(default="", exclude=True)
+    #: The input (an ``EstimateInputs`` field) this settles, for code that looks an assumption up.
+    field: str = ""
+
+    @property
+    def given(self) -> bool:
+        """Whether you gave it (a value or a preset's name), rather than costcalc."""
+        return self.kind == "given"
 
 
 #: A range as multiplicative factors (low, high) around a central value; None when the value is exact.

@@ -16,15 +16,13 @@ import math
 import numpy as np
 
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.calibration import Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
-from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
-from costcalc.estimator.scenario import Assumption
-from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
+from costcalc.estimator.scenario import Assumption, Basis, Param
+from costcalc.formulas.flops import CountMethod, FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
 from costcalc.schemas.training import LoraTargets, Quant
 
@@ -48,7 +46,6 @@ DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
 _NOT_YET = ("ppo", "grpo")
-_ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
 
 
 def stage_of(inputs: EstimateInputs) -> str:
@@ -68,19 +65,19 @@ def check_stage(inputs: EstimateInputs) -> None:
         raise InputError("stage", f"{stage} is not yet estimated (its generation phase is memory-bound); "
                          "give pretrain, continued, long-context, sft or dpo")  # fmt: skip
     if inputs.quant is not None and method != "qlora":
-        raise InputError("quant", f"a quantized base needs --method qlora (got {inputs.method or 'no --method'})")
+        raise InputError("quant", f"a quantized base needs `method` qlora (got {inputs.method or 'no `method`'})")
     for name in ("lora_rank", "lora_targets"):
         if getattr(inputs, name) is not None and method == "full":
-            raise InputError(name, f"adapters need --method lora or qlora (got {inputs.method or 'no --method'})")
+            raise InputError(name, f"adapters need `method` lora or qlora (got {inputs.method or 'no `method`'})")
     if inputs.examples is not None and inputs.tokens is not None:
-        raise InputError("examples", "give --tokens (the total over all epochs) or --examples, not both")
+        raise InputError("examples", "give `tokens` (the total over all epochs) or `examples`, not both")
     for name in DATA_FIELDS[1:4]:
         if getattr(inputs, name) is not None and inputs.examples is None:
-            raise InputError(name, f"{option_name(name)} describes examples: give --examples too")
+            raise InputError(name, f"`{name}` describes examples: give `examples` too")
     if inputs.count_bubble and tuning(inputs):
         raise InputError("count_bubble", "a fine-tuning estimate is data-parallel (no pipeline bubble); drop it")
     if inputs.precomputed_reference is not None and stage != "dpo":
-        raise InputError("precomputed_reference", f"a reference model is DPO's (got --stage {stage})")
+        raise InputError("precomputed_reference", f"a reference model is DPO's (got `stage` {stage})")
 
 
 def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | None:
@@ -93,14 +90,14 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     if stage == "pretrain" and inputs.examples is None:
         return None
     if inputs.tokens is None and inputs.examples is None:
-        raise InputError("tokens", f"--stage {stage} needs its own data: give --tokens or --examples")
+        raise InputError("tokens", f"`stage` {stage} needs its own data: give `tokens` or `examples`")
     if inputs.seq_len is None:
-        raise InputError("seq_len", f"--stage {stage} needs --seq-len (a stage does not take the preset's)")
+        raise InputError("seq_len", f"`stage` {stage} needs `seq_len` (a stage does not take the preset's)")
     if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
-        basis = "given: the total processed over all epochs, padding included" + _ONE_EPOCH * (stage == "dpo")
-        return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis=basis, given=True))
+        basis = Basis("stage_total", {"dpo": stage == "dpo"})
+        return Default(inputs.tokens, Assumption("tokens", inputs.tokens, basis, kind="given", field="tokens"))
     assert inputs.examples is not None
     return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
 
@@ -117,18 +114,11 @@ def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> D
             tokens = example_tokens(n, epochs, per, padding=padding, seq_len=seq_len)
     except ValueError as err:
         raise InputError("example_tokens", str(err)) from None
-    what = "pairs (both sequences, the prompt in each)" if dpo else "examples"
-    basis = f"{n:,} {what} x {epochs} epoch{'s' * (epochs > 1)} x {per:,} tokens"
-    basis += "" if inputs.example_tokens else " (--seq-len: an upper bound; give --example-tokens)"
-    basis += {"none": ", packed", "batch": ", padded to the batch's longest (x2)", "max": ", padded to --seq-len"}[
-        padding
-    ]
+    params: dict[str, Param] = {"examples": n, "dpo": dpo, "epochs": epochs, "per_example": Q_(per, "token")}
+    params |= {"per_example_given": inputs.example_tokens is not None, "padding": padding}
     source = "costcalc.formulas.finetune.example_tokens (Together AI's token count)"
-    return Default(tokens, Assumption(name="tokens", value=_count(tokens), basis=basis, given=True, source=source))
-
-
-def _count(q: Quantity) -> str:
-    return f"{format_count(float(q.m_as('token')))} tokens"
+    note = Assumption("tokens", tokens, Basis("examples", params), kind="given", source=source, field="tokens")
+    return Default(tokens, note)
 
 
 def compose(first: Speedup | None, second: Speedup | None) -> Speedup | None:
@@ -159,9 +149,10 @@ def efficiency_factor(
     factor = compose(calibrated, quant_factor(quant) if quant else None)
     if factor is None:
         return fp8, None
-    value = f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
-    source = "costcalc/data/finetune_calibration.json, derived from finetune_runs.json; 'costcalc calibration'"
-    note = Assumption(name="fine-tuning efficiency", value=value, basis=factor.basis, source=source)
+    note = Assumption("finetune_efficiency", Q_(factor.central, ""), Basis("factor", {"data": factor.basis}),
+                      kind="calibrated", low=Q_(factor.low, ""), high=Q_(factor.high, ""),
+                      source="costcalc/data/finetune_calibration.json, derived from finetune_runs.json; "
+                      "'costcalc calibration'")  # fmt: skip
     return compose(fp8, factor), note
 
 
@@ -174,8 +165,7 @@ def stage_flops(
     if method == "full" and stage != "dpo":
         if stage == "pretrain":
             return full, []
-        trained = f"{format_count(float(flop_params.m_as('parameter')))} (all)"
-        return full, [_stage_note(stage, method, trained, full.method)]
+        return full, [_stage_note(stage, method, {"trained": flop_params, "all": True}, full.method)]
     from costcalc.formulas.finetune import dpo_flops, train_flops_per_token  # off the pre-training path
 
     forward = _forward(inputs, spec, flop_params, seq_len)
@@ -188,14 +178,15 @@ def stage_flops(
         model, hardware = counted.model, counted.hardware
     else:
         model, hardware = (tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP")
-    how = ("4N + 6·N_lora per token" if method != "full" else "6N per token") + (
-        " + the frozen reference's 2N" + (" once (precomputed)" if inputs.precomputed_reference else "")
-        if stage == "dpo" else "")  # fmt: skip
-    where = "architecture-aware" if spec is not None and spec.has_architecture else "2N per forward"
-    where += f", sequence length {seq_len}" if seq_len else ""
-    count = FlopCount(model=model, hardware=hardware, method=f"{how} ({where})")
-    trained = "all" if lora is None else format_count(float(lora.m_as("parameter")))
-    trained += " (on the standard shape)" if lora is not None and spec is None else ""
+    how = CountMethod("finetune", seq_len=seq_len, adapters=method != "full", dpo=stage == "dpo",
+                      precomputed=bool(inputs.precomputed_reference),
+                      architecture=spec is not None and spec.has_architecture)  # fmt: skip
+    count = FlopCount(model=model, hardware=hardware, method=how)
+    trained: dict[str, Param] = {
+        "trained": lora,
+        "all": lora is None,
+        "standard_shape": lora is not None and spec is None,
+    }
     return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None)]
 
 
@@ -209,7 +200,7 @@ def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quanti
     from costcalc.formulas.lora import lora_params  # off the pre-training path
 
     if spec is None or not spec.has_architecture:
-        raise InputError("method", f"{method} needs the model's shape: give --model, --model-config or --params")
+        raise InputError("method", f"{method} needs the model's shape: give `model`, `config_file` or `params`")
     try:
         return lora_params(spec, inputs.lora_targets or DEFAULT_LORA_TARGETS, inputs.lora_rank or DEFAULT_LORA_RANK,
                            active=spec.is_moe)  # fmt: skip
@@ -217,13 +208,13 @@ def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quanti
         raise InputError("lora_targets", str(err)) from None
 
 
-def _stage_note(stage: str, method: str, trained: str, how: str, inputs: EstimateInputs | None = None,
-                adapters: bool = False) -> Assumption:  # fmt: skip
-    value = f"{stage}, {method}"
+def _stage_note(stage: str, method: str, trained: dict[str, Param], how: CountMethod,
+                inputs: EstimateInputs | None = None, adapters: bool = False) -> Assumption:  # fmt: skip
+    params: dict[str, Param] = {"method": method, "flops": how, **trained}
     if adapters and inputs is not None:
-        value += f", LoRA r={inputs.lora_rank or DEFAULT_LORA_RANK} on {inputs.lora_targets or DEFAULT_LORA_TARGETS}"
-        if method == "qlora":
-            value += f", {inputs.quant or DEFAULT_QUANT} base"
-    value += f": {trained} trainable parameters"
-    basis = f"FLOPs {how}; memory per GPU: costcalc memory with the same options"
-    return Assumption(name="stage", value=value, basis=basis, given=True, source="costcalc.formulas.finetune")
+        params |= {
+            "rank": inputs.lora_rank or DEFAULT_LORA_RANK,
+            "targets": inputs.lora_targets or DEFAULT_LORA_TARGETS,
+        }
+        params |= {"quant": (inputs.quant or DEFAULT_QUANT) if method == "qlora" else None}
+    return Assumption("stage", stage, Basis("stage", params), kind="given", source="costcalc.formulas.finetune")

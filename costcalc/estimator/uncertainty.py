@@ -22,7 +22,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.stats import SplitT, halton_column
 from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.efficiency import MAX_EFFICIENCY
-from costcalc.estimator.scenario import Assumption, Scenario
+from costcalc.estimator.scenario import Assumption, Basis, Scenario
 from costcalc.formulas import runtime
 
 __all__ = ["simulate"]
@@ -82,14 +82,6 @@ def simulate(
     for key, values in out.items():
         p10, p50, p90 = np.percentile(values.magnitude, [10, 50, 90])
         result[key] = (Q_(float(p10), values.units), Q_(float(p50), values.units), Q_(float(p90), values.units))
-    note = Assumption(
-        name="ranges",
-        value=f"Monte Carlo, {samples:,} samples (seed {seed}): P10 to P90, with P50",
-        basis=(
-            "quasi-random draws: efficiency from the calibration's split t (leave-one-family-out spread), "
-            "price, PUE and carbon intensity from split normals through their observations' P10, median "
-            "and P90; inputs you give are fixed"
-        ),
-        source="costcalc.estimator.uncertainty",
-    )
+    basis = Basis("monte_carlo", {"samples": samples, "seed": seed})
+    note = Assumption("ranges", "monte_carlo", basis, kind="derived", source="costcalc.estimator.uncertainty")
     return result, note

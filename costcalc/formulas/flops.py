@@ -233,12 +233,35 @@ def attended_keys(seq_len: int, window: int | None, *, causal: bool = True) -> f
 
 
 @dataclass(frozen=True)
+class CountMethod:
+    """How training FLOPs were counted, as data (``costcalc.render.words`` says it in words).
+
+    ``key``: ``architecture`` (per token from the shape, at ``seq_len``, ``causal`` or not, with a
+    sliding ``window`` shorter than the sequence), ``dense`` (6·N·D; ``model`` and ``note`` when a
+    named model's shape is not modelled) or ``finetune`` (4N + 6·N_lora with ``adapters``, else 6N;
+    ``dpo`` adds the reference's forward, once when ``precomputed``; the forward is
+    ``architecture``-aware or 2N).
+    """
+
+    key: Literal["architecture", "dense", "finetune"]
+    model: str | None = None
+    seq_len: int | None = None
+    causal: bool = True
+    window: int | None = None
+    note: str | None = None
+    adapters: bool = False
+    dpo: bool = False
+    precomputed: bool = False
+    architecture: bool = False
+
+
+@dataclass(frozen=True)
 class FlopCount:
     """Training FLOPs of a run: model FLOPs, hardware FLOPs and how they were counted."""
 
     model: Quantity
     hardware: Quantity
-    method: str
+    method: CountMethod
 
 
 def training_flops(
@@ -260,23 +283,18 @@ def training_flops(
     if spec is not None and spec.has_architecture and seq_len is not None:
         per_token = flops_per_token(spec, seq_len, causal=causal)
         unit = Q_(1.0, "FLOP / token")
-        mask = "causal" if causal else "no causal saving"
-        if spec.sliding_window is not None and spec.sliding_window < seq_len:
-            mask += f", sliding window {spec.sliding_window}"
+        window = spec.sliding_window if spec.sliding_window is not None and spec.sliding_window < seq_len else None
         return FlopCount(
             model=(per_token.training() * unit * tokens).to("FLOP"),
             hardware=(per_token.hardware(recompute) * unit * tokens).to("FLOP"),
-            method=f"architecture-aware ({spec.name}, sequence length {seq_len}, {mask})",
+            method=CountMethod("architecture", model=spec.name, seq_len=seq_len, causal=causal, window=window),
         )
     model = dense_training_flops(params, tokens)
     factor = 8 / 6 if recompute == "full" else 1.0
-    note = (
-        ""
-        if spec is None or spec.has_architecture
-        else f" ({spec.name}: {spec.architecture_note or 'shape not modelled'})"
+    unmodelled = spec is not None and not spec.has_architecture
+    method = CountMethod(
+        "dense",
+        model=spec.name if unmodelled and spec is not None else None,
+        note=(spec.architecture_note or "shape not modelled") if unmodelled and spec is not None else None,
     )
-    return FlopCount(
-        model=model,
-        hardware=model * factor,
-        method=f"6·N·D, attention-score FLOPs not counted{note}",
-    )
+    return FlopCount(model=model, hardware=model * factor, method=method)

@@ -367,7 +367,7 @@ def expert_params(spec: ModelSpec) -> float:
 
 def _validate_experts(e: int, dp: int, expert_params: float) -> None:
     if e > 1 and expert_params == 0:
-        raise InputError("ep", "expert parallelism needs a mixture-of-experts model (a preset or --experts)")
+        raise InputError("ep", "expert parallelism needs a mixture-of-experts model (a preset or `experts`)")
     if e > 1 and dp % e:
         raise InputError("ep", f"ep ({e}) must divide the data-parallel degree ({dp})")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,11 +19,22 @@ from costcalc.render.text import (
     wrap,
     wrap_lines,
 )
+from costcalc.render.words import worded
 
 if TYPE_CHECKING:  # the renderer reads estimates; it never builds one
     from costcalc.estimator.result import Estimate
+    from costcalc.estimator.scenario import Assumption
 
-__all__ = ["assumption_lines", "memory_lines", "render", "render_markdown", "render_table", "result_rows"]
+__all__ = [
+    "assumption_lines",
+    "assumption_record",
+    "assumption_records",
+    "memory_lines",
+    "render",
+    "render_markdown",
+    "render_table",
+    "result_rows",
+]
 
 
 def _same(a: Quantity, b: Quantity) -> bool:
@@ -82,11 +93,41 @@ def assumption_lines(est: Estimate) -> list[str]:
     """Each assumption: name and value, then its basis and source, wrapped to the terminal."""
     lines = ["Assumptions (* = given by you):"]
     for a in est.assumptions:
-        lines += wrap(f"{'*' if a.given else '-'} {a.name}: {a.value}", indent="  ", hanging="      ")
-        lines += wrap(a.basis, indent="      ", hanging="      ")
+        words = worded(a)
+        lines += wrap(f"{'*' if a.given else '-'} {words.name}: {words.value}", indent="  ", hanging="      ")
+        lines += wrap(words.basis, indent="      ", hanging="      ")
         if a.source:
             lines += wrap(f"source: {a.source}", indent="      ", hanging="        ")
     return lines
+
+
+def _number(q: Any) -> Any:
+    m = np.asarray(q.magnitude, dtype=float)
+    return m.tolist() if m.ndim else float(m)
+
+
+def assumption_record(a: Assumption) -> dict[str, Any]:
+    """An assumption for JSON: its words (``name``, ``value``, ``basis``), ``given`` and ``source``,
+    and its data: ``key``, ``kind``, and for a quantity its ``quantity`` (value, low, high, unit)."""
+    words = worded(a)
+    record: dict[str, Any] = {"name": words.name, "value": words.value, "basis": words.basis}
+    record |= {"given": a.given, "source": a.source, "key": a.key, "kind": a.kind}
+    quantity = None
+    if hasattr(a.value, "magnitude"):
+        unit = a.value.units  # type: ignore[union-attr]
+        quantity = {
+            "value": _number(a.value),
+            "low": None if a.low is None else _number(a.low.to(unit)),
+            "high": None if a.high is None else _number(a.high.to(unit)),
+            "unit": str(unit),
+        }
+    record["quantity"] = quantity
+    return record
+
+
+def assumption_records(est: Estimate) -> list[dict[str, Any]]:
+    """The assumptions for JSON: each in words and as data (``costcalc.render.words.assumption_record``)."""
+    return [assumption_record(a) for a in est.assumptions]
 
 
 def threshold_lines(est: Estimate) -> list[str]:
@@ -122,7 +163,9 @@ def render_markdown(est: Estimate) -> str:
     if est.thresholds:
         rows = [[threshold_line(t.to_dict()), t.threshold.source] for t in est.thresholds]
         lines += ["", markdown_table(["compute threshold", "source"], rows)]
-    assumptions = [[f"{a.name}{' (given)' if a.given else ''}", a.value, a.basis] for a in est.assumptions]
+    assumptions = [
+        [f"{w.name}{' (given)' if a.given else ''}", w.value, w.basis] for a in est.assumptions for w in [worded(a)]
+    ]
     lines += ["", markdown_table(["assumption", "value", "basis"], assumptions)]
     return "\n".join(lines) + "\n"
 

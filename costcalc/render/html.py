@@ -10,6 +10,7 @@ from costcalc.base.parse import format_count
 from costcalc.render.estimate import memory_lines, result_rows
 from costcalc.render.memory import finetune_lines
 from costcalc.render.text import gigabytes
+from costcalc.render.words import worded
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
@@ -53,7 +54,7 @@ def estimate_html(est: Estimate) -> str:
     out = html_table(["result", "estimate", "range (P10 to P90)"], result_rows(est), row_headers=True)
     if est.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(est.memory))) + "</pre>"
-    notes = [[a.name + (" *" if a.given else ""), a.value, a.basis] for a in est.assumptions]
+    notes = [[w.name + (" *" if a.given else ""), w.value, w.basis] for a in est.assumptions for w in [worded(a)]]
     return out + _details("assumptions (* = given by you)", html_table(["input", "value", "basis"], notes))
 
 

@@ -1,4 +1,10 @@
-"""Whole columns of numbers as text at once: C's ``%.Pg`` for a million values without a Python loop.
+"""The number styles every view uses, and whole columns of numbers as text at once.
+
+The styles (``count``, ``grouped``, ``fixed``, ``percent``, ``general``, ``sig``, ``quantity_text``...)
+are the one place a number's look is chosen: the words of ``costcalc.render.words``, the CLI's
+views and the TUI call them. Domain code (``costcalc.estimator`` and below) formats no number.
+
+The columns: C's ``%.Pg`` for a million values without a Python loop.
 
 A sweep's CSV and JSON hold up to a million rows of some twenty numbers; formatting each with
 ``%`` costs seconds. Here a column becomes an (n, width) byte matrix laid out in a fixed template
@@ -12,10 +18,212 @@ infinity, is formatted by Python instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Part", "g_bytes", "joined_rows", "slots"]
+from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.parse import format_count, unit_of
+from costcalc.base.units import Quantity
+
+__all__ = [
+    "LADDERS",
+    "Part",
+    "bare",
+    "compact",
+    "compact_value",
+    "count",
+    "fixed",
+    "flop_figure",
+    "format_quantity",
+    "g_bytes",
+    "general",
+    "gigabytes",
+    "grouped",
+    "hours_count",
+    "joined_rows",
+    "money",
+    "percent",
+    "percent_span",
+    "plain",
+    "quantity_text",
+    "sig",
+    "slots",
+]
+
+# --- styles of one number -----------------------------------------------------------------------
+
+
+def count(value: float, digits: int = 4) -> str:
+    """A count with an SI suffix, as the inputs take it: '1.4T', '7B', '512'."""
+    return format_count(value, digits)
+
+
+def grouped(value: int | float) -> str:
+    """A whole number with thousands separators: '8,192'."""
+    return f"{value:,}"
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A number with ``decimals`` digits after the point: '2.20', '1.090'."""
+    return f"{value:.{decimals}f}"
+
+
+def percent(fraction: float, decimals: int) -> str:
+    """A fraction as a percentage: '40.1%'."""
+    return f"{fraction:.{decimals}%}"
+
+
+def general(value: float) -> str:
+    """The shortest form Python's ``g`` gives: '312', '1.3', '1e+25'."""
+    return f"{value:g}"
+
+
+def sig(value: float, digits: int) -> str:
+    """``digits`` significant figures: '1.25'."""
+    return f"{value:.{digits}g}"
+
+
+def percent_span(values: Any) -> str:
+    """One fraction as a percentage ('40.1%') or the span of an array of them ('38.2% to 40.1%')."""
+    m = np.asarray(values, dtype=float).reshape(-1)
+    return f"{percent(m.min(), 1)} to {percent(m.max(), 1)}" if m.size > 1 and m.min() != m.max() else percent(m[0], 1)
+
+
+_COUNT_NAMES = {"token": "tokens", "parameter": "parameters", "GPU": "GPUs"}
+
+
+def quantity_text(q: Any) -> str:
+    """A count for an assumption line: '1.4T tokens', or '5 values, 1B to 70B parameters'."""
+    unit = next((u for u in _COUNT_NAMES if q.units == unit_of(u)), None)
+    name = _COUNT_NAMES[unit] if unit else f"{q.units:~P}"
+    m = np.asarray(q.magnitude, dtype=float)
+
+    def show(v: float) -> str:
+        return format_count(v) if unit else sig(v, 4)
+
+    if m.size == 1:
+        return f"{show(float(m.reshape(-1)[0]))} {name}".strip()
+    return f"{m.size} values, {show(float(m.min()))} to {show(float(m.max()))} {name}".strip()
+
+
+# --- quantities of results ----------------------------------------------------------------------
+
+
+def money(value: float | None) -> str:
+    """Dollars the way people say them: $3.71M, $730k, $2.5; '-' when unknown."""
+    if value is None:
+        return "-"
+    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            return f"${value / threshold:.3g}{suffix}"
+    return f"${value:.3g}"
+
+
+def gigabytes(value: float | None) -> str:
+    """Bytes as gigabytes with one decimal, or 'unknown'."""
+    return "unknown" if value is None else f"{value / 1e9:.1f} GB"
+
+
+#: Units people read, smallest first: a value is shown in the largest unit it reaches at least 1 of,
+#: so no prefix a reader can misread ("mtCO2e", "µtCO2e") ever appears.
+LADDERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "wall_clock": (("second", "s"), ("minute", "min"), ("hour", "h"), ("day", "days")),
+    "energy": (("Wh", "Wh"), ("kWh", "kWh"), ("MWh", "MWh"), ("GWh", "GWh"), ("TWh", "TWh")),
+    "co2": (("gCO2e", "gCO2e"), ("kgCO2e", "kgCO2e"), ("tCO2e", "tCO2e"), ("ktCO2e", "ktCO2e"), ("MtCO2e", "MtCO2e")),
+}
+
+
+def _ladder(q: Quantity, field: str) -> str:
+    steps = LADDERS[field]
+    unit, label = steps[0]
+    for candidate, name in steps:
+        if abs(float(q.m_as(candidate))) >= 1:
+            unit, label = candidate, name
+    m = float(q.m_as(unit))
+    return f"{m:,.1f} {label}" if m >= 10 and label == "days" else f"{m:.3g} {label}"
+
+
+def _one(q: Quantity, field: str) -> str:
+    if field in LADDERS:
+        return _ladder(q, field)
+    spec = RESULT_FIELDS.get(field)
+    value = q.to(spec.unit) if spec is not None else q
+    m = float(value.magnitude)
+    if field == "gpu_hours":
+        return f"{m:,.0f} GPU-h" if abs(m) >= 100 else f"{m:.3g} GPU-h"
+    if field == "cost":
+        return money(m)
+    return f"{value:.3g~#P}"
+
+
+def format_quantity(q: Quantity, field: str) -> str:
+    """A quantity for people: compact SI prefixes (pint's ``~#P``) and familiar units.
+
+    FLOPs use pint's compact form ("863 ZFLOP"); wall-clock, energy and CO2 a fixed ladder of
+    everyday units (``LADDERS``: minutes, hours, days; Wh to GWh; g, kg, t CO2e); GPU-hours keep
+    every digit, as papers report them ("1,720,320 GPU-h"), with three significant figures below
+    100; dollars read as "$3.71M". An array shows its count and its smallest and largest values.
+    """
+    magnitude = np.asarray(q.magnitude)
+    if magnitude.size == 1:
+        return _one(q.__class__(float(magnitude.reshape(-1)[0]), q.units), field)
+    low = q.__class__(float(magnitude.min()), q.units)
+    high = q.__class__(float(magnitude.max()), q.units)
+    return f"{magnitude.size} values, {_one(low, field)} to {_one(high, field)}"
+
+
+def flop_figure(flop: float) -> str:
+    """A FLOP threshold the way the rules write it: 10^25; other figures as 3.94e+25."""
+    exponent = round(np.log10(flop)) if flop > 0 else 0
+    return f"10^{exponent}" if flop > 0 and np.isclose(flop, 10.0**exponent, rtol=1e-12) else f"{flop:.3g}"
+
+
+def hours_count(hours: float) -> str:
+    """GPU-hours as a bare count: every digit from 100 up, three significant figures below (never "0")."""
+    return f"{hours:,.0f}" if hours >= 100 else f"{hours:.3g}"
+
+
+def compact(q: Quantity, field: str) -> str:
+    """Shorter than ``format_quantity``, for 80 columns: GPU-hours as a count (1.29M GPU-h), dollars as money."""
+    if field == "cost":
+        return money(float(q.m_as("USD")))
+    if field == "gpu_hours":
+        return f"{format_count(float(q.m_as('GPU_hour')), 3)} GPU-h"
+    return format_quantity(q, field)
+
+
+def plain(value: float) -> str:
+    """Three significant figures without exponents for everyday magnitudes: 720, 1,330, 52.6."""
+    if abs(value) >= 100:
+        digits = max(0, 3 - len(str(int(abs(value)))))
+        return f"{round(value, -(len(str(int(abs(value)))) - 3)):,.{digits}f}"
+    return f"{value:.3g}"
+
+
+#: The unit energy and CO2 are shown in by ``compact_value`` and ``bare``, and its label.
+_EVERYDAY = {"energy": ("MWh", "MWh"), "co2": ("tCO2e", "t")}
+
+
+def compact_value(q: Quantity, field: str) -> str:
+    """A result in few columns: energy in MWh and CO2 in t as plain numbers, the rest ``compact``."""
+    if field in _EVERYDAY:
+        unit, label = _EVERYDAY[field]
+        return f"{plain(float(q.m_as(unit)))} {label}"
+    return compact(q, field)
+
+
+def bare(q: Quantity, field: str) -> str:
+    """A range end as a bare number in the field's display unit (the unit is shown with the value)."""
+    if field in _EVERYDAY:
+        return plain(float(q.m_as(_EVERYDAY[field][0])))
+    text = compact(q, field)
+    for unit in (" GPU-h", " days", " day"):
+        text = text.removesuffix(unit)
+    return text
+
+
+# --- whole columns -------------------------------------------------------------------------------
 
 _ZERO, _DOT, _MINUS, _PLUS, _E = (ord(c) for c in "0.-+e")
 

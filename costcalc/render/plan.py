@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from costcalc.base.parse import format_count
 from costcalc.render.estimate import render_markdown, render_table
 from costcalc.render.text import fit, render_json
+from costcalc.render.words import plan_how, plan_title
 
 if TYPE_CHECKING:
     from costcalc.commands.plan import Plan
@@ -25,21 +26,13 @@ def render_plan(result: Plan, fmt: str) -> str:
         r = result.span(name)
         return "" if r is None else f" (range {count(r[0])} to {count(r[1])})"
 
-    rule = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
-    if result.scaling:
-        how = f"compute-optimal: {rule[result.scaling]}"
-    elif result.range.get("params") is not None:
-        how = "the largest model for the given tokens"
-    elif result.range.get("tokens") is not None:
-        how = "the most tokens for the given model"
-    else:
-        how = "the model and tokens fix the compute"
+    how = plan_how(result)
     gpus = "not fixed" if result.gpu_count is None else f"{result.gpu_count:,}"
     gr = result.span("gpus")
     nodes = "" if gr is None else ", rounded up to whole nodes"
     days = result.estimate.wall_clock
     lines = [
-        f"Plan for {result.question} ({result.binding}{' binds' if result.binding in ('budget', 'deadline') else ''}):",
+        f"Plan for {plan_title(result)}:",
         f"  parameters {count(result.params.m_as('parameter'))}{span('params')}; "
         f"tokens {count(result.tokens.m_as('token'))}{span('tokens')} ({how})",
         f"  GPUs {gpus}" + ("" if gr is None else f" (range {gr[0]:,.0f} to {gr[1]:,.0f}{nodes})"),

@@ -14,6 +14,7 @@ from costcalc.commands.claims.evidence import Evidence, evidence_for, show
 from costcalc.commands.claims.outcome import Outcome
 from costcalc.commands.claims.subject import resolve_subject
 from costcalc.data.catalog import Catalog
+from costcalc.render.words import worded
 from costcalc.schemas.claims import Claim
 
 BLOOM = {"model": "bloom"}
@@ -116,7 +117,7 @@ def test_a_cost_inside_costcalcs_range_implies_a_price(catalog: Catalog) -> None
     for subject, given in ((UNPUBLISHED, False), ({**UNPUBLISHED, "price": 2}, True)):
         ev = evidence(catalog, "cost", subject)
         est = resolve_subject(dict(subject), catalog).est
-        default = [a.value for a in est.assumptions if a.field == "price" and not a.given]
+        default = [worded(a).value for a in est.assumptions if a.field == "price" and not a.given]
         price = "given" if given else default[0]
         assert ("USD/GPU-h" in price) if not given else (default == [])  # the default price, or none
         hours = float(est.gpu_hours.m_as("GPU_hour"))

@@ -189,3 +189,30 @@ def test_a_published_figure_judged_by_the_range_is_consistent_or_inconsistent(ca
     assert (inside.verdict, beyond.verdict) == ("consistent", "inconsistent")
     assert "costcalc's P90" in beyond.deciding and "(claim +26." in beyond.deciding
     assert "the claim implies MFU" in inside.reason
+
+
+def test_every_verdict_carries_its_tolerance_as_a_number() -> None:
+    """The tolerance a verdict used is data (``tolerance_value``), the one its text states: a quantity
+    claim's is its evidence's default (twice it, at least ``APPROX_MINIMUM``, for '~'); the article's
+    other claims use their kind's default unless they give their own."""
+    import re
+
+    import costcalc
+    from costcalc.data.claims import load_claims
+
+    claims = {c.id: c for c in load_claims(Catalog.load())}
+    results = [*costcalc.check_article(), *costcalc.check_claims(["days ~ 3.5 months"], model="bloom")]
+    kinds = {claims[r.id].check.kind if r.id in claims else "quantity" for r in results}
+    assert {"quantity", "match", "capacity", "ratio"} <= kinds
+    for r in results:
+        assert isinstance(r.tolerance_value, float) and 0 <= r.tolerance_value < 1, r
+        kind = claims[r.id].check.kind if r.id in claims else "quantity"
+        own = claims[r.id].check.tolerance if r.id in claims else None
+        if kind != "quantity":
+            assert r.tolerance_value == (DEFAULT_TOLERANCE[kind] if own is None else own), r.id
+            continue
+        stated = re.match(r"(\d+(?:\.\d+)?)%", r.tolerance)
+        assert stated is not None and float(stated.group(1)) == pytest.approx(100 * r.tolerance_value, abs=0.05), r
+        defaults = {t for t, _ in EVIDENCE_TOLERANCE.values()}
+        about = {max(APPROX_FACTOR * t, APPROX_MINIMUM) for t in defaults}
+        assert r.tolerance_value in defaults | about | ({own} if own is not None else set()), r

@@ -88,21 +88,19 @@ def test_counting_the_bubble_still_needs_the_layout(calls: Counter[str]) -> None
 def test_assumptions_are_found_by_the_input_they_settle_not_by_their_display_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import costcalc.estimator.scenario as scenario
+    from costcalc.render import words
 
-    # Display names may be reworded; the range's source still names the efficiency and price behind it.
+    # Display names may be reworded (in one place); the range's source still names the efficiency
+    # and price behind it, in the new words.
     subject.clear_kept()
-    original = scenario.Assumption.__init__
-
-    def renamed(self: Any, **data: Any) -> None:
-        original(self, **{**data, "name": f"shown as {data['name']}"})
-
-    monkeypatch.setattr(scenario.Assumption, "__init__", renamed)
+    for key in ("efficiency", "price"):
+        monkeypatch.setitem(words.NAMES, key, f"shown as {words.NAMES[key]}")
     [result] = costcalc.check_claims(["cost > 1M USD"], params="7B", tokens="1T", gpu="h100", gpus=64)
     subject.clear_kept()
     assert "shown as efficiency MFU" in result.source and "shown as price" in result.source
     assert "; it implies" in result.deciding and "(price given)" not in result.deciding
-    assert "field" not in scenario.Assumption(name="n", value="v", basis="b", field="price").model_dump()
+    est = costcalc.estimate(params="7B", gpu="h100")
+    assert all("field" not in record for record in est.to_dict()["assumptions"])
 
 
 def _quantity_claims(subjects: list[str], size: int | None = None) -> str:

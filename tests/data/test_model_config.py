@@ -19,6 +19,7 @@ from costcalc.data.model_config import MAX_CONFIG_BYTES, read_model_config
 from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs, ParamCount
 from costcalc.formulas.flops import attended_keys, flops_per_token, parameter_count
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN
+from costcalc.render.words import worded
 from costcalc.schemas import ModelSpec
 from costcalc.schemas.bounds import MAX_PARAMS, SHAPE_LIMITS, param_count
 
@@ -194,7 +195,7 @@ def test_a_shape_and_a_preset_are_not_both_given(tmp_path: Path) -> None:
         costcalc.estimate(model="llama-2-7b", layers=32)
     with pytest.raises(InputError, match="not both"):
         costcalc.estimate(config_file=str(_write(tmp_path, LLAMA_2_7B)), layers=32)
-    with pytest.raises(InputError, match="--layers, --hidden, --heads and --vocab"):
+    with pytest.raises(InputError, match="`layers`, `hidden`, `heads` and `vocab`"):
         costcalc.estimate(layers=32, hidden=4096)
 
 
@@ -230,8 +231,10 @@ def test_a_long_context_config_trains_at_the_default_length(
     six_nd = 6 * float(mine.scenario.params.m) * 2e12
     assert 0.9 < mine.flops.m_as("FLOP") / six_nd < 1.1
     assert 0.05 < float(mine.scenario.mfu.m) < 0.7
-    model = next(a for a in mine.assumptions if a.name == "model")
-    assert "default training length" in model.basis and "131,072 is the longest context" in model.basis
+    model = next(a for a in mine.assumptions if a.key == "model")
+    assert model.basis.key == "config_file" and model.basis["seq_len"] == 4096 and model.basis["window"] is None
+    basis = worded(model).basis
+    assert "default training length" in basis and "131,072 is the longest context" in basis
     assert mine.to_dict()["inputs"]["shape_params"] == float(mine.scenario.params.m)  # the count is stated
     longest = costcalc.estimate(config_file=path, seq_len=131072, **common)
     assert longest.flops.m > 2 * mine.flops.m  # attention over 128K tokens is real work ...

@@ -10,6 +10,7 @@ import pytest
 import costcalc
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_
+from costcalc.render.words import worded
 
 
 def inside(value: float, span: costcalc.Range, unit: str) -> bool:
@@ -48,9 +49,11 @@ def test_deepseek_v3_in_fp8_is_not_a_free_2x() -> None:
     assert inside(2_664_000, fp8.ranges["gpu_hours"], "GPU_hour")
     bf16 = costcalc.estimate(model="deepseek-v3", gpu="h800", gpus=2048)
     assert (bf16.gpu_hours / fp8.gpu_hours).m_as("") == pytest.approx(1.3)
-    notes = {a.name: a for a in fp8.assumptions}
+    notes = {worded(a).name: worded(a) for a in fp8.assumptions}
     assert "fp8 speed-up 1.3" in notes["peak"].value and "assumed" in notes["peak"].basis
     assert "deepseek-v3" in notes["nearest runs"].value
+    peak = next(a for a in fp8.assumptions if a.key == "peak")
+    assert peak.value == fp8.scenario.peak and peak.basis.key == "fp8" and peak.basis["speedup"] == (1.3, 1.0, 1.7)
     # An efficiency you give is of the peak of the precision you give.
     given = costcalc.estimate(model="deepseek-v3", gpu="h800", dtype="fp8", mfu=0.2)
     assert given.scenario.peak.m_as("TFLOP/s") == 1979
@@ -63,7 +66,7 @@ def test_the_evidence_is_named_in_the_estimate() -> None:
     assert all(e["generation"] == "hopper" for e in evidence) and "llama3.1-70b" in [e["id"] for e in evidence]
     assert {"implied_mfu", "active_params", "accelerator"} <= evidence[0].keys()
     unseen = costcalc.estimate(params="70B", gpu="b200")
-    notes = {a.name: a for a in unseen.assumptions}
+    notes = {worded(a).name: worded(a) for a in unseen.assumptions}
     assert "no blackwell runs" in notes["nearest runs"].basis and "no blackwell runs" in notes["efficiency"].basis
 
 
@@ -81,11 +84,12 @@ def test_llama2_emissions_reproduce_with_meta_constants() -> None:
 
 def test_defaults_with_only_params_and_gpus() -> None:
     est = costcalc.estimate(params="70e9", gpus=2000)
-    names = {a.name: a for a in est.assumptions}
+    names = {worded(a).name: a for a in est.assumptions}
     assert est.scenario.tokens.m_as("token") == pytest.approx(1.4e12)
-    assert "Hoffmann" in names["tokens"].source and "20 tokens per parameter" in names["tokens"].basis
+    assert names["tokens"].value == est.scenario.tokens and names["tokens"].kind == "default"
+    assert "Hoffmann" in names["tokens"].source and "20 tokens per parameter" in worded(names["tokens"]).basis
     assert est.scenario.accelerator.name == "A100-80GB"
-    assert "ampere" in names["efficiency"].basis
+    assert "ampere" in worded(names["efficiency"]).basis
     for key in ("price", "PUE", "carbon intensity", "power per GPU"):
         assert key in names and not names[key].given
     assert est.wall_clock.m_as("day") == pytest.approx(est.gpu_hours.m_as("GPU_hour") / 2000 / 24)
@@ -148,7 +152,7 @@ def test_unknown_price_and_power_are_stated_not_invented() -> None:
     est = costcalc.estimate(params="7B", gpu="tpu-v4", gpus=256)
     assert est.cost is None
     assert "cost_usd" in est.to_dict() and est.to_dict()["cost_usd"] is None
-    assert any(a.name == "price" and a.value == "unknown" for a in est.assumptions)
+    assert any(a.key == "price" and a.value is None and worded(a).value == "unknown" for a in est.assumptions)
     v5p = costcalc.estimate(params="7B", gpu="tpu-v5p")
     assert v5p.energy is None and v5p.co2 is None
     assert costcalc.estimate(params="7B", gpu="tpu-v5p", power="300 W").energy is not None
@@ -158,7 +162,7 @@ def test_a800_uses_a100_prices_and_h800_pools_h100_prices() -> None:
     a800 = costcalc.estimate(params="7B", gpu="a800")
     a100 = costcalc.estimate(params="7B", gpu="a100")
     assert a800.scenario.price == a100.scenario.price
-    h800 = {a.name: a for a in costcalc.estimate(params="7B", gpu="h800").assumptions}
+    h800 = {worded(a).name: worded(a) for a in costcalc.estimate(params="7B", gpu="h800").assumptions}
     assert "H100-SXM prices pooled in" in h800["price"].basis
 
 
@@ -284,8 +288,9 @@ def test_an_efficiency_the_count_would_push_past_the_peak_is_held_there_and_said
     est = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T")
     s = est.scenario
     assert float(s.mfu.m) == 1.0 and s.mfu_range is not None and s.mfu_range[1] == 1.0 and s.mfu_range[0] < 1.0
-    note = next(a for a in est.assumptions if a.name == "efficiency")
-    assert "held at 100%: an efficiency cannot exceed the peak" in note.basis
+    note = next(a for a in est.assumptions if a.key == "efficiency")
+    assert note.basis["capped"] == 1.0 and note.high is not None and float(note.high.m) == 1.0
+    assert "held at 100%: an efficiency cannot exceed the peak" in worded(note).basis
     at_peak = est.flops.m_as("FLOP") / s.peak.m_as("FLOP/s") / 3600
     assert est.gpu_hours.m_as("GPU*hour") == pytest.approx(at_peak, rel=1e-9)
     sampled = costcalc.estimate(layers=1, hidden=8, heads=1, vocab=1, seq_len=100_000, tokens="1T", samples=1000)

@@ -25,6 +25,7 @@ from costcalc.formulas.memory import (
 )
 from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.parallel import step_time_factor, tensor_parallel_comm_fraction
+from costcalc.render.words import step_words, worded
 
 GB = 1e9
 
@@ -83,7 +84,8 @@ def test_layouts_are_ranked_by_step_time(catalog: Catalog) -> None:
     )
     assert pp8.memory.bubble == pytest.approx(7 / 32) and pp8.step_time is not None
     assert first.step_time is not None and first.step_time < pp8.step_time
-    assert "bubble" in first.why and "TP comm" in first.why
+    assert float(first.step["bubble"].m) == pytest.approx(first.memory.bubble)
+    assert "bubble" in step_words(first.step) and "TP comm" in step_words(first.step)
 
 
 def test_step_time_closed_forms() -> None:
@@ -105,8 +107,11 @@ def test_gpu_hours_stay_those_of_the_efficiency_unless_count_bubble() -> None:
     fixed = {"tp": 8, "pp": 8, "recompute": "none"}
     counted = costcalc.estimate(model="llama-2-70b", gpus=2048, mfu=0.4, count_bubble=True, **fixed)
     assert counted.gpu_hours.m == pytest.approx(pp8.gpu_hours.m * (1 + 7 / 32))
-    layout = next(a for a in auto.assumptions if a.name == "layout")
-    assert "GPU-hours use the calibrated efficiency" in layout.basis
+    layout = next(a for a in auto.assumptions if a.key == "layout")
+    memory = auto.memory
+    assert memory is not None and layout.kind == "derived" and layout.basis.key == "searched"
+    assert layout.value == (memory.tp, memory.pp, memory.dp, memory.ep, memory.zero, memory.sp, memory.recompute)
+    assert "GPU-hours use the calibrated efficiency" in worded(layout).basis
 
 
 # 3. Options given are never ignored.

@@ -113,7 +113,7 @@ def test_the_overhead_stretch_scales_values_and_ranges() -> None:
 def test_the_quadrature_note_is_given_only_when_two_sources_meet() -> None:
     def notes(**given: object) -> list[str]:
         est = costcalc.estimate(params=70e9, gpus=2000, **given)
-        return [a.source for a in est.assumptions if a.name == "ranges"]
+        return [a.source for a in est.assumptions if a.key == "ranges"]
 
     assert notes() == ["costcalc.estimator.compute.combine"]
     assert notes(price=2, pue=1.1, carbon_intensity=400) == []  # the efficiency alone: nothing to combine

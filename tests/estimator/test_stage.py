@@ -23,6 +23,7 @@ from costcalc.data.finetune_calibrate import cross_validate, decide
 from costcalc.data.finetune_efficiency import quant_factor, shipped_finetune_model
 from costcalc.formulas.lora import lora_params
 from costcalc.formulas.shapes import standard_shape
+from costcalc.render.words import worded
 
 ALPACA: dict[str, object] = {"model": "llama-2-7b", "stage": "sft", "examples": 52002, "epochs": 3,
                              "example_tokens": 512, "seq_len": 512, "gpus": 8}  # fmt: skip
@@ -76,8 +77,10 @@ def test_lora_on_a_parameter_count_uses_the_standard_shape_and_says_so() -> None
     n_lora = float(lora_params(standard_shape(7e9, 4096), "all-linear", 16).m_as("parameter"))
     d = float(est.scenario.tokens.m_as("token"))
     assert float(est.flops.m_as("FLOP")) == pytest.approx((4 * 7e9 + 6 * n_lora) * d, rel=1e-12)
-    stage = next(a for a in est.assumptions if a.name == "stage")
-    assert "LoRA r=16 on all-linear" in stage.value and "standard shape" in stage.value
+    stage = next(a for a in est.assumptions if a.key == "stage")
+    assert stage.value == "pretrain" and stage.basis["rank"] == 16 and stage.basis["standard_shape"] is True
+    assert float(stage.basis["trained"].m_as("parameter")) == pytest.approx(n_lora, rel=1e-12)
+    assert "LoRA r=16 on all-linear" in worded(stage).value and "standard shape" in worded(stage).value
     assert est.memory is None  # the layout search is pre-training's: no memory section
 
 
@@ -133,7 +136,7 @@ def test_the_factor_is_the_calibrations_for_the_stage_method_gpus_and_length() -
 def test_a_stage_never_inherits_the_presets_data() -> None:
     with pytest.raises(InputError, match="needs its own data"):
         costcalc.estimate(model="llama-2-7b", stage="continued", seq_len=4096)
-    with pytest.raises(InputError, match="needs --seq-len"):
+    with pytest.raises(InputError, match="needs `seq_len`"):
         costcalc.estimate(model="llama-2-7b", stage="sft", tokens="1B")
     cpt = costcalc.estimate(model="llama-2-7b", stage="continued", tokens="23.2B", seq_len=4096, gpus=128)
     assert float(cpt.scenario.tokens.m_as("token")) == 23.2e9
@@ -206,8 +209,9 @@ def test_layout_inputs_on_a_fine_tuning_estimate_say_where_memory_is(capsys: pyt
     assert main([*args, "--count-bubble"]) == 2
     assert capsys.readouterr().err.startswith("costcalc estimate: error: --count-bubble: a fine-tuning estimate")
     est = costcalc.estimate(model="llama-2-7b", stage="sft", tokens="10M", seq_len=512, zero=3)
-    unused = next(a for a in est.assumptions if a.name == "zero (not used)")
-    assert "costcalc memory" in unused.basis
+    unused = next(a for a in est.assumptions if a.key == "zero" and a.basis["unused"])
+    assert unused.value == 3 and worded(unused).name == "zero (not used)"
+    assert "costcalc memory" in worded(unused).basis
 
 
 def test_a_scenario_file_keeps_the_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from costcalc.formulas.flops import (
     parameter_count,
     training_flops,
 )
+from costcalc.render.words import count_words
 from costcalc.schemas import ModelSpec
 
 
@@ -170,7 +171,7 @@ def test_recompute_adds_hardware_flops_not_model_flops() -> None:
 def test_without_architecture_falls_back_to_6nd() -> None:
     count = training_flops(Q_(2e12, "token"), params=Q_(7e9, "parameter"))
     assert count.model.m_as("FLOP") == pytest.approx(6 * 7e9 * 2e12)
-    assert "6·N·D" in count.method
+    assert count.method.key == "dense" and "6·N·D" in count_words(count.method)
     full = training_flops(Q_(2e12, "token"), params=Q_(7e9, "parameter"), recompute="full")
     assert full.hardware.m_as("FLOP") == pytest.approx(8 * 7e9 * 2e12)
 

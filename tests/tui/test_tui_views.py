@@ -183,7 +183,7 @@ def test_article_check_view() -> None:
 
 
 def test_plain_numbers() -> None:
-    from costcalc_tui.widgets.results import plain
+    from costcalc.render.numbers import plain
 
     assert [plain(v) for v in (1330.4, 720.2, 52.61, 0.5, 123456.0)] == ["1,330", "720", "52.6", "0.5", "123,000"]
 

@@ -16,14 +16,14 @@ from costcalc.commands.checks import ClaimCheck, ClaimChecks, check_claim, check
 from costcalc.commands.claims.oneline import parse_claim
 from costcalc.data.catalog import default_catalog
 from costcalc.data.claims import read_claims_file
-from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import SHAPE_FIELDS, validate_inputs
 
 __all__ = ["TEMPLATE", "check_claims", "check_request", "claims_template"]
 
 
 def _subject_text(subject: dict[str, Any]) -> str:
-    return " ".join(f"{option_name(name)} {value}" for name, value in subject.items())
+    """The subject's inputs, each field named in backquotes (the CLI prints its option)."""
+    return " ".join(f"`{name}` {value}" for name, value in subject.items())
 
 
 def check_request(
@@ -47,7 +47,7 @@ def check_request(
         return f"Claims of the article {ARTICLE}", check_article(presets)
     if subject and not claims:
         first = next(iter(subject))
-        raise InputError(first, "describes the subject of a one-line claim: add --claim, e.g. 'cost > 80M USD'")
+        raise InputError(first, "describes the subject of a one-line claim: add `claim`, e.g. 'cost > 80M USD'")
     catalog = default_catalog(presets)
     titles: list[str] = []
     results: list[ClaimCheck] = []
@@ -58,8 +58,8 @@ def check_request(
         if not {"model", "params", "config_file", *SHAPE_FIELDS} & subject.keys():
             raise InputError(
                 "claim",
-                "needs a subject: --model (a preset), --model-config (a config.json) or a shape (--layers, ...), "
-                "or --params with --tokens, --gpu, --gpus",
+                "needs a subject: `model` (a preset), `config_file` (a config.json) or a shape (`layers`, ...), "
+                "or `params` with `tokens`, `gpu`, `gpus`",
             )
         validate_inputs(subject)
         parsed = [parse_claim(line, subject, i) for i, line in enumerate(claims, 1)]

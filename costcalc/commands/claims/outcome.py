@@ -51,6 +51,9 @@ EVIDENCE_TOLERANCE: dict[str, tuple[float, str]] = {
 class Outcome:
     """What a check found: costcalc's figure, the verdict, why, and the number and tolerance that decided it.
 
+    ``tolerance_value`` is the tolerance as a number (a fraction) when it is not the one the check
+    was given (a quantity claim takes the tolerance of the evidence it is judged against).
+
     ``source_value`` and ``source`` are set by checks that find what they judge against themselves
     (quantity claims: the published run or the estimate); ``thresholds`` lists the regulatory
     compute thresholds the subject's training compute was compared with.
@@ -64,6 +67,7 @@ class Outcome:
     source_value: str | None = None
     source: str | None = None
     thresholds: tuple[dict[str, Any], ...] = ()
+    tolerance_value: float | None = None
 
 
 def millions(value: float) -> str:

@@ -122,7 +122,9 @@ def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
         return f"; the claim implies MFU {implied_mfu(subject, v):.1%}"
     if check.quantity == "cost" and est.scenario.price is not None:
         hours = float(est.gpu_hours.m_as("GPU_hour"))
-        price = next((a.value for a in est.assumptions if a.field == "price"), "given")
+        from costcalc.render.words import worded  # the assumptions' words are the renderer's (one voice)
+
+        price = next((worded(a).value for a in est.assumptions if a.field == "price"), "given")
         return (
             f"; it implies {v / hours:.2f} USD per {est.scenario.accelerator.name}-hour at costcalc's central "
             f"efficiency (price {price})"
@@ -195,6 +197,7 @@ def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcom
         verdict=_verdict(check, ev, judgement),
         reason=_reason(check, subject, ev, judgement, tolerance),
         tolerance=shown,
+        tolerance_value=tolerance,
         deciding=_deciding(check, subject, ev, judgement),
         source_value=ev.figure,
         source=ev.source or subject.run_note,

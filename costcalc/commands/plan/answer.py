@@ -79,11 +79,11 @@ def plan(
 def _not_a_stage(inputs: dict[str, Any]) -> None:
     """A fine-tuning stage is ``plan_stage``'s question; its options without a stage are refused."""
     if inputs.get("stage") not in (None, "pretrain"):
-        raise InputError("stage", "a fine-tuning stage is planned by costcalc.plan_stage (costcalc plan --stage)")
+        raise InputError("stage", "a fine-tuning stage is planned by costcalc.plan_stage ('costcalc plan --stage')")
     inputs.pop("stage", None)
     for name in STAGE_INPUTS:
         if inputs.get(name) is not None and name != "seq_len":
-            raise InputError(name, "describes a fine-tuning stage: give --stage sft, dpo, continued or long-context")
+            raise InputError(name, "describes a fine-tuning stage: give `stage` sft, dpo, continued or long-context")
 
 
 def _settled(q: Question, spec: ModelSpec | None, catalog: Catalog) -> tuple[Rates, str, Limit, Allocation]:

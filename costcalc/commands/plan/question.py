@@ -71,7 +71,7 @@ def question(budget: Any, deadline: Any, scaling: str, given: dict[str, Any]) ->
     """Validate a plan's question: budget and deadline here, the rest by ``EstimateInputs``."""
     fixed_model = given.get("params") is not None or given.get("model") is not None
     if budget is None and deadline is None and not (fixed_model and given.get("gpus") is not None):
-        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or a model and --gpus")
+        raise InputError("budget", "give a budget (e.g. 2M USD), a deadline (e.g. 30 days), or a model and `gpus`")
     if scaling not in ("hoffmann", "besiroglu"):
         raise InputError("scaling", f"expected hoffmann or besiroglu, got {scaling!r}")
     if given.get("params") is not None and given.get("model") is not None:
@@ -80,7 +80,7 @@ def question(budget: Any, deadline: Any, scaling: str, given: dict[str, Any]) ->
     if inputs.gpus is not None and np.asarray(inputs.gpus.magnitude).size > 1:
         raise InputError("gpus", "a plan takes one GPU count, not a list")
     if budget is None and not fixed_model and inputs.gpus is None:
-        raise InputError("deadline", "a deadline alone needs a GPU count, a budget, or a model (--model or --params)")
+        raise InputError("deadline", "a deadline alone needs a GPU count, a budget, or a model (`model` or `params`)")
     checked_scaling: Scaling = "besiroglu" if scaling == "besiroglu" else "hoffmann"
     typed = {k: v for k in ("mfu", "price") if isinstance(v := given.get(k), str)}
     return Question(inputs, _budget(budget), _deadline(deadline), checked_scaling, typed)

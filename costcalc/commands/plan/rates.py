@@ -98,7 +98,7 @@ def _budget_limit(q: Question, r: Rates) -> Limit:
     if budget.kind == "GPU_hour":
         return Limit(runtime.trainable_flops(budget.amount, r.peak, r.efficiency), r.mfu_range, budget.words)
     if r.price is None:
-        raise InputError("price", f"no price for {r.accelerator}: give --price to plan a dollar budget")
+        raise InputError("price", f"no price for {r.accelerator}: give `price` to plan a dollar budget")
     hours = runtime.gpu_hours_for_cost(budget.amount, r.price)
     low_price, high_price = r.price_range  # a higher price buys fewer hours, so the price range flips
     factors = combine([r.mfu_range, (1 / high_price, 1 / low_price)])

@@ -78,15 +78,15 @@ def _plan_stage(budget: Any, deadline: Any, catalog: Catalog, given: dict[str, A
     q = question(budget, deadline, "hoffmann", {k: v for k, v in given.items() if k not in STAGE_INPUTS})
     inputs = validate_inputs({k: v for k, v in given.items() if v is not None})
     if not q.fixed_model:
-        raise InputError("model", "a fine-tuning plan needs the model: give --model or --params")
+        raise InputError("model", "a fine-tuning plan needs the model: give `model` or `params`")
     for name in ("price", "mfu"):
         if getattr(inputs, name) is not None and inputs.gpu is None:
-            raise InputError(name, "one value cannot hold for several GPU types: give --gpu with it")
+            raise InputError(name, "one value cannot hold for several GPU types: give `gpu` with it")
     spec = catalog.model(inputs.model) if inputs.model is not None else None
     seq_len, notes = inputs.seq_len, []
     if seq_len is None:
         if spec is None or spec.seq_len is None:
-            raise InputError("seq_len", f"--stage {inputs.stage} needs --seq-len (the examples' longest)")
+            raise InputError("seq_len", f"`stage` {inputs.stage} needs `seq_len` (the examples' longest)")
         seq_len = spec.seq_len
         notes.append(f"sequence length {seq_len:,}: {spec.name}'s context, the longest an example can be "
                      "(memory is checked at it); give --seq-len")  # fmt: skip

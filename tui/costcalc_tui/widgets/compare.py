@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from costcalc.base.errors import one_line
+from costcalc.render.numbers import compact
 from costcalc_tui.state import Pinned
-from costcalc_tui.widgets.results import compact
 
 __all__ = ["COLUMNS", "CompareTable"]
 

@@ -12,57 +12,14 @@ from textual.widgets import Static
 
 from costcalc.base.errors import one_line
 from costcalc.base.parse import format_count
-from costcalc.base.units import Quantity
 from costcalc.commands.plan import Plan
 from costcalc.estimator.result import Estimate
-from costcalc.render.text import format_quantity, gigabytes, money
+from costcalc.render import numbers
+from costcalc.render.numbers import bare, compact_value, fixed, gigabytes, grouped, hours_count, money
+from costcalc.render.words import SHORT_LABELS, plan_how, plan_title, worded
 
-
-def compact(q: Quantity, field: str) -> str:
-    """Shorter than the CLI's form, to fit 80 columns: GPU-hours as a count (1.29M), dollars as money."""
-    if field == "cost":
-        return money(float(q.m_as("USD")))
-    if field == "gpu_hours":
-        return f"{format_count(float(q.m_as('GPU_hour')), 3)} GPU-h"
-    return format_quantity(q, field)
-
-
-LABELS = {
-    "flops": "FLOPs",
-    "gpu_hours": "GPU-hours",
-    "wall_clock": "Days",
-    "cost": "Cost",
-    "energy": "Energy",
-    "co2": "CO2e",
-}
-
-
-def plain(value: float) -> str:
-    """Three significant figures without exponents for everyday magnitudes: 720, 1,330, 52.6."""
-    if abs(value) >= 100:
-        digits = max(0, 3 - len(str(int(abs(value)))))
-        return f"{round(value, -(len(str(int(abs(value)))) - 3)):,.{digits}f}"
-    return f"{value:.3g}"
-
-
-def number(q: Quantity, field: str) -> str:
-    """A range end as a bare number in the field's display unit (the unit is in the estimate column)."""
-    if field == "energy":
-        return plain(float(q.m_as("MWh")))
-    if field == "co2":
-        return plain(float(q.m_as("tCO2e")))
-    text = compact(q, field)
-    for unit in (" GPU-h", " days", " day"):
-        text = text.removesuffix(unit)
-    return text
-
-
-def value_text(q: Quantity, field: str) -> str:
-    if field == "energy":
-        return f"{plain(float(q.m_as('MWh')))} MWh"
-    if field == "co2":
-        return f"{plain(float(q.m_as('tCO2e')))} t"
-    return compact(q, field)
+#: The results panel's rows: each result's short label (``costcalc.render.words.SHORT_LABELS``).
+LABELS = SHORT_LABELS
 
 
 def results_table(est: Estimate) -> Table:
@@ -77,10 +34,10 @@ def results_table(est: Estimate) -> Table:
             table.add_row(label, Text("n/a", style="dim"), "")
             continue
         span = est.ranges.get(field)
-        shown = "" if span is None else f"{number(span.low, field)} to {number(span.high, field)}"
+        shown = "" if span is None else f"{bare(span.low, field)} to {bare(span.high, field)}"
         if span is not None and float(span.low.m) == float(span.high.m):
             shown = ""
-        table.add_row(label, value_text(value, field), shown)
+        table.add_row(label, compact_value(value, field), shown)
     memory = est.memory
     if memory is not None and memory.total is not None:
         verdict = Text("fits", style="green") if memory.fits else Text("does not fit", style="bold red")
@@ -110,16 +67,17 @@ class Assumptions(Static):
             return
         text = Text()
         for a in est.assumptions:
+            words = worded(a)
             text.append("* " if a.given else "- ", style="bold" if a.given else "dim")
-            text.append(f"{one_line(a.name)}: ", style="bold")
-            text.append(f"{one_line(str(a.value))}\n")  # values can name presets from files
+            text.append(f"{one_line(words.name)}: ", style="bold")
+            text.append(f"{one_line(words.value)}\n")  # values can name presets from files
         self.update(text)
 
 
 def cost_table(est: Estimate, models: list[Any]) -> Group:
     """The cost models side by side, then the basis of each."""
     hours = float(est.gpu_hours.m_as("GPU_hour"))
-    title = Text(one_line(f"{hours:,.0f} GPU-hours on {est.scenario.hardware}"))
+    title = Text(one_line(f"{hours_count(hours)} GPU-hours on {est.scenario.hardware}"))
     table = Table(title=title, box=None, pad_edge=False)
     table.add_column("cost model", style="bold", no_wrap=True)
     table.add_column("USD/GPU-h", no_wrap=True)
@@ -127,8 +85,8 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     table.add_column("total", no_wrap=True)
     notes = Text()
     for m in models:
-        price = "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}"
-        span = "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}"
+        price = "-" if m.usd_per_gpu_hour is None else fixed(m.usd_per_gpu_hour, 2)
+        span = "-" if m.low is None or m.high is None else f"{fixed(m.low, 2)} to {fixed(m.high, 2)}"
         table.add_row(Text(one_line(m.name)), price, span, money(m.total_usd))
         notes.append(f"\n{one_line(m.name)}: ", style="bold")
         notes.append(one_line(m.basis))
@@ -157,10 +115,6 @@ def error_text(field: str, message: str, suffix: str = "") -> Text:
     return Text.assemble((field, "bold"), f": {message}{suffix}")
 
 
-#: How each allocation rule is named in the plan's summary.
-RULES = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
-
-
 def plan_table(plan: Plan) -> Group:
     """The plan's answer from its model: what binds, the model size and tokens with their ranges, the
     GPU count, the command that reruns it, then the estimate of that scenario."""
@@ -170,16 +124,19 @@ def plan_table(plan: Plan) -> Group:
         return "" if r is None else f" ({show(r[0])} to {show(r[1])})"
 
     def count(value: float) -> str:
-        return format_count(value, 3)
+        return numbers.count(value, 3)
 
     summary = Table(box=None, pad_edge=False, show_header=False, expand=True)
     summary.add_column("what", style="bold", no_wrap=True)
     summary.add_column("value", ratio=1)
-    how = f"compute-optimal: {RULES.get(plan.scaling, plan.scaling)}" if plan.scaling else "most tokens for this model"
-    gpus = "not fixed" if plan.gpu_count is None else f"{plan.gpu_count:,}{span('gpus', lambda v: f'{v:,.0f}')}"
-    summary.add_row("Plan for", Text(f"{plan.question} ({plan.binding} binds)"))
+    gpus = (
+        "not fixed"
+        if plan.gpu_count is None
+        else f"{grouped(plan.gpu_count)}{span('gpus', lambda v: grouped(round(v)))}"
+    )
+    summary.add_row("Plan for", Text(plan_title(plan)))
     summary.add_row("Parameters", count(plan.params.m_as("parameter")) + span("params", count))
-    summary.add_row("Tokens", Text(count(plan.tokens.m_as("token")) + span("tokens", count) + f"; {how}"))
+    summary.add_row("Tokens", Text(count(plan.tokens.m_as("token")) + span("tokens", count) + f"; {plan_how(plan)}"))
     summary.add_row("GPUs", gpus)
     summary.add_row("Rerun", Text(one_line(plan.command), style="dim"))
     return Group(summary, Text(""), results_table(plan.estimate))
