@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.display import Displayed
 from costcalc.data.calibrate import decisions
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.data.crossval import HeldOut, Summary, cross_validate, summarize
@@ -65,7 +66,7 @@ class BoundCheck(BaseModel):
     consistent: bool  # the range's low end is at most the bound
 
 
-class BacktestReport(BaseModel):
+class BacktestReport(Displayed, BaseModel):
     """The rows, the in-sample and the grouped cross-validation summaries, bounds and skipped runs."""
 
     model_config = ConfigDict(frozen=True)
@@ -76,16 +77,6 @@ class BacktestReport(BaseModel):
     leave_developer_out: Summary
     bounds: list[BoundCheck]
     skipped: list[tuple[str, str]]
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import backtest_repr  # display hooks: the renderer formats
-
-        return backtest_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import backtest_html
-
-        return backtest_html(self)
 
 
 def _estimate(run: PublishedRun, catalog: Catalog) -> Estimate:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError, PresetError
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
 from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
@@ -38,7 +39,7 @@ from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityChec
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Verdict", "check_claim", "check_entries"]
 
 
-class ClaimCheck(BaseModel):
+class ClaimCheck(Displayed, BaseModel):
     """One claim with costcalc's figure and verdict: what ``costcalc check`` prints."""
 
     model_config = ConfigDict(frozen=True)
@@ -61,34 +62,14 @@ class ClaimCheck(BaseModel):
         default_factory=list, description="regulatory compute thresholds, as in the estimate's JSON"
     )
 
-    def __repr__(self) -> str:
-        from costcalc.render.summary import claim_repr  # display hooks: the renderer formats
 
-        return claim_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import claim_html
-
-        return claim_html(self)
-
-
-class ClaimChecks(list[ClaimCheck]):
+class ClaimChecks(Displayed, list[ClaimCheck]):
     """Checked claims, in order: a list, shown as one table of verdicts (a plain repr, and HTML in
     a notebook). Display only: the checks themselves are in ``costcalc.commands.claims``."""
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Each check as ``costcalc check --format json`` gives it."""
         return [check.model_dump() for check in self]
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import claims_repr  # display hooks: the renderer formats
-
-        return claims_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import claims_html
-
-        return claims_html(self)
 
 
 _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog, catalog_for, default_catalog, validate_entry
@@ -46,7 +47,7 @@ TIERS = {
 }
 
 
-class CostModel(BaseModel):
+class CostModel(Displayed, BaseModel):
     """One way of paying for the run: price per GPU-hour with its range, and the total."""
 
     model_config = ConfigDict(frozen=True)

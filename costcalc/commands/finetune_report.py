@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.stage import DEFAULT_LORA_RANK, DEFAULT_LORA_TARGETS, DEFAULT_QUANT
@@ -29,8 +30,8 @@ __all__ = ["DEFAULT_LORA_RANK", "DEFAULT_LORA_TARGETS", "DEFAULT_QUANT", "Finetu
 _LAYOUT = ("dp", "zero", "micro_batch", "seq_len", "recompute", "attention", "optimizer")
 
 
-@dataclass(frozen=True)
-class FinetuneReport:
+@dataclass(frozen=True, repr=False)
+class FinetuneReport(Displayed):
     """The fine-tuning setting as resolved, its memory per GPU and the verdict."""
 
     method: Method

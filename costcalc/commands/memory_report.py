@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.commands.finetune_report import FinetuneReport, finetune_report
 from costcalc.data.catalog import Catalog, catalog_for
@@ -22,7 +23,7 @@ __all__ = ["MemoryReport", "training_memory"]
 
 
 @dataclass(frozen=True, repr=False)
-class MemoryReport:
+class MemoryReport(Displayed):
     """The breakdown for the given (or chosen) layout, the best layouts, the smallest fit."""
 
     model: str | None
@@ -56,16 +57,6 @@ class MemoryReport:
             "layouts": [layout(lay) for lay in self.layouts],
             "smallest_fit": None if self.smallest_fit is None else layout(self.smallest_fit),
         }
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import memory_repr  # display hook: the renderer formats
-
-        return memory_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import memory_html
-
-        return memory_html(self)
 
 
 def training_memory(

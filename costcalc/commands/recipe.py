@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import CostcalcError, FileError, InputError, one_line
 from costcalc.base.files import file_path, read_toml
 from costcalc.base.labels import RESULT_FIELDS
@@ -101,7 +102,7 @@ class RecipeStage:
 
 
 @dataclass(frozen=True, repr=False)
-class Recipe:
+class Recipe(Displayed):
     """The stages of a recipe and their total (GPU-hours, wall-clock, cost, energy, CO2).
 
     ``total`` maps each of ``TOTAL_FIELDS`` to the sum over the stages (None when a stage lacks
@@ -131,21 +132,6 @@ class Recipe:
         total["range_rule"] = RANGE_RULE
         stages = [{"name": s.name, "note": s.note, **s.estimate.to_dict()} for s in self.stages]
         return {"name": self.name, "source": self.source, "stages": stages, "total": total}
-
-    def __repr__(self) -> str:
-        from costcalc.render.recipe import recipe_repr  # display hooks: the renderer formats
-
-        return recipe_repr(self)
-
-    def __str__(self) -> str:
-        from costcalc.render.recipe import render_recipe
-
-        return render_recipe(self, "table")
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.recipe import recipe_html
-
-        return recipe_html(self)
 
 
 def shipped_recipes() -> dict[str, Path]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
@@ -49,7 +50,7 @@ MAX_CATEGORIES = 200
 
 
 @dataclass(frozen=True, repr=False)
-class SweepResult:
+class SweepResult(Displayed):
     """One row per point: the swept inputs, the results and their ranges, and the memory check.
 
     ``values`` and ``ranges`` are keyed like ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...)
@@ -91,16 +92,6 @@ class SweepResult:
         except ImportError as err:
             raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
         return pd.DataFrame(self.to_dict())
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import sweep_repr  # display hooks: the renderer formats
-
-        return sweep_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import sweep_html
-
-        return sweep_html(self)
 
 
 def _listed(values: np.ndarray) -> list[float | None]:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.estimator.scenario import Assumption, Scenario
@@ -56,7 +57,7 @@ class ThresholdCrossing:
 
 
 @dataclass(frozen=True, repr=False)
-class Estimate:
+class Estimate(Displayed):
     """Training FLOPs, GPU-hours, wall-clock, cost, energy and CO2, as pint quantities.
 
     Fields that cannot be computed from what is known (wall-clock without a GPU count, cost
@@ -138,18 +139,3 @@ class Estimate:
         except ImportError as err:
             raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
         return pd.DataFrame.from_records(self.to_records())
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import estimate_repr  # display hooks: the renderer formats
-
-        return estimate_repr(self)
-
-    def __str__(self) -> str:
-        from costcalc.render.estimate import render_table
-
-        return render_table(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import estimate_html
-
-        return estimate_html(self)

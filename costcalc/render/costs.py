@@ -10,16 +10,12 @@ if TYPE_CHECKING:
     from costcalc.commands.costs import CostModel
     from costcalc.estimator.result import Estimate
 
-__all__ = ["render_cost_models"]
+__all__ = ["cost_rows", "render_cost_models"]
 
 
-def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
-    if fmt == "json":
-        return render_json(
-            {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
-        )
-
-    rows = [
+def cost_rows(models: list[CostModel]) -> list[list[str]]:
+    """One row per cost model: its name, price per GPU-hour, the price's range, the total and the basis."""
+    return [
         [
             m.name,
             "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}",
@@ -29,6 +25,15 @@ def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
         ]
         for m in models
     ]
+
+
+def render_cost_models(est: Estimate, models: list[CostModel], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(
+            {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
+        )
+
+    rows = cost_rows(models)
     headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
     hours = float(est.gpu_hours.m_as("GPU_hour"))
     shown = f"{hours:,.0f}" if hours >= 100 else f"{hours:.3g}"  # significant figures for small runs, never "0"

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
     from costcalc.commands.checks import ClaimCheck, ClaimChecks
     from costcalc.commands.compare import Comparison
+    from costcalc.commands.costs import CostModel
+    from costcalc.commands.finetune_report import FinetuneReport
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
@@ -25,7 +27,9 @@ __all__ = [
     "claim_html",
     "claims_html",
     "comparison_html",
+    "cost_model_html",
     "estimate_html",
+    "finetune_html",
     "html_table",
     "memory_html",
     "plan_html",
@@ -91,6 +95,18 @@ def memory_html(report: MemoryReport) -> str:
     if rows:
         out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits", "step"], rows)
     return out
+
+
+def finetune_html(report: FinetuneReport) -> str:
+    """The fine-tuning memory: the setting, its parts, total against capacity, the notes."""
+    return "<pre>" + html.escape("\n".join(finetune_lines(report))) + "</pre>"
+
+
+def cost_model_html(model: CostModel) -> str:
+    """One way of paying for the run, as a row of ``costcalc costs``."""
+    from costcalc.render.costs import cost_rows
+
+    return html_table(["cost model", "USD/GPU-h", "range", "total", "basis"], cost_rows([model]), row_headers=True)
 
 
 def sweep_html(result: SweepResult, rows: int = 50) -> str:

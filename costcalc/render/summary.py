@@ -9,12 +9,14 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
-from costcalc.render.text import format_quantity, gigabytes
+from costcalc.render.text import format_quantity, gigabytes, money
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
     from costcalc.commands.checks import ClaimCheck, ClaimChecks
     from costcalc.commands.compare import Comparison
+    from costcalc.commands.costs import CostModel
+    from costcalc.commands.finetune_report import FinetuneReport
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
@@ -25,7 +27,10 @@ __all__ = [
     "claim_repr",
     "claims_repr",
     "comparison_repr",
+    "cost_model_repr",
     "estimate_repr",
+    "finetune_repr",
+    "finetune_text",
     "memory_repr",
     "plan_repr",
     "sweep_repr",
@@ -57,6 +62,29 @@ def memory_repr(report: MemoryReport) -> str:
     fits = "unknown" if verdict is None else ("fits" if verdict else "does not fit")
     gpus = "?" if report.gpus is None else f"{report.gpus:,}"
     return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"
+
+
+def finetune_repr(report: FinetuneReport) -> str:
+    """``FinetuneReport(lora sft: 19.8 GB of 80.0 GB per GPU, fits)``."""
+    fits = {True: "fits", False: "does not fit", None: "unknown"}[report.fits]
+    total, capacity = gigabytes(report.memory.total), gigabytes(report.capacity)
+    return f"FinetuneReport({report.method} {report.stage}: {total} of {capacity} per GPU, {fits})"
+
+
+def finetune_text(report: FinetuneReport) -> str:
+    """The fine-tuning section of ``costcalc memory``, as it prints."""
+    from costcalc.render.memory import finetune_lines
+
+    return "\n".join(finetune_lines(report)) + "\n"
+
+
+def cost_model_repr(model: CostModel) -> str:
+    """``CostModel('cloud on-demand': $2.46/GPU-h (1.85 to 4.10), total $3.18M; median of 12 observations)``."""
+    if model.usd_per_gpu_hour is None:
+        return f"CostModel({model.name!r}: unknown; {model.basis})"
+    rate = f"{money(model.usd_per_gpu_hour)}/GPU-h"
+    span = "" if model.low is None or model.high is None else f" ({model.low:.2f} to {model.high:.2f})"
+    return f"CostModel({model.name!r}: {rate}{span}, total {money(model.total_usd)}; {model.basis})"
 
 
 def sweep_repr(result: SweepResult) -> str:

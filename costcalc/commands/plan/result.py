@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from costcalc.base.display import Displayed
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate
 
@@ -15,7 +16,7 @@ RANGE_UNITS = {"params": "parameter", "tokens": "token", "gpus": "GPU", "wall_cl
 
 
 @dataclass(frozen=True, repr=False)
-class Plan:
+class Plan(Displayed):
     """A plan: the scenario the question implies, its estimate, and the command to rerun it.
 
     ``params``, ``tokens``, ``gpus`` and ``flops`` are quantities; ``range`` maps each of
@@ -68,13 +69,3 @@ class Plan:
             "command": self.command,
             "estimate": est,
         }
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import plan_repr  # display hook: the renderer formats
-
-        return plan_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import plan_html
-
-        return plan_html(self)
