@@ -143,8 +143,10 @@ def backtest_html(report: BacktestReport) -> str:
         )
     ]
     head = html_table(["", "median |log error|", "within 25%", "P10-P90 coverage", "median width"], summaries)
+    from costcalc.render.backtest import hours, ratio
+
     rows = [
-        [r.id, r.generation, f"{r.published_gpu_hours:,.0f}", f"{r.predicted_gpu_hours:,.0f}", f"{r.ratio:.2f}"]
+        [r.id, r.generation, hours(r.published_gpu_hours), hours(r.predicted_gpu_hours), ratio(r.ratio)]
         for r in report.rows
     ]
     runs = html_table(["run", "generation", "published GPU-h", "predicted GPU-h", "ratio"], rows)
