@@ -68,7 +68,10 @@ def plain(value: Any, unit: str | None = None, whole: bool = False) -> Any:
 
 
 def _get(obj: object, attr: str) -> Any:
+    """The attribute at a dotted path; None when a step on the way is None (an unknown range's end)."""
     for name in attr.split("."):
+        if obj is None:
+            return None
         obj = getattr(obj, name)
     return obj
 

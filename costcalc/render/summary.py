@@ -9,7 +9,7 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
-from costcalc.render.text import format_quantity, gigabytes, money
+from costcalc.render.text import format_quantity, gigabytes
 
 if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
@@ -79,12 +79,13 @@ def finetune_text(report: FinetuneReport) -> str:
 
 
 def cost_model_repr(model: CostModel) -> str:
-    """``CostModel('cloud on-demand': $2.46/GPU-h (1.85 to 4.10), total $3.18M; median of 12 observations)``."""
-    if model.usd_per_gpu_hour is None:
-        return f"CostModel({model.name!r}: unknown; {model.basis})"
-    rate = f"{money(model.usd_per_gpu_hour)}/GPU-h"
-    span = "" if model.low is None or model.high is None else f" ({model.low:.2f} to {model.high:.2f})"
-    return f"CostModel({model.name!r}: {rate}{span}, total {money(model.total_usd)}; {model.basis})"
+    """``CostModel('cloud on-demand': $1.99/GPU-h (1.34 to 4.17), total $360k; median of 9 observations...)``."""
+    from costcalc.render.costs import basis_text, cost_rows
+
+    name, rate, span, total, basis = cost_rows([model])[0]
+    if model.price is None:
+        return f"CostModel({name!r}: unknown; {basis_text(model.basis)})"
+    return f"CostModel({name!r}: ${rate}/GPU-h ({span}), total {total}; {basis})"
 
 
 def sweep_repr(result: SweepResult) -> str:

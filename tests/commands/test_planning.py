@@ -190,11 +190,17 @@ def test_cost_models_side_by_side() -> None:
     # DGX A100 list price $199,000 / 8 over 4 years, plus 400 W x PUE 1.2 x the US industrial median.
     electricity = float(np.median([0.0806, 0.0862, 0.0575, 0.0588, 0.0635, 0.0660, 0.0752, 0.0892, 0.1864, 0.3528]))
     expected = 24875 / (4 * 365.25 * 24) + 0.4 * 1.2 * electricity
-    assert owned.usd_per_gpu_hour == pytest.approx(expected)
-    assert owned.total_usd == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
-    assert by_name["cloud reserved"].usd_per_gpu_hour is None  # no A100-80GB reserved observation
+    assert owned.price is not None and owned.total is not None and owned.range is not None
+    assert owned.price.m_as("USD/GPU/hour") == pytest.approx(expected)
+    assert owned.total.m_as("USD") == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
+    assert owned.range.low <= owned.price <= owned.range.high
+    assert owned.basis.owned is not None and owned.basis.owned.lifetime.m_as("year") == 4
+    assert owned.to_dict()["usd_per_gpu_hour"] == pytest.approx(expected)
+    reserved = by_name["cloud reserved"]  # no A100-80GB reserved observation
+    assert reserved.price is None and reserved.range is None and reserved.basis.missing == "tier"
+    assert reserved.to_dict()["low"] is None and reserved.to_dict()["total_usd"] is None
     _, tpu = estimate_cost_models(params="7B", gpu="tpu-v4")
-    assert all(m.total_usd is None for m in tpu)
+    assert all(m.total is None for m in tpu)
     with pytest.raises(InputError, match="lifetime"):
         estimate_cost_models(params="7B", lifetime_years=100)
 

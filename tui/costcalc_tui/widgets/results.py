@@ -15,6 +15,7 @@ from costcalc.base.parse import format_count
 from costcalc.base.units import Quantity
 from costcalc.commands.plan import Plan
 from costcalc.estimator.result import Estimate
+from costcalc.render.costs import cost_rows
 from costcalc.render.text import format_quantity, gigabytes, money
 
 
@@ -126,12 +127,10 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     table.add_column("P10 to P90", no_wrap=True)
     table.add_column("total", no_wrap=True)
     notes = Text()
-    for m in models:
-        price = "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}"
-        span = "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}"
-        table.add_row(Text(one_line(m.name)), price, span, money(m.total_usd))
-        notes.append(f"\n{one_line(m.name)}: ", style="bold")
-        notes.append(one_line(m.basis))
+    for name, price, span, total, basis in cost_rows(models):  # the cells of costcalc costs
+        table.add_row(Text(one_line(name)), price, span, total)
+        notes.append(f"\n{one_line(name)}: ", style="bold")
+        notes.append(one_line(basis))
     return Group(table, notes)
 
 
