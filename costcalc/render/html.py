@@ -81,7 +81,7 @@ def plan_html(plan: Plan) -> str:
 
 def memory_html(report: MemoryReport) -> str:
     """The breakdown, the best layouts and the smallest fit."""
-    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    gpus = "?" if report.gpu_count is None else f"{report.gpu_count:,}"
     out = f"<p>{html.escape(report.model or 'the model')} on {gpus} x {html.escape(report.accelerator)}</p>"
     if report.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"

@@ -58,16 +58,16 @@ def memory_repr(report: MemoryReport) -> str:
     verdict = None if m is None else m.fits
     total = "unknown" if m is None else gigabytes(m.total)
     if report.finetune is not None:
-        verdict, total = report.finetune.fits, gigabytes(report.finetune.memory.total)
+        verdict, total = report.finetune.fits, gigabytes(report.finetune.total)
     fits = "unknown" if verdict is None else ("fits" if verdict else "does not fit")
-    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    gpus = "?" if report.gpu_count is None else f"{report.gpu_count:,}"
     return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"
 
 
 def finetune_repr(report: FinetuneReport) -> str:
     """``FinetuneReport(lora sft: 19.8 GB of 80.0 GB per GPU, fits)``."""
     fits = {True: "fits", False: "does not fit", None: "unknown"}[report.fits]
-    total, capacity = gigabytes(report.memory.total), gigabytes(report.capacity)
+    total, capacity = gigabytes(report.total), gigabytes(report.capacity)
     return f"FinetuneReport({report.method} {report.stage}: {total} of {capacity} per GPU, {fits})"
 
 
