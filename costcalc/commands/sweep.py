@@ -25,6 +25,8 @@ from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
+from costcalc.base.record import Field, Record, plain
+from costcalc.base.units import Q_, Quantity
 from costcalc.commands.sweep_axes import axis, parse_sweep
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
@@ -32,7 +34,7 @@ from costcalc.estimator.guards import MAX_POINTS
 from costcalc.estimator.input_fields import choices, sweepable
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.layouts import Problem, grid_candidates, problem_for, suggestions
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import Estimate, Range
 from costcalc.estimator.scenario import Scenario
 from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
@@ -49,36 +51,45 @@ MAX_SHAPED_COUNTS = 64
 MAX_CATEGORIES = 200
 
 
+#: The unit of each result column (``Estimate.to_dict``'s keys).
+_UNITS = {spec.key: spec.unit for spec in RESULT_FIELDS.values()}
+
+
 @dataclass(frozen=True, repr=False)
-class SweepResult(Displayed):
+class SweepResult(Displayed, Record):
     """One row per point: the swept inputs, the results and their ranges, and the memory check.
 
-    ``values`` and ``ranges`` are keyed like ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...)
-    with NaN where a result is unknown; ``memory_gb`` is the least per-GPU memory over the layouts
-    tried (a lower bound from model states alone when there is no shape), ``fits`` 1 (fits), 0
-    (does not) or NaN (unknown: no shape, or no GPU count).
+    ``columns`` holds each swept input: a quantity array in the input's unit, or a list of names
+    (GPU, model, dtype...) or node counts. ``values`` and ``ranges`` are keyed like
+    ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...): quantity arrays in the unit the key
+    names, NaN where a result is unknown. ``memory`` is the least per-GPU memory over the layouts
+    tried (GB; a lower bound from model states alone when there is no shape), ``fits`` a flag per
+    point: 1 (fits), 0 (does not) or NaN (unknown: no shape, or no GPU count).
     """
 
-    columns: dict[str, list[Any] | np.ndarray]
-    values: dict[str, np.ndarray]
-    ranges: dict[str, tuple[np.ndarray, np.ndarray]]
-    memory_gb: np.ndarray
+    columns: dict[str, list[Any] | Quantity]
+    values: dict[str, Quantity]
+    ranges: dict[str, Range]
+    memory: Quantity
     fits: np.ndarray
     notes: tuple[str, ...]
 
+    FIELDS = (Field("memory_gb", "memory", "GB"), Field("fits", "fits"))
+
     def __len__(self) -> int:
-        return len(self.memory_gb)
+        return len(self.fits)
 
     def to_dict(self) -> dict[str, list[Any]]:
-        """Column name -> list of values: the swept inputs, results, range ends and memory check."""
-        out: dict[str, list[Any]] = {name: list(np.asarray(values).tolist()) for name, values in self.columns.items()}
+        """Column name -> list of values (None where unknown): the swept inputs in their units, the
+        results and their range ends in the units their keys name, and the memory check."""
+        units = sweepable()
+        out: dict[str, list[Any]] = {name: plain(v, units.get(name)) for name, v in self.columns.items()}
         for key, values in self.values.items():
-            out[key] = _listed(values)
-            low, high = self.ranges.get(key, (None, None))
-            if low is not None and high is not None:
-                out[f"{key}_low"], out[f"{key}_high"] = _listed(low), _listed(high)
-        out["memory_gb"], out["fits"] = _listed(self.memory_gb), _listed(self.fits)
-        return out
+            out[key] = plain(values, _UNITS[key])
+            span = self.ranges.get(key)
+            if span is not None:
+                out[f"{key}_low"], out[f"{key}_high"] = plain(span.low, _UNITS[key]), plain(span.high, _UNITS[key])
+        return {**out, **super().to_dict()}
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per point (None where a result is unknown)."""
@@ -92,10 +103,6 @@ class SweepResult(Displayed):
         except ImportError as err:
             raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
         return pd.DataFrame(self.to_dict())
-
-
-def _listed(values: np.ndarray) -> list[float | None]:
-    return [None if v != v else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
 def sweep(
@@ -225,11 +232,13 @@ def _combine(
         memory.append(gb)
         fits.append(ok)
         notes += (hint,) if hint else ()
+    units = sweepable()
+    swept: dict[str, list[Any] | Quantity] = {k: v if isinstance(v, list) else Q_(v, units[k]) for k, v in out.items()}
     return SweepResult(
-        columns=out,
-        values={k: _joined(v) for k, v in values.items()},
-        ranges={k: (_joined(lows[k]), _joined(highs[k])) for k in values},
-        memory_gb=_joined(memory),
+        columns=swept,
+        values={k: Q_(_joined(v), _UNITS[k]) for k, v in values.items()},
+        ranges={k: Range(Q_(_joined(lows[k]), _UNITS[k]), Q_(_joined(highs[k]), _UNITS[k])) for k in values},
+        memory=Q_(_joined(memory), "GB"),
         fits=_joined(fits),
         notes=notes,
     )

@@ -95,9 +95,9 @@ def sweep_repr(result: SweepResult) -> str:
     by_key = {spec.key: (field, spec.unit) for field, spec in RESULT_FIELDS.items()}
     spans = []
     for key in ("gpu_hours", "wall_clock_days", "cost_usd"):
-        values = result.values.get(key)
+        field, unit = by_key[key]
+        values = None if key not in result.values else result.values[key].m_as(unit)
         if values is not None and not all(v != v for v in values.tolist()):
-            field, unit = by_key[key]
             low, high = (Q_(float(f(values)), unit) for f in (np.nanmin, np.nanmax))
             spans.append(f"{field} {format_quantity(low, field)} to {format_quantity(high, field)}")
     return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"

@@ -24,7 +24,7 @@ def test_aliases_resolve_first_and_duplicates_are_dropped_and_said() -> None:
     many = sweep({"gpu": ["a100"] * 10_000}, params="7B")
     assert len(many) == 1 and many.notes == ("gpu: 9,999 duplicates dropped (A100-80GB given 10,000 times as a100)",)
     listed = sweep(["gpus=64,64,128,64", "dtype=BF16,bf16,fp8"], params="7B", gpu="h100")
-    assert sorted(set(np.asarray(listed.columns["gpus"]).tolist())) == [64.0, 128.0] and len(listed) == 4
+    assert sorted(set(listed.columns["gpus"].m_as("GPU").tolist())) == [64.0, 128.0] and len(listed) == 4
     assert listed.notes == (
         "gpus: 2 duplicates dropped (64 given 3 times)",
         "dtype: 1 duplicate dropped (bf16 given 2 times as BF16, bf16)",
