@@ -1,16 +1,22 @@
 """One field table per result type: what ``to_dict`` exports, under which key, in which unit.
 
 A result class lists its ``FIELDS`` once, as ``Field(key, attr, unit)``; ``Record.to_dict`` walks
-the table and turns each value into plain JSON data with ``plain``: a pint quantity becomes its
-magnitude in the declared unit (a number, or a list for an array, NaN as None; a ``whole`` field
-as an int), a tuple or list is exported item by item and a mapping value by value in that unit, a
-nested result by its own ``to_dict``, a dataclass field by field, and text, booleans and None as
-they are. A quantity without a declared unit is an error: the unit is part of the export.
+the table and turns each value into plain JSON data with ``plain``:
+
+- a pint quantity becomes its magnitude in the declared unit: a number, or a list for an array,
+  NaN as None, a ``whole`` field (a GPU count) as an int;
+- a plain number is taken to be in that unit already (the formulas' byte counts are);
+- a tuple or list is exported item by item, a mapping value by value, in that unit;
+- a nested result by its own ``to_dict``, a dataclass field by field, an enum by its value;
+- text, booleans and None as they are.
+
+A quantity without a declared unit is an error: the unit is part of the export.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
@@ -41,6 +47,8 @@ def plain(value: Any, unit: str | None = None, whole: bool = False) -> Any:
     """``value`` as JSON-ready data, its quantities as numbers in ``unit`` (see the module's docstring)."""
     if value is None or isinstance(value, str | bool):
         return value
+    if isinstance(value, enum.Enum):  # a typed choice: its value
+        return plain(value.value, unit, whole)
     if isinstance(value, pint.Quantity):
         if unit is None:
             raise TypeError(f"a quantity in {value.units} needs a declared unit to be exported")

@@ -14,12 +14,12 @@ implausible   no source, and the arithmetic puts it outside anything the data su
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError, PresetError
+from costcalc.base.record import Field, Record
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
 from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
@@ -39,10 +39,14 @@ from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityChec
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Verdict", "check_claim", "check_entries"]
 
 
-class ClaimCheck(Displayed, BaseModel):
-    """One claim with costcalc's figure and verdict: what ``costcalc check`` prints."""
+@dataclass(frozen=True, repr=False)
+class ClaimCheck(Displayed, Record):
+    """One claim with costcalc's figure and verdict: what ``costcalc check`` prints.
 
-    model_config = ConfigDict(frozen=True)
+    The claim's own fields (as its file gives them), then the outcome of its check: costcalc's
+    figure, the verdict, the reason, the tolerance and the number that decided it, and the
+    regulatory compute thresholds (as in the estimate's JSON).
+    """
 
     id: str
     model: str
@@ -57,10 +61,16 @@ class ClaimCheck(Displayed, BaseModel):
     verdict: Verdict
     reason: str
     tolerance: str
-    deciding: str = Field(default="", description="the number that decided the verdict")
-    thresholds: list[dict[str, Any]] = Field(
-        default_factory=list, description="regulatory compute thresholds, as in the estimate's JSON"
-    )
+    deciding: str = ""  # the number that decided the verdict
+    thresholds: tuple[dict[str, Any], ...] = ()
+
+    FIELDS = tuple(
+        Field(name, name)
+        for name in (
+            "id", "model", "topic", "claim", "claim_en", "article_value", "source_value", "source", "in_estimator",
+            "estimate", "verdict", "reason", "tolerance", "deciding", "thresholds",
+        )
+    )  # fmt: skip
 
 
 class ClaimChecks(Displayed, list[ClaimCheck]):
@@ -69,7 +79,7 @@ class ClaimChecks(Displayed, list[ClaimCheck]):
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Each check as ``costcalc check --format json`` gives it."""
-        return [check.model_dump() for check in self]
+        return [check.to_dict() for check in self]
 
 
 _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
@@ -112,7 +122,7 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
         reason=outcome.reason,
         tolerance=outcome.tolerance,
         deciding=outcome.deciding,
-        thresholds=list(outcome.thresholds),
+        thresholds=tuple(outcome.thresholds),
     )
 
 
