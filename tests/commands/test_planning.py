@@ -208,9 +208,9 @@ def test_cost_models_side_by_side() -> None:
 def test_sweep_is_the_product_and_matches_single_estimates() -> None:
     result = sweep(["gpus=512,1024,2048", "mfu=0.3..0.5:lin:3"], params="70B")
     assert len(result) == 9
-    days = result.values["wall_clock_days"]
+    days = result.values["wall_clock_days"].m_as("day")
     single = costcalc.estimate(params="70B", gpus=1024, mfu=0.4).wall_clock.m_as("day")
-    gpus, mfu = np.array(result.columns["gpus"]), np.array(result.columns["mfu"])
+    gpus, mfu = result.columns["gpus"].m_as("GPU"), result.columns["mfu"].m_as("")
     index = int(np.flatnonzero((gpus == 1024) & np.isclose(mfu, 0.4))[0])
     assert days[index] == pytest.approx(single)
     name, values, note = parse_sweep("params=1e9..1e12:log:4")

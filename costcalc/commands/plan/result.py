@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from costcalc.base.display import Displayed
+from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Quantity
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import RESULTS, Estimate, result_ranges
 
 __all__ = ["RANGE_UNITS", "Plan"]
 
@@ -16,7 +16,7 @@ RANGE_UNITS = {"params": "parameter", "tokens": "token", "gpus": "GPU", "wall_cl
 
 
 @dataclass(frozen=True, repr=False)
-class Plan(Displayed):
+class Plan(Displayed, Record):
     """A plan: the scenario the question implies, its estimate, and the command to rerun it.
 
     ``params``, ``tokens``, ``gpus`` and ``flops`` are quantities; ``range`` maps each of
@@ -45,27 +45,27 @@ class Plan(Displayed):
         """The GPU count as a whole number, or None when the plan does not fix it."""
         return None if self.gpus is None else round(float(self.gpus.m_as("GPU")))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as plain JSON-ready values: counts in parameters, tokens, GPUs and FLOP, days, USD."""
-        est = self.estimate.to_dict()
-        spans = {name: self.span(name) for name in self.range}
-        return {
-            "question": self.question,
-            "params": float(self.params.m_as("parameter")),
-            "tokens": float(self.tokens.m_as("token")),
-            "gpus": self.gpu_count,
-            "flops": float(self.flops.m_as("FLOP")),
-            "wall_clock_days": est["wall_clock_days"],
-            "cost_usd": est["cost_usd"],
-            "gpu_hours": est["gpu_hours"],
-            "binding": self.binding,
-            "scaling": self.scaling,
-            "range": {
-                **{k: None if v is None else list(v) for k, v in spans.items()},
-                "wall_clock_days": est["range"]["wall_clock_days"],
-                "cost_usd": est["range"]["cost_usd"],
-                "gpu_hours": est["range"]["gpu_hours"],
-            },
-            "command": self.command,
-            "estimate": est,
-        }
+    FIELDS = (
+        Field("question", "question"),
+        Field("params", "params", "parameter"),
+        Field("tokens", "tokens", "token"),
+        Field("gpus", "gpus", "GPU", whole=True),
+        Field("flops", "flops", "FLOP"),
+        Field("wall_clock_days", "estimate.wall_clock", "day"),
+        Field("cost_usd", "estimate.cost", "USD"),
+        Field("gpu_hours", "estimate.gpu_hours", "GPU_hour"),
+        Field("binding", "binding"),
+        Field("scaling", "scaling"),
+        Field("range", "spans"),
+        Field("command", "command"),
+        Field("estimate", "estimate"),
+    )
+
+    @property
+    def spans(self) -> dict[str, list[float] | None]:
+        """Each ranged figure as [low, high] in its ``RANGE_UNITS`` unit, then the estimate's
+        wall-clock, cost and GPU-hours ranges (None where a figure has no range)."""
+        own = {name: plain(span, RANGE_UNITS[name]) for name, span in self.range.items()}
+        by_name = {f.attr: f for f in RESULTS}
+        shared = [by_name[name] for name in ("wall_clock", "cost", "gpu_hours")]
+        return {**own, **result_ranges(self.estimate.ranges, shared)}
