@@ -86,7 +86,7 @@ def memory_html(report: MemoryReport) -> str:
     if report.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"
     if report.finetune is not None:
-        out += "<pre>" + html.escape("\n".join(finetune_lines(report.finetune))) + "</pre>"
+        out += finetune_html(report.finetune)
     rows = [
         [lay.label, f"ZeRO-{lay.memory.zero}", lay.memory.recompute, gigabytes(lay.memory.total),
          "yes" if lay.memory.fits else "no", "-" if lay.step_time is None else f"{lay.step_time:.2f}x"]
@@ -98,8 +98,25 @@ def memory_html(report: MemoryReport) -> str:
 
 
 def finetune_html(report: FinetuneReport) -> str:
-    """The fine-tuning memory: the setting, its parts, total against capacity, the notes."""
-    return "<pre>" + html.escape("\n".join(finetune_lines(report))) + "</pre>"
+    """The fine-tuning setting, then a table of its memory per GPU against the GPU's, then the notes."""
+    from costcalc.render.memory import finetune_notes
+
+    m = report.memory
+    verdict = {True: "fits", False: "does not fit", None: "unknown"}[report.fits]
+    rows = [
+        ["frozen weights", gigabytes(m.frozen)],
+        *([["reference", gigabytes(m.extra)]] if m.extra else []),
+        ["trained weights", gigabytes(m.weights)],
+        ["gradients", gigabytes(m.gradients)],
+        ["optimizer", gigabytes(m.optimizer) + (f" ({gigabytes(m.pageable)} off the GPU)" if m.pageable else "")],
+        ["activations", gigabytes(m.activations)],
+        ["overhead", gigabytes(m.overhead)],
+        ["total", f"{gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}"],
+    ]
+    setting = finetune_lines(report)[0].removesuffix(":")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in finetune_notes(report))
+    table = html_table(["per GPU", "memory"], rows, row_headers=True)
+    return f"<p>{html.escape(setting)}</p>" + table + (f"<ul>{notes}</ul>" if notes else "")
 
 
 def cost_model_html(model: CostModel) -> str:
