@@ -24,10 +24,10 @@ import numpy as np
 from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
-from costcalc.base.parse import format_count
 from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Q_, Quantity
 from costcalc.commands.sweep_axes import axis, parse_sweep
+from costcalc.commands.sweep_notes import DuplicatesDropped, NoFit, Note, Repeated
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
@@ -40,7 +40,18 @@ from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
 from costcalc.schemas import ModelSpec
 
-__all__ = ["MAX_CATEGORIES", "MAX_SWEEP", "SweepResult", "distinct", "parse_sweep", "sweep"]
+__all__ = [
+    "MAX_CATEGORIES",
+    "MAX_SWEEP",
+    "DuplicatesDropped",
+    "NoFit",
+    "Note",
+    "Repeated",
+    "SweepResult",
+    "distinct",
+    "parse_sweep",
+    "sweep",
+]
 
 #: The most points one sweep computes (the product of its axes); stated in the README.
 MAX_SWEEP = MAX_POINTS
@@ -72,7 +83,7 @@ class SweepResult(Displayed, Record):
     ranges: dict[str, Range]
     memory: Quantity
     fits: np.ndarray
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
 
     FIELDS = (Field("memory_gb", "memory", "GB"), Field("fits", "fits"))
 
@@ -131,7 +142,8 @@ def sweep(
     if clash:
         raise InputError(sorted(clash)[0], "is both swept and fixed")
     catalog = catalog_for(presets, catalog)
-    axes, notes = {}, []
+    axes: dict[str, np.ndarray | list[str]] = {}
+    notes: list[Note] = []
     for name, values, note in parsed:
         axes[name], dropped = distinct(name, values, catalog)
         notes += [n for n in (note, dropped) if n]
@@ -161,7 +173,9 @@ def sweep(
     return _combine(parts, columns, tuple(notes), fixed)
 
 
-def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tuple[np.ndarray | list[str], str | None]:
+def distinct(
+    name: str, values: np.ndarray | list[str], catalog: Catalog
+) -> tuple[np.ndarray | list[str], DuplicatesDropped | None]:
     """One axis with presets resolved to their names and repeated values dropped, and the note
     that says so. A name no preset has, or a choice not allowed, is an error naming ``--over``."""
     if isinstance(values, np.ndarray):
@@ -171,8 +185,9 @@ def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tup
         unique, first, counts = np.unique(values, return_index=True, return_counts=True)
         order = np.argsort(first)
         twice = counts[order] > 1
+        unit = sweepable().get(name, "")
         twice_values, twice_counts = unique[order][twice].tolist(), counts[order][twice].tolist()
-        repeated = [(f"{v:g}", c, [f"{v:g}"]) for v, c in zip(twice_values, twice_counts, strict=True)]
+        repeated = [Repeated(Q_(v, unit), c) for v, c in zip(twice_values, twice_counts, strict=True)]
         kept: np.ndarray | list[str] = unique[order]
     else:
         spelled = {v: _canonical(name, v, catalog) for v in dict.fromkeys(values)}
@@ -180,16 +195,11 @@ def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tup
         for value in values:
             groups.setdefault(spelled[value], []).append(value)
         kept = list(groups)
-        repeated = [(canon, len(raw), list(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1]
+        repeated = [
+            Repeated(canon, len(raw), tuple(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1
+        ]
     dropped = len(values) - len(kept)
-    if not dropped:
-        return kept, None
-    said = [
-        f"{shown} given {count:,} times" + ("" if spellings == [shown] else f" as {', '.join(spellings[:5])}")
-        for shown, count, spellings in repeated[:3]
-    ]
-    more = "; ..." if len(repeated) > 3 else ""
-    return kept, f"{name}: {dropped:,} duplicate{'s' if dropped > 1 else ''} dropped ({'; '.join(said)}{more})"
+    return kept, (DuplicatesDropped(name, dropped, tuple(repeated)) if dropped else None)
 
 
 def _canonical(name: str, value: str, catalog: Catalog) -> str:
@@ -208,7 +218,7 @@ def _canonical(name: str, value: str, catalog: Catalog) -> str:
 
 
 def _combine(
-    parts: list[tuple[dict[str, Any], Estimate]], columns: dict[str, np.ndarray], notes: tuple[str, ...],
+    parts: list[tuple[dict[str, Any], Estimate]], columns: dict[str, np.ndarray], notes: tuple[Note, ...],
     fixed: dict[str, Any],
 ) -> SweepResult:  # fmt: skip
     """One table from the per-category estimates: their columns, results, ranges and memory checks."""
@@ -256,7 +266,7 @@ def _filled(value: Any, unit: str, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
 
 
-def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, NoFit | None]:
     """The least per-GPU memory (GB) over the layouts at each point, vectorised, whether it fits
     (1, 0, or NaN where unknown), and for the first point that does not, the smallest change that would."""
     s = est.scenario
@@ -285,14 +295,12 @@ def _standard(inputs: EstimateInputs, count: float) -> ModelSpec:
     return standard_shape(count, inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN)
 
 
-def _first_miss(problem: Problem, s: Scenario, params: np.ndarray, gpus: np.ndarray, over: np.ndarray) -> str:
+def _first_miss(problem: Problem, s: Scenario, params: np.ndarray, gpus: np.ndarray, over: np.ndarray) -> NoFit:
     """A note for the first point where no layout fits: which, and the smallest change that would."""
     i = int(np.argmax(over))
     count, n = float(params[i]), int(gpus[i])
     point = Problem(
         problem.spec, count, problem.accelerator, problem.options, problem.fixed, problem.gpus_per_node, problem.dtype
     )
-    changes = suggestions(point, n)
-    where = f"{format_count(count)} parameters on {n:,} {s.accelerator.name}"
-    fix = "; smallest change that would fit: " + " or ".join(changes) if changes else ""
-    return f"fits 0: no layout fits in memory at {int(over.sum()):,} point(s), first {where}{fix}"
+    changes = tuple(suggestions(point, n))
+    return NoFit(int(over.sum()), Q_(count, "parameter"), Q_(n, "GPU"), s.accelerator.name, changes)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from costcalc.base.parse import format_count
 from costcalc.render.estimate import memory_lines, result_rows
 from costcalc.render.memory import finetune_lines
+from costcalc.render.sweep_notes import note_text
 from costcalc.render.text import gigabytes
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def sweep_html(result: SweepResult, rows: int = 50) -> str:
         if len(result) > rows
         else ""
     )
-    notes = "".join(f"<p>{html.escape(n)}</p>" for n in result.notes)
+    notes = "".join(f"<p>{html.escape(note_text(n))}</p>" for n in result.notes)
     return f"<p>{len(result):,} points</p>" + html_table(headers, shown) + more + notes
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.estimator.input_fields import sweepable
 from costcalc.render.numbers import Part, joined_rows
+from costcalc.render.sweep_notes import note_text
 
 if TYPE_CHECKING:
     from costcalc.base.units import Quantity
@@ -140,4 +141,5 @@ def json_stream(result: SweepResult) -> Iterator[tuple[str, int]]:
         text = joined_rows(parts, end - start, JSON_DIGITS, b"null")
         yield separator + text[:-2], end  # the comma after the last row goes out only before the next
         separator = ",\n"
-    yield f'\n], "notes": {json.dumps(list(result.notes), ensure_ascii=False)}}}\n', len(result)
+    notes = [note_text(note) for note in result.notes]
+    yield f'\n], "notes": {json.dumps(notes, ensure_ascii=False)}}}\n', len(result)

@@ -18,8 +18,9 @@ from costcalc.commands.compare import compare
 from costcalc.commands.costs import estimate_cost_models
 from costcalc.commands.plan import plan
 from costcalc.commands.scenario_files import ScenarioFileError, load_scenario, save_scenario
-from costcalc.commands.sweep import parse_sweep, sweep
+from costcalc.commands.sweep import NoFit, parse_sweep, sweep
 from costcalc.formulas.scaling import BESIROGLU_2024, allocate
+from costcalc.render.sweep import note_text
 
 
 def test_hoffmann_allocation_is_the_chinchilla_point() -> None:
@@ -280,10 +281,12 @@ def test_a_sweep_over_parameter_counts_checks_each_standard_shape_and_says_what_
     assert list(result.fits) == [1.0, 1.0] and not result.notes
     result = sweep(["params=1e10,1e12"], tokens="2T", gpus=64)
     assert list(result.fits) == [1.0, 0.0]
-    assert any(
-        n.startswith("fits 0: no layout fits in memory at 1 point(s), first 1T parameters on 64") for n in result.notes
-    )
-    assert any("smallest change that would fit: " in n for n in result.notes)
+    (miss,) = result.notes  # the note is data: how many points, the first, what would fit it
+    assert isinstance(miss, NoFit) and miss.points == 1 and miss.params.m_as("parameter") == 1e12
+    assert miss.gpus.m_as("GPU") == 64 and miss.changes
+    words = note_text(miss)
+    assert words.startswith("fits 0: no layout fits in memory at 1 point(s), first 1T parameters on 64")
+    assert "smallest change that would fit: " in words
 
 
 def test_scenario_files_round_trip_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

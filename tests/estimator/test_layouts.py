@@ -25,6 +25,7 @@ from costcalc.formulas.memory import (
 )
 from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.parallel import step_time_factor, tensor_parallel_comm_fraction
+from costcalc.render.sweep import note_text
 
 GB = 1e9
 
@@ -224,11 +225,11 @@ def test_sweep_gpu_counts_are_whole() -> None:
     result = sweep(["gpus=1..100:log:30"], params="7B")
     gpus = result.columns["gpus"].m_as("GPU")
     assert np.all(gpus == np.round(gpus)) and len(set(gpus.tolist())) == len(gpus) == 24
-    assert result.notes[0] == (
+    assert note_text(result.notes[0]) == (
         "gpus: the log range gives whole counts only: 24 values (rounded to whole gpus, 6 duplicates dropped)"
     )
     # 7B's standard shape needs 112 GB of model states on one GPU: the sweep says so, and what fits
-    assert result.notes[1:] == (
+    assert tuple(note_text(note) for note in result.notes[1:]) == (
         "fits 0: no layout fits in memory at 1 point(s), first 7B parameters on 1 A100-80GB; smallest change "
         "that would fit: 2 GPUs (TP=2 PP=1 DP=1, recompute none, 73.9 GB of 80.0 GB)",
     )

@@ -27,9 +27,17 @@ from costcalc.commands.costs import estimate_cost_models
 from costcalc.commands.memory_report import training_memory
 from costcalc.render.memory import finetune_notes
 
-#: Numbers that are not quantities, and why: a tri-state flag per point, a count of observations,
-#: LoRA's rank (a setting, like a layout's TP degree).
-NOT_QUANTITIES = {("SweepResult", "fits"), ("CostBasis", "observations"), ("FinetuneReport", "lora_rank")}
+#: Numbers that are not quantities, and why: a tri-state flag per point; counts of things (price
+#: observations, values dropped from a sweep's axis or given more than once, points that do not
+#: fit); LoRA's rank (a setting, like a layout's TP degree).
+NOT_QUANTITIES = {
+    ("SweepResult", "fits"),
+    ("CostBasis", "observations"),
+    ("DuplicatesDropped", "dropped"),
+    ("Repeated", "times"),
+    ("NoFit", "points"),
+    ("FinetuneReport", "lora_rank"),
+}
 #: Components from lower layers a result holds as they are (the formulas' byte counts, the
 #: scenario, the cross-validation statistics): not walked.
 COMPONENTS = {"Scenario", "MemoryBreakdown", "Layout", "FinetuneMemory", "FinetuneSetup", "Summary", "Assumption"}
@@ -48,7 +56,7 @@ def results() -> dict[str, Any]:
         "MemoryReport": memory,
         "MemoryReport (fine-tuning)": tuned,
         "FinetuneReport": tuned.finetune,
-        "SweepResult": costcalc.sweep(["gpus=512,1024", "gpu=a100,h100"], params="70B", price="2 USD/GPU/h"),
+        "SweepResult": costcalc.sweep(["gpus=1,512,512", "gpu=a100,h100,A100"], params="70B", price="2 USD/GPU/h"),
         "BacktestReport": costcalc.backtest(),
         "CostModel (cloud)": models[0],
         "CostModel (unknown)": next(m for m in models if m.price is None),
@@ -151,7 +159,10 @@ def test_exported_numbers_are_in_the_declared_units(results: dict[str, Any]) -> 
     sweep = results["SweepResult"]
     table = sweep.to_dict()
     assert table["memory_gb"] == pytest.approx(sweep.memory.m_as("GB").tolist())
-    assert table["gpus"] == [512, 1024] * 2 and table["gpu"] == ["A100-80GB"] * 2 + ["H100-SXM"] * 2
+    assert table["gpus"] == [1, 512] * 2 and table["gpu"] == ["A100-80GB"] * 2 + ["H100-SXM"] * 2
+    kinds = [type(note).__name__ for note in sweep.notes]
+    assert kinds == ["DuplicatesDropped", "DuplicatesDropped", "NoFit", "NoFit"]  # both axes; 1 GPU per GPU type
+    assert sweep.notes[2].to_dict()["gpus"] == 1 and sweep.notes[0].to_dict()["repeated"][0]["value"] == 512
     assert table["cost_usd"] == pytest.approx(sweep.values["cost_usd"].m_as("USD").tolist())
     recipe = results["Recipe"]
     assert recipe.to_dict()["total"]["wall_clock_days"] == pytest.approx(recipe.total["wall_clock"].m_as("day"))
