@@ -167,7 +167,7 @@ LISTED_API = """
 import sys, costcalc
 spec = "gpus=" + ",".join(str(i) for i in range(1, int(sys.argv[1]) + 1))
 grid = costcalc.sweep([spec], params=70e9)
-print(*grid.values["gpu_hours"].ravel().tolist(), sep="\\n")  # one line per point
+print(*grid.values["gpu_hours"].m_as("GPU_hour").ravel().tolist(), sep="\\n")  # one line per point
 """
 
 

@@ -55,10 +55,11 @@ def _estimate(args: argparse.Namespace) -> str:
 def _sweep(args: argparse.Namespace) -> str | Iterator[tuple[str, int]]:
     from costcalc.commands.sweep import sweep
     from costcalc.render.sweep import render_sweep
+    from costcalc.render.sweep_notes import note_text
 
     result = sweep(args.over, args.presets, **_given(args))
     for note in result.notes if args.format == "csv" else ():  # the other formats carry the notes themselves
-        stderr_line(f"costcalc sweep: note: {note}")
+        stderr_line(f"costcalc sweep: note: {note_text(note)}")
     return render_sweep(result, args.format)
 
 

@@ -105,24 +105,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 LAYERS = ["base", "schemas", "formulas", "data", "estimator", "commands", "render", "cli"]
-#: The display hooks Python and Jupyter look up on a result object itself (``str()``,
-#: ``_repr_html_``): they hand over to the renderer, which reads results only for typing.
-DISPLAY_HOOKS = {
-    (result, f"costcalc.render.{view}")
-    for result in (
-        "costcalc.estimator.result",
-        "costcalc.commands.plan.result",
-        "costcalc.commands.memory_report",
-        "costcalc.commands.sweep",
-        "costcalc.commands.backtest",
-        "costcalc.commands.checks",
-        "costcalc.commands.compare",
-    )
-    for view in ("estimate", "html", "summary")
-} | {("costcalc.commands.recipe", "costcalc.render.recipe")}
-#: Claims that quote an estimate's assumptions quote them in the renderer's words (one voice),
-#: until the claim outcomes are typed data worded in render/ too.
-DISPLAY_HOOKS |= {(f"costcalc.commands.claims.{m}", "costcalc.render.words") for m in ("evidence", "quantity")}
+#: The one display hook: every result mixes in ``costcalc.base.display.Displayed``, whose ``str()``,
+#: ``repr()`` and ``_repr_html_`` hand over to ``costcalc.render.dispatch`` (the renderer reads
+#: results only for typing).
+DISPLAY_HOOKS = {("costcalc.base.display", "costcalc.render.dispatch")}
 
 
 def _layer(module: str) -> int | None:

@@ -59,12 +59,9 @@ ALLOWED = {
     "commands/claims/quantity.py": "claim outcome text",
     "commands/claims/statements.py": "claim outcome text",
     "commands/claims/subject.py": "claim outcome text",
-    "commands/costs.py": "the cost models' bases (a result type restructured separately)",
-    "commands/finetune_report.py": "the fine-tuning report (same)",
     "commands/plan/answer.py": "the plan's answer text",
     "commands/plan/fit.py": "the plan's answer text",
     "commands/plan/question.py": "the plan's answer text",
-    "commands/sweep.py": "the sweep's notes (a result type restructured separately)",
     "commands/sweep_axes.py": "the sweep's notes (same)",
     # Fine-tuning commands merged beside this change, still wording their answers in commands/.
     "commands/hosted.py": "the hosted prices' reasons (why no price applies)",

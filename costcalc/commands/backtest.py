@@ -15,80 +15,117 @@ fine-tuning calibration's runs are judged the same way, apart (``costcalc.comman
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
+from costcalc.base.display import Displayed
+from costcalc.base.record import Field, Record
+from costcalc.base.units import Q_, Quantity
 from costcalc.commands.finetune_check import FinetuneBacktest, finetune_backtest
 from costcalc.data.calibrate import decisions
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.data.crossval import HeldOut, Summary, cross_validate, summarize
 from costcalc.data.runs import load_runs
 from costcalc.estimator.api import estimate
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import Estimate, Range
 from costcalc.schemas.runs import PublishedRun
 
 __all__ = ["BacktestReport", "BacktestRow", "BoundCheck", "backtest"]
 
+_HOURS = "GPU_hour"
 
-class BacktestRow(BaseModel):
-    """One published run: published and predicted GPU-hours (and days), in and out of sample."""
 
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class BacktestRow(Record):
+    """One published run: published and predicted GPU-hours (and days), in and out of sample.
+
+    GPU-hours and days are quantities; ratios (predicted over published) and the run's weight in
+    the calibration are dimensionless quantities; ranges are the P10 and P90 ends.
+    """
 
     id: str
     generation: str
     accelerator: str
-    gpus: int | None
-    weight: float
-    published_gpu_hours: float
-    predicted_gpu_hours: float
-    range_gpu_hours: tuple[float, float]
-    ratio: float
+    gpus: Quantity | None
+    weight: Quantity
+    published_gpu_hours: Quantity
+    predicted_gpu_hours: Quantity
+    range_gpu_hours: Range
+    ratio: Quantity
     inside_range: bool
-    published_days: float | None
-    predicted_days: float | None
-    family_ratio: float
-    family_range_gpu_hours: tuple[float, float]
+    published_days: Quantity | None
+    predicted_days: Quantity | None
+    family_ratio: Quantity
+    family_range_gpu_hours: Range
     family_inside_range: bool
-    developer_ratio: float
+    developer_ratio: Quantity
     developer_inside_range: bool
 
+    FIELDS = (
+        Field("id", "id"),
+        Field("generation", "generation"),
+        Field("accelerator", "accelerator"),
+        Field("gpus", "gpus", "GPU", whole=True),
+        Field("weight", "weight", ""),
+        Field("published_gpu_hours", "published_gpu_hours", _HOURS),
+        Field("predicted_gpu_hours", "predicted_gpu_hours", _HOURS),
+        Field("range_gpu_hours", "range_gpu_hours", _HOURS),
+        Field("ratio", "ratio", ""),
+        Field("inside_range", "inside_range"),
+        Field("published_days", "published_days", "day"),
+        Field("predicted_days", "predicted_days", "day"),
+        Field("family_ratio", "family_ratio", ""),
+        Field("family_range_gpu_hours", "family_range_gpu_hours", _HOURS),
+        Field("family_inside_range", "family_inside_range"),
+        Field("developer_ratio", "developer_ratio", ""),
+        Field("developer_inside_range", "developer_inside_range"),
+    )
 
-class BoundCheck(BaseModel):
+
+@dataclass(frozen=True)
+class BoundCheck(Record):
     """A run whose published GPU-hours are an upper bound: is costcalc's range consistent with it?"""
 
-    model_config = ConfigDict(frozen=True)
-
     id: str
-    bound_gpu_hours: float
-    predicted_gpu_hours: float
-    range_gpu_hours: tuple[float, float]
+    bound_gpu_hours: Quantity
+    predicted_gpu_hours: Quantity
+    range_gpu_hours: Range
     consistent: bool  # the range's low end is at most the bound
 
+    FIELDS = (
+        Field("id", "id"),
+        Field("bound_gpu_hours", "bound_gpu_hours", _HOURS),
+        Field("predicted_gpu_hours", "predicted_gpu_hours", _HOURS),
+        Field("range_gpu_hours", "range_gpu_hours", _HOURS),
+        Field("consistent", "consistent"),
+    )
 
-class BacktestReport(BaseModel):
-    """The rows, the in-sample and the grouped cross-validation summaries, bounds and skipped runs."""
 
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, repr=False)
+class BacktestReport(Displayed, Record):
+    """The rows, the in-sample and the grouped cross-validation summaries, bounds and skipped runs.
 
-    rows: list[BacktestRow]
+    The summaries (``costcalc.data.crossval.Summary``) are statistics of the ratios: a median
+    absolute log error, shares of runs and a median range width, all dimensionless.
+    """
+
+    rows: tuple[BacktestRow, ...]
     in_sample: Summary
     leave_family_out: Summary
     leave_developer_out: Summary
-    bounds: list[BoundCheck]
-    skipped: list[tuple[str, str]]
+    bounds: tuple[BoundCheck, ...]
+    skipped: tuple[tuple[str, str], ...]
     finetune: FinetuneBacktest  # the fine-tuning calibration's runs, apart (costcalc.commands.finetune_check)
 
-    def __repr__(self) -> str:
-        from costcalc.render.summary import backtest_repr  # display hooks: the renderer formats
-
-        return backtest_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import backtest_html
-
-        return backtest_html(self)
+    FIELDS = (
+        Field("rows", "rows"),
+        Field("in_sample", "in_sample"),
+        Field("leave_family_out", "leave_family_out"),
+        Field("leave_developer_out", "leave_developer_out"),
+        Field("bounds", "bounds"),
+        Field("skipped", "skipped"),
+        Field("finetune", "finetune"),
+    )
 
 
 def _estimate(run: PublishedRun, catalog: Catalog) -> Estimate:
@@ -102,34 +139,37 @@ def _estimate(run: PublishedRun, catalog: Catalog) -> Estimate:
     return estimate(params=run.params, active_params=run.active_params, seq_len=run.seq_len, **common)
 
 
-def _hours(est: Estimate) -> tuple[float, float, float]:
-    low, high = est.ranges["gpu_hours"]
-    return float(est.gpu_hours.m_as("GPU_hour")), float(low.m_as("GPU_hour")), float(high.m_as("GPU_hour"))
+def _hours(est: Estimate) -> tuple[Quantity, Range]:
+    return est.gpu_hours, est.ranges["gpu_hours"]
+
+
+def _ratio(value: float) -> Quantity:
+    return Q_(value, "")
 
 
 def _row(run: PublishedRun, catalog: Catalog, family: HeldOut, developer: HeldOut) -> BacktestRow:
     assert run.pretraining_gpu_hours is not None and run.accelerator is not None
     est = _estimate(run, catalog)
-    predicted, low, high = _hours(est)
-    published = float(run.pretraining_gpu_hours.m_as("GPU_hour"))
+    predicted, span = _hours(est)
+    published = run.pretraining_gpu_hours.to(_HOURS)
     actual = family.run.fitted_mfu
     return BacktestRow(
         id=run.id,
         generation=family.run.generation,
         accelerator=run.accelerator,
-        gpus=run.gpus,
-        weight=family.run.weight,
+        gpus=None if run.gpus is None else Q_(run.gpus, "GPU"),
+        weight=_ratio(family.run.weight),
         published_gpu_hours=published,
         predicted_gpu_hours=predicted,
-        range_gpu_hours=(low, high),
-        ratio=predicted / published,
-        inside_range=low <= published <= high,
-        published_days=None if run.wall_clock_days is None else float(run.wall_clock_days.m_as("day")),
-        predicted_days=None if est.wall_clock is None else float(est.wall_clock.m_as("day")),
-        family_ratio=family.ratio,
-        family_range_gpu_hours=(published * actual / family.high, published * actual / family.low),
+        range_gpu_hours=span,
+        ratio=(predicted / published).to(""),
+        inside_range=bool(span.low <= published <= span.high),
+        published_days=run.wall_clock_days,
+        predicted_days=est.wall_clock,
+        family_ratio=_ratio(family.ratio),
+        family_range_gpu_hours=Range(published * actual / family.high, published * actual / family.low),
         family_inside_range=family.inside,
-        developer_ratio=developer.ratio,
+        developer_ratio=_ratio(developer.ratio),
         developer_inside_range=developer.inside,
     )
 
@@ -142,6 +182,14 @@ def _gens(held: list[HeldOut]) -> list[str]:
     return [h.run.generation for h in held]
 
 
+def _bound(run: PublishedRun, catalog: Catalog) -> BoundCheck:
+    """An upper-bound run: is the low end of costcalc's range at most the bound?"""
+    assert run.pretraining_gpu_hours is not None
+    predicted, span = _hours(_estimate(run, catalog))
+    bound = run.pretraining_gpu_hours.to(_HOURS)
+    return BoundCheck(run.id, bound, predicted, span, consistent=bool(span.low <= bound))
+
+
 def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None) -> BacktestReport:
     """Predict every run the calibration uses, in sample and by families and developers left out."""
     catalog = catalog_for(presets, catalog)
@@ -150,31 +198,26 @@ def backtest(presets: Iterable[Path | str] = (), catalog: Catalog | None = None)
     points = [d.summary for d in decided if d.summary is not None]
     by_family = {h.run.id: h for h in cross_validate(points, "family")}
     by_developer = {h.run.id: h for h in cross_validate(points, "developer")}
-    rows = [_row(runs[p.id], catalog, by_family[p.id], by_developer[p.id]) for p in points]
-    bounds = []
-    for run in runs.values():
-        if (
-            "upper_bound" in run.flags
-            and run.accelerator
-            and run.tokens
-            and catalog.find("accelerator", run.accelerator)
-        ):
-            assert run.pretraining_gpu_hours is not None
-            predicted, low, high = _hours(_estimate(run, catalog))
-            bound = float(run.pretraining_gpu_hours.m_as("GPU_hour"))
-            bounds.append(BoundCheck(id=run.id, bound_gpu_hours=bound, predicted_gpu_hours=predicted,
-                                     range_gpu_hours=(low, high), consistent=low <= bound))  # fmt: skip
+    rows = tuple(_row(runs[p.id], catalog, by_family[p.id], by_developer[p.id]) for p in points)
+    bounds = tuple(
+        _bound(run, catalog)
+        for run in runs.values()
+        if "upper_bound" in run.flags
+        and run.accelerator
+        and run.tokens
+        and catalog.find("accelerator", run.accelerator)
+    )
     return BacktestReport(
         rows=rows,
         in_sample=summarize(
-            [r.ratio for r in rows],
+            [float(r.ratio.m_as("")) for r in rows],
             [r.inside_range for r in rows],
-            [r.range_gpu_hours[1] / r.range_gpu_hours[0] for r in rows],
+            [float((r.range_gpu_hours.high / r.range_gpu_hours.low).m_as("")) for r in rows],
             [r.generation for r in rows],
         ),
         leave_family_out=_summary(list(by_family.values())),
         leave_developer_out=_summary(list(by_developer.values())),
         bounds=bounds,
-        skipped=[(d.run_id, d.reason) for d in decided if not d.included],
+        skipped=tuple((d.run_id, d.reason) for d in decided if not d.included),
         finetune=finetune_backtest(catalog),
     )

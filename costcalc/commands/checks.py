@@ -14,11 +14,13 @@ implausible   no source, and the arithmetic puts it outside anything the data su
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError, PresetError
+from costcalc.base.record import Field, Record
+from costcalc.base.units import Q_, Quantity
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
 from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
 from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
@@ -38,10 +40,14 @@ from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityChec
 __all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Verdict", "check_claim", "check_entries"]
 
 
-class ClaimCheck(BaseModel):
-    """One claim with costcalc's figure and verdict: what ``costcalc check`` prints."""
+@dataclass(frozen=True, repr=False)
+class ClaimCheck(Displayed, Record):
+    """One claim with costcalc's figure and verdict: what ``costcalc check`` prints.
 
-    model_config = ConfigDict(frozen=True)
+    The claim's own fields (as its file gives them), then the outcome of its check: costcalc's
+    figure, the verdict, the reason, the tolerance and the number that decided it, and the
+    regulatory compute thresholds (as in the estimate's JSON).
+    """
 
     id: str
     model: str
@@ -56,40 +62,26 @@ class ClaimCheck(BaseModel):
     verdict: Verdict
     reason: str
     tolerance: str
-    tolerance_value: float = Field(description="the tolerance used, as a number (a fraction: 0.005 is 0.5%)")
-    deciding: str = Field(default="", description="the number that decided the verdict")
-    thresholds: list[dict[str, Any]] = Field(
-        default_factory=list, description="regulatory compute thresholds, as in the estimate's JSON"
-    )
+    tolerance_value: Quantity  # the tolerance used, dimensionless (a fraction: 0.005 is 0.5%)
+    deciding: str = ""  # the number that decided the verdict
+    thresholds: tuple[dict[str, Any], ...] = ()
 
-    def __repr__(self) -> str:
-        from costcalc.render.summary import claim_repr  # display hooks: the renderer formats
-
-        return claim_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import claim_html
-
-        return claim_html(self)
+    FIELDS = tuple(
+        Field(name, name, "" if name == "tolerance_value" else None)
+        for name in (
+            "id", "model", "topic", "claim", "claim_en", "article_value", "source_value", "source", "in_estimator",
+            "estimate", "verdict", "reason", "tolerance", "tolerance_value", "deciding", "thresholds",
+        )
+    )  # fmt: skip
 
 
-class ClaimChecks(list[ClaimCheck]):
+class ClaimChecks(Displayed, list[ClaimCheck]):
     """Checked claims, in order: a list, shown as one table of verdicts (a plain repr, and HTML in
     a notebook). Display only: the checks themselves are in ``costcalc.commands.claims``."""
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Each check as ``costcalc check --format json`` gives it."""
-        return [check.model_dump() for check in self]
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import claims_repr  # display hooks: the renderer formats
-
-        return claims_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import claims_html
-
-        return claims_html(self)
+        return [check.to_dict() for check in self]
 
 
 _CHECKS: dict[str, Callable[[Any, Catalog, float], Outcome]] = {
@@ -131,9 +123,9 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
         verdict=outcome.verdict,
         reason=outcome.reason,
         tolerance=outcome.tolerance,
-        tolerance_value=tol if outcome.tolerance_value is None else outcome.tolerance_value,
+        tolerance_value=Q_(float(tol if outcome.tolerance_value is None else outcome.tolerance_value), ""),
         deciding=outcome.deciding,
-        thresholds=list(outcome.thresholds),
+        thresholds=tuple(outcome.thresholds),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.commands.scenario_files import estimate_file
 from costcalc.data.folders import given_folders
@@ -19,23 +20,13 @@ __all__ = ["Comparison", "compare"]
 Item = str | Path | Estimate
 
 
-class Comparison(list[tuple[str, Estimate]]):
+class Comparison(Displayed, list[tuple[str, Estimate]]):
     """(name, estimate) for each scenario, in order: a list, shown side by side with the ratios to
     the first (a plain repr, and a table in a notebook)."""
 
     def to_dict(self) -> list[dict[str, object]]:
         """One ``Estimate.to_dict()`` per scenario, with its ``name``."""
         return [{"name": name, **est.to_dict()} for name, est in self]
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import comparison_repr  # display hooks: the renderer formats
-
-        return comparison_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import comparison_html
-
-        return comparison_html(self)
 
 
 def compare(items: Sequence[Item] | Mapping[str, Item], presets: Iterable[Path | str] = ()) -> Comparison:

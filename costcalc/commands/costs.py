@@ -18,23 +18,32 @@ over that lifetime.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
+from costcalc.base.record import Field, Record
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog, catalog_for, default_catalog, validate_entry
 from costcalc.data.defaults import price_observations, pue_default, summarize
 from costcalc.estimator.api import estimate
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import Estimate, Range
 from costcalc.formulas import runtime
 from costcalc.schemas import AcceleratorSpec, PriceObservation, PurchaseObservation
 from costcalc.schemas.observations import Observation
 
-__all__ = ["DEFAULT_LIFETIME_YEARS", "CostModel", "cost_models", "estimate_cost_models"]
+__all__ = [
+    "DEFAULT_LIFETIME_YEARS",
+    "CostBasis",
+    "CostModel",
+    "OwnedBasis",
+    "cost_models",
+    "estimate_cost_models",
+]
 
 DEFAULT_LIFETIME_YEARS = 4.0
 #: The unit cost models are reported in.
@@ -46,30 +55,97 @@ TIERS = {
 }
 
 
-class CostModel(BaseModel):
-    """One way of paying for the run: price per GPU-hour with its range, and the total."""
+@dataclass(frozen=True)
+class OwnedBasis(Record):
+    """What the owned-hardware price rests on: the purchase price per GPU (server premium and
+    network share included), the premium and network share applied, the lifetime (stated), the
+    GPU's power, the PUE and the electricity price."""
 
-    model_config = ConfigDict(frozen=True)
+    purchase: Quantity
+    server_premium: Quantity
+    network_overhead: Quantity
+    lifetime: Quantity
+    power: Quantity
+    pue: Quantity
+    electricity: Quantity
+
+    FIELDS = (
+        Field("purchase_usd_per_gpu", "purchase", "USD"),
+        Field("server_premium", "server_premium", ""),
+        Field("network_overhead", "network_overhead", ""),
+        Field("lifetime_years", "lifetime", "year"),
+        Field("power_w", "power", "W"),
+        Field("pue", "pue", ""),
+        Field("electricity_usd_per_kwh", "electricity", "USD/kWh"),
+    )
+
+
+@dataclass(frozen=True)
+class CostBasis(Record):
+    """Where a cost model's price comes from, as data (``costcalc.render.costs`` words it).
+
+    ``observations`` priced it (the first and last dates when dated), ``pooled`` names the
+    accelerator whose observations were pooled in, ``owned`` is the owned-hardware arithmetic;
+    ``missing`` says why there is no price (``tier``: no observations of the tier, ``purchase``: no
+    purchase price, ``power``: no power figure) for ``accelerator``.
+    """
+
+    tier: str
+    accelerator: str
+    observations: int = 0
+    dates: tuple[str, str] | None = None
+    pooled: str | None = None
+    owned: OwnedBasis | None = None
+    missing: Literal["tier", "purchase", "power"] | None = None
+
+    FIELDS = (
+        Field("tier", "tier"),
+        Field("accelerator", "accelerator"),
+        Field("observations", "observations"),
+        Field("dates", "dates"),
+        Field("pooled", "pooled"),
+        Field("owned", "owned"),
+        Field("missing", "missing"),
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class CostModel(Displayed, Record):
+    """One way of paying for the run: price per GPU-hour with its range (P10, P90), and the total.
+
+    The price, its range and the total are None when the data cannot price it (``basis.missing``).
+    """
 
     name: str
-    usd_per_gpu_hour: float | None
-    low: float | None
-    high: float | None
-    total_usd: float | None
-    observations: int
-    basis: str
+    price: Quantity | None
+    range: Range | None
+    total: Quantity | None
+    basis: CostBasis
+
+    @property
+    def observations(self) -> int:
+        return self.basis.observations
+
+    FIELDS = (
+        Field("name", "name"),
+        Field("usd_per_gpu_hour", "price", _RATE),
+        Field("low", "range.low", _RATE),
+        Field("high", "range.high", _RATE),
+        Field("total_usd", "total", "USD"),
+        Field("observations", "observations"),
+        Field("basis", "basis"),
+    )
 
 
 def _pool(
     accelerator: AcceleratorSpec, catalog: Catalog
-) -> tuple[list[PriceObservation], list[PurchaseObservation], str]:
+) -> tuple[list[PriceObservation], list[PurchaseObservation], str | None]:
     prices, stand_in = price_observations(accelerator, catalog)
     purchases = list(accelerator.purchase)
     if not purchases and accelerator.price_proxy:
         stand_in = catalog.accelerator(accelerator.price_proxy)
         purchases = list(stand_in.purchase)
-    note = "" if stand_in is None else f" (with {stand_in.name}'s observations pooled in)"
-    return prices, purchases, note
+    return prices, purchases, None if stand_in is None else stand_in.name
 
 
 def _data_values(catalog: Catalog, kind: str, unit: str) -> list[Quantity]:
@@ -105,35 +181,30 @@ def cost_models(
     for name, kinds in TIERS.items():
         tier = [o.midpoint for o in prices if o.kind in kinds]
         if not tier:
-            models.append(_unknown(name, f"no {name} observations for {accelerator.name}"))
+            models.append(_unknown(name, accelerator.name, "tier"))
             continue
-        observed = summarize(tier, "USD/GPU/hour", "")
+        observed = summarize(tier, _RATE, "")
         dates = sorted(o.date for o in prices if o.kind in kinds and o.date != "undated")
-        span = f", dated {dates[0]} to {dates[-1]}" if dates else ""
-        models.append(
-            CostModel(
-                name=name,
-                usd_per_gpu_hour=float(observed.value.m),
-                low=float(observed.low.m),
-                high=float(observed.high.m),
-                total_usd=float(runtime.cost(hours, observed.value).m_as("USD")),
-                observations=len(tier),
-                basis=f"median of {len(tier)} observation{'' if len(tier) == 1 else 's'}{span}{pooled}",
-            )
-        )
+        basis = CostBasis(name, accelerator.name, len(tier), (dates[0], dates[-1]) if dates else None, pooled)
+        price = observed.value
+        models.append(CostModel(name, price, Range(observed.low, observed.high), _total(hours, price), basis))
     models.append(_owned(est, purchases, pooled, lifetime_years, network_overhead, hours, catalog))
     return models
 
 
-def _unknown(name: str, basis: str) -> CostModel:
+def _total(hours: Quantity, price: Quantity) -> Quantity:
+    return runtime.cost(hours, price).to("USD")
+
+
+def _unknown(name: str, accelerator: str, missing: Literal["tier", "purchase", "power"]) -> CostModel:
     """A cost model the data cannot price, with the reason."""
-    return CostModel(name=name, usd_per_gpu_hour=None, low=None, high=None, total_usd=None, observations=0, basis=basis)
+    return CostModel(name, None, None, None, CostBasis(name, accelerator, missing=missing))
 
 
 def _owned(
     est: Estimate,
     purchases: list[PurchaseObservation],
-    pooled: str,
+    pooled: str | None,
     lifetime_years: float,
     network_overhead: float,
     hours: Quantity,
@@ -142,9 +213,9 @@ def _owned(
     scenario = est.scenario
     name = "owned hardware"
     if not purchases:
-        return _unknown(name, f"no purchase price for {scenario.accelerator.name}")
+        return _unknown(name, scenario.accelerator.name, "purchase")
     if scenario.power is None:
-        return _unknown(name, f"no power figure for {scenario.accelerator.name} (give --power)")
+        return _unknown(name, scenario.accelerator.name, "power")
     premium = float(_data_values(catalog, "server_premium", "")[0].m)
     capex = [p.usd * (1.0 if p.includes_server else 1 + premium) * (1 + network_overhead) for p in purchases]
     per_gpu = summarize(capex, "USD", "")
@@ -154,24 +225,21 @@ def _owned(
     pue_low, pue_high = (pue.low, pue.high) if scenario.pue_range else (scenario.pue, scenario.pue)
 
     def rate(capex_usd: Quantity, usd_per_kwh: Quantity, pue_factor: Quantity) -> Quantity:
-        return runtime.owned_price(capex_usd, lifetime, scenario.power, pue_factor, usd_per_kwh)
+        return runtime.owned_price(capex_usd, lifetime, scenario.power, pue_factor, usd_per_kwh).to(_RATE)
 
     central = rate(per_gpu.value, electricity.value, scenario.pue)
-    watts, pue_value = float(scenario.power.m_as("W")), float(scenario.pue.m)  # shown in the basis
-    return CostModel(
-        name=name,
-        usd_per_gpu_hour=float(central.m_as(_RATE)),
-        low=float(rate(per_gpu.low, electricity.low, pue_low).m_as(_RATE)),
-        high=float(rate(per_gpu.high, electricity.high, pue_high).m_as(_RATE)),
-        total_usd=float(runtime.cost(hours, central).m_as("USD")),
-        observations=len(purchases),
-        basis=(
-            f"purchase ${float(per_gpu.value.m):,.0f} per GPU incl. server (+{premium:.0%} where the price is the GPU "
-            f"alone, Epoch){'' if not network_overhead else f' and network +{network_overhead:.0%}'}{pooled} over "
-            f"{lifetime_years:g} years (stated, not from data), plus {watts:.0f} W x PUE {pue_value:.2f} x "
-            f"{float(electricity.value.m) * 100:.2f} c/kWh (median US industrial)"
-        ),
+    span = Range(rate(per_gpu.low, electricity.low, pue_low), rate(per_gpu.high, electricity.high, pue_high))
+    owned = OwnedBasis(
+        purchase=per_gpu.value,
+        server_premium=Q_(premium, ""),
+        network_overhead=Q_(network_overhead, ""),
+        lifetime=lifetime,
+        power=scenario.power,
+        pue=Q_(float(scenario.pue.m_as("")), ""),
+        electricity=electricity.value,
     )
+    basis = CostBasis(name, scenario.accelerator.name, len(purchases), pooled=pooled, owned=owned)
+    return CostModel(name, central, span, _total(hours, central), basis)
 
 
 def estimate_cost_models(

@@ -9,9 +9,12 @@ and expert parallelism rather than ignore them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Literal
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
+from costcalc.base.record import Field, Record
+from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.stage import DEFAULT_LORA_RANK, DEFAULT_LORA_TARGETS, DEFAULT_QUANT
 from costcalc.formulas.finetune import Method
@@ -29,43 +32,60 @@ __all__ = ["DEFAULT_LORA_RANK", "DEFAULT_LORA_TARGETS", "DEFAULT_QUANT", "Finetu
 _LAYOUT = ("dp", "zero", "micro_batch", "seq_len", "recompute", "attention", "optimizer")
 
 
-@dataclass(frozen=True)
-class FinetuneReport:
-    """The fine-tuning setting as resolved, its memory per GPU and the verdict."""
+#: Why a fine-tuning report adds a note (``costcalc.render.memory`` words each).
+Note = Literal["no_activations", "over_without_activations", "one_gpu", "dpo_adapters"]
+_PARTS = ("frozen", "weights", "gradients", "optimizer", "extra", "kv_cache", "activations", "pageable")
+
+
+@dataclass(frozen=True, repr=False)
+class FinetuneReport(Displayed, Record):
+    """The fine-tuning setting as resolved, its memory per GPU and the verdict.
+
+    ``trainable`` is a parameter count and ``capacity`` the GPU's memory, as quantities; ``memory``
+    is the formulas' breakdown in bytes per GPU (``costcalc.formulas.finetune_memory``, exported in
+    bytes); ``notes`` are ``Note`` keys.
+    """
 
     method: Method
     stage: str
     lora_rank: int | None
     lora_targets: str | None
-    trainable: float
+    trainable: Quantity
     setup: FinetuneSetup
     memory: FinetuneMemory
-    capacity: float
-    notes: tuple[str, ...]
+    capacity: Quantity
+    notes: tuple[Note, ...]
+
+    FIELDS = (
+        *(Field(key, f"memory.{key}", "B") for key in _PARTS),
+        Field("overhead", "memory.overhead", "B"),
+        Field("total", "memory.total", "B"),
+        Field("capacity", "capacity", "B"),
+        Field("fits", "fits"),
+        Field("method", "method"),
+        Field("stage", "stage"),
+        Field("lora_rank", "lora_rank"),
+        Field("lora_targets", "lora_targets"),
+        Field("quant", "setup.quant"),
+        Field("trainable_params", "trainable", "parameter"),
+        Field("layout", "layout"),
+        Field("notes", "notes"),
+    )
 
     @property
     def fits(self) -> bool | None:
-        return self.memory.fits(self.capacity)
+        return self.memory.fits(float(self.capacity.m_as("B")))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``finetune`` object of ``costcalc memory --format json``: bytes per GPU and the setting."""
-        m = self.memory
-        parts = ("frozen", "weights", "gradients", "optimizer", "extra", "kv_cache", "activations", "pageable")
-        return {
-            **{key: getattr(m, key) for key in parts},
-            "overhead": m.overhead,
-            "total": m.total,
-            "capacity": self.capacity,
-            "fits": self.fits,
-            "method": self.method,
-            "stage": self.stage,
-            "lora_rank": self.lora_rank,
-            "lora_targets": self.lora_targets,
-            "quant": self.setup.quant,
-            "trainable_params": self.trainable,
-            "layout": {key: getattr(self.setup, key) for key in _LAYOUT},
-            "notes": list(self.notes),
-        }
+    @property
+    def total(self) -> Quantity | None:
+        """Memory per GPU with the overhead allowance (None without activations)."""
+        total = self.memory.total
+        return None if total is None else Q_(total, "B")
+
+    @property
+    def layout(self) -> dict[str, object]:
+        """The data-parallel layout and the memory options the report was computed for."""
+        return {key: getattr(self.setup, key) for key in _LAYOUT}
 
 
 def _trainable(inputs: EstimateInputs, method: Method, spec: ModelSpec | None, params: float) -> float:
@@ -81,7 +101,7 @@ def _trainable(inputs: EstimateInputs, method: Method, spec: ModelSpec | None, p
 
 
 def finetune_report(
-    inputs: EstimateInputs, spec: ModelSpec | None, params: float, capacity: float, gpus: int | None
+    inputs: EstimateInputs, spec: ModelSpec | None, params: float, capacity: Quantity, gpus: int | None
 ) -> FinetuneReport:
     """Fine-tuning memory for the inputs: the method (default full), the stage (default sft), LoRA's
     rank and targets (defaults ``DEFAULT_LORA_RANK``, ``DEFAULT_LORA_TARGETS``), QLoRA's storage
@@ -100,21 +120,23 @@ def finetune_report(
         extra_frozen=dpo_reference_params(method, params) if stage == "dpo" else 0.0,
     )  # fmt: skip
     memory = finetune_memory(spec, params, setup)
-    if inputs.recompute is None and memory.activations is not None and memory.fits(capacity) is False:
+    room = float(capacity.m_as("B"))
+    if inputs.recompute is None and memory.activations is not None and memory.fits(room) is False:
         setup = replace(setup, recompute="full")
         memory = finetune_memory(spec, params, setup)
-    notes = []
+    notes: list[Note] = []
     if memory.activations is None:
-        notes.append("activations need an architecture and a sequence length: give a model preset or a shape")
-        if memory.fits(capacity) is False:
-            notes.append(f"does not fit: the rest alone needs {memory.lower_bound / 1e9:.1f} GB with the overhead")
+        notes.append("no_activations")
+        if memory.fits(room) is False:
+            notes.append("over_without_activations")
     if gpus is None:
-        notes.append("no GPU count given: one GPU")
+        notes.append("one_gpu")
     if stage == "dpo" and method != "full":
-        notes.append("DPO with adapters: the base with the adapters off is the reference, no second copy")
+        notes.append("dpo_adapters")
     adapters = method != "full"
     return FinetuneReport(
         method=method, stage=stage, lora_rank=(inputs.lora_rank or DEFAULT_LORA_RANK) if adapters else None,
         lora_targets=(inputs.lora_targets or DEFAULT_LORA_TARGETS) if adapters else None,
-        trainable=trainable, setup=setup, memory=memory, capacity=capacity, notes=tuple(notes),
+        trainable=Q_(trainable, "parameter"), setup=setup, memory=memory, capacity=capacity.to("B"),
+        notes=tuple(notes),
     )  # fmt: skip

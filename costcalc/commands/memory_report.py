@@ -9,7 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
+from costcalc.base.record import Field, Record
+from costcalc.base.units import Q_, Quantity
 from costcalc.commands.finetune_report import FinetuneReport, finetune_report
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator import guards
@@ -22,50 +25,61 @@ __all__ = ["MemoryReport", "training_memory"]
 
 
 @dataclass(frozen=True, repr=False)
-class MemoryReport:
-    """The breakdown for the given (or chosen) layout, the best layouts, the smallest fit."""
+class MemoryReport(Displayed, Record):
+    """The breakdown for the given (or chosen) layout, the best layouts, the smallest fit.
+
+    ``gpus`` is the GPU count as a quantity (None when not given); ``memory`` and the layouts hold
+    the formulas' breakdowns in bytes per GPU (``costcalc.formulas.memory``); with fine-tuning
+    inputs ``finetune`` is the report instead.
+    """
 
     model: str | None
     accelerator: str
-    gpus: int | None
+    gpus: Quantity | None
     memory: MemoryBreakdown | None
-    layouts: list[Layout]
+    layouts: tuple[Layout, ...]
     smallest_fit: Layout | None
     finetune: FinetuneReport | None = None
+
+    FIELDS = (
+        Field("model", "model"),
+        Field("accelerator", "accelerator"),
+        Field("gpus", "gpus", "GPU", whole=True),
+    )
 
     @property
     def any_fits(self) -> bool:
         return any(lay.memory.fits for lay in self.layouts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``memory`` object of ``estimate --format json``, plus the layouts and smallest fit."""
+    @property
+    def gpu_count(self) -> int | None:
+        """The GPU count as a whole number, or None when not given."""
+        return None if self.gpus is None else round(float(self.gpus.m_as("GPU")))
+
+    @property
+    def total(self) -> Quantity | None:
+        """Memory per GPU (with the overhead allowance) in the report's layout; None when unknown."""
         if self.finetune is not None:
-            return {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
-                    "finetune": self.finetune.to_dict()}  # fmt: skip
+            return self.finetune.total
+        total = None if self.memory is None else self.memory.total
+        return None if total is None else Q_(total, "B")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``memory`` object of ``estimate --format json``, plus the layouts and smallest fit
+        (or, with fine-tuning inputs, the ``finetune`` object): bytes per GPU."""
+        head = super().to_dict()
+        if self.finetune is not None:
+            return {**head, "finetune": self.finetune.to_dict()}
         base = self.memory.to_dict() if self.memory is not None else {"fits": None}
+        layouts = [_layout(lay) for lay in self.layouts]
+        smallest = None if self.smallest_fit is None else _layout(self.smallest_fit)
+        return {**base, **head, "layouts": layouts, "smallest_fit": smallest}
 
-        def layout(lay: Layout) -> dict[str, Any]:
-            extra = {"step_time": lay.step_time, "recompute_flops": lay.recompute_extra, "tp_comm": lay.tp_comm}
-            return {"gpus": lay.memory.gpus, **lay.memory.to_dict(), **extra}
 
-        return {
-            **base,
-            "model": self.model,
-            "accelerator": self.accelerator,
-            "gpus": self.gpus,
-            "layouts": [layout(lay) for lay in self.layouts],
-            "smallest_fit": None if self.smallest_fit is None else layout(self.smallest_fit),
-        }
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import memory_repr  # display hook: the renderer formats
-
-        return memory_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import memory_html
-
-        return memory_html(self)
+def _layout(lay: Layout) -> dict[str, Any]:
+    """One layout as JSON: its GPU count, its breakdown, and what its step costs."""
+    extra = {"step_time": lay.step_time, "recompute_flops": lay.recompute_extra, "tp_comm": lay.tp_comm}
+    return {"gpus": lay.memory.gpus, **lay.memory.to_dict(), **extra}
 
 
 def training_memory(
@@ -93,26 +107,26 @@ def training_memory(
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
     params = float(scenario.params.m_as("parameter"))
     gpus = None if scenario.gpus is None else int(float(scenario.gpus.m_as("GPU")))
+    count = None if gpus is None else Q_(gpus, "GPU")
     spec = scenario.model or scenario.shape  # a parameter count alone has its standard shape
     name = None if spec is None else spec.name
     if tuning:
-        capacity = float(scenario.accelerator.memory.m_as("B"))
-        tuned = finetune_report(inputs, spec, params, capacity, gpus)
-        return MemoryReport(name, scenario.hardware, gpus, None, [], None, finetune=tuned)
+        tuned = finetune_report(inputs, spec, params, scenario.accelerator.memory, gpus)
+        return MemoryReport(name, scenario.hardware, count, None, (), None, finetune=tuned)
     problem = problem_for(inputs, scenario.shape, params, scenario.accelerator, scenario.node, scenario.dtype)
-    layouts: list[Layout] = []
+    layouts: tuple[Layout, ...] = ()
     smallest = None
     if problem.shaped:
         if gpus is not None:
             ranked = search(problem, gpus)
             fitting = [lay for lay in ranked if lay.memory.fits]
-            layouts = (fitting or ranked)[: SHOWN if fitting else 3]
+            layouts = tuple((fitting or ranked)[: SHOWN if fitting else 3])
         found = smallest_fit(problem)
         smallest = None if found is None else found[1]
     return MemoryReport(
         model=name,
         accelerator=scenario.hardware,
-        gpus=gpus,
+        gpus=count,
         memory=scenario.memory,
         layouts=layouts,
         smallest_fit=smallest,

@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import CostcalcError, FileError, InputError, one_line
 from costcalc.base.files import file_path, read_toml
-from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Quantity
 from costcalc.commands.scenario_files import ScenarioFileError, scenario_inputs
 from costcalc.data.catalog import Catalog, builtin_presets_dir, catalog_for, normalize_name
 from costcalc.estimator.api import estimate
-from costcalc.estimator.result import Estimate, Range
+from costcalc.estimator.result import RESULTS, Estimate, Range, result_ranges
 from costcalc.formulas.recipe import RANGE_RULE, TOTAL_FIELDS, comonotone_total
 
 __all__ = ["MAX_RECIPE_BYTES", "TEMPLATE", "Recipe", "RecipeFileError", "RecipeStage", "recipe", "shipped_recipes"]
@@ -92,16 +93,26 @@ class RecipeFileError(CostcalcError):
 
 
 @dataclass(frozen=True)
-class RecipeStage:
+class RecipeStage(Record):
     """One stage of a recipe: its name, the note the recipe gives it, and its estimate."""
 
     name: str
     note: str
     estimate: Estimate
 
+    FIELDS = (Field("name", "name"), Field("note", "note"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stage's name and note, then its estimate's ``to_dict``."""
+        return {**super().to_dict(), **self.estimate.to_dict()}
+
+
+#: The summed results of a recipe, exported as an estimate exports them.
+_TOTALS = tuple(next(f for f in RESULTS if f.attr == name) for name in TOTAL_FIELDS)
+
 
 @dataclass(frozen=True, repr=False)
-class Recipe:
+class Recipe(Displayed, Record):
     """The stages of a recipe and their total (GPU-hours, wall-clock, cost, energy, CO2).
 
     ``total`` maps each of ``TOTAL_FIELDS`` to the sum over the stages (None when a stage lacks
@@ -115,37 +126,16 @@ class Recipe:
     total: dict[str, Quantity | None]
     ranges: dict[str, Range | None]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: ``name``, ``source``, ``stages`` (each estimate's ``to_dict`` with its name and
-        note) and ``total`` (numbers in the units of ``units``, ranges as [low, high])."""
-        total: dict[str, Any] = {}
-        ranges: dict[str, Any] = {}
-        for field in TOTAL_FIELDS:
-            spec, value, span = RESULT_FIELDS[field], self.total[field], self.ranges[field]
-            total[spec.key] = None if value is None else float(value.m_as(spec.unit))
-            ranges[spec.key] = (
-                None if span is None else [float(span.low.m_as(spec.unit)), float(span.high.m_as(spec.unit))]
-            )
-        total["range"] = ranges
-        total["units"] = {RESULT_FIELDS[f].key: RESULT_FIELDS[f].unit for f in TOTAL_FIELDS}
-        total["range_rule"] = RANGE_RULE
-        stages = [{"name": s.name, "note": s.note, **s.estimate.to_dict()} for s in self.stages]
-        return {"name": self.name, "source": self.source, "stages": stages, "total": total}
+    FIELDS = (Field("name", "name"), Field("source", "source"), Field("stages", "stages"), Field("total", "totals"))
 
-    def __repr__(self) -> str:
-        from costcalc.render.recipe import recipe_repr  # display hooks: the renderer formats
-
-        return recipe_repr(self)
-
-    def __str__(self) -> str:
-        from costcalc.render.recipe import render_recipe
-
-        return render_recipe(self, "table")
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.recipe import recipe_html
-
-        return recipe_html(self)
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The ``total`` object of ``to_dict``: numbers in the units of ``units``, ranges as
+        [low, high], and the rule the ranges are summed by."""
+        out = {f.key: plain(self.total[f.attr], f.unit) for f in _TOTALS}
+        out["range"] = result_ranges(self.ranges, _TOTALS)
+        out["units"] = {f.key: f.unit for f in _TOTALS}
+        return {**out, "range_rule": RANGE_RULE}
 
 
 def shipped_recipes() -> dict[str, Path]:

@@ -21,23 +21,37 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.errors import InputError
 from costcalc.base.labels import RESULT_FIELDS
-from costcalc.base.parse import format_count
+from costcalc.base.record import Field, Record, plain
+from costcalc.base.units import Q_, Quantity
 from costcalc.commands.sweep_axes import axis, parse_sweep
+from costcalc.commands.sweep_notes import DuplicatesDropped, NoFit, Note, Repeated
 from costcalc.data.catalog import Catalog, catalog_for
 from costcalc.estimator.api import estimate
 from costcalc.estimator.guards import MAX_POINTS
 from costcalc.estimator.input_fields import choices, sweepable
 from costcalc.estimator.inputs import EstimateInputs, validate_inputs
 from costcalc.estimator.layouts import Problem, grid_candidates, problem_for, suggestions
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import Estimate, Range
 from costcalc.estimator.scenario import Scenario
 from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
 from costcalc.schemas import ModelSpec
 
-__all__ = ["MAX_CATEGORIES", "MAX_SWEEP", "SweepResult", "distinct", "parse_sweep", "sweep"]
+__all__ = [
+    "MAX_CATEGORIES",
+    "MAX_SWEEP",
+    "DuplicatesDropped",
+    "NoFit",
+    "Note",
+    "Repeated",
+    "SweepResult",
+    "distinct",
+    "parse_sweep",
+    "sweep",
+]
 
 #: The most points one sweep computes (the product of its axes); stated in the README.
 MAX_SWEEP = MAX_POINTS
@@ -48,36 +62,45 @@ MAX_SHAPED_COUNTS = 64
 MAX_CATEGORIES = 200
 
 
+#: The unit of each result column (``Estimate.to_dict``'s keys).
+_UNITS = {spec.key: spec.unit for spec in RESULT_FIELDS.values()}
+
+
 @dataclass(frozen=True, repr=False)
-class SweepResult:
+class SweepResult(Displayed, Record):
     """One row per point: the swept inputs, the results and their ranges, and the memory check.
 
-    ``values`` and ``ranges`` are keyed like ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...)
-    with NaN where a result is unknown; ``memory_gb`` is the least per-GPU memory over the layouts
-    tried (a lower bound from model states alone when there is no shape), ``fits`` 1 (fits), 0
-    (does not) or NaN (unknown: no shape, or no GPU count).
+    ``columns`` holds each swept input: a quantity array in the input's unit, or a list of names
+    (GPU, model, dtype...) or node counts. ``values`` and ``ranges`` are keyed like
+    ``Estimate.to_dict()`` (``gpu_hours``, ``cost_usd``...): quantity arrays in the unit the key
+    names, NaN where a result is unknown. ``memory`` is the least per-GPU memory over the layouts
+    tried (GB; a lower bound from model states alone when there is no shape), ``fits`` a flag per
+    point: 1 (fits), 0 (does not) or NaN (unknown: no shape, or no GPU count).
     """
 
-    columns: dict[str, list[Any] | np.ndarray]
-    values: dict[str, np.ndarray]
-    ranges: dict[str, tuple[np.ndarray, np.ndarray]]
-    memory_gb: np.ndarray
+    columns: dict[str, list[Any] | Quantity]
+    values: dict[str, Quantity]
+    ranges: dict[str, Range]
+    memory: Quantity
     fits: np.ndarray
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
+
+    FIELDS = (Field("memory_gb", "memory", "GB"), Field("fits", "fits"))
 
     def __len__(self) -> int:
-        return len(self.memory_gb)
+        return len(self.fits)
 
     def to_dict(self) -> dict[str, list[Any]]:
-        """Column name -> list of values: the swept inputs, results, range ends and memory check."""
-        out: dict[str, list[Any]] = {name: list(np.asarray(values).tolist()) for name, values in self.columns.items()}
+        """Column name -> list of values (None where unknown): the swept inputs in their units, the
+        results and their range ends in the units their keys name, and the memory check."""
+        units = sweepable()
+        out: dict[str, list[Any]] = {name: plain(v, units.get(name)) for name, v in self.columns.items()}
         for key, values in self.values.items():
-            out[key] = _listed(values)
-            low, high = self.ranges.get(key, (None, None))
-            if low is not None and high is not None:
-                out[f"{key}_low"], out[f"{key}_high"] = _listed(low), _listed(high)
-        out["memory_gb"], out["fits"] = _listed(self.memory_gb), _listed(self.fits)
-        return out
+            out[key] = plain(values, _UNITS[key])
+            span = self.ranges.get(key)
+            if span is not None:
+                out[f"{key}_low"], out[f"{key}_high"] = plain(span.low, _UNITS[key]), plain(span.high, _UNITS[key])
+        return {**out, **super().to_dict()}
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per point (None where a result is unknown)."""
@@ -91,20 +114,6 @@ class SweepResult:
         except ImportError as err:
             raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
         return pd.DataFrame(self.to_dict())
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import sweep_repr  # display hooks: the renderer formats
-
-        return sweep_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import sweep_html
-
-        return sweep_html(self)
-
-
-def _listed(values: np.ndarray) -> list[float | None]:
-    return [None if v != v else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
 def sweep(
@@ -133,7 +142,8 @@ def sweep(
     if clash:
         raise InputError(sorted(clash)[0], "is both swept and fixed")
     catalog = catalog_for(presets, catalog)
-    axes, notes = {}, []
+    axes: dict[str, np.ndarray | list[str]] = {}
+    notes: list[Note] = []
     for name, values, note in parsed:
         axes[name], dropped = distinct(name, values, catalog)
         notes += [n for n in (note, dropped) if n]
@@ -163,7 +173,9 @@ def sweep(
     return _combine(parts, columns, tuple(notes), fixed)
 
 
-def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tuple[np.ndarray | list[str], str | None]:
+def distinct(
+    name: str, values: np.ndarray | list[str], catalog: Catalog
+) -> tuple[np.ndarray | list[str], DuplicatesDropped | None]:
     """One axis with presets resolved to their names and repeated values dropped, and the note
     that says so. A name no preset has, or a choice not allowed, is an error naming ``--over``."""
     if isinstance(values, np.ndarray):
@@ -173,8 +185,9 @@ def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tup
         unique, first, counts = np.unique(values, return_index=True, return_counts=True)
         order = np.argsort(first)
         twice = counts[order] > 1
+        unit = sweepable().get(name, "")
         twice_values, twice_counts = unique[order][twice].tolist(), counts[order][twice].tolist()
-        repeated = [(f"{v:g}", c, [f"{v:g}"]) for v, c in zip(twice_values, twice_counts, strict=True)]
+        repeated = [Repeated(Q_(v, unit), c) for v, c in zip(twice_values, twice_counts, strict=True)]
         kept: np.ndarray | list[str] = unique[order]
     else:
         spelled = {v: _canonical(name, v, catalog) for v in dict.fromkeys(values)}
@@ -182,16 +195,11 @@ def distinct(name: str, values: np.ndarray | list[str], catalog: Catalog) -> tup
         for value in values:
             groups.setdefault(spelled[value], []).append(value)
         kept = list(groups)
-        repeated = [(canon, len(raw), list(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1]
+        repeated = [
+            Repeated(canon, len(raw), tuple(dict.fromkeys(raw))) for canon, raw in groups.items() if len(raw) > 1
+        ]
     dropped = len(values) - len(kept)
-    if not dropped:
-        return kept, None
-    said = [
-        f"{shown} given {count:,} times" + ("" if spellings == [shown] else f" as {', '.join(spellings[:5])}")
-        for shown, count, spellings in repeated[:3]
-    ]
-    more = "; ..." if len(repeated) > 3 else ""
-    return kept, f"{name}: {dropped:,} duplicate{'s' if dropped > 1 else ''} dropped ({'; '.join(said)}{more})"
+    return kept, (DuplicatesDropped(name, dropped, tuple(repeated)) if dropped else None)
 
 
 def _canonical(name: str, value: str, catalog: Catalog) -> str:
@@ -210,7 +218,7 @@ def _canonical(name: str, value: str, catalog: Catalog) -> str:
 
 
 def _combine(
-    parts: list[tuple[dict[str, Any], Estimate]], columns: dict[str, np.ndarray], notes: tuple[str, ...],
+    parts: list[tuple[dict[str, Any], Estimate]], columns: dict[str, np.ndarray], notes: tuple[Note, ...],
     fixed: dict[str, Any],
 ) -> SweepResult:  # fmt: skip
     """One table from the per-category estimates: their columns, results, ranges and memory checks."""
@@ -234,11 +242,13 @@ def _combine(
         memory.append(gb)
         fits.append(ok)
         notes += (hint,) if hint else ()
+    units = sweepable()
+    swept: dict[str, list[Any] | Quantity] = {k: v if isinstance(v, list) else Q_(v, units[k]) for k, v in out.items()}
     return SweepResult(
-        columns=out,
-        values={k: _joined(v) for k, v in values.items()},
-        ranges={k: (_joined(lows[k]), _joined(highs[k])) for k in values},
-        memory_gb=_joined(memory),
+        columns=swept,
+        values={k: Q_(_joined(v), _UNITS[k]) for k, v in values.items()},
+        ranges={k: Range(Q_(_joined(lows[k]), _UNITS[k]), Q_(_joined(highs[k]), _UNITS[k])) for k in values},
+        memory=Q_(_joined(memory), "GB"),
         fits=_joined(fits),
         notes=notes,
     )
@@ -256,7 +266,7 @@ def _filled(value: Any, unit: str, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value.m_as(unit), dtype=float), (n,))
 
 
-def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray, NoFit | None]:
     """The least per-GPU memory (GB) over the layouts at each point, vectorised, whether it fits
     (1, 0, or NaN where unknown), and for the first point that does not, the smallest change that would."""
     s = est.scenario
@@ -285,14 +295,12 @@ def _standard(inputs: EstimateInputs, count: float) -> ModelSpec:
     return standard_shape(count, inputs.seq_len or DEFAULT_TRAINING_SEQ_LEN)
 
 
-def _first_miss(problem: Problem, s: Scenario, params: np.ndarray, gpus: np.ndarray, over: np.ndarray) -> str:
+def _first_miss(problem: Problem, s: Scenario, params: np.ndarray, gpus: np.ndarray, over: np.ndarray) -> NoFit:
     """A note for the first point where no layout fits: which, and the smallest change that would."""
     i = int(np.argmax(over))
     count, n = float(params[i]), int(gpus[i])
     point = Problem(
         problem.spec, count, problem.accelerator, problem.options, problem.fixed, problem.gpus_per_node, problem.dtype
     )
-    changes = suggestions(point, n)
-    where = f"{format_count(count)} parameters on {n:,} {s.accelerator.name}"
-    fix = "; smallest change that would fit: " + " or ".join(changes) if changes else ""
-    return f"fits 0: no layout fits in memory at {int(over.sum()):,} point(s), first {where}{fix}"
+    changes = tuple(suggestions(point, n))
+    return NoFit(int(over.sum()), Q_(count, "parameter"), Q_(n, "GPU"), s.accelerator.name, changes)

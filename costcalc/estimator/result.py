@@ -6,18 +6,21 @@ and ``str()`` hand over to it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from costcalc.base.display import Displayed
 from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Quantity
 from costcalc.estimator.scenario import Assumption, Scenario
 from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["Estimate", "Range", "ThresholdCrossing"]
+__all__ = ["RESULTS", "Estimate", "Range", "ThresholdCrossing", "result_ranges"]
 
 
 class Range(NamedTuple):
@@ -27,36 +30,39 @@ class Range(NamedTuple):
     high: Any
 
 
-def _number(q: Quantity | None, unit: str) -> float | list[float] | None:
-    if q is None:
-        return None
-    m = np.asarray(q.m_as(unit), dtype=float)
-    return m.tolist() if m.ndim else float(m)
+#: The results of an estimate, exported in the units their keys name (``costcalc.base.labels``).
+RESULTS = tuple(Field(spec.key, field, spec.unit) for field, spec in RESULT_FIELDS.items())
+
+
+def result_ranges(ranges: Mapping[str, Range | None], fields: Iterable[Field] = RESULTS) -> dict[str, Any]:
+    """Each result's range as ``[low, high]`` in its unit (None where it has none), keyed like ``to_dict``."""
+    return {f.key: plain(ranges.get(f.attr), f.unit) for f in fields}
 
 
 @dataclass(frozen=True)
-class ThresholdCrossing:
+class ThresholdCrossing(Record):
     """Whether a run's training compute crosses a regulatory threshold (an array of answers for a sweep)."""
 
     threshold: ComputeThreshold
     crossed: Any
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{name, flop, crossed, source, date, status}``, JSON-safe."""
-        crossed = np.asarray(self.crossed, dtype=bool)
-        t = self.threshold
-        return {
-            "name": t.name,
-            "flop": float(t.flop.m_as("FLOP")),
-            "crossed": crossed.tolist() if crossed.ndim else bool(crossed),
-            "source": t.source,
-            "date": t.adopted.isoformat(),
-            "status": t.status,
-        }
+    FIELDS = (
+        Field("name", "threshold.name"),
+        Field("flop", "threshold.flop", "FLOP"),
+        Field("crossed", "crossed"),
+        Field("source", "threshold.source"),
+        Field("date", "date"),
+        Field("status", "threshold.status"),
+    )
+
+    @property
+    def date(self) -> str:
+        """The day the rule was adopted (ISO)."""
+        return self.threshold.adopted.isoformat()
 
 
 @dataclass(frozen=True, repr=False)
-class Estimate:
+class Estimate(Displayed, Record):
     """Training FLOPs, GPU-hours, wall-clock, cost, energy and CO2, as pint quantities.
 
     Fields that cannot be computed from what is known (wall-clock without a GPU count, cost
@@ -78,21 +84,20 @@ class Estimate:
     percentiles: dict[str, tuple[Any, Any, Any]] | None = None
     thresholds: tuple[ThresholdCrossing, ...] = ()
 
+    FIELDS = RESULTS
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: numbers in the units named by their keys, ranges as [low, high]."""
-        out: dict[str, Any] = {}
-        ranges: dict[str, Any] = {}
-        for field, spec in RESULT_FIELDS.items():
-            out[spec.key] = _number(getattr(self, field), spec.unit)
-            span = self.ranges.get(field)
-            ranges[spec.key] = None if span is None else [_number(span.low, spec.unit), _number(span.high, spec.unit)]
-        out["range"] = ranges
+        """JSON-safe: the results (``FIELDS``) in the units named by their keys, their ranges as
+        [low, high], the medians of a Monte Carlo run, the units, the memory, the evidence, the
+        inputs, the assumptions and the compute thresholds."""
+        out = super().to_dict()
+        out["range"] = result_ranges(self.ranges)
         if self.percentiles is not None:
+            units = {f.attr: f for f in self.FIELDS}
             out["p50"] = {
-                RESULT_FIELDS[field].key: _number(p50, RESULT_FIELDS[field].unit)
-                for field, (_p10, p50, _p90) in self.percentiles.items()
+                units[name].key: plain(p50, units[name].unit) for name, (_, p50, _) in self.percentiles.items()
             }
-        out["units"] = {spec.key: spec.unit for spec in RESULT_FIELDS.values()}
+        out["units"] = {f.key: f.unit for f in self.FIELDS}
         out["memory"] = None if self.memory is None else self.memory.to_dict()
         out["evidence"] = [
             {
@@ -109,9 +114,9 @@ class Estimate:
             for r in self.scenario.evidence
         ]
         out["inputs"] = dict(self.scenario.inputs)
-        from costcalc.render.estimate import assumption_records  # display hook: the renderer words them
+        from costcalc.base.display import in_words  # the renderer words them
 
-        out["assumptions"] = assumption_records(self)
+        out["assumptions"] = in_words(self, "assumption_records")
         out["thresholds"] = [t.to_dict() for t in self.thresholds]
         return out
 
@@ -140,18 +145,3 @@ class Estimate:
         except ImportError as err:
             raise ImportError("to_pandas needs pandas: pip install 'costcalc[pandas]'") from err
         return pd.DataFrame.from_records(self.to_records())
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import estimate_repr  # display hooks: the renderer formats
-
-        return estimate_repr(self)
-
-    def __str__(self) -> str:
-        from costcalc.render.estimate import render_table
-
-        return render_table(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import estimate_html
-
-        return estimate_html(self)

@@ -10,32 +10,43 @@ from costcalc.render.listing import cv_line
 from costcalc.render.text import fit, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
+    from costcalc.base.units import Quantity
     from costcalc.commands.backtest import BacktestReport
 
-__all__ = ["render_backtest"]
+__all__ = ["hours", "ratio", "render_backtest"]
+
+
+def hours(value: Quantity) -> str:
+    """GPU-hours as a whole number with thousands separators: 1,082,990."""
+    return f"{float(value.m_as('GPU_hour')):,.0f}"
+
+
+def ratio(value: Quantity) -> str:
+    """A dimensionless ratio with two decimals: 0.97."""
+    return f"{float(value.m_as('')):.2f}"
 
 
 def render_backtest(report: BacktestReport, fmt: str) -> str:
     if fmt == "json":
-        return render_json(report.model_dump())
+        return render_json(report.to_dict())
     headers = ["run", "published GPU-h", "predicted GPU-h", "ratio", "in", "fam.", "in", "dev.", "in"]
     rows = [
         [
             r.id,
-            f"{r.published_gpu_hours:,.0f}",
-            f"{r.predicted_gpu_hours:,.0f}",
-            f"{r.ratio:.2f}",
+            hours(r.published_gpu_hours),
+            hours(r.predicted_gpu_hours),
+            ratio(r.ratio),
             "yes" if r.inside_range else "no",
-            f"{r.family_ratio:.2f}",
+            ratio(r.family_ratio),
             "yes" if r.family_inside_range else "no",
-            f"{r.developer_ratio:.2f}",
+            ratio(r.developer_ratio),
             "yes" if r.developer_inside_range else "no",
         ]
         for r in report.rows
     ]
     bounds = "; ".join(
-        f"{b.id}: at most {b.bound_gpu_hours:,.0f} GPU-h, predicted {b.predicted_gpu_hours:,.0f} "
-        f"(range from {b.range_gpu_hours[0]:,.0f}): {'consistent' if b.consistent else 'inconsistent'}"
+        f"{b.id}: at most {hours(b.bound_gpu_hours)} GPU-h, predicted {hours(b.predicted_gpu_hours)} "
+        f"(range from {hours(b.range_gpu_hours.low)}): {'consistent' if b.consistent else 'inconsistent'}"
         for b in report.bounds
     )
     skipped = "; ".join(f"{i} ({why})" for i, why in report.skipped) or "none"

@@ -69,7 +69,7 @@ def _details(r: ClaimCheck) -> str:
 def render_checks(results: Sequence[ClaimCheck], fmt: str, *, title: str) -> str:
     """Verdicts with their reasons; ``title`` names what the claims come from."""
     if fmt == "json":
-        return render_json([r.model_dump() for r in results])
+        return render_json([r.to_dict() for r in results])
     if fmt == "markdown":
         return _markdown(results, title)
     table = text_table(

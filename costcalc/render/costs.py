@@ -1,4 +1,4 @@
-"""``costcalc costs``: one run priced four ways."""
+"""``costcalc costs``: one run priced four ways, each with the basis of its price in words."""
 
 from __future__ import annotations
 
@@ -8,29 +8,71 @@ from costcalc.base.parse import format_count
 from costcalc.render.text import fit, markdown_table, money, render_json, text_table
 
 if TYPE_CHECKING:
-    from costcalc.commands.costs import CostModel
+    from costcalc.base.units import Quantity
+    from costcalc.commands.costs import CostBasis, CostModel, OwnedBasis
     from costcalc.commands.hosted import HostedTuning
     from costcalc.estimator.result import Estimate
 
-__all__ = ["render_cost_models"]
+__all__ = ["basis_text", "cost_rows", "render_cost_models"]
+
+_RATE = "USD/GPU/hour"
+
+
+def _rate(value: Quantity) -> str:
+    return f"{float(value.m_as(_RATE)):.2f}"
+
+
+def _owned(owned: OwnedBasis, pooled: str) -> str:
+    """The owned-hardware arithmetic: purchase over the lifetime, plus power x PUE x electricity."""
+    network = float(owned.network_overhead.m_as(""))
+    return (
+        f"purchase ${float(owned.purchase.m_as('USD')):,.0f} per GPU incl. server "
+        f"(+{float(owned.server_premium.m_as('')):.0%} where the price is the GPU alone, Epoch)"
+        f"{'' if not network else f' and network +{network:.0%}'}{pooled} over "
+        f"{float(owned.lifetime.m_as('year')):g} years (stated, not from data), plus "
+        f"{float(owned.power.m_as('W')):.0f} W x PUE {float(owned.pue.m_as('')):.2f} x "
+        f"{float(owned.electricity.m_as('USD/kWh')) * 100:.2f} c/kWh (median US industrial)"
+    )
+
+
+def basis_text(basis: CostBasis) -> str:
+    """Where a price comes from, in words: the observations and their dates, or the owned-hardware
+    arithmetic, or why there is no price."""
+    if basis.missing == "tier":
+        return f"no {basis.tier} observations for {basis.accelerator}"
+    if basis.missing == "purchase":
+        return f"no purchase price for {basis.accelerator}"
+    if basis.missing == "power":
+        return f"no power figure for {basis.accelerator} (give --power)"
+    pooled = "" if basis.pooled is None else f" (with {basis.pooled}'s observations pooled in)"
+    if basis.owned is not None:
+        return _owned(basis.owned, pooled)
+    n = basis.observations
+    span = "" if basis.dates is None else f", dated {basis.dates[0]} to {basis.dates[1]}"
+    return f"median of {n} observation{'' if n == 1 else 's'}{span}{pooled}"
+
+
+def cost_rows(models: list[CostModel]) -> list[list[str]]:
+    """One row per cost model: its name, price per GPU-hour, the price's range, the total and the basis."""
+    return [
+        [
+            m.name,
+            "-" if m.price is None else _rate(m.price),
+            "-" if m.range is None else f"{_rate(m.range.low)} to {_rate(m.range.high)}",
+            money(None if m.total is None else float(m.total.m_as("USD"))),
+            basis_text(m.basis),
+        ]
+        for m in models
+    ]
 
 
 def render_cost_models(est: Estimate, models: list[CostModel], fmt: str, hosted: HostedTuning | None = None) -> str:
     """The cost models as a table, markdown or JSON; a fine-tuning run's hosted prices after them."""
     if fmt == "json":
-        data = {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": [m.model_dump() for m in models]}
+        priced = [{**m.to_dict(), "basis": basis_text(m.basis)} for m in models]  # the basis in words
+        data = {"gpu_hours": float(est.gpu_hours.m_as("GPU_hour")), "models": priced}
         return render_json(data if hosted is None else {**data, "hosted": hosted.model_dump()})
-
-    rows = [
-        [
-            m.name,
-            "-" if m.usd_per_gpu_hour is None else f"{m.usd_per_gpu_hour:.2f}",
-            "-" if m.low is None or m.high is None else f"{m.low:.2f} to {m.high:.2f}",
-            money(m.total_usd),
-            m.basis,
-        ]
-        for m in models
-    ]
+    rows = cost_rows(models)
     headers = ["cost model", "USD/GPU-h", "range", "total", "basis"]
     hours = float(est.gpu_hours.m_as("GPU_hour"))
     shown = f"{hours:,.0f}" if hours >= 100 else f"{hours:.3g}"  # significant figures for small runs, never "0"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from costcalc.base.parse import format_count
 from costcalc.render.estimate import memory_lines, result_rows
 from costcalc.render.memory import finetune_lines
+from costcalc.render.sweep_notes import note_text
 from costcalc.render.text import gigabytes
 from costcalc.render.words import worded
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
     from costcalc.commands.checks import ClaimCheck, ClaimChecks
     from costcalc.commands.compare import Comparison
+    from costcalc.commands.costs import CostModel
+    from costcalc.commands.finetune_report import FinetuneReport
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.sweep import SweepResult
@@ -26,7 +29,9 @@ __all__ = [
     "claim_html",
     "claims_html",
     "comparison_html",
+    "cost_model_html",
     "estimate_html",
+    "finetune_html",
     "html_table",
     "memory_html",
     "plan_html",
@@ -78,12 +83,12 @@ def plan_html(plan: Plan) -> str:
 
 def memory_html(report: MemoryReport) -> str:
     """The breakdown, the best layouts and the smallest fit."""
-    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    gpus = "?" if report.gpu_count is None else f"{report.gpu_count:,}"
     out = f"<p>{html.escape(report.model or 'the model')} on {gpus} x {html.escape(report.accelerator)}</p>"
     if report.memory is not None:
         out += "<pre>" + html.escape("\n".join(memory_lines(report.memory))) + "</pre>"
     if report.finetune is not None:
-        out += "<pre>" + html.escape("\n".join(finetune_lines(report.finetune))) + "</pre>"
+        out += finetune_html(report.finetune)
     rows = [
         [lay.label, f"ZeRO-{lay.memory.zero}", lay.memory.recompute, gigabytes(lay.memory.total),
          "yes" if lay.memory.fits else "no", "-" if lay.step_time is None else f"{lay.step_time:.2f}x"]
@@ -92,6 +97,35 @@ def memory_html(report: MemoryReport) -> str:
     if rows:
         out += html_table(["layout", "ZeRO", "recompute", "total/GPU", "fits", "step"], rows)
     return out
+
+
+def finetune_html(report: FinetuneReport) -> str:
+    """The fine-tuning setting, then a table of its memory per GPU against the GPU's, then the notes."""
+    from costcalc.render.memory import finetune_notes
+
+    m = report.memory
+    verdict = {True: "fits", False: "does not fit", None: "unknown"}[report.fits]
+    rows = [
+        ["frozen weights", gigabytes(m.frozen)],
+        *([["reference", gigabytes(m.extra)]] if m.extra else []),
+        ["trained weights", gigabytes(m.weights)],
+        ["gradients", gigabytes(m.gradients)],
+        ["optimizer", gigabytes(m.optimizer) + (f" ({gigabytes(m.pageable)} off the GPU)" if m.pageable else "")],
+        ["activations", gigabytes(m.activations)],
+        ["overhead", gigabytes(m.overhead)],
+        ["total", f"{gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}"],
+    ]
+    setting = finetune_lines(report)[0].removesuffix(":")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in finetune_notes(report))
+    table = html_table(["per GPU", "memory"], rows, row_headers=True)
+    return f"<p>{html.escape(setting)}</p>" + table + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def cost_model_html(model: CostModel) -> str:
+    """One way of paying for the run, as a row of ``costcalc costs``."""
+    from costcalc.render.costs import cost_rows
+
+    return html_table(["cost model", "USD/GPU-h", "range", "total", "basis"], cost_rows([model]), row_headers=True)
 
 
 def sweep_html(result: SweepResult, rows: int = 50) -> str:
@@ -107,7 +141,7 @@ def sweep_html(result: SweepResult, rows: int = 50) -> str:
         if len(result) > rows
         else ""
     )
-    notes = "".join(f"<p>{html.escape(n)}</p>" for n in result.notes)
+    notes = "".join(f"<p>{html.escape(note_text(n))}</p>" for n in result.notes)
     return f"<p>{len(result):,} points</p>" + html_table(headers, shown) + more + notes
 
 
@@ -128,8 +162,10 @@ def backtest_html(report: BacktestReport) -> str:
         )
     ]
     head = html_table(["", "median |log error|", "within 25%", "P10-P90 coverage", "median width"], summaries)
+    from costcalc.render.backtest import hours, ratio
+
     rows = [
-        [r.id, r.generation, f"{r.published_gpu_hours:,.0f}", f"{r.predicted_gpu_hours:,.0f}", f"{r.ratio:.2f}"]
+        [r.id, r.generation, hours(r.published_gpu_hours), hours(r.predicted_gpu_hours), ratio(r.ratio)]
         for r in report.rows
     ]
     runs = html_table(["run", "generation", "published GPU-h", "predicted GPU-h", "ratio"], rows)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.estimator.layouts import Layout
 
-__all__ = ["finetune_lines", "render_memory", "render_memory_limit"]
+__all__ = ["finetune_lines", "finetune_notes", "render_memory", "render_memory_limit"]
 
 _HEADERS = ["layout", "recompute", "total/GPU", "headroom", "bubble", "+FLOPs", "TP comm", "step"]
 
@@ -38,7 +38,8 @@ def finetune_lines(report: FinetuneReport) -> list[str]:
         how += f", LoRA r={report.lora_rank} on {report.lora_targets}"
     paged = f", {gigabytes(m.pageable)} of it off the GPU" if m.pageable else ""
     lines = [
-        f"Fine-tuning memory per GPU ({report.stage}, {how}: {report.trainable:,.0f} trainable parameters; "
+        f"Fine-tuning memory per GPU ({report.stage}, {how}: {float(report.trainable.m_as('parameter')):,.0f} "
+        "trainable parameters; "
         f"DP={s.dp} ZeRO-{s.zero}, micro-batch {s.micro_batch}, recompute {s.recompute}, {s.attention} "
         f"attention, {s.optimizer}):",
         f"  frozen weights {gigabytes(m.frozen)}" + (f", reference {gigabytes(m.extra)}" if m.extra else ""),
@@ -47,15 +48,31 @@ def finetune_lines(report: FinetuneReport) -> list[str]:
         f"  activations {gigabytes(m.activations)}, overhead {gigabytes(m.overhead)}",
         f"  total {gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}",
     ]
-    return lines + [f"  note: {n}" for n in report.notes]
+    return lines + [f"  note: {n}" for n in finetune_notes(report)]
+
+
+def finetune_notes(report: FinetuneReport) -> list[str]:
+    """The report's notes in words."""
+    words = {
+        "no_activations": "activations need an architecture and a sequence length: give a model preset or a shape",
+        "over_without_activations": (
+            f"does not fit: the rest alone needs {gigabytes(report.memory.lower_bound)} with the overhead"
+        ),
+        "one_gpu": "no GPU count given: one GPU",
+        "dpo_adapters": "DPO with adapters: the base with the adapters off is the reference, no second copy",
+    }
+    return [words[note] for note in report.notes]
 
 
 def render_memory(report: MemoryReport, fmt: str) -> str:
     if fmt == "json":
-        return render_json(report.to_dict())
-    what = report.model or "the model"
-    where = f"{report.gpus} x {report.accelerator}" if report.gpus is not None else f"{report.accelerator} GPUs"
-    parts = [f"{what} on {where}" + ("" if report.gpus is not None else " (no GPU count given)"), ""]
+        data = report.to_dict()
+        if report.finetune is not None:
+            data["finetune"]["notes"] = finetune_notes(report.finetune)  # the notes in words
+        return render_json(data)
+    what, gpus = report.model or "the model", report.gpu_count
+    where = f"{gpus} x {report.accelerator}" if gpus is not None else f"{report.accelerator} GPUs"
+    parts = [f"{what} on {where}" + ("" if gpus is not None else " (no GPU count given)"), ""]
     if report.memory is not None:
         parts += memory_lines(report.memory)
     if report.finetune is not None:

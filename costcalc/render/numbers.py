@@ -120,9 +120,12 @@ def money(value: float | None) -> str:
     return f"${value:.3g}"
 
 
-def gigabytes(value: float | None) -> str:
-    """Bytes as gigabytes with one decimal, or 'unknown'."""
-    return "unknown" if value is None else f"{value / 1e9:.1f} GB"
+def gigabytes(value: float | Quantity | None) -> str:
+    """Bytes (a number of bytes, or a quantity of memory) as gigabytes with one decimal, or 'unknown'."""
+    if value is None:
+        return "unknown"
+    size = float(value.m_as("GB")) if hasattr(value, "m_as") else value / 1e9
+    return f"{size:.1f} GB"
 
 
 #: Units people read, smallest first: a value is shown in the largest unit it reaches at least 1 of,

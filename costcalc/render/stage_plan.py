@@ -33,7 +33,7 @@ def _row(s: Setting) -> list[str]:
     cost, cost_range = s.figure("cost_usd")
     spread = "-" if cost_range is None else f"{money(cost_range[0])} to {money(cost_range[1])}"
     layout = "+".join(word for word, on in (("Z3", s.zero == 3), ("rc", s.recompute == "full")) if on) or "-"
-    memory = f"{s.memory / 1e9:.1f}/{s.capacity / 1e9:.1f} GB"
+    memory = f"{s.memory.m_as('GB'):.1f}/{s.capacity.m_as('GB'):.1f} GB"
     return [s.method, s.gpu, f"{s.gpus:,}", _hours(hours), money(cost), spread, memory, layout]
 
 
@@ -62,3 +62,13 @@ def render_stage_plan(plan: StagePlan, fmt: str) -> str:
         return "\n".join(lines) + "\n\n" + markdown_table(_HEADERS, rows) + f"\n\n{_LEGEND}" + tail + "\n"
     tail = fit("Left out:\n" + "\n".join(left)) + "\n" if left else ""
     return fit("\n".join(lines)) + "\n\n" + text_table(_HEADERS, rows) + "\n" + fit(_LEGEND) + "\n" + tail
+
+
+def stage_plan_html(plan: StagePlan) -> str:
+    """A notebook's view of the plan: its question and answer, then the ranked settings as a table."""
+    from html import escape
+
+    from costcalc.render.html import html_table
+
+    head = render_stage_plan(plan, "markdown").split("\n\n", 1)[0]
+    return f"<p>{escape(head).replace(chr(10), '<br>')}</p>" + html_table(_HEADERS, [_row(s) for s in plan.settings])

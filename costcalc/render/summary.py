@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from costcalc.commands.backtest import BacktestReport
     from costcalc.commands.checks import ClaimCheck, ClaimChecks
     from costcalc.commands.compare import Comparison
+    from costcalc.commands.costs import CostModel
+    from costcalc.commands.finetune_report import FinetuneReport
     from costcalc.commands.memory_report import MemoryReport
     from costcalc.commands.plan import Plan
     from costcalc.commands.plan.result import StagePlan
@@ -26,7 +28,10 @@ __all__ = [
     "claim_repr",
     "claims_repr",
     "comparison_repr",
+    "cost_model_repr",
     "estimate_repr",
+    "finetune_repr",
+    "finetune_text",
     "memory_repr",
     "plan_repr",
     "stage_plan_repr",
@@ -66,10 +71,34 @@ def memory_repr(report: MemoryReport) -> str:
     verdict = None if m is None else m.fits
     total = "unknown" if m is None else gigabytes(m.total)
     if report.finetune is not None:
-        verdict, total = report.finetune.fits, gigabytes(report.finetune.memory.total)
+        verdict, total = report.finetune.fits, gigabytes(report.finetune.total)
     fits = "unknown" if verdict is None else ("fits" if verdict else "does not fit")
-    gpus = "?" if report.gpus is None else f"{report.gpus:,}"
+    gpus = "?" if report.gpu_count is None else f"{report.gpu_count:,}"
     return f"MemoryReport({report.model or 'model'} on {gpus} x {report.accelerator}: {total} per GPU, {fits})"
+
+
+def finetune_repr(report: FinetuneReport) -> str:
+    """``FinetuneReport(lora sft: 19.8 GB of 80.0 GB per GPU, fits)``."""
+    fits = {True: "fits", False: "does not fit", None: "unknown"}[report.fits]
+    total, capacity = gigabytes(report.total), gigabytes(report.capacity)
+    return f"FinetuneReport({report.method} {report.stage}: {total} of {capacity} per GPU, {fits})"
+
+
+def finetune_text(report: FinetuneReport) -> str:
+    """The fine-tuning section of ``costcalc memory``, as it prints."""
+    from costcalc.render.memory import finetune_lines
+
+    return "\n".join(finetune_lines(report)) + "\n"
+
+
+def cost_model_repr(model: CostModel) -> str:
+    """``CostModel('cloud on-demand': $1.99/GPU-h (1.34 to 4.17), total $360k; median of 9 observations...)``."""
+    from costcalc.render.costs import basis_text, cost_rows
+
+    name, rate, span, total, basis = cost_rows([model])[0]
+    if model.price is None:
+        return f"CostModel({name!r}: unknown; {basis_text(model.basis)})"
+    return f"CostModel({name!r}: ${rate}/GPU-h ({span}), total {total}; {basis})"
 
 
 def sweep_repr(result: SweepResult) -> str:
@@ -79,9 +108,9 @@ def sweep_repr(result: SweepResult) -> str:
     by_key = {spec.key: (field, spec.unit) for field, spec in RESULT_FIELDS.items()}
     spans = []
     for key in ("gpu_hours", "wall_clock_days", "cost_usd"):
-        values = result.values.get(key)
+        field, unit = by_key[key]
+        values = None if key not in result.values else result.values[key].m_as(unit)
         if values is not None and not all(v != v for v in values.tolist()):
-            field, unit = by_key[key]
             low, high = (Q_(float(f(values)), unit) for f in (np.nanmin, np.nanmax))
             spans.append(f"{field} {format_quantity(low, field)} to {format_quantity(high, field)}")
     return f"SweepResult({len(result):,} points over {swept}: {', '.join(spans)})"

@@ -10,6 +10,7 @@ import numpy as np
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_
+from costcalc.render.sweep_notes import note_text
 from costcalc.render.sweep_stream import csv_stream, json_stream, sweep_columns
 from costcalc.render.text import fit, format_quantity, markdown_table, money, render_json, text_table
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from costcalc.commands.sweep import SweepResult
     from costcalc.estimator.result import Estimate
 
-__all__ = ["COMPARE_NOTE", "compare_rows", "render_compare", "render_sweep"]
+__all__ = ["COMPARE_NOTE", "compare_rows", "note_text", "render_compare", "render_sweep"]
 
 
 def compare_rows(results: Sequence[tuple[str, Estimate]]) -> tuple[list[str], list[list[str]]]:
@@ -120,5 +121,5 @@ def _sweep_table(result: SweepResult, labels: list[str], headers: list[str], mat
     keys = len(labels) + len(inputs)
     table = markdown_table(titles, rows) if fmt == "markdown" else text_table(titles, rows, keys=keys, wrap_cells=False)
     more = f"\n({len(result) - shown:,} more rows: use --format csv or json)" if len(result) > shown else ""
-    notes = "".join(f"\nnote: {note}" for note in result.notes)
+    notes = "".join(f"\nnote: {note_text(note)}" for note in result.notes)
     return f"{table}{more}{notes if fmt == 'markdown' else fit(notes)}\n"

@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
+from costcalc.estimator.input_fields import sweepable
 from costcalc.render.numbers import Part, joined_rows
+from costcalc.render.sweep_notes import note_text
 
 if TYPE_CHECKING:
+    from costcalc.base.units import Quantity
     from costcalc.commands.sweep import SweepResult
 
 __all__ = ["CSV_DIGITS", "JSON_DIGITS", "ROWS_PER_CHUNK", "csv_stream", "json_stream", "sweep_columns"]
@@ -41,15 +44,23 @@ def sweep_columns(result: SweepResult) -> tuple[list[str], list[str], list[np.nd
     """
     labels = [k for k, v in result.columns.items() if isinstance(v, list)]
     numeric = [k for k in result.columns if k not in labels]
-    keys = [spec.key for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
-    headers = [*numeric, *keys, "memory_gb", "fits"]
-    data = [np.asarray(result.columns[k], dtype=float) for k in numeric]
-    data += [result.values[k] for k in keys] + [result.memory_gb, result.fits]
-    for key in keys:
-        for end, values in zip(("low", "high"), result.ranges[key], strict=True):
-            headers.append(f"{key}_{end}")
-            data.append(values)
+    specs = [spec for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
+    units = sweepable()
+    headers = [*numeric, *(spec.key for spec in specs), "memory_gb", "fits"]
+    data = [np.asarray(_column(result, k).m_as(units[k]), dtype=float) for k in numeric]
+    data += [result.values[spec.key].m_as(spec.unit) for spec in specs]
+    data += [result.memory.m_as("GB"), result.fits]
+    for spec in specs:
+        for end, values in zip(("low", "high"), result.ranges[spec.key], strict=True):
+            headers.append(f"{spec.key}_{end}")
+            data.append(values.m_as(spec.unit))
     return labels, headers, data
+
+
+def _column(result: SweepResult, name: str) -> Quantity:
+    column = result.columns[name]
+    assert not isinstance(column, list)  # a swept quantity, not names
+    return column
 
 
 def _runs(result: SweepResult, labels: list[str]) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
@@ -130,4 +141,5 @@ def json_stream(result: SweepResult) -> Iterator[tuple[str, int]]:
         text = joined_rows(parts, end - start, JSON_DIGITS, b"null")
         yield separator + text[:-2], end  # the comma after the last row goes out only before the next
         separator = ",\n"
-    yield f'\n], "notes": {json.dumps(list(result.notes), ensure_ascii=False)}}}\n', len(result)
+    notes = [note_text(note) for note in result.notes]
+    yield f'\n], "notes": {json.dumps(notes, ensure_ascii=False)}}}\n', len(result)

@@ -27,23 +27,27 @@ def test_every_calibration_run_is_predicted(report: costcalc.BacktestReport) -> 
 def test_rows_match_the_estimator(report: costcalc.BacktestReport) -> None:
     bloom = next(r for r in report.rows if r.id == "bloom-176b")
     est = costcalc.estimate(model="bloom-176b", gpu="a100", gpus=384)
-    assert bloom.predicted_gpu_hours == pytest.approx(est.gpu_hours.m_as("GPU_hour"))
-    assert bloom.published_gpu_hours == 1_082_990  # BLOOM paper §3.4.1
-    assert bloom.published_days == pytest.approx(118.24)  # Luccioni et al. 2022: 118 d 5 h 41 min
+    assert bloom.predicted_gpu_hours.m_as("GPU_hour") == pytest.approx(est.gpu_hours.m_as("GPU_hour"))
+    assert bloom.published_gpu_hours.m_as("GPU_hour") == 1_082_990  # BLOOM paper §3.4.1
+    assert bloom.published_days is not None
+    assert bloom.published_days.m_as("day") == pytest.approx(118.24)  # Luccioni et al. 2022: 118 d 5 h 41 min
+    assert bloom.gpus is not None and bloom.gpus.m_as("GPU") == 384
     assert bloom.inside_range and bloom.family_inside_range
     deepseek = next(r for r in report.rows if r.id == "deepseek-v3")
-    assert deepseek.published_gpu_hours == 2_664_000  # pre-training only, DeepSeek-V3 report Table 1
+    assert deepseek.published_gpu_hours.m_as("GPU_hour") == 2_664_000  # pre-training only, DeepSeek-V3 Table 1
     fp8 = costcalc.estimate(model="deepseek-v3", gpu="h800", gpus=2048, dtype="fp8")
-    assert deepseek.predicted_gpu_hours == pytest.approx(fp8.gpu_hours.m_as("GPU_hour"))  # trained in fp8
+    assert deepseek.predicted_gpu_hours.m_as("GPU_hour") == pytest.approx(fp8.gpu_hours.m_as("GPU_hour"))  # fp8
+    ratio = deepseek.predicted_gpu_hours / deepseek.published_gpu_hours
+    assert deepseek.ratio.m_as("") == pytest.approx(ratio.m_as(""))
 
 
 def test_summaries_are_recomputable_from_the_rows(report: costcalc.BacktestReport) -> None:
     n = len(report.rows)
-    ratios = [r.ratio for r in report.rows]
+    ratios = [r.ratio.m_as("") for r in report.rows]
     assert report.in_sample.median_abs_log_error == pytest.approx(median(abs(math.log(x)) for x in ratios))
     assert report.in_sample.within_25_percent == pytest.approx(sum(abs(x - 1) <= 0.25 for x in ratios) / n)
     assert report.in_sample.coverage == pytest.approx(sum(r.inside_range for r in report.rows) / n)
-    family = [r.family_ratio for r in report.rows]
+    family = [r.family_ratio.m_as("") for r in report.rows]
     assert report.leave_family_out.median_abs_log_error == pytest.approx(median(abs(math.log(x)) for x in family))
     assert report.leave_family_out.coverage == pytest.approx(sum(r.family_inside_range for r in report.rows) / n)
     assert report.leave_developer_out.coverage == pytest.approx(sum(r.developer_inside_range for r in report.rows) / n)
@@ -64,6 +68,9 @@ def test_cli_backtest_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["backtest", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["rows"]) == 48
+    bloom = next(r for r in data["rows"] if r["id"] == "bloom-176b")
+    assert bloom["published_gpu_hours"] == 1_082_990 and bloom["gpus"] == 384 and isinstance(bloom["gpus"], int)
+    assert bloom["published_days"] == pytest.approx(118.24) and len(bloom["range_gpu_hours"]) == 2
     assert {"in_sample", "leave_family_out", "leave_developer_out", "bounds", "skipped"} <= set(data)
     assert {"coverage", "median_width", "coverage_by_generation"} <= set(data["leave_family_out"])
 

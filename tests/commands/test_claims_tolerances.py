@@ -205,14 +205,16 @@ def test_every_verdict_carries_its_tolerance_as_a_number() -> None:
     kinds = {claims[r.id].check.kind if r.id in claims else "quantity" for r in results}
     assert {"quantity", "match", "capacity", "ratio"} <= kinds
     for r in results:
-        assert isinstance(r.tolerance_value, float) and 0 <= r.tolerance_value < 1, r
+        assert r.tolerance_value.dimensionless, r
+        tolerance = float(r.tolerance_value.m_as(""))
+        assert 0 <= tolerance < 1, r
         kind = claims[r.id].check.kind if r.id in claims else "quantity"
         own = claims[r.id].check.tolerance if r.id in claims else None
         if kind != "quantity":
-            assert r.tolerance_value == (DEFAULT_TOLERANCE[kind] if own is None else own), r.id
+            assert tolerance == (DEFAULT_TOLERANCE[kind] if own is None else own), r.id
             continue
         stated = re.match(r"(\d+(?:\.\d+)?)%", r.tolerance)
-        assert stated is not None and float(stated.group(1)) == pytest.approx(100 * r.tolerance_value, abs=0.05), r
+        assert stated is not None and float(stated.group(1)) == pytest.approx(100 * tolerance, abs=0.05), r
         defaults = {t for t, _ in EVIDENCE_TOLERANCE.values()}
         about = {max(APPROX_FACTOR * t, APPROX_MINIMUM) for t in defaults}
-        assert r.tolerance_value in defaults | about | ({own} if own is not None else set()), r
+        assert tolerance in defaults | about | ({own} if own is not None else set()), r

@@ -142,7 +142,8 @@ def test_a_parameter_count_alone_is_sized_on_its_standard_shape() -> None:
     big = training_memory(params="7B", gpu="a100", method="full").finetune
     small = training_memory(params="1B", gpu="a100", method="full").finetune
     assert lora is not None and big is not None and small is not None
-    assert lora.trainable == 4_194_304 and lora.fits is True and lora.memory.total is not None
+    assert lora.trainable.m_as("parameter") == 4_194_304 and lora.fits is True and lora.total is not None
+    assert lora.capacity.m_as("GB") == 80 and lora.total < lora.capacity
     assert big.memory.total is not None and big.memory.total > 112e9 and big.fits is False
     assert small.memory.total is not None and 16e9 < small.memory.total < 80e9 and small.fits is True
 
@@ -153,3 +154,6 @@ def test_repr_and_html_show_the_fine_tuning_verdict() -> None:
     )
     assert repr(report) == "MemoryReport(LLaMA-2-7B on ? x A100-40GB: 22.1 GB per GPU, fits)"
     assert "Fine-tuning memory per GPU" in report._repr_html_()
+    assert report.finetune is not None and report.finetune.notes == ("one_gpu",)
+    assert repr(report.finetune) == "FinetuneReport(lora sft: 22.1 GB of 40.0 GB per GPU, fits)"
+    assert str(report.finetune).splitlines()[-1] == "  note: no GPU count given: one GPU"

@@ -18,8 +18,9 @@ from costcalc.commands.compare import compare
 from costcalc.commands.costs import estimate_cost_models
 from costcalc.commands.plan import plan
 from costcalc.commands.scenario_files import ScenarioFileError, load_scenario, save_scenario
-from costcalc.commands.sweep import parse_sweep, sweep
+from costcalc.commands.sweep import NoFit, parse_sweep, sweep
 from costcalc.formulas.scaling import BESIROGLU_2024, allocate
+from costcalc.render.sweep import note_text
 
 
 def test_hoffmann_allocation_is_the_chinchilla_point() -> None:
@@ -190,11 +191,17 @@ def test_cost_models_side_by_side() -> None:
     # DGX A100 list price $199,000 / 8 over 4 years, plus 400 W x PUE 1.2 x the US industrial median.
     electricity = float(np.median([0.0806, 0.0862, 0.0575, 0.0588, 0.0635, 0.0660, 0.0752, 0.0892, 0.1864, 0.3528]))
     expected = 24875 / (4 * 365.25 * 24) + 0.4 * 1.2 * electricity
-    assert owned.usd_per_gpu_hour == pytest.approx(expected)
-    assert owned.total_usd == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
-    assert by_name["cloud reserved"].usd_per_gpu_hour is None  # no A100-80GB reserved observation
+    assert owned.price is not None and owned.total is not None and owned.range is not None
+    assert owned.price.m_as("USD/GPU/hour") == pytest.approx(expected)
+    assert owned.total.m_as("USD") == pytest.approx(expected * est.gpu_hours.m_as("GPU_hour"))
+    assert owned.range.low <= owned.price <= owned.range.high
+    assert owned.basis.owned is not None and owned.basis.owned.lifetime.m_as("year") == 4
+    assert owned.to_dict()["usd_per_gpu_hour"] == pytest.approx(expected)
+    reserved = by_name["cloud reserved"]  # no A100-80GB reserved observation
+    assert reserved.price is None and reserved.range is None and reserved.basis.missing == "tier"
+    assert reserved.to_dict()["low"] is None and reserved.to_dict()["total_usd"] is None
     _, tpu = estimate_cost_models(params="7B", gpu="tpu-v4")
-    assert all(m.total_usd is None for m in tpu)
+    assert all(m.total is None for m in tpu)
     with pytest.raises(InputError, match="lifetime"):
         estimate_cost_models(params="7B", lifetime_years=100)
 
@@ -202,9 +209,9 @@ def test_cost_models_side_by_side() -> None:
 def test_sweep_is_the_product_and_matches_single_estimates() -> None:
     result = sweep(["gpus=512,1024,2048", "mfu=0.3..0.5:lin:3"], params="70B")
     assert len(result) == 9
-    days = result.values["wall_clock_days"]
+    days = result.values["wall_clock_days"].m_as("day")
     single = costcalc.estimate(params="70B", gpus=1024, mfu=0.4).wall_clock.m_as("day")
-    gpus, mfu = np.array(result.columns["gpus"]), np.array(result.columns["mfu"])
+    gpus, mfu = result.columns["gpus"].m_as("GPU"), result.columns["mfu"].m_as("")
     index = int(np.flatnonzero((gpus == 1024) & np.isclose(mfu, 0.4))[0])
     assert days[index] == pytest.approx(single)
     name, values, note = parse_sweep("params=1e9..1e12:log:4")
@@ -274,10 +281,12 @@ def test_a_sweep_over_parameter_counts_checks_each_standard_shape_and_says_what_
     assert list(result.fits) == [1.0, 1.0] and not result.notes
     result = sweep(["params=1e10,1e12"], tokens="2T", gpus=64)
     assert list(result.fits) == [1.0, 0.0]
-    assert any(
-        n.startswith("fits 0: no layout fits in memory at 1 point(s), first 1T parameters on 64") for n in result.notes
-    )
-    assert any("smallest change that would fit: " in n for n in result.notes)
+    (miss,) = result.notes  # the note is data: how many points, the first, what would fit it
+    assert isinstance(miss, NoFit) and miss.points == 1 and miss.params.m_as("parameter") == 1e12
+    assert miss.gpus.m_as("GPU") == 64 and miss.changes
+    words = note_text(miss)
+    assert words.startswith("fits 0: no layout fits in memory at 1 point(s), first 1T parameters on 64")
+    assert "smallest change that would fit: " in words
 
 
 def test_scenario_files_round_trip_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,21 +11,30 @@ import pytest
 from costcalc.base.errors import InputError
 from costcalc.cli import main
 from costcalc.commands import sweep as sweep_module
-from costcalc.commands.sweep import MAX_CATEGORIES, sweep
+from costcalc.commands.sweep import MAX_CATEGORIES, DuplicatesDropped, Repeated, SweepResult, sweep
 from costcalc.render import sweep_stream
 from costcalc.render.numbers import joined_rows
+from costcalc.render.sweep import note_text
 from costcalc.render.sweep_stream import csv_stream, json_stream
+
+
+def said(result: SweepResult) -> tuple[str, ...]:
+    """A sweep's notes in words, as every format prints them."""
+    return tuple(note_text(note) for note in result.notes)
 
 
 def test_aliases_resolve_first_and_duplicates_are_dropped_and_said() -> None:
     result = sweep(["gpu=a100,A100,a100-80gb,h100"], model="llama-2-7b", gpus=64)
     assert result.columns["gpu"] == ["A100-80GB", "H100-SXM"]
-    assert result.notes == ("gpu: 2 duplicates dropped (A100-80GB given 3 times as a100, A100, a100-80gb)",)
+    assert said(result) == ("gpu: 2 duplicates dropped (A100-80GB given 3 times as a100, A100, a100-80gb)",)
+    (note,) = result.notes  # the note is data: the axis, how many dropped, which value and its spellings
+    assert isinstance(note, DuplicatesDropped) and (note.axis, note.dropped) == ("gpu", 2)
+    assert note.repeated == (Repeated("A100-80GB", 3, ("a100", "A100", "a100-80gb")),)
     many = sweep({"gpu": ["a100"] * 10_000}, params="7B")
-    assert len(many) == 1 and many.notes == ("gpu: 9,999 duplicates dropped (A100-80GB given 10,000 times as a100)",)
+    assert len(many) == 1 and said(many) == ("gpu: 9,999 duplicates dropped (A100-80GB given 10,000 times as a100)",)
     listed = sweep(["gpus=64,64,128,64", "dtype=BF16,bf16,fp8"], params="7B", gpu="h100")
-    assert sorted(set(np.asarray(listed.columns["gpus"]).tolist())) == [64.0, 128.0] and len(listed) == 4
-    assert listed.notes == (
+    assert sorted(set(listed.columns["gpus"].m_as("GPU").tolist())) == [64.0, 128.0] and len(listed) == 4
+    assert said(listed) == (
         "gpus: 2 duplicates dropped (64 given 3 times)",
         "dtype: 1 duplicate dropped (bf16 given 2 times as BF16, bf16)",
     )

@@ -25,6 +25,7 @@ from costcalc.formulas.memory import (
 )
 from costcalc.formulas.memory_grid import grid_memory
 from costcalc.formulas.parallel import step_time_factor, tensor_parallel_comm_fraction
+from costcalc.render.sweep import note_text
 from costcalc.render.words import step_words, worded
 
 GB = 1e9
@@ -227,13 +228,13 @@ def test_deepseek_v3_memory_with_expert_parallelism(catalog: Catalog) -> None:
 
 def test_sweep_gpu_counts_are_whole() -> None:
     result = sweep(["gpus=1..100:log:30"], params="7B")
-    gpus = np.array(result.columns["gpus"])
+    gpus = result.columns["gpus"].m_as("GPU")
     assert np.all(gpus == np.round(gpus)) and len(set(gpus.tolist())) == len(gpus) == 24
-    assert result.notes[0] == (
+    assert note_text(result.notes[0]) == (
         "gpus: the log range gives whole counts only: 24 values (rounded to whole gpus, 6 duplicates dropped)"
     )
     # 7B's standard shape needs 112 GB of model states on one GPU: the sweep says so, and what fits
-    assert result.notes[1:] == (
+    assert tuple(note_text(note) for note in result.notes[1:]) == (
         "fits 0: no layout fits in memory at 1 point(s), first 7B parameters on 1 A100-80GB; smallest change "
         "that would fit: 2 GPUs (TP=2 PP=1 DP=1, recompute none, 73.9 GB of 80.0 GB)",
     )
@@ -245,10 +246,11 @@ def test_categorical_sweep_matches_single_estimates() -> None:
     result = sweep(["gpu=a100,h100,b200", "gpus=64,128"], model="llama-2-7b")
     assert result.columns["gpu"] == ["A100-80GB"] * 2 + ["H100-SXM"] * 2 + ["B200"] * 2  # aliases resolved
     single = costcalc.estimate(model="llama-2-7b", gpu="h100", gpus=128)
-    assert result.values["wall_clock_days"][3] == pytest.approx(single.wall_clock.m_as("day"))
+    assert result.values["wall_clock_days"][3].m_as("day") == pytest.approx(single.wall_clock.m_as("day"))
     dtypes = sweep(["dtype=bf16,fp8"], model="llama-2-7b", gpu="h100", gpus=64)
     # fp8 with the default efficiency: the bf16 peak x the stated 1.3 speed-up, not the fp8 peak's free 2x
-    assert dtypes.values["gpu_hours"][0] == pytest.approx(1.3 * dtypes.values["gpu_hours"][1])
+    hours = dtypes.values["gpu_hours"].m_as("GPU_hour")
+    assert hours[0] == pytest.approx(1.3 * hours[1])
     nodes = sweep(["nodes=1..64:log:7"], model="llama-2-7b", gpu="dgx-h100")
     assert nodes.columns["nodes"] == [1, 2, 4, 8, 16, 32, 64]
 

@@ -123,14 +123,14 @@ def test_the_factor_is_the_calibrations_for_the_stage_method_gpus_and_length() -
     """The estimate's "fine-tuning efficiency" note is the shipped calibration's factor for its own
     setting (stage, method, GPU count, sequence length); pretrain with full training has none."""
     est = costcalc.estimate(**ALPACA, padding="max")
-    note = next(a for a in est.assumptions if a.name == "fine-tuning efficiency")
+    note = next(a for a in est.assumptions if a.key == "finetune_efficiency")
     factor = shipped_finetune_model().factor("sft", "full", 8, 512)
-    assert note.value == f"x {factor.central:.3g} (range {factor.low:.3g} to {factor.high:.3g})"
-    assert "8 GPUs, length 512" in note.basis
+    assert (note.value.m_as(""), note.low.m_as(""), note.high.m_as("")) == (factor.central, factor.low, factor.high)
+    assert note.kind == "calibrated" and "8 GPUs, length 512" in str(note.basis["data"])
     cpt = costcalc.estimate(model="llama-2-7b", stage="continued", tokens="23.2B", seq_len=4096, gpus=128)
-    cpt_note = next(a for a in cpt.assumptions if a.name == "fine-tuning efficiency")
-    assert cpt_note.value.startswith(f"x {shipped_finetune_model().factor('continued', 'full', 128, 4096).central:.3g}")
-    assert all(a.name != "fine-tuning efficiency" for a in costcalc.estimate(params="7B", gpus=8).assumptions)
+    cpt_note = next(a for a in cpt.assumptions if a.key == "finetune_efficiency")
+    assert cpt_note.value.m_as("") == shipped_finetune_model().factor("continued", "full", 128, 4096).central
+    assert all(a.key != "finetune_efficiency" for a in costcalc.estimate(params="7B", gpus=8).assumptions)
 
 
 def test_a_stage_never_inherits_the_presets_data() -> None:

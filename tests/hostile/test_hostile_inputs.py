@@ -18,6 +18,7 @@ from costcalc.base.errors import CostcalcError, InputError
 from costcalc.base.parse import parse_quantity
 from costcalc.cli import build_parser
 from costcalc.commands.sweep import parse_sweep
+from costcalc.render.sweep import note_text
 
 Run = Callable[..., tuple[int, str, str]]
 OneLine = Callable[[int, str, str], bool]
@@ -221,9 +222,9 @@ def test_the_api_raises_typed_errors(call: Callable[[], Any]) -> None:
 
 def test_a_range_over_gpus_gives_whole_counts_and_says_so(cli: Run) -> None:
     result = costcalc.sweep(["gpus=1..1e6:log:100000"], params="7B")
-    gpus = np.asarray(result.columns["gpus"])
+    gpus = result.columns["gpus"].m_as("GPU")
     assert np.all(gpus == np.round(gpus)) and len(np.unique(gpus)) == len(gpus) and gpus[0] == 1 and gpus[-1] == 1e6
-    assert any("duplicates dropped" in note for note in result.notes)
+    assert any("duplicates dropped" in note_text(note) for note in result.notes)
     code, out, err = cli("sweep", "--params", "7B", "--over", "gpus=1..100:log:30")
     assert code == 0 and "note: gpus: the log range gives whole counts only" in out
     code, out, err = cli("sweep", "--params", "7B", "--over", "gpus=1..100:lin:7", "--format", "csv")

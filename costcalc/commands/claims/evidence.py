@@ -83,9 +83,9 @@ def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str,
 
 def _behind(est: Estimate, names: tuple[str, ...]) -> str:
     """The uncertain defaults a range rests on, as the estimate states them."""
-    from costcalc.render.words import worded  # the assumptions' words are the renderer's (one voice)
+    from costcalc.base.display import in_words  # the assumptions' words are the renderer's (one voice)
 
-    parts = [" ".join(worded(a)[:2]) for a in est.assumptions if a.field in names]
+    parts = [" ".join(in_words(a, "assumption")[:2]) for a in est.assumptions if a.field in names]
     return "costcalc's estimate; " + ("; ".join(parts) if parts else "every input given")
 
 

@@ -122,9 +122,9 @@ def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
         return f"; the claim implies MFU {implied_mfu(subject, v):.1%}"
     if check.quantity == "cost" and est.scenario.price is not None:
         hours = float(est.gpu_hours.m_as("GPU_hour"))
-        from costcalc.render.words import worded  # the assumptions' words are the renderer's (one voice)
+        from costcalc.base.display import in_words  # the assumptions' words are the renderer's (one voice)
 
-        price = next((worded(a).value for a in est.assumptions if a.field == "price"), "given")
+        price = next((in_words(a, "assumption").value for a in est.assumptions if a.field == "price"), "given")
         return (
             f"; it implies {v / hours:.2f} USD per {est.scenario.accelerator.name}-hour at costcalc's central "
             f"efficiency (price {price})"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from costcalc.base.display import Displayed
+from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Quantity
-from costcalc.estimator.result import Estimate
+from costcalc.estimator.result import RESULTS, Estimate, result_ranges
 
 __all__ = ["RANGE_UNITS", "Left", "Plan", "Setting", "StagePlan"]
 
@@ -15,7 +17,7 @@ RANGE_UNITS = {"params": "parameter", "tokens": "token", "gpus": "GPU", "wall_cl
 
 
 @dataclass(frozen=True, repr=False)
-class Plan:
+class Plan(Displayed, Record):
     """A plan: the scenario the question implies, its estimate, and the command to rerun it.
 
     ``params``, ``tokens``, ``gpus`` and ``flops`` are quantities; ``range`` maps each of
@@ -44,40 +46,30 @@ class Plan:
         """The GPU count as a whole number, or None when the plan does not fix it."""
         return None if self.gpus is None else round(float(self.gpus.m_as("GPU")))
 
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as plain JSON-ready values: counts in parameters, tokens, GPUs and FLOP, days, USD."""
-        est = self.estimate.to_dict()
-        spans = {name: self.span(name) for name in self.range}
-        return {
-            "question": self.question,
-            "params": float(self.params.m_as("parameter")),
-            "tokens": float(self.tokens.m_as("token")),
-            "gpus": self.gpu_count,
-            "flops": float(self.flops.m_as("FLOP")),
-            "wall_clock_days": est["wall_clock_days"],
-            "cost_usd": est["cost_usd"],
-            "gpu_hours": est["gpu_hours"],
-            "binding": self.binding,
-            "scaling": self.scaling,
-            "range": {
-                **{k: None if v is None else list(v) for k, v in spans.items()},
-                "wall_clock_days": est["range"]["wall_clock_days"],
-                "cost_usd": est["range"]["cost_usd"],
-                "gpu_hours": est["range"]["gpu_hours"],
-            },
-            "command": self.command,
-            "estimate": est,
-        }
+    FIELDS = (
+        Field("question", "question"),
+        Field("params", "params", "parameter"),
+        Field("tokens", "tokens", "token"),
+        Field("gpus", "gpus", "GPU", whole=True),
+        Field("flops", "flops", "FLOP"),
+        Field("wall_clock_days", "estimate.wall_clock", "day"),
+        Field("cost_usd", "estimate.cost", "USD"),
+        Field("gpu_hours", "estimate.gpu_hours", "GPU_hour"),
+        Field("binding", "binding"),
+        Field("scaling", "scaling"),
+        Field("range", "spans"),
+        Field("command", "command"),
+        Field("estimate", "estimate"),
+    )
 
-    def __repr__(self) -> str:
-        from costcalc.render.summary import plan_repr  # display hook: the renderer formats
-
-        return plan_repr(self)
-
-    def _repr_html_(self) -> str:
-        from costcalc.render.html import plan_html
-
-        return plan_html(self)
+    @property
+    def spans(self) -> dict[str, list[float] | None]:
+        """Each ranged figure as [low, high] in its ``RANGE_UNITS`` unit, then the estimate's
+        wall-clock, cost and GPU-hours ranges (None where a figure has no range)."""
+        own = {name: plain(span, RANGE_UNITS[name]) for name, span in self.range.items()}
+        by_name = {f.attr: f for f in RESULTS}
+        shared = [by_name[name] for name in ("wall_clock", "cost", "gpu_hours")]
+        return {**own, **result_ranges(self.estimate.ranges, shared)}
 
 
 #: The units of a fine-tuning setting's figures in ``StagePlan.to_dict``.
@@ -89,7 +81,8 @@ class Setting:
     """One way to run a fine-tuning stage: method, GPU type and count, the layout that fits, its estimate.
 
     ``zero`` is the ZeRO stage the memory check used (None: the default, 1); ``recompute`` the
-    activation recomputation (the least that fits); ``memory`` and ``capacity`` are bytes per GPU.
+    activation recomputation (the least that fits); ``memory`` and ``capacity`` are memory per GPU
+    (quantities).
     """
 
     method: str
@@ -97,8 +90,8 @@ class Setting:
     gpus: int
     zero: int | None
     recompute: str
-    memory: float
-    capacity: float
+    memory: Quantity
+    capacity: Quantity
     command: str
     estimate: Estimate
 
@@ -120,8 +113,8 @@ class Setting:
             "gpus": self.gpus,
             "zero": 1 if self.zero is None else self.zero,
             "recompute": self.recompute,
-            "memory_gb": self.memory / 1e9,
-            "capacity_gb": self.capacity / 1e9,
+            "memory_gb": float(self.memory.m_as("GB")),
+            "capacity_gb": float(self.capacity.m_as("GB")),
             "wall_clock_hours": hours,
             "gpu_hours": float(self.estimate.gpu_hours.m_as("GPU_hour")),
             "cost_usd": cost,
@@ -143,7 +136,7 @@ class Left:
 
 
 @dataclass(frozen=True, repr=False)
-class StagePlan:
+class StagePlan(Displayed):
     """A fine-tuning stage's plan: the settings that fit and meet the limits, cheapest first.
 
     ``settings[0]`` is the answer; settings without a price come after the priced ones, fastest
@@ -179,8 +172,3 @@ class StagePlan:
             "left_out": [{"method": x.method, "gpu": x.gpu, "reason": x.reason} for x in self.left_out],
             "notes": list(self.notes),
         }
-
-    def __repr__(self) -> str:
-        from costcalc.render.summary import stage_plan_repr  # display hook: the renderer formats
-
-        return stage_plan_repr(self)

@@ -158,7 +158,7 @@ def _fields(method: str, gpu: str, common: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in common.items() if k not in drop}, "method": method, "gpu": gpu}
 
 
-def _fits(fields: dict[str, Any], gpus: int, catalog: Catalog) -> tuple[int | None, str, float, float] | None:
+def _fits(fields: dict[str, Any], gpus: int, catalog: Catalog) -> tuple[int | None, str, Quantity, Quantity] | None:
     """The ZeRO stage, recomputation, bytes per GPU and capacity of the first layout that fits on
     ``gpus``, or None. A layout the user fixed (--zero, --recompute) is the only one tried."""
     memory = {k: v for k, v in fields.items() if k not in _NOT_MEMORY}
@@ -169,7 +169,7 @@ def _fits(fields: dict[str, Any], gpus: int, catalog: Catalog) -> tuple[int | No
         if report.fits is not False:  # without an architecture, the lower bound (activations unknown)
             total = report.memory.total
             used = total if total is not None else report.memory.lower_bound
-            return zero, str(report.setup.recompute), used, report.capacity
+            return zero, str(report.setup.recompute), Q_(used, "B"), report.capacity
     return None
 
 

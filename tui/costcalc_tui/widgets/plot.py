@@ -19,6 +19,7 @@ from costcalc.base.parse import format_count
 from costcalc.commands.sweep import SweepResult
 from costcalc.commands.sweep import sweep as costcalc_sweep
 from costcalc.data.catalog import Catalog
+from costcalc.estimator.input_fields import sweepable
 from costcalc.estimator.inputs import SHAPE_FIELDS
 from costcalc.estimator.result import Estimate
 
@@ -43,15 +44,15 @@ class Sweep:
     result: SweepResult
     x0: float
 
-    def _series(self, key: str, scale: float) -> list[float] | None:
-        values = np.asarray(self.result.values[key], dtype=float)
-        return None if not np.all(np.isfinite(values)) else (values / scale).tolist()
+    def _series(self, key: str, unit: str) -> list[float] | None:
+        values = np.asarray(self.result.values[key].m_as(unit), dtype=float)
+        return None if not np.all(np.isfinite(values)) else values.tolist()
 
     def days(self) -> list[float] | None:
-        return self._series("wall_clock_days", 1.0)
+        return self._series("wall_clock_days", "day")
 
     def cost_musd(self) -> list[float] | None:
-        return self._series("cost_usd", 1e6)
+        return self._series("cost_usd", "MUSD")
 
 
 def sweep(inputs: dict[str, Any], current: Estimate, axis: str, catalog: Catalog) -> Sweep:
@@ -72,7 +73,9 @@ def sweep(inputs: dict[str, Any], current: Estimate, axis: str, catalog: Catalog
     if axis != "gpus" and "nodes" not in given:
         given.setdefault("gpus", 1024)
     result = costcalc_sweep({axis: xs}, catalog=catalog, **given)
-    return Sweep(axis, np.asarray(result.columns[axis], dtype=float), result, x0)
+    column = result.columns[axis]
+    assert not isinstance(column, list)  # a swept quantity
+    return Sweep(axis, np.asarray(column.m_as(sweepable()[axis]), dtype=float), result, x0)
 
 
 def ticks(xs: np.ndarray) -> tuple[list[float], list[str]]:

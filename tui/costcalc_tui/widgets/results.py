@@ -15,7 +15,8 @@ from costcalc.base.parse import format_count
 from costcalc.commands.plan import Plan
 from costcalc.estimator.result import Estimate
 from costcalc.render import numbers
-from costcalc.render.numbers import bare, compact_value, fixed, gigabytes, grouped, hours_count, money
+from costcalc.render.costs import cost_rows
+from costcalc.render.numbers import bare, compact_value, gigabytes, grouped, hours_count, money
 from costcalc.render.words import SHORT_LABELS, plan_how, plan_title, worded
 
 #: The results panel's rows: each result's short label (``costcalc.render.words.SHORT_LABELS``).
@@ -84,12 +85,10 @@ def cost_table(est: Estimate, models: list[Any]) -> Group:
     table.add_column("P10 to P90", no_wrap=True)
     table.add_column("total", no_wrap=True)
     notes = Text()
-    for m in models:
-        price = "-" if m.usd_per_gpu_hour is None else fixed(m.usd_per_gpu_hour, 2)
-        span = "-" if m.low is None or m.high is None else f"{fixed(m.low, 2)} to {fixed(m.high, 2)}"
-        table.add_row(Text(one_line(m.name)), price, span, money(m.total_usd))
-        notes.append(f"\n{one_line(m.name)}: ", style="bold")
-        notes.append(one_line(m.basis))
+    for name, price, span, total, basis in cost_rows(models):  # the cells of costcalc costs
+        table.add_row(Text(one_line(name)), price, span, total)
+        notes.append(f"\n{one_line(name)}: ", style="bold")
+        notes.append(one_line(basis))
     return Group(table, notes)
 
 
