@@ -13,6 +13,12 @@ Run from the repository root (slow: one test run per mutant, a few seconds each)
 
     python benchmarks/mutants.py costcalc/estimator/compute.py tests/estimator/test_ranges.py [--json]
 
+``--lines 120-180`` mutates only those lines (to recheck survivors after writing a test; a score
+for the module needs the whole run). The copy is compiled once and each test run is a fork of this
+process with pytest and the third-party libraries already imported (the mutated module's compiled
+file is deleted, so it is always compiled from the mutant); ``--spawn`` starts a fresh interpreter
+per mutant instead.
+
 Measurements, never assertions: not part of the test suite or of CI.
 """
 
@@ -20,12 +26,16 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
+import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,38 +207,122 @@ def _passes(copy: Path, tests: list[str], timeout: float) -> bool:
     return done.returncode == 0
 
 
-def run(module: str, tests: list[str], timeout: float) -> dict[str, Any]:
-    """Every mutant of ``module`` against ``tests``: counts, and the survivors by line."""
+def _preload() -> None:
+    """Import pytest, its plugins and the libraries costcalc uses once, before any fork (never costcalc)."""
+    import pytest  # noqa: F401
+
+    for name in ("numpy", "pint", "pydantic", "textual"):  # not pytest plugins (hypothesis is one): pytest rewrites them
+        if importlib.util.find_spec(name) is not None:
+            __import__(name)
+    if any(name == "costcalc" or name.startswith("costcalc.") for name in sys.modules):
+        raise SystemExit("costcalc was imported before the fork: the tests would not see the mutant")
+
+
+def _in_child(copy: Path, action: Any) -> int:
+    """Run ``action()`` in a forked child whose path puts the copy first; its exit code (-1 on a timeout)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 3
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.chdir(ROOT)
+            os.environ["PYTHONPATH"] = f"{copy}:{ROOT / 'tui'}"
+            os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+            sys.dont_write_bytecode = True
+            here = {str(ROOT), str(ROOT / "benchmarks"), "", "."}
+            sys.path[:] = [str(copy), str(ROOT / "tui"), *(p for p in sys.path if p not in here)]
+            code = int(action())
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _wait(pid: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return -1  # a mutant that hangs the tests is caught
+        time.sleep(0.02)
+
+
+def _passes_forked(copy: Path, tests: list[str], timeout: float) -> bool:
+    import pytest
+
+    args = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
+    return _wait(_in_child(copy, lambda: pytest.main(args)), timeout) == 0
+
+
+def _imports_copy(copy: Path) -> bool:
+    def check() -> int:
+        import costcalc
+
+        return 0 if str(costcalc.__file__).startswith(str(copy)) else 1
+
+    return _wait(_in_child(copy, check), 60) == 0
+
+
+def _lines(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
+
+
+def run(  # long because it sets up the copy, checks it, then runs and sorts every mutant
+    module: str, tests: list[str], timeout: float, lines: tuple[int, int] | None = None, spawn: bool = False
+) -> dict[str, Any]:
+    """Every mutant of ``module`` (on ``lines`` if given) against ``tests``: counts, and the survivors by line."""
     with tempfile.TemporaryDirectory(prefix="costcalc-mutants-") as tmp:
         copy = Path(tmp)
         shutil.copytree(ROOT / "costcalc", copy / "costcalc", ignore=shutil.ignore_patterns("__pycache__"))
         (copy / "presets").symlink_to(ROOT / "presets")
         target = copy / module
         original = target.read_text()
-        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-        where = [sys.executable, "-P", "-c", "import costcalc; print(costcalc.__file__)"]
-        imported = subprocess.run(where, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-        if not imported.startswith(str(copy)):
-            raise SystemExit(f"the tests would import {imported.strip()}, not the mutated copy")
-        if not _passes(copy, tests, timeout * 3):
+        if not spawn:
+            compileall.compile_dir(copy / "costcalc", quiet=2)
+            for stale in (target.parent / "__pycache__").glob(f"{target.stem}.*.pyc"):
+                stale.unlink()  # the mutant is always compiled from its source
+            _preload()
+            if not _imports_copy(copy):
+                raise SystemExit("the tests would not import the mutated copy")
+        else:
+            env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+            where = [sys.executable, "-P", "-c", "import costcalc; print(costcalc.__file__)"]
+            imported = subprocess.run(where, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+            if not imported.startswith(str(copy)):
+                raise SystemExit(f"the tests would import {imported.strip()}, not the mutated copy")
+        passes = _passes if spawn else _passes_forked
+        if not passes(copy, tests, timeout * 3):
             raise SystemExit(f"the tests fail before any mutation: {' '.join(tests)}")
         survivors, equivalent, total = [], [], 0
         for mutant, code in mutants(original):
+            if lines is not None and not lines[0] <= mutant.line <= lines[1]:
+                continue
             total += 1
             target.write_text(code)
-            if _passes(copy, tests, timeout):
+            if passes(copy, tests, timeout):
                 key = (module, mutant.line, mutant.description)
                 entry = {"line": mutant.line, "mutation": mutant.description}
                 if key in EQUIVALENT:
                     equivalent.append({**entry, "why": EQUIVALENT[key]})
                 else:
                     survivors.append(entry)
-            print(f"{module}:{mutant.line} {mutant.description}", file=sys.stderr)
+                print(f"{module}:{mutant.line} {mutant.description}: survived", file=sys.stderr)
+            else:
+                print(f"{module}:{mutant.line} {mutant.description}", file=sys.stderr)
         target.write_text(original)
     judged = total - len(equivalent)
     killed = judged - len(survivors)
     return {
         "module": module,
+        "lines": None if lines is None else f"{lines[0]}-{lines[1]}",
         "tests": tests,
         "mutants": total,
         "equivalent": equivalent,
@@ -244,12 +338,15 @@ def main() -> None:
     parser.add_argument("tests", nargs="+", help="the test files to run against each mutant")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per test run (default 120)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--lines", help="mutate only these lines, e.g. 120-180 (a recheck, not a score)")
+    parser.add_argument("--spawn", action="store_true", help="a fresh interpreter per mutant instead of a fork")
     args = parser.parse_args()
-    result = run(args.module, args.tests, args.timeout)
+    result = run(args.module, args.tests, args.timeout, _lines(args.lines), args.spawn)
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{result['module']}: {result['killed']} of {result['mutants']} mutants killed", end="")
+    where = f" lines {result['lines']}" if result["lines"] else ""
+    print(f"{result['module']}{where}: {result['killed']} of {result['mutants']} mutants killed", end="")
     print(f" ({len(result['equivalent'])} equivalent), score {result['score']:.0%}")
     for s in result["survivors"]:
         print(f"  survived: line {s['line']}: {s['mutation']}")
