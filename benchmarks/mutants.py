@@ -16,8 +16,8 @@ Run from the repository root (slow: one test run per mutant, a few seconds each)
 ``--lines 120-180`` mutates only those lines (to recheck survivors after writing a test; a score
 for the module needs the whole run). The copy is compiled once and each test run is a fork of this
 process with pytest and the third-party libraries already imported (the mutated module's compiled
-file is deleted, so it is always compiled from the mutant); ``--spawn`` starts a fresh interpreter
-per mutant instead.
+file is deleted, so it is always compiled from the mutant), with ``--assert=plain`` (a failing
+assert still fails); ``--spawn`` starts a fresh interpreter per mutant instead.
 
 Measurements, never assertions: not part of the test suite or of CI.
 """
@@ -211,7 +211,8 @@ def _preload() -> None:
     """Import pytest, its plugins and the libraries costcalc uses once, before any fork (never costcalc)."""
     import pytest  # noqa: F401
 
-    for name in ("numpy", "pint", "pydantic", "textual"):  # not pytest plugins (hypothesis is one): pytest rewrites them
+    # hypothesis too: with --assert=plain pytest rewrites no module, so none of them is "already imported"
+    for name in ("numpy", "pint", "pydantic", "textual", "hypothesis"):
         if importlib.util.find_spec(name) is not None:
             __import__(name)
     if any(name == "costcalc" or name.startswith("costcalc.") for name in sys.modules):
@@ -255,7 +256,9 @@ def _wait(pid: int, timeout: float) -> int:
 def _passes_forked(copy: Path, tests: list[str], timeout: float) -> bool:
     import pytest
 
-    args = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]
+    # --assert=plain: pass or fail is all that counts, and rewriting the asserts of every test module (and
+    # of the hypothesis package, a plugin's) on each run would cost more than the tests themselves
+    args = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", *tests]
     return _wait(_in_child(copy, lambda: pytest.main(args)), timeout) == 0
 
 
