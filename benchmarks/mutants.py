@@ -35,11 +35,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +82,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     ("costcalc/commands/claims/outcome.py", 77, "True -> False"): (
         "zip(strict=True) in same(): the lengths are compared just before, so zip never meets unequal lists"
+    ),
+    ("costcalc/formulas/parallel.py", 53, "LtE -> Lt"): (
+        "tensor_parallel_comm_fraction's early return for t <= 1: at t = 1 the formula's (t - 1) factor gives "
+        "0.0 too, and t is a positive count"
     ),
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (
         "_bound_side for '=': a value equal to the high end gives 'high' either way (it falls through to the last "
@@ -262,6 +270,73 @@ def _passes_forked(copy: Path, tests: list[str], timeout: float) -> bool:
     return _wait(_in_child(copy, lambda: pytest.main(args)), timeout) == 0
 
 
+class _Recorder:
+    """A pytest plugin that notes, per test, the lines of one file it runs and the CPU time it takes."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.seen: dict[str, tuple[float, list[int]]] = {}
+        self._lines: set[int] = set()
+
+    def _calls(self, frame: FrameType, event: str, arg: object) -> Any:
+        if frame.f_code.co_filename.endswith(self.target):
+            self._lines.add(frame.f_lineno)
+            return self._steps
+        return None
+
+    def _steps(self, frame: FrameType, event: str, arg: object) -> Any:
+        if event == "line":
+            self._lines.add(frame.f_lineno)
+        return self._steps
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        self._lines, start = set(), time.process_time()
+        sys.settrace(self._calls)
+        threading.settrace(self._calls)
+        yield
+        sys.settrace(None)
+        threading.settrace(None)
+        self.seen[item.nodeid] = (time.process_time() - start, sorted(self._lines))
+
+
+def _traced(copy: Path, module: str, tests: list[str], timeout: float) -> dict[str, tuple[float, list[int]]] | None:
+    """The unmutated tests, traced: per test its CPU time and the lines of ``module`` it runs (None if they fail)."""
+    out = copy / "traced.json"
+
+    def action() -> int:
+        recorder = _Recorder(f"/{module}")
+        code = pytest.main(["-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", *tests], [recorder])
+        out.write_text(json.dumps(recorder.seen))
+        return int(code)
+
+    if _wait(_in_child(copy, action), timeout) != 0:
+        return None
+    seen: dict[str, tuple[float, list[int]]] = json.loads(out.read_text())
+    return seen
+
+
+def _spans(source: str) -> list[tuple[int, int]]:
+    """The line spans of every function and method, innermost last when sorted by start."""
+    spans = [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+    ]
+    return sorted(spans)
+
+
+def _chosen(seen: dict[str, tuple[float, list[int]]], spans: list[tuple[int, int]], line: int) -> list[str]:
+    """The tests that run the function a mutant on ``line`` is in (all of them at module level), fastest first."""
+    inner = [span for span in spans if span[0] <= line <= span[1]]
+    if inner:
+        low, high = max(inner)
+        tests = [test for test, (_, lines) in seen.items() if any(low <= n <= high for n in lines)]
+    else:
+        tests = list(seen)
+    return sorted(tests, key=lambda test: seen[test][0])
+
+
 def _imports_copy(copy: Path) -> bool:
     def check() -> int:
         import costcalc
@@ -278,48 +353,63 @@ def _lines(text: str | None) -> tuple[int, int] | None:
     return int(low), int(high or low)
 
 
+def _prepare(copy: Path, target: Path, spawn: bool) -> None:
+    """Check that the tests import the copy; unless spawning, compile it and import the libraries once."""
+    if spawn:
+        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+        where = [sys.executable, "-P", "-c", "import costcalc; print(costcalc.__file__)"]
+        imported = subprocess.run(where, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+        if not imported.startswith(str(copy)):
+            raise SystemExit(f"the tests would import {imported.strip()}, not the mutated copy")
+        return
+    compileall.compile_dir(copy / "costcalc", quiet=2)
+    for stale in (target.parent / "__pycache__").glob(f"{target.stem}.*.pyc"):
+        stale.unlink()  # the mutant is always compiled from its source
+    _preload()
+    if not _imports_copy(copy):
+        raise SystemExit("the tests would not import the mutated copy")
+
+
 def run(  # long because it sets up the copy, checks it, then runs and sorts every mutant
     module: str, tests: list[str], timeout: float, lines: tuple[int, int] | None = None, spawn: bool = False
 ) -> dict[str, Any]:
-    """Every mutant of ``module`` (on ``lines`` if given) against ``tests``: counts, and the survivors by line."""
+    """Every mutant of ``module`` (on ``lines`` if given) against ``tests``: counts, and the survivors by line.
+
+    Forked runs first try the tests that run the mutated function, fastest first (from one traced run
+    of the unmutated tests); a mutant they all pass is run against every test before it counts as a
+    survivor, so the selection only makes the kills faster and never changes a verdict.
+    """
     with tempfile.TemporaryDirectory(prefix="costcalc-mutants-") as tmp:
         copy = Path(tmp)
         shutil.copytree(ROOT / "costcalc", copy / "costcalc", ignore=shutil.ignore_patterns("__pycache__"))
         (copy / "presets").symlink_to(ROOT / "presets")
         target = copy / module
         original = target.read_text()
-        if not spawn:
-            compileall.compile_dir(copy / "costcalc", quiet=2)
-            for stale in (target.parent / "__pycache__").glob(f"{target.stem}.*.pyc"):
-                stale.unlink()  # the mutant is always compiled from its source
-            _preload()
-            if not _imports_copy(copy):
-                raise SystemExit("the tests would not import the mutated copy")
-        else:
-            env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-            where = [sys.executable, "-P", "-c", "import costcalc; print(costcalc.__file__)"]
-            imported = subprocess.run(where, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-            if not imported.startswith(str(copy)):
-                raise SystemExit(f"the tests would import {imported.strip()}, not the mutated copy")
+        _prepare(copy, target, spawn)
         passes = _passes if spawn else _passes_forked
-        if not passes(copy, tests, timeout * 3):
+        seen = None if spawn else _traced(copy, module, tests, timeout * 10)
+        if not passes(copy, tests, timeout * 3) or (not spawn and seen is None):
             raise SystemExit(f"the tests fail before any mutation: {' '.join(tests)}")
+        spans = _spans(original)
         survivors, equivalent, total = [], [], 0
         for mutant, code in mutants(original):
             if lines is not None and not lines[0] <= mutant.line <= lines[1]:
                 continue
             total += 1
             target.write_text(code)
-            if passes(copy, tests, timeout):
+            chosen = [] if seen is None else _chosen(seen, spans, mutant.line)
+            if chosen and not passes(copy, chosen, timeout):
+                survived = False
+            else:
+                survived = (seen is not None and len(chosen) == len(seen)) or passes(copy, tests, timeout)
+            if survived:
                 key = (module, mutant.line, mutant.description)
                 entry = {"line": mutant.line, "mutation": mutant.description}
                 if key in EQUIVALENT:
                     equivalent.append({**entry, "why": EQUIVALENT[key]})
                 else:
                     survivors.append(entry)
-                print(f"{module}:{mutant.line} {mutant.description}: survived", file=sys.stderr)
-            else:
-                print(f"{module}:{mutant.line} {mutant.description}", file=sys.stderr)
+            print(f"{module}:{mutant.line} {mutant.description}{': survived' * survived}", file=sys.stderr)
         target.write_text(original)
     judged = total - len(equivalent)
     killed = judged - len(survivors)
