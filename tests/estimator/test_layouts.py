@@ -15,7 +15,7 @@ from costcalc.cli import main
 from costcalc.commands.memory_report import training_memory
 from costcalc.commands.sweep import sweep
 from costcalc.data.catalog import Catalog
-from costcalc.estimator.layouts import Problem, grid_candidates, search
+from costcalc.estimator.layouts import Problem, grid_candidates, search, smallest_fit
 from costcalc.formulas.memory import (
     PRECISION_RECIPES,
     MemoryOptions,
@@ -289,3 +289,108 @@ def _problem(catalog: Catalog, model: str, gpu: str, **options: object) -> Probl
     spec = catalog.model(model)
     opts = MemoryOptions(**options)  # type: ignore[arg-type]
     return Problem(spec, float(spec.params.m), catalog.accelerator(gpu), opts, frozenset(options))
+
+
+# 11. The search on a tiny stated shape, against closed forms (every expected value worked by hand).
+
+#: l = 2, d = 64, n_h = 4 (multi-head, d_k = 16), d_ff = 128 gated, V = 100, s = 16. Forward FLOPs per
+#: token (costcalc.formulas.flops): matmuls 2·2·(4·64·64 + 3·64·128) = 163,840; attention scores
+#: 2·2·(16/2)·4·(16 + 16) = 4,096 (causal); LM head 2·64·100 = 12,800: training 3 x 180,736 = 542,208.
+TINY = {"layers": 2, "hidden": 64, "heads": 4, "kv_heads": None, "head_dim": None, "ffn": 128, "vocab": 100}
+TRAINING, SCORES, MATMULS = 542_208, 4_096, 163_840
+
+
+def _tiny_problem(catalog: Catalog, capacity: float = 80e9, **options: Any) -> Problem:
+    spec = catalog.model("llama-2-7b").model_copy(update={**TINY, "seq_len": 16})
+    gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(capacity, "B")})
+    return Problem(spec, 1e9, gpu, MemoryOptions(**options), frozenset(options))
+
+
+def _found(layouts: list[Any]) -> set[tuple[int, int, bool, str]]:
+    return {(lay.memory.tp, lay.memory.pp, lay.memory.sp, lay.memory.recompute) for lay in layouts}
+
+
+def test_search_space_on_a_tiny_shape(catalog: Catalog) -> None:
+    """On 4 GPUs: t in {1, 2, 4} (powers of two within the node), p in {1, 2} (at most l = 2 layers),
+    sequence parallelism exactly when t > 1; flash attention drops selective recomputation (the same
+    memory as none), eager keeps it."""
+    flash = _found(search(_tiny_problem(catalog), 4))
+    tp_pp = {(1, 1), (1, 2), (2, 1), (2, 2), (4, 1)}
+    assert flash == {(t, p, t > 1, r) for t, p in tp_pp for r in ("none", "full")}
+    eager = _found(search(_tiny_problem(catalog, attention="eager"), 4))
+    assert eager == {(t, p, t > 1, r) for t, p in tp_pp for r in ("none", "selective", "full")}
+    given = _found(search(_tiny_problem(catalog, recompute="selective", sp=False), 4))
+    assert given == {(t, p, False, "selective") for t, p in tp_pp}
+
+
+@pytest.mark.parametrize(("zero", "pipelined"), [(1, True), (2, False), (3, False)])
+def test_zero_2_and_3_keep_one_pipeline_stage(catalog: Catalog, zero: int, pipelined: bool) -> None:
+    """DeepSpeed refuses ZeRO-2/3 with pipeline parallelism: the search keeps them to p = 1 unless --pp is given."""
+    stages = {lay.memory.pp for lay in search(_tiny_problem(catalog, zero=zero), 4)}
+    assert (stages == {1, 2}) is pipelined and 1 in stages
+    assert {lay.memory.pp for lay in search(_tiny_problem(catalog, zero=zero, pp=2), 4)} == {2}
+
+
+def test_step_time_parts_closed_form(catalog: Catalog) -> None:
+    """A100: 312 TFLOP/s bf16, NVLink 600 GB/s both directions, so B = 300 GB/s each way.
+    Recomputation: selective adds the scores 4,096/542,208, full the layers' forward
+    (163,840 + 4,096)/542,208. TP communication at t = 2 (Narayanan et al. 2021 §3.2):
+    4·L·n·h·(t - 1)·peak / (B·F_hw), n = 4, or 6 with full recomputation (F_hw = 542,208 + 167,936)."""
+    layouts = {
+        (lay.memory.tp, lay.memory.pp, lay.memory.recompute): lay
+        for lay in search(_tiny_problem(catalog, attention="eager", global_batch_tokens=16), 2)
+    }
+    peak, bandwidth = 312e12, 300e9
+    none, selective, full = (layouts[(2, 1, r)] for r in ("none", "selective", "full"))
+    assert none.recompute_extra == 0.0
+    assert selective.recompute_extra == pytest.approx(SCORES / TRAINING)
+    assert full.recompute_extra == pytest.approx((MATMULS + SCORES) / TRAINING)
+    assert none.tp_comm == pytest.approx(4 * 2 * 4 * 64 * 1 * peak / (bandwidth * TRAINING))
+    assert full.tp_comm == pytest.approx(4 * 2 * 6 * 64 * 1 * peak / (bandwidth * (TRAINING + MATMULS + SCORES)))
+    assert full.step_time == pytest.approx((1 + full.recompute_extra) * (1 + full.tp_comm))
+    single = layouts[(1, 1, "none")]
+    assert single.tp_comm == 0.0 and single.step_time == pytest.approx(1.0)
+    piped = layouts[(1, 2, "none")]  # a 16-token batch is 1 micro-batch per step: bubble (2 - 1)/1
+    assert piped.memory.bubble == pytest.approx(1.0) and piped.step_time == pytest.approx(2.0)
+    assert (piped.label, none.label) == ("TP=1 PP=2 DP=1", "TP=2 PP=1 DP=1")
+
+
+def test_without_an_interconnect_tp_communication_is_not_counted(catalog: Catalog) -> None:
+    problem = _tiny_problem(catalog)
+    bare = Problem(
+        problem.spec, problem.params, problem.accelerator.model_copy(update={"interconnect": None}),
+        problem.options, problem.fixed,
+    )  # fmt: skip
+    layouts = search(bare, 2)
+    assert {lay.tp_comm for lay in layouts} == {None}
+    assert all(lay.step_time is not None and lay.step_time >= 1.0 for lay in layouts)
+
+
+def test_rank_puts_the_fastest_fit_first_then_the_closest_to_fitting(catalog: Catalog) -> None:
+    """Fitting layouts by step time (ties: less model parallelism); then the ones that do not fit
+    by their total. All fit on 80 GB; on 21 GB none of the 4-GPU layouts fits (Ψ = 1e9: 16 GB of states
+    over t·p, plus 2 GB and 10%), so they are ordered by total, least first."""
+    fitting = search(_tiny_problem(catalog, attention="eager"), 4)
+    steps = [lay.step_time for lay in fitting]
+    assert all(lay.memory.fits for lay in fitting) and steps == sorted(steps)
+    assert (fitting[0].memory.tp, fitting[0].memory.pp, fitting[0].memory.recompute) == (1, 1, "none")
+    tight = search(_tiny_problem(catalog, 2.5e9, zero=0, attention="eager"), 4)
+    totals = [lay.memory.total for lay in tight]
+    assert not any(lay.memory.fits for lay in tight) and totals == sorted(totals)  # type: ignore[type-var]
+
+
+def test_smallest_fit_doubles_from_the_given_model_parallelism(catalog: Catalog) -> None:
+    """Everything fixed: ZeRO-3, t = 1, p = 1, no recomputation. Ψ = 1e9 needs 16e9/N states per
+    GPU plus 2 GB and 10%: 19.6 GB on 1 GPU, 10.8 GB on 2, 1.1·4 + 2 = 6.4 GB on 4; activations
+    2·16·64·34 + 4·16·100 = 76,032 bytes (Korthikanti Table 2 with flash attention, and the logits).
+    On 9 GB the smallest count is 4, not found with a limit of 3; with t = 4 given, the doubling starts at 4."""
+    fixed = {"zero": 3, "tp": 1, "pp": 1, "recompute": "none", "sp": False, "micro_batch": 1}
+    found = smallest_fit(_tiny_problem(catalog, 9e9, **fixed))
+    assert found is not None and found[0] == 4 and found[1].memory.total == pytest.approx(1.1 * (4e9 + 76_032) + 2e9)
+    assert smallest_fit(_tiny_problem(catalog, 9e9, **fixed), limit=4) is not None
+    assert smallest_fit(_tiny_problem(catalog, 9e9, **fixed), limit=3) is None
+    wide = smallest_fit(_tiny_problem(catalog, 9e9, **{**fixed, "tp": 4}))
+    assert wide is not None and wide[0] == 4 and wide[1].memory.dp == 1
+    piped = smallest_fit(_tiny_problem(catalog, 9e9, **{**fixed, "zero": 1, "pp": 2}))
+    assert piped is not None and piped[0] % 2 == 0
+    assert smallest_fit(Problem(None, 1e9, catalog.accelerator("a100"), MemoryOptions(), frozenset())) is None
