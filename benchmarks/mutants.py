@@ -17,7 +17,8 @@ Run from the repository root (slow: one test run per mutant, a few seconds each)
 for the module needs the whole run). The copy is compiled once and each test run is a fork of this
 process with pytest and the third-party libraries already imported (the mutated module's compiled
 file is deleted, so it is always compiled from the mutant), with ``--assert=plain`` (a failing
-assert still fails); ``--spawn`` starts a fresh interpreter per mutant instead.
+assert still fails) and only the hypothesis plugin; ``--spawn`` starts a fresh interpreter per
+mutant instead, with every plugin.
 
 Measurements, never assertions: not part of the test suite or of CI.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import ast
 import compileall
+import gc
 import importlib.util
 import json
 import os
@@ -215,16 +217,29 @@ def _passes(copy: Path, tests: list[str], timeout: float) -> bool:
     return done.returncode == 0
 
 
+#: The one pytest plugin the tests need; the others (snapshots of the TUI) are not loaded in the forks.
+_HYPOTHESIS_PLUGIN = "_hypothesis_pytestplugin"
+#: pytest's options in a fork: -x (the first failure decides), no cache, --assert=plain (pass or
+#: fail is all that counts, and rewriting the asserts of every test module, and of the hypothesis
+#: package, a plugin's, would cost more than the tests), plugins named rather than looked up.
+_FORK_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", "-p", _HYPOTHESIS_PLUGIN]
+
+
 def _preload() -> None:
-    """Import pytest, its plugins and the libraries costcalc uses once, before any fork (never costcalc)."""
+    """Import pytest, its plugins and the libraries costcalc uses once, before any fork (never costcalc).
+
+    Then freeze the garbage collector's view of them: pytest collects garbage at the end of every
+    session, and a child that need not walk the parent's objects again ends sooner.
+    """
     import pytest  # noqa: F401
 
     # hypothesis too: with --assert=plain pytest rewrites no module, so none of them is "already imported"
-    for name in ("numpy", "pint", "pydantic", "textual", "hypothesis"):
+    for name in ("numpy", "pint", "pydantic", "textual", "hypothesis", _HYPOTHESIS_PLUGIN):
         if importlib.util.find_spec(name) is not None:
             __import__(name)
     if any(name == "costcalc" or name.startswith("costcalc.") for name in sys.modules):
         raise SystemExit("costcalc was imported before the fork: the tests would not see the mutant")
+    gc.freeze()
 
 
 def _in_child(copy: Path, action: Any) -> int:
@@ -239,6 +254,7 @@ def _in_child(copy: Path, action: Any) -> int:
             os.chdir(ROOT)
             os.environ["PYTHONPATH"] = f"{copy}:{ROOT / 'tui'}"
             os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # looking up every package's entry points is slow
             sys.dont_write_bytecode = True
             here = {str(ROOT), str(ROOT / "benchmarks"), "", "."}
             sys.path[:] = [str(copy), str(ROOT / "tui"), *(p for p in sys.path if p not in here)]
@@ -264,9 +280,7 @@ def _wait(pid: int, timeout: float) -> int:
 def _passes_forked(copy: Path, tests: list[str], timeout: float) -> bool:
     import pytest
 
-    # --assert=plain: pass or fail is all that counts, and rewriting the asserts of every test module (and
-    # of the hypothesis package, a plugin's) on each run would cost more than the tests themselves
-    args = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", *tests]
+    args = [*_FORK_ARGS, *tests]
     return _wait(_in_child(copy, lambda: pytest.main(args)), timeout) == 0
 
 
@@ -306,7 +320,7 @@ def _traced(copy: Path, module: str, tests: list[str], timeout: float) -> dict[s
 
     def action() -> int:
         recorder = _Recorder(f"/{module}")
-        code = pytest.main(["-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain", *tests], [recorder])
+        code = pytest.main([*_FORK_ARGS[1:], *tests], [recorder])
         out.write_text(json.dumps(recorder.seen))
         return int(code)
 
