@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 import costcalc
 from costcalc.base.errors import InputError
@@ -398,3 +399,37 @@ def test_layout_limits_are_inclusive(catalog: Catalog) -> None:
     assert err.value.field == "ep"
     validate_fixed_layout(moe, MemoryOptions(ep=3, tp=3, pp=9), frozenset())  # nothing fixed: nothing checked
     validate_fixed_layout(None, MemoryOptions(pp=9), frozenset({"pp"}))
+
+
+def test_memory_options_defaults_and_bounds() -> None:
+    """The defaults (ZeRO-1, no model parallelism, micro-batch 1, Llama 2's 4M-token batch) and every
+    bound, at the bound and one past it: the same limits the command-line options state."""
+    assert MemoryOptions().model_dump() == {
+        "zero": 1, "tp": 1, "pp": 1, "sp": False, "ep": 1, "micro_batch": 1, "seq_len": None,
+        "recompute": "none", "optimizer": "adamw", "attention": "flash", "grad_dtype": None,
+        "master_weights": "fp32", "global_batch_tokens": 4 * 2**20,
+    }  # fmt: skip
+    bounds = {
+        "zero": (0, 3), "tp": (1, 1024), "pp": (1, 10_000), "ep": (1, 10_000), "micro_batch": (1, 1_000_000),
+        "seq_len": (1, 100_000_000),
+    }  # fmt: skip
+    for field, (low, high) in bounds.items():
+        assert getattr(MemoryOptions(**{field: low}), field) == low  # type: ignore[arg-type]
+        assert getattr(MemoryOptions(**{field: high}), field) == high  # type: ignore[arg-type]
+        for bad in (low - 1, high + 1):
+            with pytest.raises(ValidationError):
+                MemoryOptions(**{field: bad})  # type: ignore[arg-type]
+    assert MemoryOptions(global_batch_tokens=1e12).global_batch_tokens == 1e12
+    for bad_tokens in (0.0, 1e12 * 1.01):
+        with pytest.raises(ValidationError):
+            MemoryOptions(global_batch_tokens=bad_tokens)
+
+
+def test_options_and_breakdowns_are_frozen(catalog: Catalog) -> None:
+    """Both are values shared by the layouts of a search: neither can be changed in place."""
+    options = MemoryOptions()
+    memory = breakdown(_tiny(catalog), 8e6, _gpu(catalog, 80e9), 8, options)
+    with pytest.raises(ValidationError):
+        options.tp = 2  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        memory.fits = False  # type: ignore[misc]
