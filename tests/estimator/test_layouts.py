@@ -4,10 +4,12 @@ against its closed form or published figure."""
 from __future__ import annotations
 
 import json
+from dataclasses import FrozenInstanceError
 from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 import costcalc
 from costcalc.base.errors import InputError
@@ -15,7 +17,8 @@ from costcalc.cli import main
 from costcalc.commands.memory_report import training_memory
 from costcalc.commands.sweep import sweep
 from costcalc.data.catalog import Catalog
-from costcalc.estimator.layouts import Problem, grid_candidates, search, smallest_fit
+from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.layouts import SHOWN, Problem, grid_candidates, plan_memory, search, smallest_fit
 from costcalc.formulas.memory import (
     PRECISION_RECIPES,
     MemoryOptions,
@@ -394,3 +397,73 @@ def test_smallest_fit_doubles_from_the_given_model_parallelism(catalog: Catalog)
     piped = smallest_fit(_tiny_problem(catalog, 9e9, **{**fixed, "zero": 1, "pp": 2}))
     assert piped is not None and piped[0] % 2 == 0
     assert smallest_fit(Problem(None, 1e9, catalog.accelerator("a100"), MemoryOptions(), frozenset())) is None
+
+
+MOE = {"experts": 4, "experts_per_token": 1, "expert_ffn": 32, "dense_layers": 1}
+
+
+def test_expert_parallel_degrees_searched(catalog: Catalog) -> None:
+    """A tiny MoE (4 experts; routed parameters 1·4·3·64·32 = 24,576) on 8 GPUs: e runs over the
+    powers of two dividing N_d = 8/(t·p) and the 4 experts; a dense model keeps e = 1."""
+    problem = _tiny_problem(catalog)
+    moe = Problem(problem.spec.model_copy(update=MOE), 1e9, problem.accelerator, MemoryOptions(), frozenset())  # type: ignore[union-attr]
+    assert moe.expert_params == 24_576 and problem.expert_params == 0.0
+    assert Problem(None, 1e9, problem.accelerator, MemoryOptions(), frozenset()).expert_params == 0.0
+    found = {(lay.memory.tp, lay.memory.pp, lay.memory.ep) for lay in search(moe, 8)}
+    expected = {(1, 1, e) for e in (1, 2, 4)} | {(1, 2, e) for e in (1, 2, 4)} | {(2, 1, e) for e in (1, 2, 4)}
+    expected |= {(2, 2, e) for e in (1, 2)} | {(4, 1, e) for e in (1, 2)} | {(4, 2, 1)}
+    assert found == expected
+    assert {lay.memory.ep for lay in search(problem, 8)} == {1}
+    labels = {lay.label for lay in search(moe, 8)}
+    assert {"TP=1 PP=1 DP=8", "TP=1 PP=1 DP=8 EP=2", "TP=4 PP=2 DP=1"} <= labels
+
+
+def test_tensor_parallelism_stays_within_a_node(catalog: Catalog) -> None:
+    """Llama-2-7B (32 heads) on 16 GPUs: t runs over 1, 2, 4, 8 (a node's 8 GPUs), never 16."""
+    spec = catalog.model("llama-2-7b")
+    problem = Problem(spec, float(spec.params.m), catalog.accelerator("a100"), MemoryOptions(), frozenset())
+    assert {lay.memory.tp for lay in search(problem, 16)} == {1, 2, 4, 8}
+
+
+def test_search_without_a_shape(catalog: Catalog) -> None:
+    """Without a model the stages are bounded by the GPU count; without an architecture no step time is
+    estimated (no FLOPs per token to weigh recomputation and communication against)."""
+    a100 = catalog.accelerator("a100")
+    bare = search(Problem(None, 1e9, a100, MemoryOptions(), frozenset()), 4)
+    assert {(lay.memory.tp, lay.memory.pp) for lay in bare} == {(1, 1), (1, 2), (1, 4), (2, 1), (2, 2), (4, 1)}
+    assert {lay.step_time for lay in bare} == {None} and {lay.tp_comm for lay in bare} == {None}
+    shapeless = _tiny_problem(catalog).spec.model_copy(update={"ffn": None})  # type: ignore[union-attr]
+    layouts = search(Problem(shapeless, 1e9, a100, MemoryOptions(), frozenset()), 4)
+    assert layouts and {lay.step_time for lay in layouts} == {None}
+    assert {lay.recompute_extra for lay in layouts} == {0.0}
+
+
+def test_layouts_and_problems_are_frozen(catalog: Catalog) -> None:
+    problem = _tiny_problem(catalog)
+    layout = search(problem, 2)[0]
+    with pytest.raises(ValidationError):
+        layout.step_time = 0.0  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        problem.params = 2.0  # type: ignore[misc]
+
+
+def test_why_lists_the_step_time_parts(catalog: Catalog) -> None:
+    """The bubble and the recomputation always, the TP communication when it is counted: three figures, or two."""
+    counted = next(lay for lay in search(_tiny_problem(catalog), 2) if lay.memory.tp == 2)
+    assert counted.tp_comm is not None and f"+{counted.tp_comm:.0%}" in counted.why and counted.why.count("%") == 3
+    problem = _tiny_problem(catalog)
+    bare = problem.accelerator.model_copy(update={"interconnect": None})
+    uncounted = search(Problem(problem.spec, 1e9, bare, MemoryOptions(), frozenset()), 2)[0]
+    assert uncounted.tp_comm is None and uncounted.why.count("%") == 2
+
+
+def test_at_most_five_layouts_are_shown(catalog: Catalog) -> None:
+    """Ten layouts fit the tiny shape on 4 GPUs (flash attention): the estimate keeps the five fastest."""
+    problem = _tiny_problem(catalog)
+    assert problem.spec is not None
+    fitting = [lay for lay in search(problem, 4) if lay.memory.fits]
+    choice = plan_memory(EstimateInputs(), problem.spec, costcalc.Q_(1e9, "parameter"), problem.accelerator, None,
+                         costcalc.Q_(4, "GPU"), "bf16")  # fmt: skip
+    assert len(fitting) == 10 and SHOWN == 5
+    assert [lay.memory for lay in choice.layouts] == [lay.memory for lay in fitting[:5]]
+    assert choice.memory == fitting[0].memory and choice.recompute == "none"
