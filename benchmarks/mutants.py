@@ -13,12 +13,16 @@ Run from the repository root (slow: one test run per mutant, a few seconds each)
 
     python benchmarks/mutants.py costcalc/estimator/compute.py tests/estimator/test_ranges.py [--json]
 
-``--lines 120-180`` mutates only those lines (to recheck survivors after writing a test; a score
-for the module needs the whole run). The copy is compiled once and each test run is a fork of this
-process with pytest and the third-party libraries already imported (the mutated module's compiled
-file is deleted, so it is always compiled from the mutant), with ``--assert=plain`` (a failing
-assert still fails) and only the hypothesis plugin; ``--spawn`` starts a fresh interpreter per
-mutant instead, with every plugin.
+``--lines 120-180`` mutates only those lines (to try a test on survivors; a score for the module
+needs the whole run). ``--recheck result.json`` runs again only the survivors (and equivalent
+mutants) of a whole run saved with ``--json``, against the tests as they are now, and gives the
+whole module's score: tests are only added, so what they killed stays killed.
+
+The copy is compiled once and each test run is a fork of this process with pytest and the
+third-party libraries already imported (the mutated module's compiled file is deleted, so it is
+always compiled from the mutant), with ``--assert=plain`` (a failing assert still fails) and only
+the hypothesis plugin; ``--spawn`` starts a fresh interpreter per mutant instead, with every
+plugin.
 
 Measurements, never assertions: not part of the test suite or of CI.
 """
@@ -385,9 +389,15 @@ def _prepare(copy: Path, target: Path, spawn: bool) -> None:
 
 
 def run(  # long because it sets up the copy, checks it, then runs and sorts every mutant
-    module: str, tests: list[str], timeout: float, lines: tuple[int, int] | None = None, spawn: bool = False
+    module: str,
+    tests: list[str],
+    timeout: float,
+    lines: tuple[int, int] | None = None,
+    spawn: bool = False,
+    only: set[tuple[int, str]] | None = None,
 ) -> dict[str, Any]:
-    """Every mutant of ``module`` (on ``lines`` if given) against ``tests``: counts, and the survivors by line.
+    """Every mutant of ``module`` (on ``lines``, or among ``only`` by line and mutation, if given)
+    against ``tests``: counts, and the survivors by line.
 
     Forked runs first try the tests that run the mutated function, fastest first (from one traced run
     of the unmutated tests); a mutant they all pass is run against every test before it counts as a
@@ -408,6 +418,8 @@ def run(  # long because it sets up the copy, checks it, then runs and sorts eve
         survivors, equivalent, total = [], [], 0
         for mutant, code in mutants(original):
             if lines is not None and not lines[0] <= mutant.line <= lines[1]:
+                continue
+            if only is not None and (mutant.line, mutant.description) not in only:
                 continue
             total += 1
             target.write_text(code)
@@ -439,6 +451,18 @@ def run(  # long because it sets up the copy, checks it, then runs and sorts eve
     }
 
 
+def _recheck(previous: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """A whole run whose survivors (and equivalent mutants) were run again against the tests as they are now.
+
+    Tests are only ever added, so a mutant killed before is still killed; the module itself must not
+    have changed, which the mutant count checks.
+    """
+    total = previous["mutants"]
+    judged = total - len(result["equivalent"])
+    killed = judged - len(result["survivors"])
+    return {**result, "mutants": total, "killed": killed, "score": killed / judged, "rechecked": result["mutants"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", help="the module to mutate, e.g. costcalc/estimator/compute.py")
@@ -447,14 +471,28 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--lines", help="mutate only these lines, e.g. 120-180 (a recheck, not a score)")
     parser.add_argument("--spawn", action="store_true", help="a fresh interpreter per mutant instead of a fork")
+    parser.add_argument(
+        "--recheck", type=Path, help="the --json result of a whole run: run only its survivors and equivalent mutants"
+    )
     args = parser.parse_args()
-    result = run(args.module, args.tests, args.timeout, _lines(args.lines), args.spawn)
+    previous = None if args.recheck is None else json.loads(args.recheck.read_text())
+    only = None
+    if previous is not None:
+        if previous["module"] != args.module or previous["lines"] is not None:
+            raise SystemExit(f"{args.recheck} is not a whole run of {args.module}")
+        if sum(1 for _ in mutants((ROOT / args.module).read_text())) != previous["mutants"]:
+            raise SystemExit(f"{args.module} has changed since {args.recheck}: run it whole again")
+        only = {(s["line"], s["mutation"]) for s in previous["survivors"] + previous["equivalent"]}
+    result = run(args.module, args.tests, args.timeout, _lines(args.lines), args.spawn, only)
+    if previous is not None:
+        result = _recheck(previous, result)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     where = f" lines {result['lines']}" if result["lines"] else ""
     print(f"{result['module']}{where}: {result['killed']} of {result['mutants']} mutants killed", end="")
-    print(f" ({len(result['equivalent'])} equivalent), score {result['score']:.0%}")
+    print(f" ({len(result['equivalent'])} equivalent), score {result['score']:.0%}", end="")
+    print(f"; {result['rechecked']} survivors rechecked" if "rechecked" in result else "")
     for s in result["survivors"]:
         print(f"  survived: line {s['line']}: {s['mutation']}")
 
