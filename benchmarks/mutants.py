@@ -93,6 +93,40 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "tensor_parallel_comm_fraction's early return for t <= 1: at t = 1 the formula's (t - 1) factor gives "
         "0.0 too, and t is a positive count"
     ),
+    ("costcalc/formulas/memory.py", 146, "True -> False"): (
+        "MemoryOptions' defer_build: it only delays building the validator to the first use (its other "
+        "True, frozen, is killed by a test that assigns to a field)"
+    ),
+    ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
+        "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
+        "of two up to 9 are those up to 8"
+    ),
+    ("costcalc/estimator/layouts.py", 119, "1 -> 2"): (
+        "_powers_of_two's max(1, limit) only sizes the range; the filter 1 << i <= limit drops the one extra "
+        "power it adds for a limit of 0 or 1"
+    ),
+    ("costcalc/estimator/layouts.py", 135, "min -> max"): (
+        "the pipeline degrees tried: min(layers, N / t) only prunes degrees the memory check rejects "
+        "anyway (more stages than layers, or t·p above the GPU count, per point in a sweep's grid)"
+    ),
+    **{
+        ("costcalc/estimator/layouts.py", 137, mutation): (
+            "N_d for the expert-parallel degrees tried: the mutant only adds degrees (a larger N_d, or 2 "
+            "instead of 1), which the memory check rejects because they do not divide the real N_d"
+        )
+        for mutation in ("1 -> 2", "Mult -> Div")
+    },
+    ("costcalc/estimator/layouts.py", 196, "0 -> 1"): (
+        "rank's first key for a fitting layout: with 1 it ties with the layouts that do not fit, but the next "
+        "key still puts it first (a step-time factor of about 1, or 0, against a total of billions of bytes)"
+    ),
+    **{
+        (module, line, "And -> Or"): (
+            "an assert that narrows the types for mypy after has_architecture (or is_moe) has checked the "
+            "same fields: with 'or' it still never fails"
+        )
+        for module, line in (("costcalc/formulas/memory.py", 233),)
+    },
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (
         "_bound_side for '=': a value equal to the high end gives 'high' either way (it falls through to the last "
         "'high')"
