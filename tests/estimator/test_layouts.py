@@ -467,3 +467,14 @@ def test_at_most_five_layouts_are_shown(catalog: Catalog) -> None:
     assert len(fitting) == 10 and SHOWN == 5
     assert [lay.memory for lay in choice.layouts] == [lay.memory for lay in fitting[:5]]
     assert choice.memory == fitting[0].memory and choice.recompute == "none"
+
+
+def test_grid_candidates_of_a_shape_and_without_one(catalog: Catalog) -> None:
+    """The grid of a sweep tries the layouts the shape allows up to the largest GPU count (4 heads: t
+    at most 4; 2 layers: p at most 2); without an architecture only the given layout."""
+    problem = _tiny_problem(catalog)
+    tried = {(o.tp, o.pp, o.recompute) for o in grid_candidates(problem, 8)}
+    assert tried == {(t, p, r) for t in (1, 2, 4) for p in (1, 2) for r in ("none", "full")}
+    shapeless = problem.spec.model_copy(update={"ffn": None})  # type: ignore[union-attr]
+    options = MemoryOptions(tp=2)
+    assert grid_candidates(Problem(shapeless, 1e9, problem.accelerator, options, frozenset()), 8) == [options]
