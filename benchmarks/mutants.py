@@ -97,6 +97,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "MemoryOptions' defer_build: it only delays building the validator to the first use (its other "
         "True, frozen, is killed by a test that assigns to a field)"
     ),
+    ("costcalc/formulas/memory.py", 276, "FloorDiv -> Div"): (
+        "N_d / e for the experts' ZeRO sharding: _validate_experts has checked that e divides N_d, so the "
+        "division is exact and the bytes are the same"
+    ),
+    ("costcalc/formulas/memory.py", 318, "FloorDiv -> Div"): (
+        "N_d = gpus / (t·p): _validate_layout has checked that t·p divides the GPU count, so the division is "
+        "exact (and the breakdown's int field takes 4.0 as 4)"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"

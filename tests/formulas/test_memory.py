@@ -433,3 +433,33 @@ def test_options_and_breakdowns_are_frozen(catalog: Catalog) -> None:
         options.tp = 2  # type: ignore[misc]
     with pytest.raises(ValidationError):
         memory.fits = False  # type: ignore[misc]
+
+
+def test_experts_sharded_when_expert_parallelism_spans_the_data_parallel_ranks(catalog: Catalog) -> None:
+    """e = N_d = 4 (ZeRO-2, fp32 main gradients: 2-byte weights, 4-byte gradients): each rank holds
+    24576/4 = 6144 expert parameters whose replicas are on N_d/e = 1 rank, so only the dense
+    975424 shard: weights 2·975424 + 2·6144 (ZeRO-2 keeps them whole), gradients 4·975424/4 + 4·6144,
+    optimizer 12·975424/4 + 12·6144."""
+    moe = _tiny(catalog, experts=4, experts_per_token=1, expert_ffn=32, dense_layers=1, mlp="gated")
+    m = breakdown(moe, 1e6, _gpu(catalog, 80e9), 4, MemoryOptions(ep=4, zero=2, grad_dtype="fp32"))
+    dense, expert = 1e6 - 24576, 24576 / 4
+    assert (m.weights, m.gradients, m.optimizer) == pytest.approx(
+        (2 * dense + 2 * expert, 4 * dense / 4 + 4 * expert, 12 * dense / 4 + 12 * expert)
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "figures"),
+    [
+        # ZeRO-0 on one GPU, 16 bytes per parameter: states 2.5 GB, bound 1.1·2.5 + 2 = 4.75 GB
+        (156_250_000, ("2.5 GB", "4.8 GB", "3.8 GB")),
+        # states 5.75 GB (to the nearest 0.1 GB, 5.8), bound 8.325 GB
+        (359_375_000, ("5.8 GB", "8.3 GB", "3.8 GB")),
+    ],
+)
+def test_the_does_not_fit_note_gives_the_figures(catalog: Catalog, params: float, figures: tuple[str, ...]) -> None:
+    """Without a shape, the note that the states alone do not fit on a 3.75 GB GPU gives the states, the
+    bound with the overhead allowance and the capacity in GB to 0.1 (4.75 and 3.75 round up to 4.8 and 3.8)."""
+    m = breakdown(None, params, _gpu(catalog, 3.75e9), 1, MemoryOptions(zero=0))
+    assert m.fits is False and len(m.notes) == 2
+    assert all(figure in m.notes[1] for figure in figures), m.notes[1]
