@@ -478,3 +478,55 @@ def test_grid_candidates_of_a_shape_and_without_one(catalog: Catalog) -> None:
     shapeless = problem.spec.model_copy(update={"ffn": None})  # type: ignore[union-attr]
     options = MemoryOptions(tp=2)
     assert grid_candidates(Problem(shapeless, 1e9, problem.accelerator, options, frozenset()), 8) == [options]
+
+
+def _layout(base: Any, step: float | None, **memory: Any) -> Any:
+    """A layout with the given step time and memory fields (total and capacity give the headroom)."""
+    from costcalc.estimator.layouts import Layout
+
+    return Layout(memory=base.model_copy(update=memory), recompute_extra=0.0, tp_comm=None, step_time=step)
+
+
+def test_rank_keys(catalog: Catalog) -> None:
+    """rank: fitting layouts first (even a slow one before a small one that does not fit), by step time
+    (none counts as 0), then less model parallelism t·p, then more headroom; then the others by total
+    (the model states when there is no total), then t·p."""
+    from costcalc.estimator.layouts import rank
+
+    base = search(_tiny_problem(catalog), 1)[0].memory
+    fit = {"fits": True, "capacity": 10.0, "total": 5.0}
+    slow = _layout(base, 5.0, **fit)
+    small = _layout(base, None, fits=False, total=1.0)
+    assert rank([small, slow]) == [slow, small]
+    unknown = _layout(base, None, **fit)
+    half = _layout(base, 0.5, **fit)
+    assert rank([half, unknown]) == [unknown, half]
+    deep, wide = _layout(base, 1.0, tp=1, pp=4, **fit), _layout(base, 1.0, tp=2, pp=1, **fit)
+    assert rank([deep, wide]) == [wide, deep]
+    full, roomy = _layout(base, 1.0, fits=True, capacity=5.0, total=5.0), _layout(base, 1.0, **fit)
+    assert (full.memory.headroom, roomy.memory.headroom) == (0.0, 5.0) and rank([full, roomy]) == [roomy, full]
+    big, near = _layout(base, None, fits=False, total=9.0), _layout(base, None, fits=False, total=None, weights=2.0,
+                                                                    gradients=2.0, optimizer=2.0)  # fmt: skip
+    assert near.memory.states == 6.0 and rank([big, near]) == [near, big]
+    deep_out = _layout(base, None, fits=False, total=9.0, tp=1, pp=4)
+    wide_out = _layout(base, None, fits=False, total=9.0, tp=2, pp=1)
+    assert rank([deep_out, wide_out]) == [wide_out, deep_out]
+
+
+def test_smallest_fit_start_and_default_limit(catalog: Catalog) -> None:
+    """Nothing fixed: the doubling starts at 1 GPU. Pipeline stages fixed at 3 (6 layers): it starts at
+    3 and doubles (3, 6, ...). Ψ = 1e13 with ZeRO-3 on 2.1 GB GPUs: 1.1·(16Ψ/N + activations) + 2 GB
+    fits when 16Ψ/N is below about 0.1 GB / 1.1 = 90.9 MB: on 2^21 GPUs (76.3 MB), not on 2^20 (152.6 MB),
+    so not within the default limit of 2^20 GPUs."""
+    assert smallest_fit(_tiny_problem(catalog)) is not None
+    assert smallest_fit(_tiny_problem(catalog))[0] == 1  # type: ignore[index]
+    six = _tiny_problem(catalog, pp=3)
+    six = Problem(six.spec.model_copy(update={"layers": 6}), 1e9, six.accelerator, six.options, six.fixed)  # type: ignore[union-attr]
+    found = smallest_fit(six)
+    assert found is not None and found[0] == 3 and found[1].memory.pp == 3
+    fixed = {"zero": 3, "tp": 1, "pp": 1, "recompute": "none", "sp": False, "micro_batch": 1}
+    huge = _tiny_problem(catalog, 2.1e9, **fixed)
+    huge = Problem(huge.spec, 1e13, huge.accelerator, huge.options, huge.fixed)
+    assert smallest_fit(huge) is None
+    beyond = smallest_fit(huge, limit=1 << 21)
+    assert beyond is not None and beyond[0] == 1 << 21
