@@ -115,3 +115,52 @@ def test_attention_beyond_the_calibration_length_costs_time(catalog: Catalog, se
     assert got.value is not None and got.value.m == pytest.approx(central * ratio, rel=1e-12)
     mine = efficiency_for(EstimateInputs(mfu=0.4, seq_len=seq_len), flops, params, tokens, False, a100, catalog, None)
     assert mine.value is not None and mine.value.m == 0.4
+
+
+def test_the_efficiency_note_gives_the_figures(catalog: Catalog) -> None:
+    """The note's value is 'MFU x% (range a% to b%)' with x the applied MFU and a, b its P10 and P90;
+    for a sweep of counts, the span of the MFUs (one figure when they are all equal)."""
+    h100 = catalog.accelerator("h100")
+    one = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=1.1)
+    assert one.value is not None and one.range is not None and one.note is not None
+    mfu, (low, high) = float(one.value.m), one.range
+    assert one.note.value == f"MFU {mfu:.1%} (range {mfu * low:.1%} to {mfu * high:.1%})"
+    sweep = resolve_efficiency(None, h100, catalog, flop_params=Q_(np.array([1e9, 400e9]), "parameter"))
+    assert sweep.value is not None and sweep.note is not None
+    values = np.asarray(sweep.value.m)
+    assert sweep.note.value.startswith(f"MFU {values.min():.1%} to {values.max():.1%} (range ")
+    same = resolve_efficiency(None, h100, catalog, flop_params=Q_(np.array([7e9, 7e9]), "parameter"))
+    assert same.note is not None and same.note.value.startswith(f"MFU {mfu / 1.1:.1%} (range ")
+
+
+@pytest.mark.parametrize(("ratio", "shown"), [(1.0, False), (1 + 5e-10, False), (1 + 2e-9, True), (1.1, True)])
+def test_the_conversion_step_is_shown_when_it_changes_the_mfu(catalog: Catalog, ratio: float, shown: bool) -> None:
+    """'x r (counted FLOPs / 6·N·D)' appears in the basis when r differs from 1 by more than 1e-9."""
+    note = resolve_efficiency(None, catalog.accelerator("a100"), catalog, flop_params=Q_(7e9, "parameter"),
+                              flop_ratio=ratio).note  # fmt: skip
+    assert note is not None and (f"x {ratio:.3f} (" in note.basis) is shown
+
+
+def test_the_cap_is_said_on_the_last_step(catalog: Catalog) -> None:
+    """Held at the peak: the cap is said right after the step that took the MFU past it."""
+    h100 = catalog.accelerator("h100")
+    for speedup in (None, FP8_SPEEDUP):
+        capped = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=10.0,
+                                    speedup=speedup)  # fmt: skip
+        assert capped.note is not None and f", {efficiency_cap_note()}; range:" in capped.note.basis
+
+
+def test_only_a_slower_peak_says_it_borrows_the_calibration(catalog: Catalog) -> None:
+    """fp16 given on an A100 uses the fp16 peak (the same 312 TFLOP/s) and names no other precision."""
+    note = resolve_dtype("fp16", catalog.accelerator("a100"))[2]
+    assert "bf16" not in note.basis and "fp32" not in note.basis
+
+
+def test_the_nearest_runs_mark_fp8(catalog: Catalog) -> None:
+    """The evidence note lists the nearest published runs, each fp8 run marked as such."""
+    h800 = catalog.accelerator("h800")
+    found = resolve_efficiency(None, h800, catalog, flop_params=Q_(37e9, "parameter"), moe=True)
+    assert found.evidence_note is not None and found.evidence
+    fp8 = sum(1 for run in found.evidence if run.precision == "fp8")
+    assert found.evidence_note.value.count(", fp8)") == fp8 >= 1
+    assert all(run.id in found.evidence_note.value for run in found.evidence)
