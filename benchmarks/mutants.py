@@ -105,6 +105,13 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "N_d = gpus / (t·p): _validate_layout has checked that t·p divides the GPU count, so the division is "
         "exact (and the breakdown's int field takes 4.0 as 4)"
     ),
+    ("costcalc/estimator/efficiency.py", 203, "1.0 -> 2.0"): (
+        "efficiency_for's ratio before it is computed: it is only used when no efficiency is given, and then "
+        "it is set first; a given efficiency ignores it"
+    ),
+    ("costcalc/estimator/efficiency.py", 207, "Gt -> GtE"): (
+        "recounting the FLOPs at the calibration's length when the sequence is exactly that long gives the same count"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"
