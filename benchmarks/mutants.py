@@ -112,6 +112,13 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("costcalc/estimator/efficiency.py", 207, "Gt -> GtE"): (
         "recounting the FLOPs at the calibration's length when the sequence is exactly that long gives the same count"
     ),
+    **{
+        ("costcalc/formulas/flops.py", line, "FloorDiv -> Div"): (
+            "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
+            "the division is exact and every count the same"
+        )
+        for line in (110, 122)
+    },
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"
@@ -140,7 +147,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             "an assert that narrows the types for mypy after has_architecture (or is_moe) has checked the "
             "same fields: with 'or' it still never fails"
         )
-        for module, line in (("costcalc/formulas/memory.py", 233),)
+        for module, line in (
+            ("costcalc/formulas/memory.py", 233),
+            ("costcalc/formulas/flops.py", 108),
+            ("costcalc/formulas/flops.py", 121),
+            ("costcalc/formulas/flops.py", 136),
+        )
     },
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (
         "_bound_side for '=': a value equal to the high end gives 'high' either way (it falls through to the last "

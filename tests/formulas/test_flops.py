@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 
 import costcalc
@@ -202,3 +204,44 @@ def test_attention_flops_convention_on_the_command_line(capsys: pytest.CaptureFi
     out = " ".join(capsys.readouterr().out.split())
     assert "attention FLOPs: full (all keys)" in out and "changes the FLOPs shown, not the GPU-hours" in out
     assert main(["estimate", "--model", "bloom", "--attention-flops", "half"]) == 2
+
+
+# Closed forms on a tiny stated shape: l = 2, d = 64, n_h = 4, gated d_ff = 128, V = 100 (untied),
+# RMSNorm. Per layer: MLP 3·64·128 = 24,576; two norms 2·64 = 128. Embeddings 2·100·64 = 12,800;
+# final norm 64. So N = 2·(attention + extras + 128) + 2·24,576 + 12,800 + 64.
+TINY = {
+    "layers": 2, "hidden": 64, "heads": 4, "kv_heads": None, "head_dim": None, "ffn": 128, "mlp": "gated",
+    "vocab": 100, "norm": "rmsnorm", "norms_per_layer": 2, "tied_embeddings": False, "linear_bias": False,
+    "qkv_bias": False, "embedding_norm": False, "learned_positions": 0,
+}  # fmt: skip
+REST = 2 * 24_576 + 12_800 + 64
+
+
+def _tiny(**update: object) -> ModelSpec:
+    return default_catalog().model("llama-2-7b").model_copy(update={**TINY, **update})
+
+
+def test_multi_head_latent_attention_counts() -> None:
+    """DeepSeek-V3 §2.1.1 with d_h = 16, d_h^R = 8, d_v = 12, d_c = 32: d·(d_c + d_h^R) = 2,560,
+    d_c·n_h·(d_h + d_v) = 3,584, n_h·d_v·d = 3,072; the query uncompressed d·n_h·(d_h + d_h^R) = 6,144
+    (15,360 in all), or through d_c' = 24: 64·24 + 24·4·24 = 3,840 (13,056). The latent norms add
+    d_c (+ d_c'). Scores: l·2·(s/2)·n_h·(d_qk + d_v) = 2·2·8·4·36 = 4,608 at s = 16."""
+    mla = {"kv_lora_rank": 32, "head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 12}
+    assert parameter_count(_tiny(**mla)) == 2 * (15_360 + 32 + 128) + REST
+    assert parameter_count(_tiny(**mla, q_lora_rank=24)) == 2 * (13_056 + 56 + 128) + REST
+    assert flops_per_token(_tiny(**mla), 16).attention_scores == 4_608
+
+
+def test_qkv_and_linear_biases() -> None:
+    """GQA with n_kv = 2 and d_k = 32 (given, not d/n_h): projections 2·64·4·32 + 2·64·2·32 = 24,576.
+    Q/K/V biases (Qwen2) add (n_h + 2·n_kv)·d_k = 256 per layer; biases on every linear layer add
+    (n_h·d_k + 2·n_kv·d_k + d) + (d_ff + d) = 320 + 192 = 512 instead."""
+    gqa = {"kv_heads": 2, "head_dim": 32}
+    assert parameter_count(_tiny(**gqa)) == 2 * (24_576 + 128) + REST
+    assert parameter_count(_tiny(**gqa, qkv_bias=True)) == 2 * (24_576 + 256 + 128) + REST
+    assert parameter_count(_tiny(**gqa, qkv_bias=True, linear_bias=True)) == 2 * (24_576 + 512 + 128) + REST
+
+
+def test_flops_per_token_is_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        flops_per_token(_tiny(), 16).lm_head = 0.0  # type: ignore[misc]
