@@ -119,6 +119,9 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         )
         for line in (110, 122)
     },
+    ("costcalc/formulas/finetune_memory.py", 153, "Or -> And"): (
+        "FinetuneMemory.total: the overhead is None exactly when the resident bytes are, so 'or' and 'and' agree"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"
