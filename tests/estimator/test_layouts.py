@@ -18,7 +18,15 @@ from costcalc.commands.memory_report import training_memory
 from costcalc.commands.sweep import sweep
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.inputs import EstimateInputs
-from costcalc.estimator.layouts import SHOWN, Problem, grid_candidates, plan_memory, search, smallest_fit
+from costcalc.estimator.layouts import (
+    SHOWN,
+    Problem,
+    grid_candidates,
+    plan_memory,
+    search,
+    smallest_fit,
+    suggestions,
+)
 from costcalc.formulas.memory import (
     PRECISION_RECIPES,
     MemoryOptions,
@@ -530,3 +538,40 @@ def test_smallest_fit_start_and_default_limit(catalog: Catalog) -> None:
     assert smallest_fit(huge) is None
     beyond = smallest_fit(huge, limit=1 << 21)
     assert beyond is not None and beyond[0] == 1 << 21
+
+
+def _flags(changes: list[str]) -> list[str]:
+    """The options (or GPU count) each suggestion starts with, without the description in brackets."""
+    return [change.split(" (")[0] for change in changes]
+
+
+@pytest.mark.parametrize(("capacity", "expected"), [(8.5e9, ["--zero 2", "8 GPUs"]), (7e9, ["--zero 3", "32 GPUs"])])
+def test_suggestions_for_a_shape(catalog: Catalog, capacity: float, expected: list[str]) -> None:
+    """Ψ = 1e9 on 4 GPUs, t = p = 1 and ZeRO-1 fixed: states 2 + 2 + 12/4 = 7 bytes per parameter,
+    9.7 GB with the allowance. ZeRO-2 needs 2 + 14/4 = 5.5 (8.05 GB), ZeRO-3 16/4 = 4 (6.4 GB); more GPUs
+    at ZeRO-1: 8.05 GB on 8, 7.225 on 16, 6.81 on 32. The lowest stage that fits is suggested, and the
+    smallest GPU count."""
+    problem = _tiny_problem(catalog, capacity, zero=1, tp=1, pp=1, recompute="none", sp=False)
+    assert not any(lay.memory.fits for lay in search(problem, 4))
+    assert _flags(suggestions(problem, 4)) == expected
+
+
+@pytest.mark.parametrize(
+    ("capacity", "fixed", "expected"),
+    [
+        (7e9, {}, ["--zero 2", "--tp 2"]),  # t·p = 2: 3.5 GB of states, 5.85 GB; t before p
+        (7e9, {"tp": 1}, ["--zero 2", "--tp 1 --pp 2"]),
+        (5e9, {}, ["--zero 3", "--tp 4"]),  # t·p = 4: 2.5 GB, 4.75 GB; ZeRO-3: 2 GB, 4.2 GB
+        (5e9, {"tp": 1}, ["--zero 3", "--tp 1 --pp 4"]),
+        (4e9, {"zero": 3}, []),  # even t·p = 8 needs 1.1·2 + 2 = 4.2 GB; no higher stage
+    ],
+)
+def test_suggestions_without_a_shape(
+    catalog: Catalog, capacity: float, fixed: dict[str, int], expected: list[str]
+) -> None:
+    """Ψ = 1e9 on 8 GPUs, no shape (model-state bounds): at ZeRO-1 a rank holding Ψ/(t·p) needs
+    4e9/(t·p) + 1.5e9 bytes of states, 1.1 of that + 2 GB. The least t·p that could fit is suggested,
+    tensor parallelism first."""
+    gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(capacity, "B")})
+    problem = Problem(None, 1e9, gpu, MemoryOptions(**fixed), frozenset(fixed))  # type: ignore[arg-type]
+    assert _flags(suggestions(problem, 8)) == expected
