@@ -117,8 +117,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
             "the division is exact and every count the same"
         )
-        for line in (110, 122)
+        for line in (110, 122, 176)
     },
+    ("costcalc/estimator/layouts.py", 221, "LtE -> Lt"): (
+        "suggestions skips the ZeRO stages at or below the current one: trying the current stage again "
+        "finds what the search already found, nothing that fits, and moves on"
+    ),
+    ("costcalc/estimator/layouts.py", 243, "0.0 -> 1.0"): (
+        "the recomputation share of _unshaped's layout is never read: only its memory (whether it could fit, "
+        "and the model states) is"
+    ),
     ("costcalc/formulas/finetune_memory.py", 153, "Or -> And"): (
         "FinetuneMemory.total: the overhead is None exactly when the resident bytes are, so 'or' and 'and' agree"
     ),
@@ -155,6 +163,8 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             ("costcalc/formulas/flops.py", 108),
             ("costcalc/formulas/flops.py", 121),
             ("costcalc/formulas/flops.py", 136),
+            ("costcalc/formulas/flops.py", 140),
+            ("costcalc/formulas/flops.py", 174),
         )
     },
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (

@@ -575,3 +575,11 @@ def test_suggestions_without_a_shape(
     gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(capacity, "B")})
     problem = Problem(None, 1e9, gpu, MemoryOptions(**fixed), frozenset(fixed))  # type: ignore[arg-type]
     assert _flags(suggestions(problem, 8)) == expected
+
+
+def test_a_suggestion_gives_the_states_it_leads_to(catalog: Catalog) -> None:
+    """Without a shape, '--zero 2' on 8 GPUs leaves 2 + 14/8 = 3.75 bytes per parameter: 3.75 GB of
+    model states for Ψ = 1e9, shown to 0.1 GB as 3.8."""
+    gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(7e9, "B")})
+    first = suggestions(Problem(None, 1e9, gpu, MemoryOptions(), frozenset()), 8)[0]
+    assert first.startswith("--zero 2 (") and "3.8 GB" in first and "3.7 GB" not in first

@@ -13,6 +13,7 @@ from costcalc.data.catalog import default_catalog
 from costcalc.formulas.flops import (
     dense_training_flops,
     flops_per_token,
+    llama_ffn,
     narayanan_flops,
     parameter_count,
     training_flops,
@@ -245,3 +246,19 @@ def test_qkv_and_linear_biases() -> None:
 def test_flops_per_token_is_frozen() -> None:
     with pytest.raises(FrozenInstanceError):
         flops_per_token(_tiny(), 16).lm_head = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "multiple", "ffn"),
+    [
+        (4096, 256, 11008),  # Llama 2 7B: int(8·4096/3) = 10,922, up to 43 x 256
+        (5120, 256, 13824),  # Llama 2 13B: 13,653 up to 54 x 256
+        (96, 256, 256),  # int(8·96/3) = 256 is already a multiple: not rounded further
+        (64, 32, 192),  # int(170.7) = 170 up to 6 x 32
+    ],
+)
+def test_llama_ffn_rule(hidden: int, multiple: int, ffn: int) -> None:
+    """Touvron et al. 2023, Llama 2 model.py FeedForward: int(2·4d/3) rounded up to a multiple of 256."""
+    assert llama_ffn(hidden, multiple) == ffn
+    if multiple == 256:
+        assert llama_ffn(hidden) == ffn
