@@ -130,6 +130,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("costcalc/formulas/finetune_memory.py", 153, "Or -> And"): (
         "FinetuneMemory.total: the overhead is None exactly when the resident bytes are, so 'or' and 'and' agree"
     ),
+    ("costcalc/estimator/efficiency.py", 124, "1 -> 2"): (
+        "_percent's reshape(-1): numpy takes reshape(-2) as the same single unknown dimension"
+    ),
+    ("costcalc/estimator/efficiency.py", 125, "Gt -> GtE"): (
+        "_percent's m.size > 1: at size 1 the next test, m.min() != m.max(), is False either way"
+    ),
+    ("costcalc/estimator/efficiency.py", 159, "Gt -> GtE"): (
+        "|r - 1| > 1e-9: for r within 0.5 of 1, r - 1 is exact and a multiple of 2^-53, which the double 1e-9 "
+        "is not (1e-9 x 2^53 = 9,007,199.25), so the two comparisons never differ"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"

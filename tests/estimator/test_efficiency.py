@@ -164,3 +164,14 @@ def test_the_nearest_runs_mark_fp8(catalog: Catalog) -> None:
     fp8 = sum(1 for run in found.evidence if run.precision == "fp8")
     assert found.evidence_note.value.count(", fp8)") == fp8 >= 1
     assert all(run.id in found.evidence_note.value for run in found.evidence)
+
+
+@pytest.mark.parametrize(("gpu", "own"), [("h100", True), ("a100", True), ("b200", False), ("mi300x", False)])
+def test_the_nearest_runs_are_of_the_generation_when_it_has_runs(catalog: Catalog, gpu: str, own: bool) -> None:
+    """Hopper and Ampere have published runs: the note says the runs are of that generation (and they
+    are); Blackwell and CDNA3 have none, so the runs come from any generation and the note says so."""
+    accelerator = catalog.accelerator(gpu)
+    found = resolve_efficiency(None, accelerator, catalog, flop_params=Q_(7e9, "parameter"))
+    assert found.evidence_note is not None and found.evidence
+    assert all(run.generation == accelerator.generation for run in found.evidence) is own
+    assert (f"of {accelerator.generation} " in found.evidence_note.basis) is own
