@@ -420,7 +420,8 @@ def test_memory_options_defaults_and_bounds() -> None:
             with pytest.raises(ValidationError):
                 MemoryOptions(**{field: bad})  # type: ignore[arg-type]
     assert MemoryOptions(global_batch_tokens=1e12).global_batch_tokens == 1e12
-    for bad_tokens in (0.0, 1e12 * 1.01):
+    assert MemoryOptions(global_batch_tokens=0.5).global_batch_tokens == 0.5  # any positive count
+    for bad_tokens in (0.0, 1e12 + 1):
         with pytest.raises(ValidationError):
             MemoryOptions(global_batch_tokens=bad_tokens)
 
@@ -463,3 +464,19 @@ def test_the_does_not_fit_note_gives_the_figures(catalog: Catalog, params: float
     m = breakdown(None, params, _gpu(catalog, 3.75e9), 1, MemoryOptions(zero=0))
     assert m.fits is False and len(m.notes) == 2
     assert all(figure in m.notes[1] for figure in figures), m.notes[1]
+
+
+def test_without_a_sequence_length_the_step_counts_2048_token_sequences(catalog: Catalog) -> None:
+    """No shape, no --seq-len: a batch of 2049·2048 tokens is 2,049 sequences of 2,048, on one GPU
+    with micro-batch 1 that many micro-batches."""
+    m = breakdown(None, 1e9, _gpu(catalog, 80e9), 1, MemoryOptions(global_batch_tokens=2049 * 2048))
+    assert m.micro_batches == 2049
+
+
+@pytest.mark.parametrize(("gpus", "ep"), [(3, 2), (6, 4), (4, 8)])
+def test_expert_parallelism_must_divide_the_data_parallel_degree(catalog: Catalog, gpus: int, ep: int) -> None:
+    """A mixture of experts: e = 2 on N_d = 3, 4 on 6 and 8 on 4 are refused, naming --ep."""
+    moe = _tiny(catalog, experts=8, experts_per_token=1, expert_ffn=32, dense_layers=1, mlp="gated")
+    with pytest.raises(InputError) as err:
+        breakdown(moe, 1e6, _gpu(catalog, 80e9), gpus, MemoryOptions(ep=ep))
+    assert err.value.field == "ep"

@@ -49,6 +49,7 @@ def _expected(spec: ModelSpec | None, params: float, gpus: float, options: Memor
         (MemoryOptions(zero=1, tp=2, pp=2, grad_dtype="fp32", optimizer="adam8bit"), False, "bf16"),
         (MemoryOptions(zero=3, seq_len=32), False, "tf32"),
         (MemoryOptions(zero=1, ep=2), True, "bf16"),
+        (MemoryOptions(zero=1, ep=2, pp=2), True, "bf16"),
         (MemoryOptions(zero=3, ep=4, master_weights="none"), True, "bf16"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import FrozenInstanceError
 
 import pytest
 
@@ -44,3 +45,8 @@ def test_compute_must_be_positive_and_finite(compute: float) -> None:
 def test_the_smallest_positive_budget_is_accepted() -> None:
     params, tokens = allocate(1e-300)
     assert params == pytest.approx(math.sqrt(1e-300 / 120)) and tokens == pytest.approx(20 * params)
+
+
+def test_the_fitted_loss_is_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        BESIROGLU_2024.alpha = 0.5  # type: ignore[misc]
