@@ -117,8 +117,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
             "the division is exact and every count the same"
         )
-        for line in (110, 122, 176)
+        for line in (110, 122, 176, 208)
     },
+    ("costcalc/formulas/flops.py", 230, "GtE -> Gt"): (
+        "attended_keys with a window exactly as long as the sequence: w - w²/(2s) = s/2 (causal) and w = s "
+        "(not), the values without a window"
+    ),
     ("costcalc/estimator/layouts.py", 221, "LtE -> Lt"): (
         "suggestions skips the ZeRO stages at or below the current one: trying the current stage again "
         "finds what the search already found, nothing that fits, and moves on"
@@ -175,6 +179,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             ("costcalc/formulas/flops.py", 136),
             ("costcalc/formulas/flops.py", 140),
             ("costcalc/formulas/flops.py", 174),
+            ("costcalc/formulas/flops.py", 207),
         )
     },
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (

@@ -11,6 +11,7 @@ from costcalc.base.units import Q_
 from costcalc.cli import main
 from costcalc.data.catalog import default_catalog
 from costcalc.formulas.flops import (
+    attended_keys,
     dense_training_flops,
     flops_per_token,
     llama_ffn,
@@ -262,3 +263,67 @@ def test_llama_ffn_rule(hidden: int, multiple: int, ffn: int) -> None:
     assert llama_ffn(hidden, multiple) == ffn
     if multiple == 256:
         assert llama_ffn(hidden) == ffn
+
+
+def test_norms_embeddings_and_positions_counts() -> None:
+    """No norms: no final norm either (2·16,384 attention + 2·24,576 MLP + 12,800 embeddings); LayerNorm
+    with bias counts 2d per norm (2·2·128 + 128 for the final one); tied embeddings count V·d once; an
+    embedding LayerNorm adds 2d and learned positions 4,096·d."""
+    attention, mlp = 2 * 16_384, 2 * 24_576
+    assert parameter_count(_tiny(norms_per_layer=0)) == attention + mlp + 12_800
+    assert parameter_count(_tiny(norm="layernorm")) == attention + mlp + 12_800 + 2 * 256 + 128
+    assert parameter_count(_tiny(tied_embeddings=True)) == attention + mlp + 6_400 + 2 * 128 + 64
+    extras = {"embedding_norm": True, "learned_positions": 4096}
+    assert parameter_count(_tiny(**extras)) == attention + mlp + 12_800 + 2 * 128 + 64 + 128 + 4096 * 64
+
+
+@pytest.mark.parametrize(
+    ("seq_len", "window", "causal", "keys"),
+    [
+        (4096, None, True, 2048.0),  # s/2
+        (4096, None, False, 4096.0),  # s
+        (4096, 1024, True, 896.0),  # w - w²/(2s) = 1024 - 1,048,576/8,192 (Mistral 7B §2)
+        (4096, 1024, False, 1024.0),  # w
+        (4096, 4096, True, 2048.0),  # a window as long as the sequence changes nothing
+        (1024, 4096, True, 512.0),
+    ],
+)
+def test_attended_keys_closed_form(seq_len: int, window: int | None, causal: bool, keys: float) -> None:
+    assert attended_keys(seq_len, window, causal=causal) == keys
+    if causal:
+        assert attended_keys(seq_len, window) == keys
+
+
+def test_sliding_window_in_the_count_and_its_method() -> None:
+    """A window shorter than the sequence cuts the scores (s_ctx = 8 - 64/32 = 6 instead of 8 at s = 16,
+    w = 8) and the method names it; an equal window changes nothing and is not named."""
+    tokens, params = Q_(1e6, "token"), Q_(1e5, "parameter")
+    plain = training_flops(tokens, params=params, spec=_tiny(), seq_len=16)
+    windowed = training_flops(tokens, params=params, spec=_tiny(sliding_window=8), seq_len=16)
+    same = training_flops(tokens, params=params, spec=_tiny(sliding_window=16), seq_len=16)
+    scores = 3 * 2 * 2 * 4 * 32 * 1e6  # 3 x l·2·n_h·(d_k + d_k) per key, x D
+    assert (plain.model - windowed.model).m_as("FLOP") == pytest.approx(scores * (8 - 6))
+    assert same.model == plain.model and same.method.count("16") == plain.method.count("16") == 1
+    assert "8" in windowed.method.replace("16", "")
+    assert training_flops(tokens, params=params, spec=_tiny(), seq_len=16, causal=True).model == plain.model
+
+
+def test_the_6nd_fallback_and_its_method() -> None:
+    """Without an architecture: 6·N·D, with hardware FLOPs equal to it unless full recomputation adds a
+    forward (8·N·D); the method says why the shape was not used."""
+    tokens, params = Q_(1e6, "token"), Q_(1e5, "parameter")
+    none = training_flops(tokens, params=params, spec=_tiny(ffn=None), seq_len=16)
+    assert none.model.m_as("FLOP") == none.hardware.m_as("FLOP") == pytest.approx(6e11)
+    assert "shape not modelled" in none.method
+    noted = training_flops(tokens, params=params, spec=_tiny(ffn=None, architecture_note="a hybrid"), seq_len=16)
+    assert "a hybrid" in noted.method and "shape not modelled" not in noted.method
+    with pytest.raises(FrozenInstanceError):
+        none.method = ""  # type: ignore[misc]
+
+
+def test_router_bias_is_a_parameter_not_a_flop() -> None:
+    """A router bias adds E parameters per MoE layer but no matmul FLOPs."""
+    moe = {"experts": 4, "experts_per_token": 1, "expert_ffn": 32, "dense_layers": 1}
+    plain, biased = _tiny(**moe), _tiny(**moe, router_bias=True)
+    assert parameter_count(biased) - parameter_count(plain) == 4
+    assert flops_per_token(biased, 16) == flops_per_token(plain, 16)
