@@ -119,6 +119,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         )
         for line in (110, 122, 176, 208)
     },
+    **{
+        (module, line, "FloorDiv -> Div"): (
+            "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
+            "the division is exact and every count the same"
+        )
+        for module, line in (("costcalc/formulas/lora.py", 57), ("costcalc/formulas/generation.py", 31))
+    },
+    ("costcalc/formulas/shapes.py", 49, "4096 -> 4097"): (
+        "WIDE: a width from 4,096 up to 4,097 rounds to 4,096 in steps of 128 and of 1,024 alike"
+    ),
+    **{
+        ("costcalc/formulas/shapes.py", line, mutation): (
+            "the bisection of _aspect_layers: the bounds 0 and 1e6 (or 1 and 1e6 + 1) hold the root for every "
+            "count (l < 1 gives one layer either way; 1e16 parameters need l of about 3,700), 200 halvings "
+            "reach the double's precision long before the end, and < against <= differs only where the cubic "
+            "equals the count exactly, at the root itself"
+        )
+        for line, mutation in (
+            (62, "0.0 -> 1.0"),
+            (62, "1000000.0 -> 1000001.0"),
+            (63, "200 -> 201"),
+            (65, "Lt -> LtE"),
+        )
+    },
     ("costcalc/formulas/flops.py", 230, "GtE -> Gt"): (
         "attended_keys with a window exactly as long as the sequence: w - w²/(2s) = s/2 (causal) and w = s "
         "(not), the values without a window"
@@ -180,6 +204,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             ("costcalc/formulas/flops.py", 140),
             ("costcalc/formulas/flops.py", 174),
             ("costcalc/formulas/flops.py", 207),
+            ("costcalc/formulas/lora.py", 53),
+            ("costcalc/formulas/lora.py", 88),
+            ("costcalc/formulas/lora.py", 98),
+            ("costcalc/formulas/generation.py", 27),
         )
     },
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (

@@ -96,3 +96,13 @@ def test_linear_layer_params_closed_form(tiny: ModelSpec) -> None:
     """What QLoRA stores in 4 bits: Σ d_in·d_out over all linear layers of the blocks:
     2·(64·64 + 64·32 + 64·32 + 64·64) + 2·(64·128 + 64·128 + 128·64) = 24576 + 49152 = 73728."""
     assert linear_layer_params(tiny).m_as("parameter") == 73728
+
+
+def test_lora_params_of_a_mixture_of_experts(tiny: ModelSpec) -> None:
+    """r = 1 on all linear layers: attention 2·(128 + 96 + 96 + 128) = 896, the dense layer's MLP
+    192 + 192 + 192 = 576, and every expert's MLP (4 routed + 1 shared in one layer) 5·288 = 1,440:
+    2,912; only the active ones (1 + 1): 896 + 576 + 2·288 = 2,048."""
+    moe = tiny.model_copy(update=MOE)
+    assert lora_params(moe, "all-linear", 1).m_as("parameter") == 2912
+    assert lora_params(moe, "all-linear", 1, active=True).m_as("parameter") == 2048
+    assert lora_params(moe, "attention", 1, fused_qkv=True).m_as("parameter") == 2 * (192 + 128)

@@ -77,3 +77,13 @@ def test_the_rounding_rules_by_hand(params: float, layers: int, hidden: int, ffn
     rounded to 128 (to 1,024 from a width of 4,096); heads d/128; Llama's MLP rule."""
     spec = standard_shape(params)
     assert (spec.layers, spec.hidden, spec.heads, spec.ffn) == (layers, hidden, hidden // 128, ffn)
+
+
+def test_the_layer_count_solves_the_aspect_ratio_cubic() -> None:
+    """12·l·(128·l)² + 2·32,000·128·l = N: at l = 32 that is 6,442,450,944 + 262,144,000 = 6,704,594,944,
+    and at l = 4, 12,582,912 + 32,768,000 = 45,350,912; bisection finds l back."""
+    from costcalc.formulas.shapes import ASPECT_RATIO, HEAD_DIM, MULTIPLE, STANDARD_VOCAB, WIDE, _aspect_layers
+
+    assert (ASPECT_RATIO, HEAD_DIM, MULTIPLE, STANDARD_VOCAB, WIDE) == (128, 128, 8, 32_000, 4096)
+    assert _aspect_layers(6_704_594_944) == pytest.approx(32, rel=1e-9)
+    assert _aspect_layers(45_350_912) == pytest.approx(4, rel=1e-9)
