@@ -20,6 +20,7 @@ from costcalc.data.catalog import Catalog
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.layouts import (
     SHOWN,
+    LayoutChoice,
     Problem,
     grid_candidates,
     plan_memory,
@@ -583,3 +584,49 @@ def test_a_suggestion_gives_the_states_it_leads_to(catalog: Catalog) -> None:
     gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(7e9, "B")})
     first = suggestions(Problem(None, 1e9, gpu, MemoryOptions(), frozenset()), 8)[0]
     assert first.startswith("--zero 2 (") and "3.8 GB" in first and "3.7 GB" not in first
+
+
+def _plan(catalog: Catalog, spec: Any, gpus: Any, capacity: float = 80e9, params: Any = 1e9, **given: Any) -> Any:
+    gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(capacity, "B")})
+    count = None if gpus is None else costcalc.Q_(gpus, "GPU")
+    return plan_memory(EstimateInputs(**given), spec, costcalc.Q_(params, "parameter"), gpu, None, count, "bf16")
+
+
+def test_the_layout_notes_say_what_was_given(catalog: Catalog) -> None:
+    """The layout is 'given' only when t, p and the recomputation all are; a recomputation other than
+    none gets its own note, given when --recompute is. The choice counts the layouts that fit (10 on 4 GPUs)."""
+    spec = _tiny_problem(catalog).spec
+    chosen = _plan(catalog, spec, 4)
+    assert [(n.name, n.given) for n in chosen.notes] == [("layout", False)] and " 10 " in chosen.notes[0].basis
+    full = _plan(catalog, spec, 4, tp=1, pp=1, recompute="full")
+    assert [(n.name, n.given) for n in full.notes] == [("layout", True), ("recomputation", True)]
+    both = _plan(catalog, spec, 4, tp=1, pp=1)
+    assert [(n.name, n.given) for n in both.notes] == [("layout", False)]
+    assert isinstance(chosen, LayoutChoice)
+    with pytest.raises(FrozenInstanceError):
+        chosen.recompute = "full"  # type: ignore[misc]
+
+
+def test_plan_memory_checks_the_given_layout_against_the_gpus(catalog: Catalog) -> None:
+    """--tp 8 on 4 GPUs is an error naming --tp; nothing given on 1 GPU is not."""
+    spec = _tiny_problem(catalog).spec
+    with pytest.raises(InputError) as err:
+        _plan(catalog, spec, 4, tp=8)
+    assert err.value.field == "tp"
+    one = _plan(catalog, spec, 1)
+    assert one.memory is not None and (one.memory.tp, one.memory.pp, one.memory.dp) == (1, 1, 1)
+
+
+def test_plan_memory_of_arrays_and_of_a_parameter_count(catalog: Catalog) -> None:
+    """Two parameter counts at once get no memory section; without a shape the model states decide:
+    ZeRO-1 on 8 GPUs, 1.1·5.5 + 2 = 8.05 GB does not fit 7 GB (a note with the smallest change), fits
+    80 GB with a note that no layout can be chosen, and none when a layout option is given."""
+    pair = _plan(catalog, _tiny_problem(catalog).spec, 4, params=np.array([1e9, 2e9]))
+    assert pair.memory is None and pair.notes == () and pair.layouts == ()
+    tight = _plan(catalog, None, 8, 7e9)
+    assert tight.memory is not None and tight.memory.fits is False and len(tight.memory.notes) == 3
+    assert "--zero 2" in tight.memory.notes[-1] and "--tp 2" in tight.memory.notes[-1]
+    roomy = _plan(catalog, None, 8)
+    assert roomy.memory is not None and roomy.memory.fits is None and len(roomy.memory.notes) == 2
+    given = _plan(catalog, None, 8, zero=1)
+    assert given.memory is not None and len(given.memory.notes) == 1  # only the missing activations
