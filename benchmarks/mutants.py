@@ -112,19 +112,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("costcalc/estimator/efficiency.py", 207, "Gt -> GtE"): (
         "recounting the FLOPs at the calibration's length when the sequence is exactly that long gives the same count"
     ),
-    **{
-        ("costcalc/formulas/flops.py", line, "FloorDiv -> Div"): (
-            "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
-            "the division is exact and every count the same"
-        )
-        for line in (110, 122, 176, 208)
-    },
+    ("costcalc/formulas/flops.py", 208, "FloorDiv -> Div"): (
+        "d_k = d / n_h in flops_per_token: ModelSpec refuses a width the heads do not divide, so the division "
+        "is exact, and the FLOP counts are floats either way"
+    ),
     **{
         (module, line, "FloorDiv -> Div"): (
-            "d_k = d / n_h when no head size is given: ModelSpec refuses a width the heads do not divide, so "
-            "the division is exact and every count the same"
+            "d_k = d / n_h in the KV-cache size: ModelSpec refuses a width the heads do not divide, so the "
+            "division is exact, and the bytes are a float quantity either way"
         )
-        for module, line in (("costcalc/formulas/lora.py", 57), ("costcalc/formulas/generation.py", 31))
+        for module, line in (("costcalc/formulas/generation.py", 31),)
     },
     ("costcalc/formulas/shapes.py", 49, "4096 -> 4097"): (
         "WIDE: a width from 4,096 up to 4,097 rounds to 4,096 in steps of 128 and of 1,024 alike"

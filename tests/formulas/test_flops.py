@@ -327,3 +327,16 @@ def test_router_bias_is_a_parameter_not_a_flop() -> None:
     plain, biased = _tiny(**moe), _tiny(**moe, router_bias=True)
     assert parameter_count(biased) - parameter_count(plain) == 4
     assert flops_per_token(biased, 16) == flops_per_token(plain, 16)
+
+
+def test_parameter_counts_are_whole_numbers() -> None:
+    """A count of parameters is an int, also when the head size comes from d / n_h (with GQA, Q/K/V
+    biases or biases on every layer, and multi-head latent attention without a compressed query)."""
+    shapes = [
+        _tiny(kv_heads=2),
+        _tiny(kv_heads=2, qkv_bias=True),
+        _tiny(linear_bias=True),
+        _tiny(kv_lora_rank=32, qk_rope_head_dim=8, head_dim=16, v_head_dim=12),
+    ]
+    for spec in shapes:
+        assert type(parameter_count(spec)) is int and type(parameter_count(spec, active=True)) is int

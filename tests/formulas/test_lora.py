@@ -106,3 +106,11 @@ def test_lora_params_of_a_mixture_of_experts(tiny: ModelSpec) -> None:
     assert lora_params(moe, "all-linear", 1).m_as("parameter") == 2912
     assert lora_params(moe, "all-linear", 1, active=True).m_as("parameter") == 2048
     assert lora_params(moe, "attention", 1, fused_qkv=True).m_as("parameter") == 2 * (192 + 128)
+
+
+def test_adapted_matrix_sizes_are_whole_numbers(tiny: ModelSpec) -> None:
+    """d_k = d / n_h = 16 when no head size is given: every (count, d_in, d_out) is a whole number."""
+    for targets in ("qv", "attention", "all-linear"):
+        for fused in (False, True):
+            sizes = adapted_matrices(tiny, targets, fused_qkv=fused)  # type: ignore[arg-type]
+            assert all(type(n) is int for matrix in sizes for n in matrix)
