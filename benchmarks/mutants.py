@@ -126,6 +126,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("costcalc/formulas/shapes.py", 49, "4096 -> 4097"): (
         "WIDE: a width from 4,096 up to 4,097 rounds to 4,096 in steps of 128 and of 1,024 alike"
     ),
+    ("costcalc/formulas/shapes.py", 94, "GtE -> Gt"): (
+        "a width of exactly 4,096 rounds to 4,096 in steps of 1,024 and of 128 alike"
+    ),
+    ("costcalc/formulas/shapes.py", 91, "Lt -> LtE"): (
+        "a real layer count of exactly 8: round(8) and 8 x round(8 / 8) are both 8"
+    ),
+    ("costcalc/formulas/shapes.py", 102, "FloorDiv -> Div"): (
+        "heads = d / 128 with d a multiple of 128: the division is exact and ModelSpec takes 32.0 as 32"
+    ),
     **{
         ("costcalc/formulas/shapes.py", line, mutation): (
             "the bisection of _aspect_layers: the bounds 0 and 1e6 (or 1 and 1e6 + 1) hold the root for every "

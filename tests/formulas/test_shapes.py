@@ -62,6 +62,8 @@ def test_the_new_accelerators_estimate(gpu: str, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("params", "layers", "hidden", "ffn"),
     [
+        # l = 3.01 to 3; 36·d² + 64,000·d = 3e7 gives d = 385.3 (the 2·V·d term matters here), to 3 x 128
+        (3e7, 3, 384, 1024),
         # real l = 6.28 below 8: a whole number, 6; 72·d² + 64,000·d = 1e8 gives d = 815.1, to 6 x 128
         (1e8, 6, 768, 2048),
         # l = 18.03 to a multiple of 8, 16; 192·d² + 64,000·d = 1.3e9 gives d = 2,440.7, below 4,096:
