@@ -186,6 +186,9 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         for line in (306, 361)
         for mutation in ("1 -> 2", "drop USub")
     },
+    ("costcalc/formulas/memory.py", 371, "Gt -> GtE"): (
+        "_validate_experts' e > 1 before dp % e: at e = 1, dp % 1 is 0, so e >= 1 refuses nothing more"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"
