@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_
 from costcalc.data.calibrate import efficiency_model
-from costcalc.data.calibration import FP8_SPEEDUP
+from costcalc.data.calibration import FP8_SPEEDUP, Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.efficiency import (
     CALIBRATION_SEQ_LEN,
@@ -175,3 +177,28 @@ def test_the_nearest_runs_are_of_the_generation_when_it_has_runs(catalog: Catalo
     assert found.evidence_note is not None and found.evidence
     assert all(run.generation == accelerator.generation for run in found.evidence) is own
     assert (f"of {accelerator.generation} " in found.evidence_note.basis) is own
+
+
+def test_an_mfu_of_exactly_the_peak_is_not_held(catalog: Catalog) -> None:
+    """The cap binds above 100% only: a conversion that lands exactly on 1.0 is applied, not 'held at' the peak."""
+    h100 = catalog.accelerator("h100")
+    central = float(efficiency_model(catalog).predict(h100.generation, np.asarray(7e9), False).central)
+    below, above = [1 / central], [1 / central]  # 1/central and its neighbouring doubles
+    for _ in range(4):
+        below.append(math.nextafter(below[-1], 0.0))
+        above.append(math.nextafter(above[-1], math.inf))
+    exact_ratios = [r for r in below + above if central * r == 1.0]
+    assert exact_ratios, "no double near 1/central gives an MFU of exactly 1.0"
+    ratio = exact_ratios[0]
+    exact = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=ratio)
+    assert exact.value is not None and exact.value.m == 1.0
+    assert exact.note is not None and efficiency_cap_note() not in exact.note.basis
+
+
+def test_a_speedup_is_named_by_its_precision(catalog: Catalog) -> None:
+    """fp8's stated speed-up is called so; another precision's by its name."""
+    other = Speedup(dtype="fp6", central=1.1, low=1.0, high=1.2, basis="stated for the test")
+    for speedup, label in ((FP8_SPEEDUP, "x 1.3 (fp8 speed-up)"), (other, "x 1.1 (fp6)")):
+        found = resolve_efficiency(None, catalog.accelerator("h100"), catalog, flop_params=Q_(7e9, "parameter"),
+                                   speedup=speedup)  # fmt: skip
+        assert found.note is not None and label in found.note.basis
