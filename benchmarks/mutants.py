@@ -189,6 +189,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("costcalc/formulas/memory.py", 371, "Gt -> GtE"): (
         "_validate_experts' e > 1 before dp % e: at e = 1, dp % 1 is 0, so e >= 1 refuses nothing more"
     ),
+    ("costcalc/estimator/layouts.py", 197, "1 -> 2"): (
+        "rank's first key for a layout that does not fit: 2 instead of 1 still sorts it after those that fit (0)"
+    ),
+    ("costcalc/estimator/layouts.py", 316, "In -> NotIn"): (
+        "_check_given probes the given tp and pp against the GPU count; with the test inverted, a given one "
+        "that does not fit is refused a moment later with the same error (field and message) by the "
+        "breakdown of the given layout the search falls back to, and one not given is 1 either way"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"

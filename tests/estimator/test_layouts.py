@@ -512,8 +512,9 @@ def test_rank_keys(catalog: Catalog) -> None:
     assert rank([half, unknown]) == [unknown, half]
     deep, wide = _layout(base, 1.0, tp=1, pp=4, **fit), _layout(base, 1.0, tp=2, pp=1, **fit)
     assert rank([deep, wide]) == [wide, deep]
-    full, roomy = _layout(base, 1.0, fits=True, capacity=5.0, total=5.0), _layout(base, 1.0, **fit)
-    assert (full.memory.headroom, roomy.memory.headroom) == (0.0, 5.0) and rank([full, roomy]) == [roomy, full]
+    full = _layout(base, 1.0, fits=True, capacity=5.0, total=5.0)
+    roomy = _layout(base, 1.0, fits=True, capacity=5.5, total=5.0)
+    assert (full.memory.headroom, roomy.memory.headroom) == (0.0, 0.5) and rank([full, roomy]) == [roomy, full]
     big, near = _layout(base, None, fits=False, total=9.0), _layout(base, None, fits=False, total=None, weights=2.0,
                                                                     gradients=2.0, optimizer=2.0)  # fmt: skip
     assert near.memory.states == 6.0 and rank([big, near]) == [near, big]
@@ -533,6 +534,11 @@ def test_smallest_fit_start_and_default_limit(catalog: Catalog) -> None:
     six = Problem(six.spec.model_copy(update={"layers": 6}), 1e9, six.accelerator, six.options, six.fixed)  # type: ignore[union-attr]
     found = smallest_fit(six)
     assert found is not None and found[0] == 3 and found[1].memory.pp == 3
+    wide = _tiny_problem(catalog, tp=3)  # 6 heads of 16: t = 3 divides them; the doubling starts at 3
+    wide = Problem(wide.spec.model_copy(update={"heads": 6, "hidden": 96}), 1e9, wide.accelerator, wide.options,  # type: ignore[union-attr]
+                   wide.fixed)  # fmt: skip
+    found = smallest_fit(wide)
+    assert found is not None and found[0] == 3 and found[1].memory.tp == 3
     fixed = {"zero": 3, "tp": 1, "pp": 1, "recompute": "none", "sp": False, "micro_batch": 1}
     huge = _tiny_problem(catalog, 2.1e9, **fixed)
     huge = Problem(huge.spec, 1e13, huge.accelerator, huge.options, huge.fixed)
@@ -546,7 +552,10 @@ def _flags(changes: list[str]) -> list[str]:
     return [change.split(" (")[0] for change in changes]
 
 
-@pytest.mark.parametrize(("capacity", "expected"), [(8.5e9, ["--zero 2", "8 GPUs"]), (7e9, ["--zero 3", "32 GPUs"])])
+@pytest.mark.parametrize(
+    ("capacity", "expected"),
+    [(8.5e9, ["--zero 2", "8 GPUs"]), (7.75e9, ["--zero 3", "16 GPUs"]), (7e9, ["--zero 3", "32 GPUs"])],
+)
 def test_suggestions_for_a_shape(catalog: Catalog, capacity: float, expected: list[str]) -> None:
     """Ψ = 1e9 on 4 GPUs, t = p = 1 and ZeRO-1 fixed: states 2 + 2 + 12/4 = 7 bytes per parameter,
     9.7 GB with the allowance. ZeRO-2 needs 2 + 14/4 = 5.5 (8.05 GB), ZeRO-3 16/4 = 4 (6.4 GB); more GPUs
@@ -554,7 +563,9 @@ def test_suggestions_for_a_shape(catalog: Catalog, capacity: float, expected: li
     smallest GPU count."""
     problem = _tiny_problem(catalog, capacity, zero=1, tp=1, pp=1, recompute="none", sp=False)
     assert not any(lay.memory.fits for lay in search(problem, 4))
-    assert _flags(suggestions(problem, 4)) == expected
+    changes = suggestions(problem, 4)
+    assert _flags(changes) == expected
+    assert all(f"GB of {capacity / 1e9:.1f} GB" in change for change in changes)  # 7.75 GB shows as 7.8
 
 
 @pytest.mark.parametrize(
@@ -630,3 +641,12 @@ def test_plan_memory_of_arrays_and_of_a_parameter_count(catalog: Catalog) -> Non
     assert roomy.memory is not None and roomy.memory.fits is None and len(roomy.memory.notes) == 2
     given = _plan(catalog, None, 8, zero=1)
     assert given.memory is not None and len(given.memory.notes) == 1  # only the missing activations
+
+
+def test_model_parallelism_suggested_within_a_node(catalog: Catalog) -> None:
+    """Ψ = 1e9 on 16 GPUs at ZeRO-1 without a shape: 4e9/(t·p) + 12e9/16 bytes of states per GPU.
+    Only t·p = 16 fits 3.2 GB (1.1·1.0 + 2 = 3.1 GB; t·p = 8 needs 3.375 GB), and TP stays within a
+    node's 8 GPUs: --tp 8 --pp 2, not --tp 16. ZeRO-3 (1 GB of states, 3.1 GB) fits too."""
+    gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(3.2e9, "B")})
+    changes = suggestions(Problem(None, 1e9, gpu, MemoryOptions(), frozenset()), 16)
+    assert _flags(changes) == ["--zero 3", "--tp 8 --pp 2"]
