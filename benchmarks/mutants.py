@@ -239,6 +239,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
             ("costcalc/formulas/generation.py", 27),
         )
     },
+    **dict.fromkeys(
+        (
+            ("costcalc/commands/claims/subject.py", 51, "64 -> 65"),
+            ("costcalc/commands/claims/subject.py", 110, "256 -> 257"),
+            ("costcalc/commands/claims/subject.py", 129, "256 -> 257"),
+            ("costcalc/commands/claims/subject.py", 147, "256 -> 257"),
+            ("costcalc/commands/claims/evidence.py", 290, "1024 -> 1025"),
+        ),
+        "an lru_cache's maxsize: how many results are kept, never what they are",
+    ),
     ("costcalc/commands/claims/quantity.py", 88, "Gt -> GtE"): (
         "_bound_side for '=': a value equal to the high end gives 'high' either way (it falls through to the last "
         "'high')"
