@@ -197,6 +197,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "that does not fit is refused a moment later with the same error (field and message) by the "
         "breakdown of the given layout the search falls back to, and one not given is 1 either way"
     ),
+    ("costcalc/estimator/layouts.py", 328, "GtE -> Gt"): (
+        "a layout is 'given' when tp, pp and recompute all are: with 'recompute' in the set too, a superset "
+        "of {tp, pp} is always a strict one"
+    ),
     ("costcalc/estimator/layouts.py", 85, "8 -> 9"): (
         "Problem.gpus_per_node's default is only used as the limit of powers of two (TP degrees): the powers "
         "of two up to 9 are those up to 8"

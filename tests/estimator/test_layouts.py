@@ -650,3 +650,14 @@ def test_model_parallelism_suggested_within_a_node(catalog: Catalog) -> None:
     gpu = catalog.accelerator("a100").model_copy(update={"memory": costcalc.Q_(3.2e9, "B")})
     changes = suggestions(Problem(None, 1e9, gpu, MemoryOptions(), frozenset()), 16)
     assert _flags(changes) == ["--zero 3", "--tp 8 --pp 2"]
+
+
+def test_the_recomputation_note_says_whether_it_was_chosen(catalog: Catalog) -> None:
+    """Llama-2-13B on 8 A100-80GB, ZeRO-3, eager attention: selective recomputation is needed and chosen
+    (part of the fastest layout that fits); given, the note only states its cost."""
+    spec = catalog.model("llama-2-13b")
+    chosen = _plan(catalog, spec, 8, params=float(spec.params.m), zero=3, attention="eager")
+    given = _plan(catalog, spec, 8, params=float(spec.params.m), zero=3, attention="eager", recompute="selective")
+    (_, picked), (_, stated) = chosen.notes, given.notes
+    assert (picked.value, picked.given, stated.value, stated.given) == ("selective", False, "selective", True)
+    assert picked.basis != stated.basis and picked.basis.endswith(stated.basis)
