@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from finetune_shapes import LLAMA2_7B, LLAMA3_8B
 
 from costcalc.base.units import Q_
 from costcalc.formulas.finetune import (
     PADDING_BATCH_FACTOR,
+    TrainFlops,
     distillation_flops,
     dpo_flops,
     dpo_tokens,
@@ -18,7 +21,7 @@ from costcalc.formulas.finetune import (
     sft_flops,
     train_flops_per_token,
 )
-from costcalc.formulas.flops import flops_per_token, parameter_count
+from costcalc.formulas.flops import FlopsPerToken, flops_per_token, parameter_count
 from costcalc.formulas.generation import decode_time, kv_cache_bytes, kv_cache_bytes_per_token
 from costcalc.formulas.lora import lora_params
 
@@ -188,3 +191,79 @@ def test_decode_time_is_bytes_over_bandwidth_summed_over_steps() -> None:
     roofline = decode_time(weights, kv, 4096, 1, 1, bw, flops_per_token=fwd, peak=peak)
     assert roofline > memory_only
     assert roofline.m_as("s") == pytest.approx((fwd * Q_(4096, "token") / peak).m_as("s"))
+
+
+# Closed forms on small stated numbers: a split forward of W = 100 FLOPs in the layers' matmuls,
+# A = 10 in the attention scores and 5 in the LM head (F = 115), adapters of N_lora = 2.
+SPLIT = FlopsPerToken(layer_matmuls=100.0, attention_scores=10.0, lm_head=5.0)
+
+
+def _flops(result: object) -> tuple[float, float]:
+    return result.model.m_as("FLOP/token"), result.hardware.m_as("FLOP/token")  # type: ignore[attr-defined]
+
+
+def test_train_flops_per_token_closed_form() -> None:
+    """full: 3F = 345, recomputation adds the layers' forward W + A = 110 (455). LoRA: 2·(W + head) + 3A +
+    6·N_lora = 210 + 30 + 12 = 252, recomputation adds W + A + 2·N_lora = 114 (366); no adapters: 240."""
+    assert _flops(train_flops_per_token(SPLIT, "full")) == (345.0, 345.0)
+    assert _flops(train_flops_per_token(SPLIT, "full", recompute=True)) == (345.0, 455.0)
+    lora = Q_(2.0, "parameter")
+    assert _flops(train_flops_per_token(SPLIT, "lora", lora)) == (252.0, 252.0)
+    assert _flops(train_flops_per_token(SPLIT, "qlora", lora, recompute=True)) == (252.0, 366.0)
+    assert _flops(train_flops_per_token(SPLIT, "lora")) == (240.0, 240.0)
+
+
+def test_forward_needs_the_shape_and_the_length() -> None:
+    """The architecture-aware forward with a shape and a length; 2N in the layers without either."""
+    params = Q_(7e9, "parameter")
+    assert forward_flops(params, LLAMA2_7B, 4096) == flops_per_token(LLAMA2_7B, 4096)
+    fallback = FlopsPerToken(layer_matmuls=1.4e10, attention_scores=0.0, lm_head=0.0)
+    assert forward_flops(params, LLAMA2_7B, None) == fallback == forward_flops(params, None, 4096)
+
+
+def test_batch_padding_factor_boundary() -> None:
+    """Padding to the batch's longest multiplies by a factor of at least 1: 1.0 is allowed, 0.99 is not."""
+    assert example_tokens(10, 1, 100, padding="batch", batch_factor=1.0).m_as("token") == 1000
+    with pytest.raises(ValueError, match="at least 1"):
+        example_tokens(10, 1, 100, padding="batch", batch_factor=0.99)
+
+
+def test_dpo_and_distillation_hardware_closed_form() -> None:
+    """D = 1000 tokens per epoch, 2 epochs, f = (345, 455) per token, a frozen forward of 50:
+    model 2·1000·345 + 2·1000·50 = 790,000; hardware 2·1000·455 + 100,000 = 1,010,000; precomputed,
+    the frozen forward runs once: 50,000."""
+    policy = train_flops_per_token(SPLIT, "full", recompute=True)
+    frozen = Q_(50.0, "FLOP/token")
+    for stage in (dpo_flops, distillation_flops):
+        flops = stage(Q_(1000, "token"), 2, policy, frozen)
+        assert (flops.model.m_as("FLOP"), flops.hardware.m_as("FLOP")) == (790_000, 1_010_000)
+        once = stage(Q_(1000, "token"), 2, policy, frozen, precomputed=True)
+        assert (once.model.m_as("FLOP"), once.hardware.m_as("FLOP")) == (740_000, 960_000)
+
+
+def test_rl_flops_closed_form() -> None:
+    """GRPO, 3 prompts x G = 2 samples of P + R = 10 + 30 tokens: T = 240. Generation T·115; scoring by
+    a reference (115) and a reward model (20): T·135; one epoch of training T·345 (no critic), or T·455
+    with recomputation. PPO adds a critic's forward (20) and training (60)."""
+    actor = train_flops_per_token(SPLIT, "full", recompute=True)
+    forward, small = Q_(115.0, "FLOP/token"), Q_(20.0, "FLOP/token")
+    common = {"actor_forward": forward, "actor_train": actor, "reference_forward": forward, "reward_forward": small}
+    grpo = rl_flops(3, 10, 30, group_size=2, **common)  # type: ignore[arg-type]
+    assert (grpo.generation.m_as("FLOP"), grpo.experience.m_as("FLOP"), grpo.training.m_as("FLOP")) == (
+        240 * 115, 240 * 135, 240 * 345,
+    )  # fmt: skip
+    assert rl_flops(3, 10, 30, group_size=2, recompute=True, **common).training.m_as("FLOP") == 240 * 455  # type: ignore[arg-type]
+    critic = TrainFlops(model=Q_(60.0, "FLOP/token"), hardware=Q_(80.0, "FLOP/token"))
+    ppo = rl_flops(3, 10, 30, critic_forward=small, critic_train=critic, ppo_epochs=2, **common)  # type: ignore[arg-type]
+    assert (ppo.experience.m_as("FLOP"), ppo.training.m_as("FLOP")) == (120 * 155, 2 * 120 * (345 + 60))
+    assert ppo.total.m_as("FLOP") == pytest.approx(120 * 115 + 120 * 155 + 2 * 120 * 405)
+
+
+def test_flop_results_are_frozen() -> None:
+    per_token_flops = train_flops_per_token(SPLIT, "full")
+    stage = sft_flops(Q_(10, "token"), per_token_flops)
+    for value in (per_token_flops, stage, rl_flops(1, 1, 1, actor_forward=Q_(1.0, "FLOP/token"),
+                  actor_train=per_token_flops, reference_forward=Q_(1.0, "FLOP/token"),
+                  reward_forward=Q_(1.0, "FLOP/token"))):  # fmt: skip
+        with pytest.raises(FrozenInstanceError):
+            value.model = Q_(0.0, "FLOP")  # type: ignore[misc, union-attr]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 from finetune_shapes import FALCON_40B, LLAMA2_7B, LLAMA2_13B, LLAMA3_8B, LLAMA_33B, LLAMA_65B, STARCODER
 
@@ -204,3 +206,72 @@ def test_dpo_reference_and_rl_extra_models() -> None:
     one, two = (finetune_memory(LLAMA2_7B, n, s) for s in (base, dpo))
     assert two.extra - one.extra == 2 * n
     assert two.activations == pytest.approx(2 * one.activations)  # type: ignore[operator]
+
+
+# Closed forms on small stated numbers (bytes), with the 2 GB + 10% overhead allowance of memory.py.
+PARTS = {"frozen": 10.0, "weights": 20.0, "gradients": 30.0, "optimizer": 40.0, "extra": 5.0, "kv_cache": 7.0}
+TINY = {"layers": 2, "hidden": 64, "heads": 4, "kv_heads": None, "head_dim": None, "ffn": 128, "vocab": 100}
+
+
+def test_finetune_memory_parts_closed_form() -> None:
+    """resident = 10 + 20 + 30 + 40 + 5 + 7 + 100 (activations) - 40 (pageable) = 172; overhead
+    2e9 + 10% of (172 - 10 frozen - 5 extra) = 2e9 + 15.7; lower bound without activations:
+    72 + 2e9 + 10% of 57. The total fits a capacity equal to it, not one byte less."""
+    m = FinetuneMemory(**PARTS, activations=100.0, pageable=40.0)
+    assert m.resident == 172.0
+    assert m.overhead == pytest.approx(2e9 + 15.7, abs=1e-3)
+    assert m.total == pytest.approx(2e9 + 187.7, abs=1e-3)
+    assert m.lower_bound == pytest.approx(2e9 + 77.7, abs=1e-3)
+    assert m.total is not None and (m.fits(m.total), m.fits(m.total - 1)) == (True, False)
+    unknown = FinetuneMemory(**PARTS, activations=None, pageable=40.0)
+    assert (unknown.resident, unknown.overhead, unknown.total) == (None, None, None)
+    bound = unknown.lower_bound
+    assert (unknown.fits(bound), unknown.fits(bound - 1), unknown.fits(bound + 1)) == (None, False, None)
+
+
+def test_frozen_weight_bytes_closed_form(catalog: Catalog) -> None:
+    """Tiny shape: 2·(4·64·64 + 3·64·128) = 81,920 linear weights (QLoRA stores them in bits/8 bytes),
+    the rest at 2 bytes. N = 100,000: 16-bit 200,000; int8 81,920 + 2·18,080 = 118,080; NF4
+    81,920·4.5/8 + 36,160 = 82,240. A count below the linear weights is all linear: 1,000·4.5/8 = 562.5."""
+    tiny = catalog.model("llama-2-7b").model_copy(update=TINY)
+    assert frozen_weight_bytes(tiny, 1e5) == 2e5
+    assert frozen_weight_bytes(tiny, 1e5, "int8") == 118_080
+    assert frozen_weight_bytes(tiny, 1e5, "nf4") == pytest.approx(82_240)
+    assert frozen_weight_bytes(tiny, 1e3, "nf4") == pytest.approx(562.5)
+    with pytest.raises(ValueError, match="shape"):
+        frozen_weight_bytes(None, 1e5, "nf4")
+
+
+def test_rl_extra_params_closed_form() -> None:
+    """Actor 10, reward 2, critic 3 (adapters 1): a full actor's reference is a copy (frozen 2 + 10); a
+    LoRA actor's is its base. A LoRA critic keeps its base frozen and trains its adapters; GRPO has none."""
+    assert rl_extra_params("full", 10, critic=3, reward=2) == (12, 3)
+    assert rl_extra_params("lora", 10, critic=3, reward=2, critic_lora=1) == (5, 1)
+    assert rl_extra_params("lora", 10, critic=3, reward=2) == (5, 0.0)
+    assert rl_extra_params("full", 10, critic=None, reward=2) == (12, 0.0)
+    assert rl_extra_params("qlora", 10, critic=None, reward=2) == (2, 0.0)
+
+
+def test_finetune_setup_defaults_and_sharding(catalog: Catalog) -> None:
+    """Defaults: full fine-tuning, AdamW, no ZeRO, one GPU, micro-batch 1: 2 + 2 + 12 bytes per
+    parameter unsharded, nothing else. ZeRO-3 over 4 GPUs shards the frozen 2·N of a LoRA run too."""
+    setup = FinetuneSetup()
+    assert (setup.method, setup.zero, setup.dp, setup.micro_batch, setup.sequences_per_example) == ("full", 0, 1, 1, 1)
+    assert (setup.extra_frozen, setup.extra_trainable, setup.kv_cache, setup.paged, setup.offload) == (
+        0,
+        0,
+        0,
+        False,
+        False,
+    )
+    m = finetune_memory(None, 1e9, setup)
+    assert (m.frozen, m.weights, m.gradients, m.optimizer, m.extra, m.activations) == (0.0, 2e9, 2e9, 12e9, 0.0, None)
+    tiny = catalog.model("llama-2-7b").model_copy(update=TINY)
+    lora = FinetuneSetup(method="lora", trainable=1e6, zero=3, dp=4, extra_frozen=1e6)
+    sharded = finetune_memory(tiny, 1e9, lora)
+    assert (sharded.frozen, sharded.extra) == (2e9 / 4, 2e6 / 4)
+    assert (sharded.weights, sharded.optimizer) == (2e6 / 4, 12e6 / 4)
+    with pytest.raises(FrozenInstanceError):
+        setup.dp = 2  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        m.frozen = 1.0  # type: ignore[misc]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+
 import pytest
 
 import costcalc
@@ -9,8 +11,10 @@ from costcalc.base.units import Q_
 from costcalc.cli import main
 from costcalc.data.catalog import default_catalog
 from costcalc.formulas.flops import (
+    attended_keys,
     dense_training_flops,
     flops_per_token,
+    llama_ffn,
     narayanan_flops,
     parameter_count,
     training_flops,
@@ -203,3 +207,137 @@ def test_attention_flops_convention_on_the_command_line(capsys: pytest.CaptureFi
     out = " ".join(capsys.readouterr().out.split())
     assert "attention FLOPs: full (all keys)" in out and "changes the FLOPs shown, not the GPU-hours" in out
     assert main(["estimate", "--model", "bloom", "--attention-flops", "half"]) == 2
+
+
+# Closed forms on a tiny stated shape: l = 2, d = 64, n_h = 4, gated d_ff = 128, V = 100 (untied),
+# RMSNorm. Per layer: MLP 3·64·128 = 24,576; two norms 2·64 = 128. Embeddings 2·100·64 = 12,800;
+# final norm 64. So N = 2·(attention + extras + 128) + 2·24,576 + 12,800 + 64.
+TINY = {
+    "layers": 2, "hidden": 64, "heads": 4, "kv_heads": None, "head_dim": None, "ffn": 128, "mlp": "gated",
+    "vocab": 100, "norm": "rmsnorm", "norms_per_layer": 2, "tied_embeddings": False, "linear_bias": False,
+    "qkv_bias": False, "embedding_norm": False, "learned_positions": 0,
+}  # fmt: skip
+REST = 2 * 24_576 + 12_800 + 64
+
+
+def _tiny(**update: object) -> ModelSpec:
+    return default_catalog().model("llama-2-7b").model_copy(update={**TINY, **update})
+
+
+def test_multi_head_latent_attention_counts() -> None:
+    """DeepSeek-V3 §2.1.1 with d_h = 16, d_h^R = 8, d_v = 12, d_c = 32: d·(d_c + d_h^R) = 2,560,
+    d_c·n_h·(d_h + d_v) = 3,584, n_h·d_v·d = 3,072; the query uncompressed d·n_h·(d_h + d_h^R) = 6,144
+    (15,360 in all), or through d_c' = 24: 64·24 + 24·4·24 = 3,840 (13,056). The latent norms add
+    d_c (+ d_c'). Scores: l·2·(s/2)·n_h·(d_qk + d_v) = 2·2·8·4·36 = 4,608 at s = 16."""
+    mla = {"kv_lora_rank": 32, "head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 12}
+    assert parameter_count(_tiny(**mla)) == 2 * (15_360 + 32 + 128) + REST
+    assert parameter_count(_tiny(**mla, q_lora_rank=24)) == 2 * (13_056 + 56 + 128) + REST
+    assert flops_per_token(_tiny(**mla), 16).attention_scores == 4_608
+
+
+def test_qkv_and_linear_biases() -> None:
+    """GQA with n_kv = 2 and d_k = 32 (given, not d/n_h): projections 2·64·4·32 + 2·64·2·32 = 24,576.
+    Q/K/V biases (Qwen2) add (n_h + 2·n_kv)·d_k = 256 per layer; biases on every linear layer add
+    (n_h·d_k + 2·n_kv·d_k + d) + (d_ff + d) = 320 + 192 = 512 instead."""
+    gqa = {"kv_heads": 2, "head_dim": 32}
+    assert parameter_count(_tiny(**gqa)) == 2 * (24_576 + 128) + REST
+    assert parameter_count(_tiny(**gqa, qkv_bias=True)) == 2 * (24_576 + 256 + 128) + REST
+    assert parameter_count(_tiny(**gqa, qkv_bias=True, linear_bias=True)) == 2 * (24_576 + 512 + 128) + REST
+
+
+def test_flops_per_token_is_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        flops_per_token(_tiny(), 16).lm_head = 0.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "multiple", "ffn"),
+    [
+        (4096, 256, 11008),  # Llama 2 7B: int(8·4096/3) = 10,922, up to 43 x 256
+        (5120, 256, 13824),  # Llama 2 13B: 13,653 up to 54 x 256
+        (96, 256, 256),  # int(8·96/3) = 256 is already a multiple: not rounded further
+        (64, 32, 192),  # int(170.7) = 170 up to 6 x 32
+    ],
+)
+def test_llama_ffn_rule(hidden: int, multiple: int, ffn: int) -> None:
+    """Touvron et al. 2023, Llama 2 model.py FeedForward: int(2·4d/3) rounded up to a multiple of 256."""
+    assert llama_ffn(hidden, multiple) == ffn
+    if multiple == 256:
+        assert llama_ffn(hidden) == ffn
+
+
+def test_norms_embeddings_and_positions_counts() -> None:
+    """No norms: no final norm either (2·16,384 attention + 2·24,576 MLP + 12,800 embeddings); LayerNorm
+    with bias counts 2d per norm (2·2·128 + 128 for the final one); tied embeddings count V·d once; an
+    embedding LayerNorm adds 2d and learned positions 4,096·d."""
+    attention, mlp = 2 * 16_384, 2 * 24_576
+    assert parameter_count(_tiny(norms_per_layer=0)) == attention + mlp + 12_800
+    assert parameter_count(_tiny(norm="layernorm")) == attention + mlp + 12_800 + 2 * 256 + 128
+    assert parameter_count(_tiny(tied_embeddings=True)) == attention + mlp + 6_400 + 2 * 128 + 64
+    extras = {"embedding_norm": True, "learned_positions": 4096}
+    assert parameter_count(_tiny(**extras)) == attention + mlp + 12_800 + 2 * 128 + 64 + 128 + 4096 * 64
+
+
+@pytest.mark.parametrize(
+    ("seq_len", "window", "causal", "keys"),
+    [
+        (4096, None, True, 2048.0),  # s/2
+        (4096, None, False, 4096.0),  # s
+        (4096, 1024, True, 896.0),  # w - w²/(2s) = 1024 - 1,048,576/8,192 (Mistral 7B §2)
+        (4096, 1024, False, 1024.0),  # w
+        (4096, 4096, True, 2048.0),  # a window as long as the sequence changes nothing
+        (1024, 4096, True, 512.0),
+    ],
+)
+def test_attended_keys_closed_form(seq_len: int, window: int | None, causal: bool, keys: float) -> None:
+    assert attended_keys(seq_len, window, causal=causal) == keys
+    if causal:
+        assert attended_keys(seq_len, window) == keys
+
+
+def test_sliding_window_in_the_count_and_its_method() -> None:
+    """A window shorter than the sequence cuts the scores (s_ctx = 8 - 64/32 = 6 instead of 8 at s = 16,
+    w = 8) and the method names it; an equal window changes nothing and is not named."""
+    tokens, params = Q_(1e6, "token"), Q_(1e5, "parameter")
+    plain = training_flops(tokens, params=params, spec=_tiny(), seq_len=16)
+    windowed = training_flops(tokens, params=params, spec=_tiny(sliding_window=8), seq_len=16)
+    same = training_flops(tokens, params=params, spec=_tiny(sliding_window=16), seq_len=16)
+    scores = 3 * 2 * 2 * 4 * 32 * 1e6  # 3 x l·2·n_h·(d_k + d_k) per key, x D
+    assert (plain.model - windowed.model).m_as("FLOP") == pytest.approx(scores * (8 - 6))
+    assert same.model == plain.model and same.method.count("16") == plain.method.count("16") == 1
+    assert "8" in windowed.method.replace("16", "")
+    assert training_flops(tokens, params=params, spec=_tiny(), seq_len=16, causal=True).model == plain.model
+
+
+def test_the_6nd_fallback_and_its_method() -> None:
+    """Without an architecture: 6·N·D, with hardware FLOPs equal to it unless full recomputation adds a
+    forward (8·N·D); the method says why the shape was not used."""
+    tokens, params = Q_(1e6, "token"), Q_(1e5, "parameter")
+    none = training_flops(tokens, params=params, spec=_tiny(ffn=None), seq_len=16)
+    assert none.model.m_as("FLOP") == none.hardware.m_as("FLOP") == pytest.approx(6e11)
+    assert "shape not modelled" in none.method
+    noted = training_flops(tokens, params=params, spec=_tiny(ffn=None, architecture_note="a hybrid"), seq_len=16)
+    assert "a hybrid" in noted.method and "shape not modelled" not in noted.method
+    with pytest.raises(FrozenInstanceError):
+        none.method = ""  # type: ignore[misc]
+
+
+def test_router_bias_is_a_parameter_not_a_flop() -> None:
+    """A router bias adds E parameters per MoE layer but no matmul FLOPs."""
+    moe = {"experts": 4, "experts_per_token": 1, "expert_ffn": 32, "dense_layers": 1}
+    plain, biased = _tiny(**moe), _tiny(**moe, router_bias=True)
+    assert parameter_count(biased) - parameter_count(plain) == 4
+    assert flops_per_token(biased, 16) == flops_per_token(plain, 16)
+
+
+def test_parameter_counts_are_whole_numbers() -> None:
+    """A count of parameters is an int, also when the head size comes from d / n_h (with GQA, Q/K/V
+    biases or biases on every layer, and multi-head latent attention without a compressed query)."""
+    shapes = [
+        _tiny(kv_heads=2),
+        _tiny(kv_heads=2, qkv_bias=True),
+        _tiny(linear_bias=True),
+        _tiny(kv_lora_rank=32, qk_rope_head_dim=8, head_dim=16, v_head_dim=12),
+    ]
+    for spec in shapes:
+        assert type(parameter_count(spec)) is int and type(parameter_count(spec, active=True)) is int

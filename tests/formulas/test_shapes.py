@@ -57,3 +57,35 @@ def test_the_new_accelerators_estimate(gpu: str, capsys: pytest.CaptureFixture[s
     assert "DOES NOT FIT" in capsys.readouterr().out  # 16 or 32 GB: 70B needs model parallelism
     with pytest.raises(InputError, match="pipeline stages is more than"):
         costcalc.training_memory(params="70e9", gpu=gpu, pp=1000)
+
+
+@pytest.mark.parametrize(
+    ("params", "layers", "hidden", "ffn"),
+    [
+        # l = 3.01 to 3; 36·d² + 64,000·d = 3e7 gives d = 385.3 (the 2·V·d term matters here), to 3 x 128
+        (3e7, 3, 384, 1024),
+        # real l = 6.28 below 8: a whole number, 6; 72·d² + 64,000·d = 1e8 gives d = 815.1, to 6 x 128
+        (1e8, 6, 768, 2048),
+        # l = 18.03 to a multiple of 8, 16; 192·d² + 64,000·d = 1.3e9 gives d = 2,440.7, below 4,096:
+        # a multiple of 128, 19 x 128 = 2,432; d_ff = 256·ceil(int(8·2432/3) / 256) = 256·26 = 6,656
+        (1.3e9, 16, 2432, 6656),
+        # l = 53.18 to 56; 672·d² + 64,000·d = 3e10 gives d = 6,634, from 4,096 a multiple of 1,024: 6,144
+        (3e10, 56, 6144, 16384),
+    ],
+)
+def test_the_rounding_rules_by_hand(params: float, layers: int, hidden: int, ffn: int) -> None:
+    """standard_shape's rule worked by hand: l from 12·l·(128·l)² + 2·32,000·128·l = N, rounded
+    (below 8 to a whole number, else to a multiple of 8); then d from 12·l·d² + 2·V·d = N for that l,
+    rounded to 128 (to 1,024 from a width of 4,096); heads d/128; Llama's MLP rule."""
+    spec = standard_shape(params)
+    assert (spec.layers, spec.hidden, spec.heads, spec.ffn) == (layers, hidden, hidden // 128, ffn)
+
+
+def test_the_layer_count_solves_the_aspect_ratio_cubic() -> None:
+    """12·l·(128·l)² + 2·32,000·128·l = N: at l = 32 that is 6,442,450,944 + 262,144,000 = 6,704,594,944,
+    and at l = 4, 12,582,912 + 32,768,000 = 45,350,912; bisection finds l back."""
+    from costcalc.formulas.shapes import ASPECT_RATIO, HEAD_DIM, MULTIPLE, STANDARD_VOCAB, WIDE, _aspect_layers
+
+    assert (ASPECT_RATIO, HEAD_DIM, MULTIPLE, STANDARD_VOCAB, WIDE) == (128, 128, 8, 32_000, 4096)
+    assert _aspect_layers(6_704_594_944) == pytest.approx(32, rel=1e-9)
+    assert _aspect_layers(45_350_912) == pytest.approx(4, rel=1e-9)
