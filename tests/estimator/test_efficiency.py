@@ -15,13 +15,18 @@ from costcalc.data.catalog import Catalog
 from costcalc.estimator.efficiency import (
     CALIBRATION_SEQ_LEN,
     MAX_EFFICIENCY,
-    efficiency_cap_note,
     efficiency_for,
     resolve_dtype,
     resolve_efficiency,
 )
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.formulas.flops import dense_training_flops, training_flops
+from costcalc.render.words import cap_words, worded
+
+
+def efficiency_cap_note() -> str:
+    """Why an efficiency was held at the peak, in the renderer's words."""
+    return cap_words(Q_(MAX_EFFICIENCY, ""))
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +56,8 @@ def test_the_peak_for_each_precision(
 ) -> None:  # fmt: skip
     got, peak, note, stated = resolve_dtype(given, catalog.accelerator(gpu), efficiency_given=mine)  # type: ignore[arg-type]
     assert (got, peak.m_as("TFLOP/s"), None if stated is None else stated.central) == (dtype, tflops, speedup)
-    assert note.given is (given is not None) and f"{tflops:g}" in note.value
-    text = f"{note.value} {note.basis}"
+    assert note.given is (given is not None) and f"{tflops:g}" in worded(note).value
+    text = f"{worded(note).value} {worded(note).basis}"
     assert all(word in text for word in named), text
     if given is None and dtype == "bf16":
         assert catalog.accelerator(gpu).name not in text  # only an accelerator without bf16 is named
@@ -96,7 +101,7 @@ def test_calibrated_efficiency_closed_form(catalog: Catalog) -> None:
     capped = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=5 / central)
     assert capped.value is not None and capped.value.m == MAX_EFFICIENCY == 1.0
     assert capped.range is not None and capped.range[1] == 1.0 and "100%" in efficiency_cap_note()
-    assert capped.note is not None and efficiency_cap_note() in capped.note.basis
+    assert capped.note is not None and efficiency_cap_note() in worded(capped.note).basis
     given = resolve_efficiency(Q_(0.3, ""), h100, catalog, flop_params=Q_(7e9, "parameter"))
     assert given.value is not None and given.value.m == 0.3 and given.note is None and given.range is None
 
@@ -126,13 +131,13 @@ def test_the_efficiency_note_gives_the_figures(catalog: Catalog) -> None:
     one = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=1.1)
     assert one.value is not None and one.range is not None and one.note is not None
     mfu, (low, high) = float(one.value.m), one.range
-    assert one.note.value == f"MFU {mfu:.1%} (range {mfu * low:.1%} to {mfu * high:.1%})"
+    assert worded(one.note).value == f"MFU {mfu:.1%} (range {mfu * low:.1%} to {mfu * high:.1%})"
     sweep = resolve_efficiency(None, h100, catalog, flop_params=Q_(np.array([1e9, 400e9]), "parameter"))
     assert sweep.value is not None and sweep.note is not None
     values = np.asarray(sweep.value.m)
-    assert sweep.note.value.startswith(f"MFU {values.min():.1%} to {values.max():.1%} (range ")
+    assert worded(sweep.note).value.startswith(f"MFU {values.min():.1%} to {values.max():.1%} (range ")
     same = resolve_efficiency(None, h100, catalog, flop_params=Q_(np.array([7e9, 7e9]), "parameter"))
-    assert same.note is not None and same.note.value.startswith(f"MFU {mfu / 1.1:.1%} (range ")
+    assert same.note is not None and worded(same.note).value.startswith(f"MFU {mfu / 1.1:.1%} (range ")
 
 
 @pytest.mark.parametrize(("ratio", "shown"), [(1.0, False), (1 + 5e-10, False), (1 + 2e-9, True), (1.1, True)])
@@ -140,7 +145,7 @@ def test_the_conversion_step_is_shown_when_it_changes_the_mfu(catalog: Catalog, 
     """'x r (counted FLOPs / 6·N·D)' appears in the basis when r differs from 1 by more than 1e-9."""
     note = resolve_efficiency(None, catalog.accelerator("a100"), catalog, flop_params=Q_(7e9, "parameter"),
                               flop_ratio=ratio).note  # fmt: skip
-    assert note is not None and (f"x {ratio:.3f} (" in note.basis) is shown
+    assert note is not None and (f"x {ratio:.3f} (" in worded(note).basis) is shown
 
 
 def test_the_cap_is_said_on_the_last_step(catalog: Catalog) -> None:
@@ -149,13 +154,13 @@ def test_the_cap_is_said_on_the_last_step(catalog: Catalog) -> None:
     for speedup in (None, FP8_SPEEDUP):
         capped = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=10.0,
                                     speedup=speedup)  # fmt: skip
-        assert capped.note is not None and f", {efficiency_cap_note()}; range:" in capped.note.basis
+        assert capped.note is not None and f", {efficiency_cap_note()}; range:" in worded(capped.note).basis
 
 
 def test_only_a_slower_peak_says_it_borrows_the_calibration(catalog: Catalog) -> None:
     """fp16 given on an A100 uses the fp16 peak (the same 312 TFLOP/s) and names no other precision."""
     note = resolve_dtype("fp16", catalog.accelerator("a100"))[2]
-    assert "bf16" not in note.basis and "fp32" not in note.basis
+    assert "bf16" not in worded(note).basis and "fp32" not in worded(note).basis
 
 
 def test_the_nearest_runs_mark_fp8(catalog: Catalog) -> None:
@@ -164,8 +169,8 @@ def test_the_nearest_runs_mark_fp8(catalog: Catalog) -> None:
     found = resolve_efficiency(None, h800, catalog, flop_params=Q_(37e9, "parameter"), moe=True)
     assert found.evidence_note is not None and found.evidence
     fp8 = sum(1 for run in found.evidence if run.precision == "fp8")
-    assert found.evidence_note.value.count(", fp8)") == fp8 >= 1
-    assert all(run.id in found.evidence_note.value for run in found.evidence)
+    assert worded(found.evidence_note).value.count(", fp8)") == fp8 >= 1
+    assert all(run.id in worded(found.evidence_note).value for run in found.evidence)
 
 
 @pytest.mark.parametrize(("gpu", "own"), [("h100", True), ("a100", True), ("b200", False), ("mi300x", False)])
@@ -176,7 +181,7 @@ def test_the_nearest_runs_are_of_the_generation_when_it_has_runs(catalog: Catalo
     found = resolve_efficiency(None, accelerator, catalog, flop_params=Q_(7e9, "parameter"))
     assert found.evidence_note is not None and found.evidence
     assert all(run.generation == accelerator.generation for run in found.evidence) is own
-    assert (f"of {accelerator.generation} " in found.evidence_note.basis) is own
+    assert (f"of {accelerator.generation} " in worded(found.evidence_note).basis) is own
 
 
 def test_an_mfu_of_exactly_the_peak_is_not_held(catalog: Catalog) -> None:
@@ -192,7 +197,7 @@ def test_an_mfu_of_exactly_the_peak_is_not_held(catalog: Catalog) -> None:
     ratio = exact_ratios[0]
     exact = resolve_efficiency(None, h100, catalog, flop_params=Q_(7e9, "parameter"), flop_ratio=ratio)
     assert exact.value is not None and exact.value.m == 1.0
-    assert exact.note is not None and efficiency_cap_note() not in exact.note.basis
+    assert exact.note is not None and efficiency_cap_note() not in worded(exact.note).basis
 
 
 def test_a_speedup_is_named_by_its_precision(catalog: Catalog) -> None:
@@ -201,4 +206,4 @@ def test_a_speedup_is_named_by_its_precision(catalog: Catalog) -> None:
     for speedup, label in ((FP8_SPEEDUP, "x 1.3 (fp8 speed-up)"), (other, "x 1.1 (fp6)")):
         found = resolve_efficiency(None, catalog.accelerator("h100"), catalog, flop_params=Q_(7e9, "parameter"),
                                    speedup=speedup)  # fmt: skip
-        assert found.note is not None and label in found.note.basis
+        assert found.note is not None and label in worded(found.note).basis

@@ -9,9 +9,9 @@ import pytest
 from costcalc.base.units import Q_
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Hardware, observed_default, resolve_power
-from costcalc.estimator.scenario import Assumption
+from costcalc.estimator.scenario import Assumption, Basis
 
-NOTE = Assumption(name="test", value="", basis="stated for the test")
+NOTE = Assumption("test", None, Basis("stated for the test"))
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,13 @@ def test_power_per_gpu(catalog: Catalog) -> None:
     a100, node = catalog.accelerator("a100"), catalog.get("node", "dgx-a100")
     shared = resolve_power(None, Hardware("DGX-A100", a100, node, NOTE))
     assert shared.value is not None and shared.value.m_as("W") == 812.5 and shared.note is not None
+    assert shared.note.basis.key == "node" and shared.note.basis["per_node"] == 8 and shared.note.value == shared.value
     board = resolve_power(None, Hardware("A100", a100, None, NOTE))
     assert board.value is not None and board.value.m_as("W") == 400.0
+    assert board.note is not None and board.note.basis.key == "tdp"
     bare = resolve_power(None, Hardware("A100", a100.model_copy(update={"tdp": None}), None, NOTE))
-    assert bare.value is None and bare.note is not None and bare.note.value == "unknown"
+    assert bare.value is None and bare.note is not None and bare.note.value is None
+    assert bare.note.basis.key == "no_figure"
     given = resolve_power(Q_(300, "W"), Hardware("A100", a100, node, NOTE))
     assert given.value is not None and given.value.m_as("W") == 300 and given.note is None
 

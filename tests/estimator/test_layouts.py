@@ -466,11 +466,12 @@ def test_layouts_and_problems_are_frozen(catalog: Catalog) -> None:
 def test_why_lists_the_step_time_parts(catalog: Catalog) -> None:
     """The bubble and the recomputation always, the TP communication when it is counted: three figures, or two."""
     counted = next(lay for lay in search(_tiny_problem(catalog), 2) if lay.memory.tp == 2)
-    assert counted.tp_comm is not None and f"+{counted.tp_comm:.0%}" in counted.why and counted.why.count("%") == 3
+    why = step_words(counted.step)
+    assert counted.tp_comm is not None and f"+{counted.tp_comm:.0%}" in why and why.count("%") == 3
     problem = _tiny_problem(catalog)
     bare = problem.accelerator.model_copy(update={"interconnect": None})
     uncounted = search(Problem(problem.spec, 1e9, bare, MemoryOptions(), frozenset()), 2)[0]
-    assert uncounted.tp_comm is None and uncounted.why.count("%") == 2
+    assert uncounted.tp_comm is None and step_words(uncounted.step).count("%") == 2
 
 
 def test_at_most_five_layouts_are_shown(catalog: Catalog) -> None:
@@ -615,11 +616,11 @@ def test_the_layout_notes_say_what_was_given(catalog: Catalog) -> None:
     none gets its own note, given when --recompute is. The choice counts the layouts that fit (10 on 4 GPUs)."""
     spec = _tiny_problem(catalog).spec
     chosen = _plan(catalog, spec, 4)
-    assert [(n.name, n.given) for n in chosen.notes] == [("layout", False)] and " 10 " in chosen.notes[0].basis
+    assert [(n.key, n.given) for n in chosen.notes] == [("layout", False)] and " 10 " in worded(chosen.notes[0]).basis
     full = _plan(catalog, spec, 4, tp=1, pp=1, recompute="full")
-    assert [(n.name, n.given) for n in full.notes] == [("layout", True), ("recomputation", True)]
+    assert [(n.key, n.given) for n in full.notes] == [("layout", True), ("recompute", True)]
     both = _plan(catalog, spec, 4, tp=1, pp=1)
-    assert [(n.name, n.given) for n in both.notes] == [("layout", False)]
+    assert [(n.key, n.given) for n in both.notes] == [("layout", False)]
     assert isinstance(chosen, LayoutChoice)
     with pytest.raises(FrozenInstanceError):
         chosen.recompute = "full"  # type: ignore[misc]
@@ -667,4 +668,4 @@ def test_the_recomputation_note_says_whether_it_was_chosen(catalog: Catalog) -> 
     given = _plan(catalog, spec, 8, params=float(spec.params.m), zero=3, attention="eager", recompute="selective")
     (_, picked), (_, stated) = chosen.notes, given.notes
     assert (picked.value, picked.given, stated.value, stated.given) == ("selective", False, "selective", True)
-    assert picked.basis != stated.basis and picked.basis.endswith(stated.basis)
+    assert worded(picked).basis != worded(stated).basis and worded(picked).basis.endswith(worded(stated).basis)

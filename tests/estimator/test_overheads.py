@@ -9,6 +9,7 @@ from costcalc.data.catalog import Catalog
 from costcalc.estimator.inputs import EstimateInputs
 from costcalc.estimator.overheads import overheads
 from costcalc.formulas.memory import MemoryBreakdown, MemoryOptions, breakdown
+from costcalc.render.words import worded
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +41,15 @@ def test_stretch_closed_form(given: dict[str, float], stretch: float, figures: t
     if stretch == 1.0:
         assert note is None
     else:
-        assert note is not None and note.given and f"{stretch:.3f}" in note.value
-        assert all(figure in note.value for figure in figures) and "100%" not in note.value
+        assert note is not None and note.given and f"{stretch:.3f}" in worded(note).value
+        assert all(figure in worded(note).value for figure in figures) and "100%" not in worded(note).value
 
 
 def test_count_bubble_needs_and_uses_the_layout(piped: MemoryBreakdown) -> None:
     """--count-bubble multiplies by 1 + (p - 1)/m = 1.25 here; without a layout it is an error naming the option."""
     assert piped.bubble == pytest.approx(0.25)
     factor, note = overheads(EstimateInputs(count_bubble=True), piped)
-    assert factor == pytest.approx(1.25) and note is not None and "25.0%" in note.value
+    assert factor == pytest.approx(1.25) and note is not None and "25.0%" in worded(note).value
     assert overheads(EstimateInputs(), piped) == (1.0, None)  # a bubble is counted only when asked
     both, _ = overheads(EstimateInputs(count_bubble=True, goodput=0.8), piped)
     assert both == pytest.approx(1.25 / 0.8)
