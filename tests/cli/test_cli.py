@@ -15,7 +15,7 @@ import pytest
 
 import costcalc
 from costcalc.cli import build_parser, main
-from costcalc.cli_parsers import COMMANDS
+from costcalc.cli_parsers import COMMANDS, command_line_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -355,6 +355,32 @@ def test_only_the_command_being_run_gets_its_parser(
     built.clear()
     code, out, _ = run(capsys, "--help")
     assert code == 0 and built == [] and all(f"    {name}" in out for name in cli_parsers.COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "listed"),
+    [
+        (["estimate", "--params", "70e9"], ["estimate"]),
+        (["memory", "--help"], ["memory"]),
+        (["-h", "estimate"], list(COMMANDS)),  # the top level's help lists every command
+        (["--version", "estimate"], list(COMMANDS)),
+        (["estimat"], list(COMMANDS)),  # "invalid choice" lists them
+        ([], list(COMMANDS)),
+    ],
+)
+def test_a_line_starting_with_a_command_lists_only_that_one(argv: list[str], listed: list[str]) -> None:
+    """Start-up: each listed command costs a parser, so a line that starts with a known command gets
+    only its own; any line whose top level may show its help or choices lists them all."""
+    parser = command_line_parser(argv)
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert list(commands) == listed
+
+
+def test_the_top_level_help_and_errors_list_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "-h", "estimate")
+    assert code == 0 and all(f"    {name}" in out for name in COMMANDS)
+    code, _, err = run(capsys, "estimat", "--params", "7B")
+    assert code == 2 and "invalid choice: 'estimat'" in err and all(repr(name) in err for name in COMMANDS)
 
 
 def test_every_command_has_a_handler() -> None:
