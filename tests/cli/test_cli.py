@@ -332,6 +332,21 @@ def test_a_pre_training_estimate_reads_only_what_it_uses(tmp_path: Path) -> None
     assert "models.toml" in _presets_parsed_after(["estimate", "--model", "llama-2-7b", "--gpus", "8"])
 
 
+def test_a_pre_training_estimate_builds_no_model_it_does_not_validate() -> None:
+    """pydantic builds a model's validator on first use (``defer_build``): the electricity and
+    server-price observations of 'costcalc costs' are not built by an estimate."""
+    probe = (
+        "import sys\nfrom costcalc.cli import main\nfrom costcalc.schemas.observations import Observation\n"
+        "assert main(sys.argv[1:]) == 0\nprint(Observation.__pydantic_complete__)\n"
+    )
+    runs = {"False": ["estimate", "--params", "70e9", "--gpus", "2000"], "True": ["costs", "--params", "7B"]}
+    for built, argv in runs.items():
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout.strip().splitlines()[-1] == built
+
+
 @pytest.mark.parametrize("argv", [["--version"], ["-V"], ["--help"], []])
 def test_version_and_help_import_no_units_nor_models(argv: list[str]) -> None:
     assert _imported_after(argv, ["pint", "pydantic", "numpy", "costcalc.estimator.inputs"]) == []
