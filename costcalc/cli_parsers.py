@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
-__all__ = ["COMMANDS", "EXIT_USAGE", "Parser", "build_parser", "command_in", "subparser"]
+__all__ = ["COMMANDS", "EXIT_USAGE", "Parser", "build_parser", "command_in", "command_line_parser", "subparser"]
 
 EXIT_USAGE = 2
 
@@ -237,11 +237,14 @@ def command_in(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
-def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(commands: Iterable[str] | None = None, *, listed: bool = True) -> argparse.ArgumentParser:
     """The parser of every command, or with the options of ``commands`` only (the rest listed by name).
 
     ``costcalc --help`` and an unknown command's error are the same either way; ``costcalc
-    COMMAND --help`` needs that command's options, so the CLI builds the one it is given.
+    COMMAND --help`` needs that command's options, so the CLI builds the one it is given. With
+    ``listed`` False, the other commands are not even listed (each would cost a parser): for a
+    command line that starts with a known command, where the top level's help and choices are
+    never shown (``command_line_parser``).
     """
     from costcalc import __version__
 
@@ -250,10 +253,22 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
     parser.add_argument("-V", "--version", action="version", version=f"costcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     for name, (summary, description, add_options) in COMMANDS.items():
+        if not listed and name not in filled:
+            continue
         command = sub.add_parser(name, help=summary, description=description)
         if name in filled:
             add_options(command)
     return parser
+
+
+def command_line_parser(words: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for the command line ``words``: only the options of the command being run, and
+    only that command when the line starts with it (``costcalc estimate ...``); every command is
+    listed for a line starting with an option (``costcalc -h estimate`` prints the top level's
+    help) or naming no known command (whose error lists the commands)."""
+    command = command_in(words)
+    alone = command in COMMANDS and words[0] == command
+    return build_parser([command] if command else [], listed=not alone)
 
 
 def subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ bounds from its ``QuantityOf`` marker. A new input is added here and nowhere els
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -358,6 +357,8 @@ def _spelled(values: dict[str, Any]) -> dict[str, Any]:
     known = [*EstimateInputs.model_fields, *spellings()]
     for key in out:
         if key not in EstimateInputs.model_fields:
+            import difflib  # only for a name not known (start-up: off the estimate path)
+
             close = difflib.get_close_matches(str(key).replace("-", "_").lower(), known, n=3, cutoff=0.6)
             hint = f"; did you mean {' or '.join(close)}?" if close else "; help(costcalc.estimate) lists the inputs"
             raise InputError(str(key), f"is not a known field{hint}")

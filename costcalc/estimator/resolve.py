@@ -20,7 +20,6 @@ from costcalc.base.fields import first_error
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
-from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
 from costcalc.estimator import guards, stage
 from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, resolve_dtype
@@ -65,6 +64,8 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
     if inputs.config_file is not None:
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
+        from costcalc.data.model_config import read_model_config  # only for a config file (start-up)
+
         spec = read_model_config(inputs.config_file, inputs.seq_len)
         basis = Basis(
             "config_file",
