@@ -70,7 +70,8 @@ def _ranges(values: dict[str, Quantity | None], s: Scenario) -> dict[str, Range]
     for key, value in values.items():
         if value is not None:
             low, high = combine(factors[key])
-            ranges[key] = Range(value * low, value * high)
+            # no width (FLOPs, or every uncertain input given): the value itself, not two copies of it
+            ranges[key] = Range(value, value) if low == high == 1.0 else Range(value * low, value * high)
     return ranges
 
 
