@@ -16,6 +16,7 @@ from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate, Range, ThresholdCrossing
 from costcalc.estimator.scenario import Assumption, Factors, Scenario
+from costcalc.estimator.timing import phase_note, run_gpu_hours, time_factors
 from costcalc.formulas import runtime
 from costcalc.schemas.thresholds import ComputeThreshold
 
@@ -45,6 +46,27 @@ _ANALYTIC_RANGES = Assumption(
 )
 
 
+def _timed(s: Scenario) -> str:
+    """How GPU-hours follow from the FLOPs: at the efficiency, and any phase and fixed time beside."""
+    if s.timing is None:
+        return "FLOPs / (peak x MFU)"
+    if not s.timing.phase:
+        return "FLOPs / (peak x MFU) + fixed time x GPUs (see phases)"
+    return (
+        f"the FLOPs but {s.timing.phase}'s decoding / (peak x MFU) + {s.timing.phase} + fixed time x GPUs (see phases)"
+    )
+
+
+_TIMED_RANGES = _ANALYTIC_RANGES.model_copy(
+    update={
+        "basis": _ANALYTIC_RANGES.basis + "; the efficiency's range scales the time spent at the efficiency only: "
+        "generation, bounded by memory bandwidth, is taken as exact, and the fixed time's range moves with the "
+        "efficiency's (conservative)",
+        "source": "costcalc.estimator.compute.combine; costcalc.estimator.timing",
+    }
+)
+
+
 def _finite(values: dict[str, Quantity | None]) -> None:
     for field, value in values.items():
         if value is None:
@@ -57,8 +79,9 @@ def _finite(values: dict[str, Quantity | None]) -> None:
 
 def _factors(s: Scenario) -> dict[str, list[Factors]]:
     """The uncertain defaults each result depends on, as multiplicative ranges."""
-    # Fewer GPU-hours when the efficiency is high, so the MFU range flips.
-    mfu: Factors = None if s.mfu_range is None else (1 / s.mfu_range[1], 1 / s.mfu_range[0])
+    # Fewer GPU-hours when the efficiency is high, so the MFU range flips; with a phase timed
+    # otherwise or a fixed time, their share narrows it (``costcalc.estimator.timing``).
+    mfu = time_factors(s, s.flops.model)
     return {
         "flops": [],
         "hardware_flops": [],
@@ -93,7 +116,7 @@ def compute(scenario: Scenario) -> Estimate:
     """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
     s = scenario
     flops = s.flops  # counted once, by resolve
-    hours = runtime.gpu_hours(flops.model, s.peak, s.mfu) * s.stretch
+    hours = run_gpu_hours(s, flops.model, s.mfu)
     days = runtime.wall_clock(hours, s.gpus) if s.gpus is not None else None
     dollars = runtime.cost(hours, s.price) if s.price is not None else None
     mwh = runtime.energy(hours, s.power, s.pue) if s.power is not None else None
@@ -112,10 +135,11 @@ def compute(scenario: Scenario) -> Estimate:
     method = Assumption(
         name="FLOPs",
         value=flops.method,
-        basis="model FLOPs; GPU-hours = FLOPs / (peak x MFU)",
+        basis="model FLOPs; GPU-hours = " + _timed(s),
         source="costcalc.formulas.flops",
     )
-    assumptions = [method, *s.assumptions]
+    phases = phase_note(s)
+    assumptions = [method, *s.assumptions, *([phases] if phases else [])]
     percentiles = None
     if s.samples:
         from costcalc.estimator.uncertainty import simulate  # only Monte Carlo runs need it
@@ -124,7 +148,7 @@ def compute(scenario: Scenario) -> Estimate:
         ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
         assumptions.append(note)
     elif any(sum(f is not None for f in fs) > 1 for fs in _factors(s).values()):
-        assumptions.append(_ANALYTIC_RANGES)
+        assumptions.append(_ANALYTIC_RANGES if s.timing is None else _TIMED_RANGES)
     assert set(values) == set(RESULT_FIELDS)
     return Estimate(
         flops=flops.model,

@@ -19,7 +19,7 @@ from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["Assumption", "Scenario"]
+__all__ = ["Assumption", "Scenario", "Timing"]
 
 
 class Assumption(BaseModel):
@@ -38,6 +38,26 @@ class Assumption(BaseModel):
 
 #: A range as multiplicative factors (low, high) around a central value; None when the value is exact.
 Factors = tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Time the efficiency does not set: a phase timed from its own bound, and a fixed time per run.
+
+    GPU-hours = ``efficiency_flops`` / (peak x MFU) x stretch + ``phase_hours`` + ``fixed`` x GPUs.
+    """
+
+    #: The model FLOPs timed at the efficiency (the rest of the count is ``phase_hours``' work).
+    efficiency_flops: Quantity
+    #: GPU-hours of the phase timed otherwise (PPO/GRPO's memory-bound generation), 0 when none.
+    phase_hours: Quantity
+    phase: str
+    phase_basis: str
+    #: Wall-clock per run (loading, quantizing, saving), held on every GPU; None when none.
+    fixed: Quantity | None
+    #: The fixed time's range (low, high), or None when it was given.
+    fixed_range: tuple[Quantity, Quantity] | None
+    fixed_basis: str
 
 
 @dataclass(frozen=True)
@@ -87,3 +107,5 @@ class Scenario:
     #: The shape memory and the parallel layout are worked out on: the model's own, or for a
     #: parameter count the standard shape (``costcalc.formulas.shapes``); None for a sweep over counts.
     shape: ModelSpec | None = None
+    #: A phase timed otherwise and a fixed time per run (fine-tuning); None: all FLOPs at the efficiency.
+    timing: Timing | None = None

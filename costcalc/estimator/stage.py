@@ -6,12 +6,14 @@ tokens or sequence length), ``efficiency_factor`` for the stated factor on the c
 efficiency, and ``stage_flops`` for the FLOPs of the method and stage
 (``costcalc.formulas.finetune``). Full training of pretrain, continued, long-context and sft keeps
 the pre-training count (6N plus attention at the stage's length); LoRA and QLoRA count
-4N + 6·N_lora; DPO adds the frozen reference's forward.
+4N + 6·N_lora; DPO adds the frozen reference's forward, a distillation teacher its forward;
+PPO and GRPO (``costcalc.estimator.rl``) count generation, scoring and training.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
@@ -21,10 +23,14 @@ from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.input_fields import option_name
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
+from costcalc.estimator.rl import OtherModel, check_rl, is_rl, other_model, rl_count, rl_seq_len, rl_tokens
 from costcalc.estimator.scenario import Assumption
 from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
 from costcalc.schemas.training import LoraTargets, Quant
+
+if TYPE_CHECKING:
+    from costcalc.formulas.finetune import TrainFlops
 
 __all__ = [
     "DEFAULT_LORA_RANK",
@@ -35,6 +41,7 @@ __all__ = [
     "efficiency_factor",
     "stage_flops",
     "stage_of",
+    "stage_seq_len",
     "stage_tokens",
     "tuning",
 ]
@@ -45,7 +52,6 @@ __all__ = [
 DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
-_NOT_YET = ("ppo", "grpo")
 _ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
 
 
@@ -62,9 +68,7 @@ def tuning(inputs: EstimateInputs) -> bool:
 def check_stage(inputs: EstimateInputs) -> None:
     """The stage inputs that only make sense together, each refused with a one-line error."""
     stage, method = stage_of(inputs), inputs.method or "full"
-    if stage in _NOT_YET:
-        raise InputError("stage", f"{stage} is not yet estimated (its generation phase is memory-bound); "
-                         "give pretrain, continued, long-context, sft or dpo")  # fmt: skip
+    check_rl(inputs)
     if inputs.quant is not None and method != "qlora":
         raise InputError("quant", f"a quantized base needs --method qlora (got {inputs.method or 'no --method'})")
     for name in ("lora_rank", "lora_targets"):
@@ -81,6 +85,13 @@ def check_stage(inputs: EstimateInputs) -> None:
         raise InputError("precomputed_reference", f"a reference model is DPO's (got --stage {stage})")
 
 
+def stage_seq_len(inputs: EstimateInputs, spec: ModelSpec | None) -> int | None:
+    """The sequence length FLOPs are counted at: given, PPO/GRPO's prompt + generation, or the preset's."""
+    if is_rl(inputs):
+        return rl_seq_len(inputs)
+    return inputs.seq_len or (spec.seq_len if spec is not None else None)
+
+
 def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | None:
     """A stage's tokens from its own data, or None for pretrain without examples (the preset's or 20N).
 
@@ -90,6 +101,8 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     stage = stage_of(inputs)
     if stage == "pretrain" and inputs.examples is None:
         return None
+    if is_rl(inputs):
+        return rl_tokens(inputs, spec)
     if inputs.tokens is None and inputs.examples is None:
         raise InputError("tokens", f"--stage {stage} needs its own data: give --tokens or --examples")
     if inputs.seq_len is None:
@@ -164,36 +177,68 @@ def efficiency_factor(
 
 def stage_flops(
     inputs: EstimateInputs, spec: ModelSpec | None, shape: ModelSpec | None, flop_params: Quantity,
-    tokens: Quantity, seq_len: int | None, recompute: Recompute, full: FlopCount,
-) -> tuple[FlopCount, list[Assumption]]:  # fmt: skip
-    """The FLOPs of the stage and method, and the assumption naming them and the trainable parameters."""
+    tokens: Quantity, seq_len: int | None, recompute: Recompute, full: FlopCount, catalog: Catalog,
+) -> tuple[FlopCount, list[Assumption], Quantity | None]:  # fmt: skip
+    """The FLOPs of the stage and method, the assumptions naming them, the trainable parameters and
+    the other models, and for PPO/GRPO the FLOPs of decoding (timed from memory bandwidth)."""
     method, stage = inputs.method or "full", stage_of(inputs)
-    if method == "full" and stage != "dpo":
+    if method == "full" and stage != "dpo" and not is_rl(inputs) and inputs.teacher is None:
         if stage == "pretrain":
-            return full, []
+            return full, [], None
         trained = f"{format_count(float(flop_params.m_as('parameter')))} (all)"
-        return full, [_stage_note(stage, method, trained, full.method)]
-    from costcalc.formulas.finetune import dpo_flops, train_flops_per_token  # off the pre-training path
+        return full, [_stage_note(stage, method, trained, full.method)], None
+    from costcalc.formulas.finetune import train_flops_per_token  # off the pre-training path
 
     forward = _forward(inputs, spec, flop_params, seq_len)
     lora = None if method == "full" else _lora(inputs, spec or shape, method)
-    policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
-    if stage == "dpo":
-        epochs = float(inputs.epochs or 1)
-        counted = dpo_flops(tokens / epochs, epochs, policy, Q_(forward.forward, "FLOP/token"),
-                            precomputed=bool(inputs.precomputed_reference))  # fmt: skip
-        model, hardware = counted.model, counted.hardware
+    decode: Quantity | None = None
+    notes: list[Assumption] = []
+    if is_rl(inputs):
+        assert seq_len is not None
+        n = float(flop_params.m_as("parameter"))
+        actor = OtherModel(spec.name if spec is not None else f"{format_count(n)} parameters", n, n, spec)
+        count, decode, notes = rl_count(inputs, actor, forward, lora, recompute=recompute == "full", catalog=catalog,
+                                        seq_len=seq_len)  # fmt: skip
     else:
-        model, hardware = (tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP")
-    how = ("4N + 6·N_lora per token" if method != "full" else "6N per token") + (
-        " + the frozen reference's 2N" + (" once (precomputed)" if inputs.precomputed_reference else "")
-        if stage == "dpo" else "")  # fmt: skip
+        policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
+        count, notes = _data_stage(inputs, forward, policy, tokens, catalog, seq_len, method)
     where = "architecture-aware" if spec is not None and spec.has_architecture else "2N per forward"
     where += f", sequence length {seq_len}" if seq_len else ""
-    count = FlopCount(model=model, hardware=hardware, method=f"{how} ({where})")
+    count = FlopCount(model=count.model, hardware=count.hardware, method=f"{count.method} ({where})")
     trained = "all" if lora is None else format_count(float(lora.m_as("parameter")))
     trained += " (on the standard shape)" if lora is not None and spec is None else ""
-    return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None)]
+    return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None), *notes], decode
+
+
+def _data_stage(
+    inputs: EstimateInputs, forward: FlopsPerToken, policy: TrainFlops, tokens: Quantity, catalog: Catalog,
+    seq_len: int | None, method: str,
+) -> tuple[FlopCount, list[Assumption]]:  # fmt: skip
+    """A stage trained on data: SFT-like, DPO (the reference's forward) or distillation (the teacher's)."""
+    from costcalc.formulas.finetune import distillation_flops, dpo_flops, forward_flops  # fine-tuning only
+
+    epochs = float(inputs.epochs or 1)
+    how = "4N + 6·N_lora per token" if method != "full" else "6N per token"
+    notes: list[Assumption] = []
+    if inputs.stage == "dpo":
+        counted = dpo_flops(tokens / epochs, epochs, policy, Q_(forward.forward, "FLOP/token"),
+                            precomputed=bool(inputs.precomputed_reference))  # fmt: skip
+        how += " + the frozen reference's 2N" + (" once (precomputed)" if inputs.precomputed_reference else "")
+    elif inputs.teacher is not None:
+        teacher = other_model(inputs.teacher, "teacher", catalog)
+        teacher_forward = Q_(forward_flops(Q_(teacher.flop_params, "parameter"), teacher.spec, seq_len).forward,
+                             "FLOP/token")  # fmt: skip
+        precomputed = bool(inputs.precomputed_teacher)
+        counted = distillation_flops(tokens / epochs, epochs, policy, teacher_forward, precomputed=precomputed)
+        how += " + the teacher's forward" + (" once (precomputed)" if precomputed else "")
+        basis = "distillation: its forward on every token gives the soft targets" + (
+            ", computed once beforehand (one pass over the data)" if precomputed else ", every epoch"
+        )
+        source = "Hinton et al. 2015, 'Distilling the Knowledge in a Neural Network' §2"
+        notes.append(Assumption(name="teacher", value=teacher.label, basis=basis, given=True, source=source))
+    else:
+        return FlopCount((tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP"), how), notes
+    return FlopCount(model=counted.model, hardware=counted.hardware, method=how), notes
 
 
 def _forward(inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity, seq_len: int | None) -> FlopsPerToken:
