@@ -26,6 +26,7 @@ from costcalc.formulas.finetune_memory import (
 )
 from costcalc.formulas.lora import lora_params
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import PAIRED_STAGES
 
 __all__ = ["DEFAULT_LORA_RANK", "DEFAULT_LORA_TARGETS", "DEFAULT_QUANT", "FinetuneReport", "finetune_report"]
 
@@ -157,7 +158,7 @@ def finetune_report(
     setup = FinetuneSetup(
         method=method, trainable=trainable, optimizer=options.optimizer, micro_batch=options.micro_batch,
         quant=(inputs.quant or DEFAULT_QUANT) if method == "qlora" else None,
-        sequences_per_example=2 if stage == "dpo" else 1, seq_len=seq_len, attention=options.attention,
+        sequences_per_example=2 if stage in PAIRED_STAGES else 1, seq_len=seq_len, attention=options.attention,
         recompute=inputs.recompute or "none", zero=options.zero, dp=gpus or 1,
         extra_frozen=extras.frozen, extra_trainable=extras.trainable, kv_cache=extras.kv_cache,
     )  # fmt: skip

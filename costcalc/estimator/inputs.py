@@ -242,8 +242,8 @@ class EstimateInputs(BaseModel):
     )
     stage: Stage | None = Field(
         default=None,
-        description="training stage: pretrain, continued, long-context, sft, dpo (chosen and rejected "
-        "sequences; a frozen reference forward unless --precomputed-reference), ppo, grpo (--examples prompts); "
+        description="training stage: pretrain, continued, long-context, sft, dpo (chosen and rejected sequences; "
+        "a reference forward unless --precomputed-reference), orpo, simpo (no reference), ppo, grpo; "
         "default pretrain. A stage other than pretrain needs its own data and --seq-len (not ppo or grpo)",
         json_schema_extra=_in("finetune", sweep="categorical"),
     )

@@ -94,7 +94,7 @@ def check_rl(inputs: EstimateInputs) -> None:
                                  f"({length:,})")  # fmt: skip
     if inputs.precomputed_teacher is not None and inputs.teacher is None:
         raise InputError("precomputed_teacher", "a precomputed teacher needs --teacher")
-    if inputs.teacher is not None and stage in ("pretrain", "dpo", *RL_STAGES):
+    if inputs.teacher is not None and stage in ("pretrain", "dpo", "orpo", "simpo", *RL_STAGES):
         raise InputError("teacher", f"distillation is a stage on data: give --stage sft, continued or "
                          f"long-context (got --stage {stage})")  # fmt: skip
 

@@ -27,7 +27,7 @@ from costcalc.estimator.rl import OtherModel, check_rl, is_rl, other_model, rl_c
 from costcalc.estimator.scenario import Assumption
 from costcalc.formulas.flops import FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
-from costcalc.schemas.training import LoraTargets, Quant
+from costcalc.schemas.training import PAIRED_STAGES, LoraTargets, Quant
 
 if TYPE_CHECKING:
     from costcalc.formulas.finetune import TrainFlops
@@ -53,6 +53,8 @@ DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
 _ONE_EPOCH = "; one epoch for the reference's forward (give --examples and --epochs for more)"
+#: ORPO and SimPO: DPO's pairs without the reference model (PAIRED_STAGES' sources).
+_NO_REFERENCE = "; reference-free (ORPO, SimPO): the policy's own passes only"
 
 
 def stage_of(inputs: EstimateInputs) -> str:
@@ -111,9 +113,10 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
         basis = "given: the total processed over all epochs, padding included" + _ONE_EPOCH * (stage == "dpo")
+        basis += _NO_REFERENCE * (stage in PAIRED_STAGES[1:])
         return Default(inputs.tokens, Assumption(name="tokens", value=_count(inputs.tokens), basis=basis, given=True))
     assert inputs.examples is not None
-    return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
+    return _from_examples(inputs, inputs.examples, inputs.seq_len, stage in PAIRED_STAGES)
 
 
 def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> Default:
@@ -134,6 +137,7 @@ def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> D
     basis += {"none": ", packed", "batch": ", padded to the batch's longest (x2)", "max": ", padded to --seq-len"}[
         padding
     ]
+    basis += _NO_REFERENCE * (inputs.stage in PAIRED_STAGES[1:])
     source = "costcalc.formulas.finetune.example_tokens (Together AI's token count)"
     return Default(tokens, Assumption(name="tokens", value=_count(tokens), basis=basis, given=True, source=source))
 

@@ -258,3 +258,23 @@ def test_a_scenario_file_keeps_the_rl_inputs(tmp_path: Path, capsys: pytest.Capt
     assert main(["estimate", "--scenario", str(saved), "--format", "json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["flops"], again["gpu_hours"]) == (first["flops"], first["gpu_hours"])
+
+
+@pytest.mark.parametrize("stage", ["orpo", "simpo"])
+def test_reference_free_preference_stages_are_dpo_without_the_reference(stage: str) -> None:
+    """ORPO (Hong et al. 2024, arXiv:2403.07691) and SimPO (Meng et al. 2024, arXiv:2405.14734) train
+    on DPO's pairs with no reference model: their FLOPs are an SFT count over the pairs' tokens, DPO's
+    less the reference's forward on every token; memory holds two sequences per pair and no reference;
+    --precomputed-reference is refused. Exact (1e-9)."""
+    args = {"model": "llama-2-7b", "examples": 1000, "example_tokens": 1024, "seq_len": 512, "setup_time": "0 h"}
+    free = costcalc.estimate(stage=stage, **args)
+    dpo = costcalc.estimate(stage="dpo", **args)
+    sft = costcalc.estimate(model="llama-2-7b", stage="sft", tokens=1000 * 1024, seq_len=512, setup_time="0 h")
+    assert float(free.flops.m_as("FLOP")) == pytest.approx(float(sft.flops.m_as("FLOP")), rel=1e-9)
+    reference = 1000 * 1024 * flops_per_token(Catalog.load().model("llama-2-7b"), 512).forward
+    assert float((dpo.flops - free.flops).m_as("FLOP")) == pytest.approx(reference, rel=1e-9)
+    memory = costcalc.training_memory(model="llama-2-7b", stage=stage, seq_len=512, gpus=8).finetune
+    assert memory is not None and memory.setup.sequences_per_example == 2 and memory.memory.extra == 0
+    with pytest.raises(InputError, match="a reference model is DPO's") as refused:
+        costcalc.estimate(stage=stage, precomputed_reference=True, **args)
+    assert refused.value.field == "precomputed_reference"
