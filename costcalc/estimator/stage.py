@@ -13,7 +13,9 @@ PPO and GRPO (``costcalc.estimator.rl``) count generation, scoring and training.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
@@ -199,6 +201,9 @@ def stage_flops(
     notes: list[Assumption] = []
     if is_rl(inputs):
         assert seq_len is not None
+        if np.ndim(flop_params.magnitude):
+            raise InputError("params", f"--stage {inputs.stage} times generation on one model's shape: sweep one "
+                             "parameter count at a time, or over --model")  # fmt: skip
         n = float(flop_params.m_as("parameter"))
         actor = OtherModel(spec.name if spec is not None else f"{format_count(n)} parameters", n, n, spec)
         count, decode, notes = rl_count(inputs, actor, forward, lora, recompute=recompute == "full", catalog=catalog,
@@ -248,7 +253,9 @@ def _data_stage(
 def _forward(inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity, seq_len: int | None) -> FlopsPerToken:
     if spec is not None and spec.has_architecture and seq_len is not None:
         return flops_per_token(spec, seq_len, causal=inputs.causal)
-    return FlopsPerToken(layer_matmuls=2.0 * float(params.m_as("parameter")), attention_scores=0.0, lm_head=0.0)
+    counts: Any = np.asarray(params.m_as("parameter"), dtype=float)  # an array in a sweep over counts
+    return FlopsPerToken(layer_matmuls=2.0 * (counts if counts.ndim else float(counts)), attention_scores=0.0,
+                         lm_head=0.0)  # fmt: skip
 
 
 def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quantity:

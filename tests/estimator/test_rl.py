@@ -278,3 +278,18 @@ def test_reference_free_preference_stages_are_dpo_without_the_reference(stage: s
     with pytest.raises(InputError, match="a reference model is DPO's") as refused:
         costcalc.estimate(stage=stage, precomputed_reference=True, **args)
     assert refused.value.field == "precomputed_reference"
+
+
+def test_a_sweep_over_parameter_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """DPO and distillation over an array of counts: each point's FLOPs as for that count alone (2N per
+    forward without a shape); PPO's generation needs one shape, so such a sweep is a one-line error."""
+    args = {"stage": "dpo", "tokens": "1M", "seq_len": 512, "gpus": 8, "teacher": None}
+    for extra in ({}, {"stage": "sft", "teacher": "13B"}):
+        given = {**args, **extra}
+        swept = costcalc.estimate(params=[7e9, 13e9], **given)
+        alone = [float(costcalc.estimate(params=n, **given).flops.m_as("FLOP")) for n in (7e9, 13e9)]
+        assert swept.flops.m_as("FLOP").tolist() == pytest.approx(alone, rel=1e-12)
+    ppo = ["--stage", "ppo", "--examples", "9", "--prompt-tokens", "9", "--generated-tokens", "9"]
+    assert main(["sweep", "--over", "params=7B,13B", *ppo]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--stage ppo times generation on one model's shape" in err and "\n" not in err
