@@ -22,6 +22,7 @@ from costcalc.formulas.finetune_memory import (
     FinetuneSetup,
     dpo_reference_params,
     finetune_memory,
+    frozen_weight_bytes,
     rl_extra_params,
 )
 from costcalc.formulas.lora import lora_params
@@ -167,6 +168,13 @@ def finetune_report(
         setup = replace(setup, recompute="full")
         memory = finetune_memory(spec, params, setup)
     notes = list(extras.notes)
+    if extras.kv_cache and setup.zero >= 3 and memory.total is not None and memory.activations is not None:
+        gathered = frozen_weight_bytes(spec, params, setup.quant) * (1 - 1 / setup.dp)
+        generating = memory.total - memory.activations + gathered
+        over = ", more than the GPU's" if generating > capacity else ""
+        notes.append(f"generating under ZeRO-3 gathers the actor's weights whole (+{gathered / 1e9:.1f} GB, "
+                     f"DeepSpeed-Chat's hybrid engine): that phase holds about {generating / 1e9:.1f} GB "
+                     f"without the training activations{over}")  # fmt: skip
     if memory.activations is None:
         notes.append("activations need an architecture and a sequence length: give a model preset or a shape")
         if memory.fits(capacity) is False:

@@ -201,6 +201,10 @@ def test_ppo_memory_holds_the_extra_models_and_the_kv_cache() -> None:
     sft = costcalc.training_memory(stage="sft", seq_len=512, **{k: v for k, v in args.items() if "tokens" not in k})
     assert sft.finetune is not None
     assert report.memory.optimizer == pytest.approx(2 * sft.finetune.memory.optimizer, rel=1e-9)  # the critic
+    gathered = 2 * n * (1 - 1 / 8)  # generating under ZeRO-3: the actor's 16-bit weights gathered whole
+    assert report.memory.total is not None and report.memory.activations is not None
+    generating = (report.memory.total - report.memory.activations + gathered) / 1e9
+    assert f"+{gathered / 1e9:.1f} GB" in report.notes[-1] and f"about {generating:.1f} GB" in report.notes[-1]
     grpo = costcalc.training_memory(stage="grpo", method="lora", **args).finetune
     assert grpo is not None and grpo.memory.extra == pytest.approx(2 * n / 8, rel=1e-12)
 
