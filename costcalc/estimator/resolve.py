@@ -313,7 +313,8 @@ def _run(
     layout = replace(layout, notes=(*notes, *([factor_note] if factor_note else []), *layout.notes))
     phase = None
     if decode is not None:
-        phase = rl.generation_phase(inputs, shape, params, decode, accelerator, peak)
+        quant = (inputs.quant or stage.DEFAULT_QUANT) if inputs.method == "qlora" else None
+        phase = rl.generation_phase(inputs, shape, params, decode, accelerator, peak, quant)
     efficiency_flops = flops.model - decode if decode is not None else flops.model
     return dtype, peak, peak_note, layout, flops, mfu, timing_for(inputs, stage.tuning(inputs), efficiency_flops, phase)
 

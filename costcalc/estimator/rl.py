@@ -61,8 +61,6 @@ DEFAULT_PPO_EPOCHS = 1
 #: generation batch (``per_device_generation_batch_size`` 16).
 DEFAULT_GENERATION_BATCH = 16
 _RL_ONLY = {"group_size": "grpo", "critic_model": "ppo"}
-#: QLoRA's storage when not given (``costcalc.estimator.stage.DEFAULT_QUANT``, which imports this module).
-DEFAULT_QUANT: Quant = "nf4-dq"
 
 
 def is_rl(inputs: EstimateInputs) -> bool:
@@ -196,16 +194,15 @@ def generation_time(
 
 def generation_phase(
     inputs: EstimateInputs, shape: ModelSpec | None, params: Quantity, decode: Quantity,
-    accelerator: AcceleratorSpec, peak: Quantity,
+    accelerator: AcceleratorSpec, peak: Quantity, quant: Quant | None,
 ) -> tuple[Quantity, str, str]:  # fmt: skip
     """PPO/GRPO's generation GPU-hours (``generation_time``), its name and how it was timed: the
-    actor's 16-bit weights (QLoRA: its stored 4-bit ones) are read at every decoding step, and the
+    actor's 16-bit weights (QLoRA: its ``quant`` ones) are read at every decoding step, and the
     forward FLOPs per token (for the roofline) come from the decode FLOPs of ``rl_count``."""
     from costcalc.formulas.finetune_memory import frozen_weight_bytes  # fine-tuning only
 
     assert inputs.generated_tokens is not None
     n = float(np.max(params.m_as("parameter")))
-    quant: Quant | None = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
     try:
         weights = frozen_weight_bytes(shape, n, quant)
     except ValueError as err:

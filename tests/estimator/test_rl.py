@@ -297,3 +297,21 @@ def test_a_sweep_over_parameter_counts(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["sweep", "--over", "params=7B,13B", *ppo]) == 2
     err = capsys.readouterr().err.strip()
     assert "--stage ppo times generation on one model's shape" in err and "\n" not in err
+
+
+def test_a_qlora_actor_generates_from_its_4_bit_weights() -> None:
+    """Decoding reads the weights as stored: QLoRA's nf4-dq base (costcalc.formulas.finetune_memory.
+    frozen_weight_bytes) instead of 16 bits, so its generation takes less time than LoRA's. Exact (1e-9)."""
+    from costcalc.formulas.finetune_memory import frozen_weight_bytes
+
+    spec = Catalog.load().model("llama-2-7b")
+    n = float(spec.params.m_as("parameter"))
+    forward = Q_(flops_per_token(spec, 512).forward, "FLOP/token")
+    for method, weights in (("lora", 2 * n), ("qlora", frozen_weight_bytes(spec, n, "nf4-dq"))):
+        timing = costcalc.estimate(**PPO, method=method).scenario.timing
+        assert timing is not None
+        per_batch = decode_time(Q_(weights, "B"), kv_cache_bytes_per_token(spec), 16, 256, 256, Q_(2.039, "TB/s"),
+                                flops_per_token=forward, peak=Q_(312, "TFLOP/s"))  # fmt: skip
+        expected = float(per_batch.m_as("hour")) * 10_000 / 16
+        assert float(timing.phase_hours.m_as("GPU*hour")) == pytest.approx(expected, rel=1e-9)
+    assert frozen_weight_bytes(spec, n, "nf4-dq") < 0.35 * 2 * n
