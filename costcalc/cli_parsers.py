@@ -150,8 +150,9 @@ def _costs(costs: argparse.ArgumentParser) -> None:
     _add_format(costs)
 
 
-#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding).
-_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference")
+#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding, GRPO's group, PPO's epochs).
+_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference",
+               "group_size", "ppo_epochs")  # fmt: skip
 
 
 def _memory(mem: argparse.ArgumentParser) -> None:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from costcalc.base.errors import InputError
+from costcalc.data.catalog import Catalog
 from costcalc.estimator.inputs import EstimateInputs
+from costcalc.estimator.rl import DEFAULT_GENERATION_BATCH, RL_STAGES, other_model
 from costcalc.estimator.stage import DEFAULT_LORA_RANK, DEFAULT_LORA_TARGETS, DEFAULT_QUANT
 from costcalc.formulas.finetune import Method
 from costcalc.formulas.finetune_memory import (
@@ -20,9 +22,12 @@ from costcalc.formulas.finetune_memory import (
     FinetuneSetup,
     dpo_reference_params,
     finetune_memory,
+    frozen_weight_bytes,
+    rl_extra_params,
 )
 from costcalc.formulas.lora import lora_params
 from costcalc.schemas import ModelSpec
+from costcalc.schemas.training import PAIRED_STAGES
 
 __all__ = ["DEFAULT_LORA_RANK", "DEFAULT_LORA_TARGETS", "DEFAULT_QUANT", "FinetuneReport", "finetune_report"]
 
@@ -42,6 +47,8 @@ class FinetuneReport:
     memory: FinetuneMemory
     capacity: float
     notes: tuple[str, ...]
+    #: What the extra frozen weights are: DPO's reference, PPO's reference and reward model, a teacher.
+    extra_label: str = "reference"
 
     @property
     def fits(self) -> bool | None:
@@ -65,6 +72,7 @@ class FinetuneReport:
             "trainable_params": self.trainable,
             "layout": {key: getattr(self.setup, key) for key in _LAYOUT},
             "notes": list(self.notes),
+            "extra_models": self.extra_label,
         }
 
 
@@ -80,30 +88,93 @@ def _trainable(inputs: EstimateInputs, method: Method, spec: ModelSpec | None, p
         raise InputError("lora_targets", str(err)) from None
 
 
+@dataclass(frozen=True)
+class _Extras:
+    """The models and cache held beside the trained one (``FinetuneSetup``'s extra fields)."""
+
+    frozen: float = 0.0
+    trainable: float = 0.0
+    kv_cache: float = 0.0
+    label: str = "reference"
+    seq_len: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _extras(
+    inputs: EstimateInputs, method: Method, spec: ModelSpec | None, params: float, catalog: Catalog | None
+) -> _Extras:
+    """DPO's reference; PPO/GRPO's reference, reward model, critic and generation KV cache
+    (``costcalc.formulas.finetune_memory.rl_extra_params``, ``costcalc.formulas.generation``); a
+    distillation teacher's weights unless its outputs are precomputed. The critic trains in full."""
+    stage = inputs.stage or "sft"
+    teacher = 0.0
+    if inputs.teacher is not None and not inputs.precomputed_teacher:
+        teacher = other_model(inputs.teacher, "teacher", catalog or Catalog.load()).params
+    if stage == "dpo":
+        return _Extras(frozen=dpo_reference_params(method, params) + teacher)
+    if stage not in RL_STAGES:
+        return _Extras(frozen=teacher, label="teacher")
+    from costcalc.formulas.generation import kv_cache_bytes  # PPO/GRPO only
+
+    for name in ("prompt_tokens", "generated_tokens"):
+        if getattr(inputs, name) is None:
+            raise InputError(name, f"`stage` {stage} memory needs `{name}` (the KV cache)")
+    assert inputs.prompt_tokens is not None and inputs.generated_tokens is not None
+    length = inputs.prompt_tokens + inputs.generated_tokens
+    found = catalog or Catalog.load()
+    reward = params if inputs.reward_model is None else other_model(inputs.reward_model, "reward_model", found).params
+    critic = None
+    if stage == "ppo":
+        critic = (
+            params if inputs.critic_model is None else other_model(inputs.critic_model, "critic_model", found).params
+        )
+    frozen, _ = rl_extra_params("full" if method == "full" else "lora", params, critic=None, reward=reward)
+    batch = inputs.generation_batch or DEFAULT_GENERATION_BATCH
+    if spec is None or not spec.has_architecture:
+        raise InputError("stage", f"`stage` {stage} memory needs the model's shape (its KV cache)")
+    kv = float(kv_cache_bytes(spec, length, batch).m_as("B"))
+    notes = [f"{stage}: the reference{' (the base with the adapters off)' * (method != 'full')} and the reward "
+             f"model frozen at 16 bits{', the critic trained in full' if critic else ''}; KV cache of {batch} "
+             f"sequences of {length:,} tokens (--generation-batch)"]  # fmt: skip
+    label = "reference and reward" if method == "full" else "reward model"
+    return _Extras(frozen=frozen, trainable=critic or 0.0, kv_cache=kv, label=label, seq_len=inputs.seq_len or length,
+                   notes=tuple(notes))  # fmt: skip
+
+
 def finetune_report(
-    inputs: EstimateInputs, spec: ModelSpec | None, params: float, capacity: float, gpus: int | None
-) -> FinetuneReport:
+    inputs: EstimateInputs, spec: ModelSpec | None, params: float, capacity: float, gpus: int | None,
+    catalog: Catalog | None = None,
+) -> FinetuneReport:  # fmt: skip
     """Fine-tuning memory for the inputs: the method (default full), the stage (default sft), LoRA's
     rank and targets (defaults ``DEFAULT_LORA_RANK``, ``DEFAULT_LORA_TARGETS``), QLoRA's storage
-    (default ``DEFAULT_QUANT``), and the memory options shared with pre-training. Recomputation not
-    given is the least that fits: none, else full."""
+    (default ``DEFAULT_QUANT``), the models held beside the trained one (``_extras``), and the
+    memory options shared with pre-training. Recomputation not given is the least that fits: none,
+    else full."""
     method: Method = inputs.method or "full"
     stage = inputs.stage or "sft"  # memory: pretrain and sft hold the same
     options = inputs.memory_options()
     trainable = _trainable(inputs, method, spec, params)
-    seq_len = options.seq_len or (spec.seq_len if spec is not None else None)
+    extras = _extras(inputs, method, spec, params, catalog)
+    seq_len = extras.seq_len or options.seq_len or (spec.seq_len if spec is not None else None)
     setup = FinetuneSetup(
         method=method, trainable=trainable, optimizer=options.optimizer, micro_batch=options.micro_batch,
         quant=(inputs.quant or DEFAULT_QUANT) if method == "qlora" else None,
-        sequences_per_example=2 if stage == "dpo" else 1, seq_len=seq_len, attention=options.attention,
+        sequences_per_example=2 if stage in PAIRED_STAGES else 1, seq_len=seq_len, attention=options.attention,
         recompute=inputs.recompute or "none", zero=options.zero, dp=gpus or 1,
-        extra_frozen=dpo_reference_params(method, params) if stage == "dpo" else 0.0,
+        extra_frozen=extras.frozen, extra_trainable=extras.trainable, kv_cache=extras.kv_cache,
     )  # fmt: skip
     memory = finetune_memory(spec, params, setup)
     if inputs.recompute is None and memory.activations is not None and memory.fits(capacity) is False:
         setup = replace(setup, recompute="full")
         memory = finetune_memory(spec, params, setup)
-    notes = []
+    notes = list(extras.notes)
+    if extras.kv_cache and setup.zero >= 3 and memory.total is not None and memory.activations is not None:
+        gathered = frozen_weight_bytes(spec, params, setup.quant) * (1 - 1 / setup.dp)
+        generating = memory.total - memory.activations + gathered
+        over = ", more than the GPU's" if generating > capacity else ""
+        notes.append(f"generating under ZeRO-3 gathers the actor's weights whole (+{gathered / 1e9:.1f} GB, "
+                     f"DeepSpeed-Chat's hybrid engine): that phase holds about {generating / 1e9:.1f} GB "
+                     f"without the training activations{over}")  # fmt: skip
     if memory.activations is None:
         notes.append("activations need an architecture and a sequence length: give a model preset or a shape")
         if memory.fits(capacity) is False:
@@ -117,4 +188,5 @@ def finetune_report(
         method=method, stage=stage, lora_rank=(inputs.lora_rank or DEFAULT_LORA_RANK) if adapters else None,
         lora_targets=(inputs.lora_targets or DEFAULT_LORA_TARGETS) if adapters else None,
         trainable=trainable, setup=setup, memory=memory, capacity=capacity, notes=tuple(notes),
+        extra_label=extras.label,
     )  # fmt: skip

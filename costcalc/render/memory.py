@@ -41,10 +41,12 @@ def finetune_lines(report: FinetuneReport) -> list[str]:
         f"Fine-tuning memory per GPU ({report.stage}, {how}: {report.trainable:,.0f} trainable parameters; "
         f"DP={s.dp} ZeRO-{s.zero}, micro-batch {s.micro_batch}, recompute {s.recompute}, {s.attention} "
         f"attention, {s.optimizer}):",
-        f"  frozen weights {gigabytes(m.frozen)}" + (f", reference {gigabytes(m.extra)}" if m.extra else ""),
+        f"  frozen weights {gigabytes(m.frozen)}" + (f", {report.extra_label} {gigabytes(m.extra)}" if m.extra else ""),
         f"  trained: weights {gigabytes(m.weights)}, gradients {gigabytes(m.gradients)}, "
         f"optimizer {gigabytes(m.optimizer)}{paged}",
-        f"  activations {gigabytes(m.activations)}, overhead {gigabytes(m.overhead)}",
+        f"  activations {gigabytes(m.activations)}"
+        + (f", KV cache {gigabytes(m.kv_cache)}" if m.kv_cache else "")
+        + f", overhead {gigabytes(m.overhead)}",
         f"  total {gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}",
     ]
     return lines + [f"  note: {n}" for n in report.notes]

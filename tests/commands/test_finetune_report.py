@@ -122,7 +122,13 @@ def test_text_output_names_the_setting(capsys: pytest.CaptureFixture[str]) -> No
         (["--lora-targets", "mlp", "--method", "lora"], "--lora-targets: Input should be 'qv', 'attention' or"),
         (["--method", "dora"], "--method: Input should be 'full', 'lora' or 'qlora'"),
         (["--stage", "rlhf"], "--stage: Input should be 'pretrain', 'continued', 'long-context', 'sft', 'dpo',"),
-        (["--stage", "ppo", "--method", "lora"], "--stage: ppo is not yet estimated"),
+        (["--stage", "ppo", "--method", "lora"], "--prompt-tokens: --stage ppo memory needs --prompt-tokens"),
+        (
+            ["--stage", "grpo", "--prompt-tokens", "9", "--generated-tokens", "9", "--critic-model", "350M"],
+            "--critic-model: GRPO has no critic",
+        ),
+        (["--stage", "sft", "--teacher", "llama-9t"], "--teacher: unknown model preset 'llama-9t'"),
+        (["--stage", "sft", "--generation-batch", "4"], "--generation-batch: --generation-batch is PPO/GRPO's"),
         (["--method", "lora", "--gpus", "2", "--tp", "2"], "--tp: fine-tuning memory is modelled with data parallel"),
     ],
 )
