@@ -19,6 +19,7 @@ from costcalc.base.errors import InputError
 from costcalc.base.units import Q_
 from costcalc.cli import main
 from costcalc.data.catalog import Catalog
+from costcalc.data.finetune_efficiency import shipped_finetune_model
 from costcalc.data.setup_time import SETUP_CENTRAL, SETUP_HIGH, SETUP_LOW, setup_hours
 from costcalc.formulas.finetune import forward_flops, rl_flops, sft_flops, train_flops_per_token
 from costcalc.formulas.flops import flops_per_token
@@ -313,3 +314,36 @@ def test_a_qlora_actor_generates_from_its_4_bit_weights() -> None:
         expected = float(per_batch.m_as("hour")) * 10_000 / 16
         assert float(timing.phase_hours.m_as("GPU*hour")) == pytest.approx(expected, rel=1e-9)
     assert frozen_weight_bytes(spec, n, "nf4-dq") < 0.35 * 2 * n
+
+
+@pytest.mark.parametrize("stage", ["orpo", "simpo", "ppo", "grpo"])
+def test_the_other_fine_tuning_stages_take_the_sft_class_of_the_calibration(stage: str) -> None:
+    """ORPO, SimPO, PPO and GRPO take SFT/DPO's indicator and spread (the runs fitted are SFT's and
+    continued pre-training's): the same factor and range as sft for the same method, count and length,
+    and not continued pre-training's. PPO/GRPO's factor is taken at a prompt and its generation (P + R)."""
+    model = shipped_finetune_model()
+    for method in ("full", "lora"):
+        other, sft = model.factor(stage, method, 8, 512), model.factor("sft", method, 8, 512)
+        assert (other.central, other.low, other.high) == pytest.approx((sft.central, sft.low, sft.high), rel=1e-12)
+        assert other.central != pytest.approx(model.factor("continued", method, 8, 512).central, rel=1e-3)
+    if stage in ("ppo", "grpo"):
+        est = costcalc.estimate(**{**PPO, "stage": stage})
+        note = next(a for a in est.assumptions if a.key == "finetune_efficiency")
+        assert float(note.value.m_as("")) == pytest.approx(model.factor(stage, "full", 8, 512).central, rel=1e-12)  # type: ignore[union-attr]
+        assert f"for {stage}, full, 8 GPUs, length 512;" in worded(note).basis
+
+
+def test_the_time_beside_the_efficiency_is_said_from_data() -> None:
+    """The phases' value is each part's GPU-hours (quantities that sum to the estimate's GPU-hours);
+    a given fixed time is said as given, and without a GPU count it is not counted (and said so)."""
+    est = costcalc.estimate(**PPO, setup_time="10 min")
+    phases = next(a for a in est.assumptions if a.key == "phases")
+    parts = dict(phases.value)  # type: ignore[arg-type]
+    assert set(parts) == {"generation", "training", "fixed"}
+    assert float(parts["fixed"].m_as("GPU_hour")) == pytest.approx(8 * 10 / 60, rel=1e-12)
+    total = sum(float(q.m_as("GPU_hour")) for q in parts.values())
+    assert total == pytest.approx(float(est.gpu_hours.m_as("GPU_hour")), rel=1e-9)
+    assert "fixed time 10 min per run: given" in worded(phases).basis
+    alone = costcalc.estimate(params="7B", stage="sft", tokens="1B", seq_len=2048)
+    said = worded(next(a for a in alone.assumptions if a.key == "phases"))
+    assert "(not counted: no GPU count)" in said.basis and said.value.endswith("training dominates")
