@@ -60,9 +60,11 @@ def plan_stage(
 ) -> StagePlan:
     """Rank the methods, GPU types and counts that run a fine-tuning stage by cost.
 
-    ``inputs``: ``stage`` (sft, dpo, continued, long-context), ``model`` or ``params``, the stage's
-    data (``tokens``, or ``examples`` with ``epochs``, ``example_tokens``, ``padding``),
-    ``seq_len`` (default: the model's context), and optionally ``method``, ``gpu``, ``gpus``,
+    ``inputs``: ``stage`` (sft, dpo, orpo, simpo, continued, long-context, ppo, grpo), ``model`` or
+    ``params``, the stage's data (``tokens``, or ``examples`` with ``epochs``, ``example_tokens``,
+    ``padding``; for ppo and grpo ``examples`` with ``prompt_tokens`` and ``generated_tokens``),
+    ``seq_len`` (default: the model's context; for ppo and grpo a prompt and its generation), and
+    optionally ``method``, ``gpu``, ``gpus``,
     ``lora_rank``, ``lora_targets``, ``quant``, ``zero``, ``recompute``, ``micro_batch``, ``mfu``
     and ``price`` (these two with ``gpu``). ``deadline``: a duration ("1 day"); ``budget``:
     dollars, GPU-hours or FLOPs. Each setting kept fits in memory and meets both limits; the
@@ -70,7 +72,8 @@ def plan_stage(
     """
     catalog = catalog_for(presets, catalog)
     if inputs.get("stage") in (None, "pretrain"):
-        raise InputError("stage", "plan_stage plans a fine-tuning stage: give sft, dpo, continued or long-context")
+        raise InputError("stage", "plan_stage plans a fine-tuning stage: give sft, dpo, orpo, simpo, continued, "
+                         "long-context, ppo or grpo")  # fmt: skip
     return _plan_stage(budget, deadline, catalog, inputs)
 
 
