@@ -126,10 +126,10 @@ def _plan(pl: argparse.ArgumentParser) -> None:
     }
     _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
     stage_help = {
-        "stage": "plan a fine-tuning stage (sft, dpo, continued, long-context): methods, GPU types and counts "
-        "that fit and meet the deadline or budget, cheapest first",
+        "stage": "plan a fine-tuning stage (sft, dpo, orpo, simpo, continued, long-context, ppo, grpo): methods, "
+        "GPU types and counts that fit and meet the deadline or budget, cheapest first",
         "method": "plan this method only (default: full, lora and qlora compared)",
-        "seq_len": "a stage's sequence length (default: the model's context)",
+        "seq_len": "a stage's sequence length (default: the model's context; ppo, grpo: a prompt and its generation)",
     }
     _add_inputs(pl, [*_inputs("finetune"), "seq_len", "zero", "recompute", "micro_batch", "optimizer"], stage_help)
     pl.add_argument(
@@ -150,8 +150,9 @@ def _costs(costs: argparse.ArgumentParser) -> None:
     _add_format(costs)
 
 
-#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding).
-_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference")
+#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding, GRPO's group, PPO's epochs).
+_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference",
+               "group_size", "ppo_epochs")  # fmt: skip
 
 
 def _memory(mem: argparse.ArgumentParser) -> None:
