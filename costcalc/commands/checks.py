@@ -1,8 +1,10 @@
 """Verdicts on claims, reached by arithmetic on the data and costcalc's estimates.
 
 Every check kind is one function (in ``costcalc.commands.claims``) taking the claim's ``check``
-data and returning an ``Outcome``: costcalc's own figure (``estimate``), a verdict from the fixed
-vocabulary, a one-sentence reason, the number that decided it and the tolerance used. The default
+data and returning an ``Outcome`` of typed data: a verdict from the fixed vocabulary, the reason,
+costcalc's own figure and what decided it as ``Reason`` keys with typed parameters, the deciding
+and claimed quantities and the tolerance used. ``ClaimCheck`` carries them worded by
+``costcalc.render.claim_words`` (through ``in_words``) and the outcome itself. The default
 tolerances are in ``costcalc.commands.claims.outcome``; a claim may override its own.
 
 consistent    the sources and the arithmetic agree with the claim
