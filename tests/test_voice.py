@@ -50,15 +50,8 @@ ALLOWED = {
     "formulas/shapes.py": "STANDARD_SHAPE_RULE and the standard shape's name",
     "formulas/memory.py:_notes": "the memory breakdown's notes (a result type being restructured separately)",
     "estimator/layouts.py": "the memory breakdown's notes and suggestions (same)",
-    # Commands: the claims' outcomes (not yet typed verdicts), the plan's answer, and result types
-    # another change turns into data (sweep, costs, fine-tuning report).
-    "commands/claims/evidence.py": "claim evidence text",
-    "commands/claims/facts.py": "claim outcome text",
-    "commands/claims/figures.py": "claim outcome text",
-    "commands/claims/outcome.py": "claim outcome text",
-    "commands/claims/quantity.py": "claim outcome text",
-    "commands/claims/statements.py": "claim outcome text",
-    "commands/claims/subject.py": "claim outcome text",
+    # Commands: the plan's answer, and result types another change turns into data (sweep, costs,
+    # fine-tuning report).
     "commands/plan/answer.py": "the plan's answer text",
     "commands/plan/fit.py": "the plan's answer text",
     "commands/plan/question.py": "the plan's answer text",
