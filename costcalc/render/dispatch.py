@@ -16,6 +16,7 @@ from costcalc.render.backtest import render_backtest
 from costcalc.render.checks import render_checks
 from costcalc.render.estimate import assumption_records, render_table
 from costcalc.render.memory import render_memory
+from costcalc.render.phrases import phrase_text
 from costcalc.render.plan import render_plan
 from costcalc.render.recipe import recipe_html, recipe_repr, render_recipe
 from costcalc.render.stage_plan import render_stage_plan, stage_plan_html
@@ -69,6 +70,7 @@ def show(result: object, view: View) -> str:
 WORDS: dict[str, Callable[[Any], Any]] = {
     "assumption": worded,  # an Assumption: (name, value, basis) in words
     "assumption_records": assumption_records,  # an Estimate's assumptions for JSON, in words and as data
+    "phrase": phrase_text,  # a Phrase (a key and typed parameters): the sentence domain code hands over
 }
 
 
