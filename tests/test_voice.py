@@ -59,10 +59,7 @@ ALLOWED = {
     "commands/claims/quantity.py": "claim outcome text",
     "commands/claims/statements.py": "claim outcome text",
     "commands/claims/subject.py": "claim outcome text",
-    "commands/sweep_axes.py": "the sweep's notes (same)",
     # Fine-tuning commands merged beside this change, still wording their answers in commands/.
-    "commands/hosted.py": "the hosted prices' reasons (why no price applies)",
-    "commands/memory_limits.py": "the memory limit's advice and notes",
 }
 
 

@@ -12,5 +12,18 @@ from collections.abc import Callable
 __all__ = ["MEMORY_PHRASES"]
 
 
+def past_context(context: int) -> str:
+    """A memory limit's note: the longest sequence that fits is longer than the model's context."""
+    return f"longer than the model's context ({context:,} tokens): it would need a long-context stage"
+
+
+def at_cap(cap: int) -> str:
+    """A memory limit's note: the search's cap fits, so the limit is at least the cap."""
+    return f"the search's cap ({cap:,}) fits: the answer is at least that"
+
+
 #: Phrase key -> its sentence (``costcalc.render.phrases``).
-MEMORY_PHRASES: dict[str, Callable[..., str]] = {}
+MEMORY_PHRASES: dict[str, Callable[..., str]] = {
+    "memory_limit.past_context": past_context,
+    "memory_limit.at_cap": at_cap,
+}
