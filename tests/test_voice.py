@@ -42,14 +42,16 @@ ALLOWED = {
     "data/calibration.py:model_to_json": "calibration.json's numbers rounded to 6 significant digits (a stable file)",
     "data/model_config.py:spec_from_config": "the message of the error re-raised below",
     # Still worded below render/ (issue 18 item 2, left open): memory notes and data bases.
+    "formulas/memory.py:_notes": (
+        "the breakdown's does-not-fit note: formulas.memory is in the renderer's import closure "
+        "(render.sweep_stream -> estimator.input_fields -> estimator.inputs), so in_words would make a cycle"
+    ),
     "data/model_config.py:context": "the config's sequence-length source, said in the model's basis",
     "data/runs.py:weight_rule": "the calibration's weighting rule in words",
     "data/finetune_efficiency.py:factor": "the calibrated fine-tuning factor's basis in words",
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
     "data/finetune_calibrate.py:_class_spread": "the range rule's note in words",
     "formulas/shapes.py": "STANDARD_SHAPE_RULE and the standard shape's name",
-    "formulas/memory.py:_notes": "the memory breakdown's notes (a result type being restructured separately)",
-    "estimator/layouts.py": "the memory breakdown's notes and suggestions (same)",
     # Commands: the claims' outcomes (not yet typed verdicts), the plan's answer, and result types
     # another change turns into data (sweep, costs, fine-tuning report).
     "commands/claims/evidence.py": "claim evidence text",
