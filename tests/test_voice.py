@@ -51,7 +51,6 @@ ALLOWED = {
     "data/finetune_efficiency.py:factor": "the calibrated fine-tuning factor's basis in words",
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
     "data/finetune_calibrate.py:_class_spread": "the range rule's note in words",
-    "formulas/shapes.py": "STANDARD_SHAPE_RULE and the standard shape's name",
     # Commands: the claims' outcomes (not yet typed verdicts), the plan's answer, and result types
     # another change turns into data (sweep, costs, fine-tuning report).
     "commands/claims/evidence.py": "claim evidence text",

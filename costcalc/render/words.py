@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from costcalc.formulas.shapes import STANDARD_SHAPE_RULE
 from costcalc.render.numbers import count, fixed, general, grouped, percent, percent_span, quantity_text, sig
+from costcalc.render.shape_words import STANDARD_SHAPE_RULE
 
 if TYPE_CHECKING:  # the words read assumptions and plans; they never build one
     from costcalc.commands.plan import Plan
