@@ -46,11 +46,7 @@ ALLOWED = {
         "the breakdown's does-not-fit note: formulas.memory is in the renderer's import closure "
         "(render.sweep_stream -> estimator.input_fields -> estimator.inputs), so in_words would make a cycle"
     ),
-    "data/model_config.py:context": "the config's sequence-length source, said in the model's basis",
-    "data/runs.py:weight_rule": "the calibration's weighting rule in words",
-    "data/finetune_efficiency.py:factor": "the calibrated fine-tuning factor's basis in words",
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
-    "data/finetune_calibrate.py:_class_spread": "the range rule's note in words",
     # Commands: the claims' outcomes (not yet typed verdicts), the plan's answer, and result types
     # another change turns into data (sweep, costs, fine-tuning report).
     "commands/claims/evidence.py": "claim evidence text",

@@ -59,6 +59,6 @@ class Phrase:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def said(key: str, **params: Any) -> str:
+def said(key: str, /, **params: Any) -> str:
     """The sentence ``key`` worded with ``params`` by the renderer (``Phrase`` through ``in_words``)."""
     return str(in_words(Phrase(key, params), "phrase"))
