@@ -40,15 +40,9 @@ ALLOWED = {
     "base/fields.py:__get_pydantic_core_schema__": "a quantity serialised to JSON as text (its unit), not shown",
     "base/text.py:printable": "a control character's escape code (\\uXXXX), not a number",
     "data/calibration.py:model_to_json": "calibration.json's numbers rounded to 6 significant digits (a stable file)",
-    "data/model_config.py:spec_from_config": "the message of the error re-raised below",
-    # Still worded below render/ (issue 18 item 2, left open): memory notes and data bases.
-    "formulas/memory.py:_notes": (
-        "the breakdown's does-not-fit note: formulas.memory is in the renderer's import closure "
-        "(render.sweep_stream -> estimator.input_fields -> estimator.inputs), so in_words would make a cycle"
-    ),
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
-    # Commands: the claims' outcomes (not yet typed verdicts), the plan's answer, and result types
-    # another change turns into data (sweep, costs, fine-tuning report).
+    "data/model_config.py:spec_from_config": "the message of the error re-raised below",
+    # Commands: the claims' outcomes (not yet typed verdicts).
     "commands/claims/evidence.py": "claim evidence text",
     "commands/claims/facts.py": "claim outcome text",
     "commands/claims/figures.py": "claim outcome text",
@@ -56,7 +50,6 @@ ALLOWED = {
     "commands/claims/quantity.py": "claim outcome text",
     "commands/claims/statements.py": "claim outcome text",
     "commands/claims/subject.py": "claim outcome text",
-    # Fine-tuning commands merged beside this change, still wording their answers in commands/.
 }
 
 

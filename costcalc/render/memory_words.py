@@ -1,5 +1,5 @@
-"""Every sentence memory is noted and advised in: an estimate's memory notes, the smallest changes
-that would fit, a memory limit's notes.
+"""Every sentence memory is noted and advised in: a breakdown's and an estimate's memory notes, the
+smallest changes that would fit, a memory limit's notes.
 
 Domain code hands each over as a ``Phrase`` (a key and typed parameters); ``MEMORY_PHRASES`` maps
 the key to the function here that words it.
@@ -14,6 +14,14 @@ if TYPE_CHECKING:  # the words read a breakdown; they never build one
     from costcalc.formulas.memory import MemoryBreakdown
 
 __all__ = ["MEMORY_PHRASES"]
+
+
+def states_over(states: float, bound: float, capacity: float) -> str:
+    """A breakdown's note: the model states alone (bytes per GPU) exceed the capacity (bytes)."""
+    return (
+        f"does not fit: the model states alone need {states / 1e9:.1f} GB per GPU "
+        f"({bound / 1e9:.1f} GB with the overhead allowance), more than the {capacity / 1e9:.1f} GB"
+    )
 
 
 def _layout(label: str, memory: MemoryBreakdown) -> str:
@@ -57,6 +65,7 @@ def at_cap(cap: int) -> str:
 
 #: Phrase key -> its sentence (``costcalc.render.phrases``).
 MEMORY_PHRASES: dict[str, Callable[..., str]] = {
+    "memory.states_over": states_over,
     "memory.zero_change": zero_change,
     "memory.more_gpus": more_gpus,
     "memory.model_parallel": model_parallel,
