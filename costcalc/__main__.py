@@ -1,7 +1,7 @@
-"""``python -m costcalc``: the same as the ``costcalc`` command."""
+"""``python -m costcalc``: the same as the ``costcalc`` command (Ctrl-C quiet from the start)."""
 
 import sys
 
-from costcalc.cli import main
+from costcalc.cli_entry import main
 
 sys.exit(main())

@@ -16,7 +16,7 @@ try:  # Ctrl-C while the command starts (before main's handler runs) ends as qui
     from typing import Any
 
     from costcalc.base.streams import discard_stdout, stderr_line, tolerant_streams, write_output
-    from costcalc.cli_parsers import EXIT_USAGE, build_parser, command_in, subparser
+    from costcalc.cli_parsers import EXIT_USAGE, build_parser, command_line_parser, subparser
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
@@ -208,8 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    command = command_in(words)
-    parser = build_parser([command] if command else [])  # only the parser of the command being run
+    parser = command_line_parser(words)  # only the parser of the command being run
     if not words:  # bare 'costcalc': what it can do
         parser.print_help()
         return 0

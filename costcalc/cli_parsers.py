@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
-__all__ = ["COMMANDS", "EXIT_USAGE", "Parser", "build_parser", "command_in", "subparser"]
+__all__ = ["COMMANDS", "EXIT_USAGE", "Parser", "build_parser", "command_in", "command_line_parser", "subparser"]
 
 EXIT_USAGE = 2
 
@@ -126,10 +126,10 @@ def _plan(pl: argparse.ArgumentParser) -> None:
     }
     _add_inputs(pl, ["gpu", "gpus", "params", "model", "tokens", "mfu", "price"], plan_help)
     stage_help = {
-        "stage": "plan a fine-tuning stage (sft, dpo, continued, long-context): methods, GPU types and counts "
-        "that fit and meet the deadline or budget, cheapest first",
+        "stage": "plan a fine-tuning stage (sft, dpo, orpo, simpo, continued, long-context, ppo, grpo): methods, "
+        "GPU types and counts that fit and meet the deadline or budget, cheapest first",
         "method": "plan this method only (default: full, lora and qlora compared)",
-        "seq_len": "a stage's sequence length (default: the model's context)",
+        "seq_len": "a stage's sequence length (default: the model's context; ppo, grpo: a prompt and its generation)",
     }
     _add_inputs(pl, [*_inputs("finetune"), "seq_len", "zero", "recompute", "micro_batch", "optimizer"], stage_help)
     pl.add_argument(
@@ -150,8 +150,9 @@ def _costs(costs: argparse.ArgumentParser) -> None:
     _add_format(costs)
 
 
-#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding).
-_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference")
+#: Memory needs no tokens, efficiency or a stage's data (examples, epochs, padding, GRPO's group, PPO's epochs).
+_NOT_MEMORY = ("tokens", "mfu", "examples", "epochs", "example_tokens", "padding", "precomputed_reference",
+               "group_size", "ppo_epochs")  # fmt: skip
 
 
 def _memory(mem: argparse.ArgumentParser) -> None:
@@ -237,11 +238,14 @@ def command_in(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
-def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(commands: Iterable[str] | None = None, *, listed: bool = True) -> argparse.ArgumentParser:
     """The parser of every command, or with the options of ``commands`` only (the rest listed by name).
 
     ``costcalc --help`` and an unknown command's error are the same either way; ``costcalc
-    COMMAND --help`` needs that command's options, so the CLI builds the one it is given.
+    COMMAND --help`` needs that command's options, so the CLI builds the one it is given. With
+    ``listed`` False, the other commands are not even listed (each would cost a parser): for a
+    command line that starts with a known command, where the top level's help and choices are
+    never shown (``command_line_parser``).
     """
     from costcalc import __version__
 
@@ -250,10 +254,22 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
     parser.add_argument("-V", "--version", action="version", version=f"costcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     for name, (summary, description, add_options) in COMMANDS.items():
+        if not listed and name not in filled:
+            continue
         command = sub.add_parser(name, help=summary, description=description)
         if name in filled:
             add_options(command)
     return parser
+
+
+def command_line_parser(words: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for the command line ``words``: only the options of the command being run, and
+    only that command when the line starts with it (``costcalc estimate ...``); every command is
+    listed for a line starting with an option (``costcalc -h estimate`` prints the top level's
+    help) or naming no known command (whose error lists the commands)."""
+    command = command_in(words)
+    alone = command in COMMANDS and words[0] == command
+    return build_parser([command] if command else [], listed=not alone)
 
 
 def subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

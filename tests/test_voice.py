@@ -42,14 +42,6 @@ ALLOWED = {
     "data/calibration.py:model_to_json": "calibration.json's numbers rounded to 6 significant digits (a stable file)",
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
     "data/model_config.py:spec_from_config": "the message of the error re-raised below",
-    # Commands: the claims' outcomes (not yet typed verdicts).
-    "commands/claims/evidence.py": "claim evidence text",
-    "commands/claims/facts.py": "claim outcome text",
-    "commands/claims/figures.py": "claim outcome text",
-    "commands/claims/outcome.py": "claim outcome text",
-    "commands/claims/quantity.py": "claim outcome text",
-    "commands/claims/statements.py": "claim outcome text",
-    "commands/claims/subject.py": "claim outcome text",
 }
 
 
@@ -163,13 +155,21 @@ SCENARIOS: list[dict[str, Any]] = [
     {"params": "7B", "gpu": "a100", "dtype": "fp32", "mfu": 0.3},
     {"params": "7B", "gpu": "tpu-v5p", "seq_len": 2048},
     {"params": "70B", "active_params": "20B", "gpus": 512, "checkpoint_overhead": 0.05},
-]
+    {"model": "llama-2-7b", "stage": "ppo", "examples": 1000, "prompt_tokens": 256, "generated_tokens": 256,
+     "gpus": 8, "reward_model": "350M"},
+    {"model": "llama-2-7b", "stage": "grpo", "method": "lora", "examples": 1000, "prompt_tokens": 256,
+     "generated_tokens": 256, "group_size": 4, "setup_time": "10 min"},
+    {"params": "1B", "stage": "sft", "tokens": "1B", "seq_len": 2048, "teacher": "llama-2-7b", "gpus": 8},
+    {"params": "1B", "stage": "simpo", "examples": 1000, "seq_len": 2048},
+]  # fmt: skip
 
 #: The assumptions whose value is an amount: a quantity (None when unknown), never text.
 QUANTITIES = {
     "tokens", "active_params", "gpus", "price", "power", "pue", "carbon_intensity", "peak", "efficiency",
     "finetune_efficiency", "overheads",
 }  # fmt: skip
+#: The assumptions whose value is a model beside the trained one: a preset's name or a parameter count.
+MODELS = {"reward_model", "critic_model", "reference_model", "teacher"}
 #: The assumptions whose value is a choice: a preset's name, a category, a method.
 CHOICES = {"model", "gpu", "preset", "attention_flops", "recompute", "stage", "ranges", "optimizer"}
 
@@ -188,12 +188,16 @@ def _typed(value: Any) -> bool:
 def test_assumption_values_are_quantities_or_typed_choices(assumptions: list[Assumption]) -> None:
     keys = {a.key for a in assumptions}
     assert keys >= QUANTITIES, QUANTITIES - keys  # the scenarios reach every amount
+    rl = MODELS | {"phases", "group_size", "ppo_epochs", "generation_batch"}
+    assert keys >= rl, rl - keys  # and every model and default of PPO, GRPO and distillation
     for a in assumptions:
         assert a.kind in KINDS and _typed(a.value) and all(_typed(v) for v in a.basis.params.values()), a
         if a.key in QUANTITIES:
             assert a.value is None or isinstance(a.value, pint.Quantity), a
         if isinstance(a.value, str):  # a choice: a name or a category, never a phrase or a number in words
-            assert a.key in CHOICES and " " not in a.value, a
+            assert a.key in CHOICES | MODELS and " " not in a.value, a
+        if a.key == "phases":  # each part of the time and its GPU-hours
+            assert all(isinstance(part, str) and isinstance(q, pint.Quantity) for part, q in a.value), a  # type: ignore[union-attr]
         for end in (a.low, a.high):
             assert end is None or (isinstance(end, pint.Quantity) and end.dimensionality == a.value.dimensionality), a  # type: ignore[union-attr]
 

@@ -22,15 +22,26 @@ from typing import Any
 
 from costcalc.base.errors import one_line
 
-__all__ = ["CONTROL", "control_character", "no_control_message", "printable"]
+__all__ = ["CONTROL", "Printable", "control_character", "no_control_message", "printable"]
 
 #: C0 controls, DEL, C1 controls, and U+2028/U+2029 (line breaks to some terminals and editors).
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BUT_LINE_BREAKS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+class Printable(str):
+    """Text already free of control characters but the line break, which ``printable`` passes on
+    without scanning it again: a sweep's streamed rows (``costcalc.render.numbers.joined_rows``
+    builds them from formatted numbers and from text parts it passed through ``printable``), where
+    the scan would cost about a second per million rows."""
+
+    __slots__ = ()
+
+
 def printable(text: str) -> str:
     """``text`` with every control character but the line break written as ``\\uXXXX``."""
+    if type(text) is Printable:
+        return text
     return _BUT_LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

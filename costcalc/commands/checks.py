@@ -1,8 +1,10 @@
 """Verdicts on claims, reached by arithmetic on the data and costcalc's estimates.
 
 Every check kind is one function (in ``costcalc.commands.claims``) taking the claim's ``check``
-data and returning an ``Outcome``: costcalc's own figure (``estimate``), a verdict from the fixed
-vocabulary, a one-sentence reason, the number that decided it and the tolerance used. The default
+data and returning an ``Outcome`` of typed data: a verdict from the fixed vocabulary, the reason,
+costcalc's own figure and what decided it as ``Reason`` keys with typed parameters, the deciding
+and claimed quantities and the tolerance used. ``ClaimCheck`` carries them worded by
+``costcalc.render.claim_words`` (through ``in_words``) and the outcome itself. The default
 tolerances are in ``costcalc.commands.claims.outcome``; a claim may override its own.
 
 consistent    the sources and the arithmetic agree with the claim
@@ -17,13 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from costcalc.base.display import Displayed
+from costcalc.base.display import Displayed, in_words
 from costcalc.base.errors import InputError, PresetError
 from costcalc.base.record import Field, Record
-from costcalc.base.units import Q_, Quantity
+from costcalc.base.units import Quantity
 from costcalc.commands.claims.facts import check_benchmark, check_first, check_match, check_node_type
 from costcalc.commands.claims.figures import check_capacity, check_feasibility, check_ratio
-from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Verdict
+from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, Outcome, Reason, Verdict
 from costcalc.commands.claims.quantity import check_quantity
 from costcalc.commands.claims.statements import (
     check_acronym,
@@ -37,7 +39,9 @@ from costcalc.data.catalog import Catalog, Entry
 from costcalc.data.claims import MAX_SUBJECTS
 from costcalc.schemas.claims import Check, Claim, FeasibilityCheck, QuantityCheck, RatioCheck
 
-__all__ = ["DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Verdict", "check_claim", "check_entries"]
+__all__ = [
+    "DEFAULT_TOLERANCE", "ClaimCheck", "ClaimChecks", "Outcome", "Reason", "Verdict", "check_claim", "check_entries",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, repr=False)
@@ -46,7 +50,8 @@ class ClaimCheck(Displayed, Record):
 
     The claim's own fields (as its file gives them), then the outcome of its check: costcalc's
     figure, the verdict, the reason, the tolerance and the number that decided it, and the
-    regulatory compute thresholds (as in the estimate's JSON).
+    regulatory compute thresholds (as in the estimate's JSON). The texts are the renderer's words of
+    ``outcome``, the typed result (not exported to JSON: its texts and ``tolerance_value`` are).
     """
 
     id: str
@@ -65,6 +70,9 @@ class ClaimCheck(Displayed, Record):
     tolerance_value: Quantity  # the tolerance used, dimensionless (a fraction: 0.005 is 0.5%)
     deciding: str = ""  # the number that decided the verdict
     thresholds: tuple[dict[str, Any], ...] = ()
+    #: The outcome as data: the verdict, the reason as a key with typed parameters, the deciding and
+    #: claimed quantities and the tolerance (the texts above are its words, ``costcalc.render.claim_words``).
+    outcome: Outcome | None = None
 
     FIELDS = tuple(
         Field(name, name, "" if name == "tolerance_value" else None)
@@ -107,11 +115,12 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
     kind = claim.check.kind
     tol = claim.check.tolerance if claim.check.tolerance is not None else DEFAULT_TOLERANCE[kind]
     outcome = _CHECKS[kind](claim.check, catalog, tol)
+    words = in_words(outcome, "claim_outcome")  # the sentences are the renderer's (one voice)
     fields = claim.model_dump(exclude={"check"})
-    if outcome.source_value is not None and not claim.source_value:
-        fields["source_value"] = outcome.source_value
-    if outcome.source is not None and not claim.source:
-        fields["source"] = outcome.source
+    if words.source_value is not None and not claim.source_value:
+        fields["source_value"] = words.source_value
+    if words.source is not None and not claim.source:
+        fields["source"] = words.source
     if isinstance(claim.check, QuantityCheck):  # a claims file may leave these to the check
         fields["topic"] = claim.topic or claim.check.quantity
         fields["article_value"] = claim.article_value or (
@@ -119,13 +128,14 @@ def check_claim(claim: Claim, catalog: Catalog) -> ClaimCheck:
         )
     return ClaimCheck(
         **fields,
-        estimate=outcome.estimate,
+        estimate=words.estimate,
         verdict=outcome.verdict,
-        reason=outcome.reason,
-        tolerance=outcome.tolerance,
-        tolerance_value=Q_(float(tol if outcome.tolerance_value is None else outcome.tolerance_value), ""),
-        deciding=outcome.deciding,
-        thresholds=tuple(outcome.thresholds),
+        reason=words.reason,
+        tolerance=words.tolerance,
+        tolerance_value=outcome.tolerance,
+        deciding=words.deciding,
+        thresholds=tuple(t.to_dict() for t in outcome.thresholds),
+        outcome=outcome,
     )
 
 

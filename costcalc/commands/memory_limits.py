@@ -131,7 +131,7 @@ def _probe(
     def total(n: int) -> float | None:
         at = inputs.model_copy(update={quantity: n})
         if tuning:
-            return finetune_report(at, spec, params, scenario.accelerator.memory, gpus).memory.total
+            return finetune_report(at, spec, params, scenario.accelerator.memory, gpus, catalog).memory.total
         problem = problem_for(at, scenario.shape, params, scenario.accelerator, scenario.node, scenario.dtype)
         totals = [lay.memory.total for lay in search(problem, gpus) if lay.memory.total is not None]
         return min(totals) if totals else None  # the least any layout needs: it fits when some layout does

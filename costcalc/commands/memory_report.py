@@ -19,6 +19,7 @@ from costcalc.estimator import guards
 from costcalc.estimator.inputs import DATA_FIELDS, FINETUNE_FIELDS, validate_inputs
 from costcalc.estimator.layouts import SHOWN, Layout, problem_for, search, smallest_fit
 from costcalc.estimator.resolve import resolve
+from costcalc.estimator.rl import RL_FIELDS, TEACHER_FIELDS
 from costcalc.formulas.memory import MemoryBreakdown
 
 __all__ = ["MemoryReport", "training_memory"]
@@ -101,7 +102,7 @@ def training_memory(
     if tuning:
         guards.check_finetune(inputs)
     # fine-tuning memory needs the model and hardware only, not the stage's data or FLOPs
-    unstaged = dict.fromkeys((*FINETUNE_FIELDS, *DATA_FIELDS))
+    unstaged = dict.fromkeys((*FINETUNE_FIELDS, *DATA_FIELDS, *RL_FIELDS, *TEACHER_FIELDS))
     scenario = resolve(inputs.model_copy(update=unstaged) if tuning else inputs, catalog)
     if any(np.asarray(q.magnitude).size > 1 for q in (scenario.params, scenario.gpus) if q is not None):
         raise InputError("params", "memory is computed for one scenario at a time, not for arrays")
@@ -111,7 +112,7 @@ def training_memory(
     spec = scenario.model or scenario.shape  # a parameter count alone has its standard shape
     name = None if spec is None else spec.name
     if tuning:
-        tuned = finetune_report(inputs, spec, params, scenario.accelerator.memory, gpus)
+        tuned = finetune_report(inputs, spec, params, scenario.accelerator.memory, gpus, catalog)
         return MemoryReport(name, scenario.hardware, count, None, (), None, finetune=tuned)
     problem = problem_for(inputs, scenario.shape, params, scenario.accelerator, scenario.node, scenario.dtype)
     layouts: tuple[Layout, ...] = ()

@@ -277,7 +277,11 @@ def _memory_check(est: Estimate, fixed: dict[str, Any], n: int) -> tuple[np.ndar
     gpus = np.broadcast_to(np.asarray(s.gpus.m_as("GPU"), dtype=float), (n,))
     counts = np.unique(params)
     shaped = s.model is None and counts.size <= MAX_SHAPED_COUNTS
-    groups = [(params == c, _standard(inputs, float(c))) for c in counts] if shaped else [(params == params, s.model)]
+    groups: list[tuple[np.ndarray | slice, ModelSpec | None]] = (
+        [(params == c, _standard(inputs, float(c))) for c in counts] if shaped else [(slice(None), s.model)]
+    )
+    if len(groups) == 1:  # every point: a view, not a copy of each column
+        groups = [(slice(None), groups[0][1])]
     best, fits, hint = np.full(n, np.inf), np.full(n, np.nan), None
     capacity = float(s.accelerator.memory.m_as("B"))
     for at, spec in groups:

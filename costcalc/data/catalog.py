@@ -276,7 +276,11 @@ class Catalog:
         )
 
     def origin(self, kind: str, name: str) -> Path | None:
-        """The user file the preset ``name`` comes from, or None for a built-in preset."""
+        """The user file the preset ``name`` comes from, or None for a built-in preset (or no preset:
+        a shape derived from a parameter count). With no user file holding ``kind``, the built-in
+        files of that kind are not parsed to say so."""
+        if kind not in self.user_kinds():
+            return None
         entry = self._index_of(kind).get(normalize_name(name))
         return None if entry is None or entry.builtin else entry.path
 

@@ -49,6 +49,7 @@ __all__ = [
     "PRIOR_SD",
     "REFERENCE_GPUS",
     "RUNS_FILE",
+    "SFT_LIKE",
     "SHIPPED_FILE",
     "TAU",
     "FinetuneModel",
@@ -105,12 +106,20 @@ def implied_mfu(flops: float, gpu_hours: float, peak_flops: float) -> float:
     return flops / (gpu_hours * 3600.0 * peak_flops)
 
 
+#: The stages that take the SFT/DPO indicator and spread: a fine-tuning job on a few GPUs whose
+#: trained part runs like SFT's. The runs fitted are SFT and DPO; ORPO and SimPO are DPO's pairs
+#: without the reference, and PPO/GRPO's part timed at the efficiency (scoring and training) is
+#: forward and backward passes of the same small jobs (their generation is timed from memory
+#: bandwidth, ``costcalc.estimator.rl``).
+SFT_LIKE = ("sft", "dpo", "orpo", "simpo", "ppo", "grpo")
+
+
 def covariates(stage: str, method: str, gpus: float | None, seq_len: float | None) -> np.ndarray:
     """x of the model (see the module docstring): the GPU count at 64 and the length at 4,096 when not given."""
     length = min(seq_len, CALIBRATION_SEQ_LEN) if seq_len else _REFERENCE_SEQ_LEN
     return np.array([
         1.0,
-        1.0 if stage in ("sft", "dpo") else 0.0,
+        1.0 if stage in SFT_LIKE else 0.0,
         1.0 if stage == "long-context" else 0.0,
         1.0 if method in ("lora", "qlora") else 0.0,
         math.log10(gpus / REFERENCE_GPUS) if gpus else 0.0,
@@ -119,8 +128,8 @@ def covariates(stage: str, method: str, gpus: float | None, seq_len: float | Non
 
 
 def stage_class(stage: str) -> str:
-    """The class whose residuals set a stage's spread: "sft" (sft, dpo) or "cluster" (the rest)."""
-    return "sft" if stage in ("sft", "dpo") else "cluster"
+    """The class whose residuals set a stage's spread: "sft" (``SFT_LIKE``) or "cluster" (the rest)."""
+    return "sft" if stage in SFT_LIKE else "cluster"
 
 
 def prior_weights() -> dict[str, float]:

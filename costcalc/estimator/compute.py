@@ -16,6 +16,7 @@ from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
 from costcalc.estimator.result import Estimate, Range, ThresholdCrossing
 from costcalc.estimator.scenario import Assumption, Basis, Factors, Scenario
+from costcalc.estimator.timing import phase_note, run_gpu_hours, time_factors
 from costcalc.formulas import runtime
 from costcalc.schemas.thresholds import ComputeThreshold
 
@@ -39,6 +40,14 @@ _ANALYTIC_RANGES = Assumption(
 )
 
 
+#: The analytic ranges beside a phase timed otherwise or a fixed time: the efficiency's range scales
+#: only the time spent at the efficiency (``costcalc.estimator.timing.time_factors``).
+_TIMED_RANGES = Assumption(
+    "ranges", "analytic", Basis("quadrature", {"timed": True}), kind="derived",
+    source="costcalc.estimator.compute.combine; costcalc.estimator.timing",
+)  # fmt: skip
+
+
 def _finite(values: dict[str, Quantity | None]) -> None:
     for field, value in values.items():
         if value is None:
@@ -51,8 +60,9 @@ def _finite(values: dict[str, Quantity | None]) -> None:
 
 def _factors(s: Scenario) -> dict[str, list[Factors]]:
     """The uncertain defaults each result depends on, as multiplicative ranges."""
-    # Fewer GPU-hours when the efficiency is high, so the MFU range flips.
-    mfu: Factors = None if s.mfu_range is None else (1 / s.mfu_range[1], 1 / s.mfu_range[0])
+    # Fewer GPU-hours when the efficiency is high, so the MFU range flips; with a phase timed
+    # otherwise or a fixed time, their share narrows it (``costcalc.estimator.timing``).
+    mfu = time_factors(s, s.flops.model)
     return {
         "flops": [],
         "hardware_flops": [],
@@ -70,7 +80,8 @@ def _ranges(values: dict[str, Quantity | None], s: Scenario) -> dict[str, Range]
     for key, value in values.items():
         if value is not None:
             low, high = combine(factors[key])
-            ranges[key] = Range(value * low, value * high)
+            # no width (FLOPs, or every uncertain input given): the value itself, not two copies of it
+            ranges[key] = Range(value, value) if low == high == 1.0 else Range(value * low, value * high)
     return ranges
 
 
@@ -87,7 +98,7 @@ def compute(scenario: Scenario) -> Estimate:
     """FLOPs, GPU-hours, wall-clock, cost, energy and CO2 of a scenario, each with its range."""
     s = scenario
     flops = s.flops  # counted once, by resolve
-    hours = runtime.gpu_hours(flops.model, s.peak, s.mfu) * s.stretch
+    hours = run_gpu_hours(s, flops.model, s.mfu)
     days = runtime.wall_clock(hours, s.gpus) if s.gpus is not None else None
     dollars = runtime.cost(hours, s.price) if s.price is not None else None
     mwh = runtime.energy(hours, s.power, s.pue) if s.power is not None else None
@@ -103,8 +114,12 @@ def compute(scenario: Scenario) -> Estimate:
     }
     _finite(values)
     ranges = _ranges(values, s)
-    method = Assumption("flops", flops.method, Basis("model_flops"), kind="derived", source="costcalc.formulas.flops")
-    assumptions = [method, *s.assumptions]
+    timed = {"timed": s.timing is not None, "phase": s.timing.phase if s.timing is not None else ""}
+    method = Assumption(
+        "flops", flops.method, Basis("model_flops", timed), kind="derived", source="costcalc.formulas.flops"
+    )
+    phases = phase_note(s)
+    assumptions = [method, *s.assumptions, *([phases] if phases else [])]
     percentiles = None
     if s.samples:
         from costcalc.estimator.uncertainty import simulate  # only Monte Carlo runs need it
@@ -113,7 +128,7 @@ def compute(scenario: Scenario) -> Estimate:
         ranges.update({key: Range(p10, p90) for key, (p10, _p50, p90) in percentiles.items()})
         assumptions.append(note)
     elif any(sum(f is not None for f in fs) > 1 for fs in _factors(s).values()):
-        assumptions.append(_ANALYTIC_RANGES)
+        assumptions.append(_ANALYTIC_RANGES if s.timing is None else _TIMED_RANGES)
     assert set(values) == set(RESULT_FIELDS)
     return Estimate(
         flops=flops.model,

@@ -9,7 +9,6 @@ bounds from its ``QuantityOf`` marker. A new input is added here and nowhere els
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -56,14 +55,23 @@ SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "expert
 FINETUNE_FIELDS = ("stage", "method", "lora_rank", "lora_targets", "quant")
 #: A stage's data given as examples (instead of ``tokens``), and DPO's reference option.
 DATA_FIELDS = ("examples", "epochs", "example_tokens", "padding", "precomputed_reference")
-#: The training stages: the objective and the efficiency regime.
-
 #: The groups the inputs are shown in, in order (CLI help sections, TUI form sections).
 GROUPS = ("model", "hardware", "costs", "memory", "finetune", "overheads")
 
 
 def _in(group: str, **extra: Any) -> dict[str, Any]:
     return {"group": group, **extra}
+
+
+def _named(description: str) -> Any:  # a fine-tuning input naming a model: a preset or a parameter count
+    return Field(default=None, min_length=1, max_length=200, description=description, json_schema_extra=_in("finetune"))
+
+
+def _whole(most: int, description: str) -> Any:  # a fine-tuning input: a whole number from 1 to ``most``
+    return Field(default=None, le=most, description=description, json_schema_extra=_in("finetune"))
+
+
+_Whole = Annotated[PositiveInt, WholeNumber]
 
 
 class EstimateInputs(BaseModel):
@@ -233,9 +241,9 @@ class EstimateInputs(BaseModel):
     )
     stage: Stage | None = Field(
         default=None,
-        description="training stage: pretrain, continued, long-context, sft, dpo (chosen and rejected "
-        "sequences; a frozen reference forward unless --precomputed-reference), ppo, grpo (not yet "
-        "estimated); default pretrain. A stage other than pretrain needs its own data and --seq-len",
+        description="training stage: pretrain, continued, long-context, sft, dpo (chosen and rejected sequences; "
+        "a reference forward unless --precomputed-reference), orpo, simpo (no reference), ppo, grpo; "
+        "default pretrain. A stage other than pretrain needs its own data and --seq-len (not ppo or grpo)",
         json_schema_extra=_in("finetune", sweep="categorical"),
     )
     method: Method | None = Field(
@@ -278,6 +286,19 @@ class EstimateInputs(BaseModel):
         description="DPO: the reference log-probabilities are computed once, not every epoch",
         json_schema_extra=_in("finetune"),
     )
+    reward_model: str | None = _named("PPO/GRPO: reward model, a preset or a count, e.g. 350M (default: the policy's)")
+    critic_model: str | None = _named("PPO: the critic, a preset or a count such as 350M (default: the policy's model)")
+    prompt_tokens: _Whole | None = _whole(MAX_SEQ_LEN, "PPO/GRPO: mean tokens per prompt")
+    generated_tokens: _Whole | None = _whole(MAX_SEQ_LEN, "PPO/GRPO: mean tokens generated per sample (memory-bound)")
+    group_size: _Whole | None = _whole(65_536, "GRPO: samples generated per prompt (default 8)")
+    ppo_epochs: _Whole | None = _whole(1_000, "PPO/GRPO: optimisation passes over each batch of samples (default 1)")
+    generation_batch: _Whole | None = _whole(1_000_000, "PPO/GRPO: sequences decoded together per copy (default 16)")
+    teacher: str | None = _named("distillation: the teacher, a preset or a count such as 13B (a forward per token)")
+    precomputed_teacher: bool | None = Field(default=None, json_schema_extra=_in("finetune"), description="dis"
+        "tillation: the teacher's outputs are computed once beforehand (one forward pass, no weights)")  # fmt: skip
+    setup_time: Annotated[Quantity, QuantityOf("hour", scalar=True, inclusive=True, maximum=1000.0)] | None = Field(
+        default=None, json_schema_extra=_in("overheads"), description="fixed time per run (loading, quantizing, "
+        "saving), e.g. '10 min'; default for a fine-tuning stage: 5.6 min (range 1.2 to 26)")  # fmt: skip
     goodput: (
         Annotated[Quantity, QuantityOf("dimensionless", scalar=True, minimum=0.05, inclusive=True, maximum=1.0)] | None
     ) = Field(
@@ -358,6 +379,8 @@ def _spelled(values: dict[str, Any]) -> dict[str, Any]:
     known = [*EstimateInputs.model_fields, *spellings()]
     for key in out:
         if key not in EstimateInputs.model_fields:
+            import difflib  # only for a name not known (start-up: off the estimate path)
+
             close = difflib.get_close_matches(str(key).replace("-", "_").lower(), known, n=3, cutoff=0.6)
             hint = f"; did you mean {' or '.join(close)}?" if close else "; help(costcalc.estimate) lists the inputs"
             raise InputError(str(key), f"is not a known field{hint}")

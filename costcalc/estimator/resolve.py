@@ -20,9 +20,8 @@ from costcalc.base.fields import first_error
 from costcalc.base.units import Q_, Quantity
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_default
-from costcalc.data.model_config import read_model_config
 from costcalc.data.thresholds import load_thresholds
-from costcalc.estimator import guards, stage
+from costcalc.estimator import guards, rl, stage
 from costcalc.estimator.efficiency import CALIBRATION_SEQ_LEN, efficiency_for, resolve_dtype
 from costcalc.estimator.facility import (
     Default,
@@ -36,7 +35,8 @@ from costcalc.estimator.facility import (
 from costcalc.estimator.inputs import SHAPE_FIELDS, EstimateInputs
 from costcalc.estimator.layouts import LayoutChoice, plan_memory
 from costcalc.estimator.overheads import overheads
-from costcalc.estimator.scenario import Assumption, Basis, Kind, Scenario
+from costcalc.estimator.scenario import Assumption, Basis, Kind, Scenario, Timing
+from costcalc.estimator.timing import timing_for
 from costcalc.formulas.flops import FlopCount, llama_ffn, parameter_count, training_flops
 from costcalc.formulas.scaling import TOKENS_PER_PARAMETER
 from costcalc.formulas.shapes import DEFAULT_TRAINING_SEQ_LEN, standard_shape
@@ -65,6 +65,8 @@ def resolve_model_shape(inputs: EstimateInputs) -> tuple[ModelSpec | None, list[
     if inputs.config_file is not None:
         if any(getattr(inputs, f) is not None for f in SHAPE_FIELDS):
             raise InputError("layers", "give either a config file or the shape options, not both")
+        from costcalc.data.model_config import read_model_config  # only for a config file (start-up)
+
         spec = read_model_config(inputs.config_file, inputs.seq_len)
         basis = Basis(
             "config_file",
@@ -262,13 +264,14 @@ def _run(
     gpus: Quantity | None,
     catalog: Catalog,
     search: bool,
-) -> tuple[Dtype, Quantity, Assumption, LayoutChoice, FlopCount, Default]:
+) -> tuple[Dtype, Quantity, Assumption, LayoutChoice, FlopCount, Default, Timing | None]:
     """The precision and its peak, the memory layout, the FLOPs and the efficiency applied to them.
 
     The FLOPs are counted once, with the layout's recomputation: the efficiency is converted to
     that count and ``compute`` runs on it. The layout is searched on ``shape`` (the model's, or a
     parameter count's standard shape); without the ``search`` there is no memory section and
-    recomputation is as given (else none).
+    recomputation is as given (else none). PPO/GRPO's decoding is timed from memory bandwidth and a
+    fine-tuning stage's fixed time added (``Timing``).
     """
     assert tokens.value is not None
     accelerator = hardware.accelerator
@@ -277,7 +280,7 @@ def _run(
         layout = plan_memory(inputs, shape, params, accelerator, hardware.node, gpus, dtype)
     else:
         layout = LayoutChoice(None, inputs.recompute or "none")
-    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
+    seq_len = stage.stage_seq_len(inputs, spec)
     flop_params = active if active is not None else params
     flops = training_flops(
         tokens.value, params=flop_params, spec=spec, seq_len=seq_len, causal=inputs.causal, recompute=layout.recompute
@@ -286,9 +289,16 @@ def _run(
     mfu = efficiency_for(
         inputs, flops, flop_params, tokens.value, active is not None, accelerator, catalog, speedup, spec
     )
-    flops, notes = stage.stage_flops(inputs, spec, shape, flop_params, tokens.value, seq_len, layout.recompute, flops)
+    flops, notes, decode = stage.stage_flops(
+        inputs, spec, shape, flop_params, tokens.value, seq_len, layout.recompute, flops, catalog
+    )
     layout = replace(layout, notes=(*notes, *([factor_note] if factor_note else []), *layout.notes))
-    return dtype, peak, peak_note, layout, flops, mfu
+    phase = None
+    if decode is not None:
+        quant = (inputs.quant or stage.DEFAULT_QUANT) if inputs.method == "qlora" else None
+        phase = rl.generation_phase(inputs, shape, params, decode, accelerator, peak, quant)
+    efficiency_flops = flops.model - decode if decode is not None else flops.model
+    return dtype, peak, peak_note, layout, flops, mfu, timing_for(inputs, stage.tuning(inputs), efficiency_flops, phase)
 
 
 def _facility(
@@ -313,11 +323,10 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
     shape, shape_note = layout_shape(inputs, spec, params)
     guards.check_counts(inputs, hardware.node, hardware.name, tokens.value)
     search = layout_search and not stage.tuning(inputs)  # the layouts are pre-training's
-    dtype, peak, peak_note, layout, flops, mfu = _run(
+    dtype, peak, peak_note, layout, flops, mfu, timing = _run(
         inputs, spec, shape, params, active, tokens, hardware, gpu_count.value, catalog, search
     )
-    seq_len = inputs.seq_len or (spec.seq_len if spec is not None else None)
-    price, power, pue, carbon = _facility(inputs, hardware, catalog)
+    seq_len, (price, power, pue, carbon) = stage.stage_seq_len(inputs, spec), _facility(inputs, hardware, catalog)
     attention = resolve_attention_flops(inputs, spec, seq_len)
     stretch, stretch_note = overheads(inputs, layout.memory)
     later = [attention, shape_note, tokens.note, hardware.note, gpu_count.note, peak_note, mfu.note, mfu.evidence_note]
@@ -362,4 +371,5 @@ def resolve(inputs: EstimateInputs, catalog: Catalog, *, layout_search: bool = T
         assumptions=tuple(notes),
         inputs=_echo(inputs, spec),
         shape=shape,
+        timing=timing,
     )

@@ -18,7 +18,7 @@ from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.schemas import AcceleratorSpec, Dtype, ModelSpec, NodeSpec
 from costcalc.schemas.thresholds import ComputeThreshold
 
-__all__ = ["KINDS", "Assumption", "Basis", "Kind", "Param", "Scenario"]
+__all__ = ["KINDS", "Assumption", "Basis", "Kind", "Param", "Scenario", "Timing"]
 
 
 #: Where an assumption's value comes from: given by you, a preset's, a default, worked out from
@@ -74,6 +74,29 @@ Factors = tuple[float, float] | None
 
 
 @dataclass(frozen=True)
+class Timing:
+    """Time the efficiency does not set: a phase timed from its own bound, and a fixed time per run.
+
+    GPU-hours = ``efficiency_flops`` / (peak x MFU) x stretch + ``phase_hours`` + ``fixed`` x GPUs.
+    """
+
+    #: The model FLOPs timed at the efficiency (the rest of the count is ``phase_hours``' work).
+    efficiency_flops: Quantity
+    #: GPU-hours of the phase timed otherwise (PPO/GRPO's memory-bound generation), 0 when none.
+    phase_hours: Quantity
+    #: The phase's name (``generation``), "" when none.
+    phase: str
+    #: How the phase was timed, as data (``costcalc.estimator.rl.generation_time``).
+    phase_basis: Basis
+    #: Wall-clock per run (loading, quantizing, saving), held on every GPU; None when none.
+    fixed: Quantity | None
+    #: The fixed time's range (low, high), or None when it was given.
+    fixed_range: tuple[Quantity, Quantity] | None
+    #: Where the fixed time comes from: ``given``, or ``setup_default`` (``costcalc.data.setup_time``).
+    fixed_basis: Basis
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Every input and assumption of one estimate, resolved from the inputs, presets and data."""
 
@@ -120,3 +143,5 @@ class Scenario:
     #: The shape memory and the parallel layout are worked out on: the model's own, or for a
     #: parameter count the standard shape (``costcalc.formulas.shapes``); None for a sweep over counts.
     shape: ModelSpec | None = None
+    #: A phase timed otherwise and a fixed time per run (fine-tuning); None: all FLOPs at the efficiency.
+    timing: Timing | None = None

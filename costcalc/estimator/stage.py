@@ -6,12 +6,16 @@ tokens or sequence length), ``efficiency_factor`` for the fine-tuning calibratio
 (``costcalc.data.finetune_efficiency``) on the calibrated efficiency, and ``stage_flops`` for
 the FLOPs of the method and stage (``costcalc.formulas.finetune``). Full training of pretrain,
 continued, long-context and sft keeps the pre-training count (6N plus attention at the stage's
-length); LoRA and QLoRA count 4N + 6·N_lora; DPO adds the frozen reference's forward.
+length); LoRA and QLoRA count 4N + 6·N_lora; DPO adds the frozen reference's forward, a
+distillation teacher its forward; PPO and GRPO (``costcalc.estimator.rl``) count generation,
+scoring and training.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,10 +25,14 @@ from costcalc.data.calibration import Speedup
 from costcalc.data.catalog import Catalog
 from costcalc.estimator.facility import Default
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs
+from costcalc.estimator.rl import OtherModel, check_rl, is_rl, other_model, rl_count, rl_seq_len, rl_tokens
 from costcalc.estimator.scenario import Assumption, Basis, Param
 from costcalc.formulas.flops import CountMethod, FlopCount, FlopsPerToken, Recompute, flops_per_token
 from costcalc.schemas import ModelSpec
-from costcalc.schemas.training import LoraTargets, Quant
+from costcalc.schemas.training import PAIRED_STAGES, LoraTargets, Quant
+
+if TYPE_CHECKING:
+    from costcalc.formulas.finetune import TrainFlops
 
 __all__ = [
     "DEFAULT_LORA_RANK",
@@ -35,6 +43,7 @@ __all__ = [
     "efficiency_factor",
     "stage_flops",
     "stage_of",
+    "stage_seq_len",
     "stage_tokens",
     "tuning",
 ]
@@ -45,7 +54,6 @@ __all__ = [
 DEFAULT_LORA_RANK = 16
 DEFAULT_LORA_TARGETS: LoraTargets = "all-linear"
 DEFAULT_QUANT: Quant = "nf4-dq"
-_NOT_YET = ("ppo", "grpo")
 
 
 def stage_of(inputs: EstimateInputs) -> str:
@@ -61,9 +69,7 @@ def tuning(inputs: EstimateInputs) -> bool:
 def check_stage(inputs: EstimateInputs) -> None:
     """The stage inputs that only make sense together, each refused with a one-line error."""
     stage, method = stage_of(inputs), inputs.method or "full"
-    if stage in _NOT_YET:
-        raise InputError("stage", f"{stage} is not yet estimated (its generation phase is memory-bound); "
-                         "give pretrain, continued, long-context, sft or dpo")  # fmt: skip
+    check_rl(inputs)
     if inputs.quant is not None and method != "qlora":
         raise InputError("quant", f"a quantized base needs `method` qlora (got {inputs.method or 'no `method`'})")
     for name in ("lora_rank", "lora_targets"):
@@ -80,6 +86,13 @@ def check_stage(inputs: EstimateInputs) -> None:
         raise InputError("precomputed_reference", f"a reference model is DPO's (got `stage` {stage})")
 
 
+def stage_seq_len(inputs: EstimateInputs, spec: ModelSpec | None) -> int | None:
+    """The sequence length FLOPs are counted at: given, PPO/GRPO's prompt + generation, or the preset's."""
+    if is_rl(inputs):
+        return rl_seq_len(inputs)
+    return inputs.seq_len or (spec.seq_len if spec is not None else None)
+
+
 def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | None:
     """A stage's tokens from its own data, or None for pretrain without examples (the preset's or 20N).
 
@@ -89,6 +102,8 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     stage = stage_of(inputs)
     if stage == "pretrain" and inputs.examples is None:
         return None
+    if is_rl(inputs):
+        return rl_tokens(inputs, spec)
     if inputs.tokens is None and inputs.examples is None:
         raise InputError("tokens", f"`stage` {stage} needs its own data: give `tokens` or `examples`")
     if inputs.seq_len is None:
@@ -96,10 +111,10 @@ def stage_tokens(inputs: EstimateInputs, spec: ModelSpec | None) -> Default | No
     if spec is not None and spec.max_seq_len is not None and inputs.seq_len > spec.max_seq_len:
         raise InputError("seq_len", f"{inputs.seq_len:,} is longer than {spec.name}'s context ({spec.max_seq_len:,})")
     if inputs.tokens is not None:
-        basis = Basis("stage_total", {"dpo": stage == "dpo"})
+        basis = Basis("stage_total", {"dpo": stage == "dpo", "reference_free": stage in PAIRED_STAGES[1:]})
         return Default(inputs.tokens, Assumption("tokens", inputs.tokens, basis, kind="given", field="tokens"))
     assert inputs.examples is not None
-    return _from_examples(inputs, inputs.examples, inputs.seq_len, stage == "dpo")
+    return _from_examples(inputs, inputs.examples, inputs.seq_len, stage in PAIRED_STAGES)
 
 
 def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> Default:
@@ -116,6 +131,7 @@ def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> D
         raise InputError("example_tokens", str(err)) from None
     params: dict[str, Param] = {"examples": n, "dpo": dpo, "epochs": epochs, "per_example": Q_(per, "token")}
     params |= {"per_example_given": inputs.example_tokens is not None, "padding": padding}
+    params |= {"reference_free": inputs.stage in PAIRED_STAGES[1:]}
     source = "costcalc.formulas.finetune.example_tokens (Together AI's token count)"
     note = Assumption("tokens", tokens, Basis("examples", params), kind="given", source=source, field="tokens")
     return Default(tokens, note)
@@ -145,7 +161,8 @@ def efficiency_factor(
     quant = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
     gpus = None if inputs.gpus is None else np.asarray(inputs.gpus.m_as("GPU"), dtype=float)
     count = float(gpus) if gpus is not None and gpus.size == 1 else None  # a sweep over GPUs: the reference count
-    calibrated = finetune_model(catalog).factor(stage_of(inputs), inputs.method or "full", count, inputs.seq_len)
+    length = stage_seq_len(inputs, None)  # PPO/GRPO: a prompt and its generation
+    calibrated = finetune_model(catalog).factor(stage_of(inputs), inputs.method or "full", count, length)
     factor = compose(calibrated, quant_factor(quant) if quant else None)
     if factor is None:
         return fp8, None
@@ -158,42 +175,78 @@ def efficiency_factor(
 
 def stage_flops(
     inputs: EstimateInputs, spec: ModelSpec | None, shape: ModelSpec | None, flop_params: Quantity,
-    tokens: Quantity, seq_len: int | None, recompute: Recompute, full: FlopCount,
-) -> tuple[FlopCount, list[Assumption]]:  # fmt: skip
-    """The FLOPs of the stage and method, and the assumption naming them and the trainable parameters."""
+    tokens: Quantity, seq_len: int | None, recompute: Recompute, full: FlopCount, catalog: Catalog,
+) -> tuple[FlopCount, list[Assumption], Quantity | None]:  # fmt: skip
+    """The FLOPs of the stage and method, the assumptions naming them, the trainable parameters and
+    the other models, and for PPO/GRPO the FLOPs of decoding (timed from memory bandwidth)."""
     method, stage = inputs.method or "full", stage_of(inputs)
-    if method == "full" and stage != "dpo":
+    if method == "full" and stage != "dpo" and not is_rl(inputs) and inputs.teacher is None:
         if stage == "pretrain":
-            return full, []
-        return full, [_stage_note(stage, method, {"trained": flop_params, "all": True}, full.method)]
-    from costcalc.formulas.finetune import dpo_flops, train_flops_per_token  # off the pre-training path
+            return full, [], None
+        return full, [_stage_note(stage, method, {"trained": flop_params, "all": True}, full.method)], None
+    from costcalc.formulas.finetune import train_flops_per_token  # off the pre-training path
 
     forward = _forward(inputs, spec, flop_params, seq_len)
     lora = None if method == "full" else _lora(inputs, spec or shape, method)
-    policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
-    if stage == "dpo":
-        epochs = float(inputs.epochs or 1)
-        counted = dpo_flops(tokens / epochs, epochs, policy, Q_(forward.forward, "FLOP/token"),
-                            precomputed=bool(inputs.precomputed_reference))  # fmt: skip
-        model, hardware = counted.model, counted.hardware
+    decode: Quantity | None = None
+    notes: list[Assumption] = []
+    if is_rl(inputs):
+        assert seq_len is not None
+        if np.ndim(flop_params.magnitude):
+            raise InputError("params", f"`stage` {inputs.stage} times generation on one model's shape: sweep one "
+                             "parameter count at a time, or over `model`")  # fmt: skip
+        n = float(flop_params.m_as("parameter"))
+        actor = OtherModel(spec.name if spec is not None else None, n, n, spec)
+        count, decode, notes = rl_count(inputs, actor, forward, lora, recompute=recompute == "full", catalog=catalog,
+                                        seq_len=seq_len)  # fmt: skip
     else:
-        model, hardware = (tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP")
-    how = CountMethod("finetune", seq_len=seq_len, adapters=method != "full", dpo=stage == "dpo",
-                      precomputed=bool(inputs.precomputed_reference),
-                      architecture=spec is not None and spec.has_architecture)  # fmt: skip
-    count = FlopCount(model=model, hardware=hardware, method=how)
+        policy = train_flops_per_token(forward, method, lora, recompute=recompute == "full")
+        count, notes = _data_stage(inputs, forward, policy, tokens, catalog, seq_len, method)
+    how = replace(count.method, seq_len=seq_len, architecture=spec is not None and spec.has_architecture)
+    count = FlopCount(model=count.model, hardware=count.hardware, method=how)
     trained: dict[str, Param] = {
         "trained": lora,
         "all": lora is None,
         "standard_shape": lora is not None and spec is None,
     }
-    return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None)]
+    return count, [_stage_note(stage, method, trained, count.method, inputs, lora is not None), *notes], decode
+
+
+def _data_stage(
+    inputs: EstimateInputs, forward: FlopsPerToken, policy: TrainFlops, tokens: Quantity, catalog: Catalog,
+    seq_len: int | None, method: str,
+) -> tuple[FlopCount, list[Assumption]]:  # fmt: skip
+    """A stage trained on data: SFT-like, DPO (the reference's forward) or distillation (the teacher's)."""
+    from costcalc.formulas.finetune import distillation_flops, dpo_flops, forward_flops  # fine-tuning only
+
+    epochs = float(inputs.epochs or 1)
+    how = CountMethod("finetune", adapters=method != "full")
+    notes: list[Assumption] = []
+    if inputs.stage == "dpo":
+        precomputed = bool(inputs.precomputed_reference)
+        counted = dpo_flops(tokens / epochs, epochs, policy, Q_(forward.forward, "FLOP/token"), precomputed=precomputed)
+        how = replace(how, dpo=True, precomputed=precomputed)
+    elif inputs.teacher is not None:
+        teacher = other_model(inputs.teacher, "teacher", catalog)
+        teacher_forward = Q_(forward_flops(Q_(teacher.flop_params, "parameter"), teacher.spec, seq_len).forward,
+                             "FLOP/token")  # fmt: skip
+        precomputed = bool(inputs.precomputed_teacher)
+        counted = distillation_flops(tokens / epochs, epochs, policy, teacher_forward, precomputed=precomputed)
+        how = replace(how, teacher=True, precomputed=precomputed)
+        source = "Hinton et al. 2015, 'Distilling the Knowledge in a Neural Network' §2"
+        basis = Basis("teacher", {"precomputed": precomputed})
+        notes.append(Assumption("teacher", teacher.value, basis, kind="given", source=source, field="teacher"))
+    else:
+        return FlopCount((tokens * policy.model).to("FLOP"), (tokens * policy.hardware).to("FLOP"), how), notes
+    return FlopCount(model=counted.model, hardware=counted.hardware, method=how), notes
 
 
 def _forward(inputs: EstimateInputs, spec: ModelSpec | None, params: Quantity, seq_len: int | None) -> FlopsPerToken:
     if spec is not None and spec.has_architecture and seq_len is not None:
         return flops_per_token(spec, seq_len, causal=inputs.causal)
-    return FlopsPerToken(layer_matmuls=2.0 * float(params.m_as("parameter")), attention_scores=0.0, lm_head=0.0)
+    counts: Any = np.asarray(params.m_as("parameter"), dtype=float)  # an array in a sweep over counts
+    return FlopsPerToken(layer_matmuls=2.0 * (counts if counts.ndim else float(counts)), attention_scores=0.0,
+                         lm_head=0.0)  # fmt: skip
 
 
 def _lora(inputs: EstimateInputs, spec: ModelSpec | None, method: str) -> Quantity:

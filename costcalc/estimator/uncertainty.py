@@ -23,13 +23,14 @@ from costcalc.base.stats import SplitT, halton_column
 from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.efficiency import MAX_EFFICIENCY
 from costcalc.estimator.scenario import Assumption, Basis, Scenario
+from costcalc.estimator.timing import run_gpu_hours
 from costcalc.formulas import runtime
 
 __all__ = ["simulate"]
 
 
 #: The Halton dimension each uncertain default is drawn from.
-_DIMENSION = {"efficiency": 0, "price": 1, "pue": 2, "carbon": 3}
+_DIMENSION = {"efficiency": 0, "price": 1, "pue": 2, "carbon": 3, "fixed": 4}
 
 
 def _draw(name: str, spread: SplitT | None, central: Quantity, n: int, shifts: np.ndarray) -> Quantity:
@@ -43,6 +44,16 @@ def _draw(name: str, spread: SplitT | None, central: Quantity, n: int, shifts: n
     if name == "efficiency":  # no draw exceeds the peak, as the stated range does not
         draws = np.minimum(draws, MAX_EFFICIENCY)
     return Q_(draws, central.units)
+
+
+def _fixed_draws(s: Scenario, n: int, shifts: np.ndarray) -> Quantity | None:
+    """A fixed time per run with a range: log-uniform between its ends (None: the scenario's own)."""
+    t = s.timing
+    if t is None or t.fixed_range is None:
+        return None
+    low, high = (float(q.m_as("hour")) for q in t.fixed_range)
+    u = halton_column(n, _DIMENSION["fixed"], float(shifts[_DIMENSION["fixed"]]))
+    return Q_(low * (high / low) ** u, "hour")
 
 
 def _scalar(q: Quantity) -> Quantity:
@@ -68,7 +79,7 @@ def simulate(
             raise InputError("samples", f"Monte Carlo runs on one scenario, not on a sweep (several {name})")
     shifts = np.random.default_rng(seed).random(len(_DIMENSION))
     mfu = _draw("efficiency", s.mfu_spread, s.mfu, samples, shifts)
-    hours = runtime.gpu_hours(_scalar(flops), s.peak, mfu) * s.stretch
+    hours = run_gpu_hours(s, _scalar(flops), mfu, _fixed_draws(s, samples, shifts))
     out: dict[str, Quantity] = {"gpu_hours": hours}
     if s.gpus is not None:
         out["wall_clock"] = runtime.wall_clock(hours, _scalar(s.gpus))

@@ -236,7 +236,8 @@ def rl_flops(
     experience  = T · (F_ref + F_reward + F_critic)   forward passes scoring the samples
     training    = E · T · (f_actor + f_critic)   (f from ``train_flops_per_token``; LoRA actor 4N + 6N_lora)
     GRPO has no critic terms (``critic_* = None``) and G > 1; PPO has G = 1.
-    Sources: Ouyang et al. 2022 (InstructGPT) §3.5 for the four models; DeepSeekMath
+    Sources: Ouyang et al. 2022 (InstructGPT) §3.5 for the four models (the section, from memory:
+    not checked against the paper); DeepSeekMath
     (arXiv:2402.03300) §4.1, "GRPO foregoes the critic model, instead estimating the baseline
     from group scores"; the phase split is derived in reference "finetune.md" §3.5.
     """

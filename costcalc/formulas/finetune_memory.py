@@ -78,7 +78,8 @@ def rl_extra_params(
     frozen: the reward model, the reference (N_actor for a full actor; none with a LoRA actor,
     whose base with the adapters off is the reference) and, for a LoRA critic, its base;
     trainable: the critic (N_critic, or its adapters N_lora,critic). GRPO: ``critic=None``.
-    Source: Ouyang et al. 2022 (InstructGPT) §3.5; OpenRLHF separates "the Actor, Reward,
+    Source: Ouyang et al. 2022 (InstructGPT) §3.5 (the section, from memory: not checked against the
+    paper); OpenRLHF separates "the Actor, Reward,
     Reference, and Critic models"; DeepSeekMath (arXiv:2402.03300) §4.1 for GRPO without a critic.
     """
     frozen = reward + (actor if method == "full" else 0.0)

@@ -238,12 +238,13 @@ class CountMethod:
 
     ``key``: ``architecture`` (per token from the shape, at ``seq_len``, ``causal`` or not, with a
     sliding ``window`` shorter than the sequence), ``dense`` (6·N·D; ``model`` and ``note`` when a
-    named model's shape is not modelled) or ``finetune`` (4N + 6·N_lora with ``adapters``, else 6N;
-    ``dpo`` adds the reference's forward, once when ``precomputed``; the forward is
-    ``architecture``-aware or 2N).
+    named model's shape is not modelled), ``finetune`` (4N + 6·N_lora with ``adapters``, else 6N;
+    ``dpo`` adds the reference's forward and ``teacher`` a distillation teacher's, once when
+    ``precomputed``; the forward is ``architecture``-aware or 2N) or ``rl`` (PPO/GRPO: generation,
+    scoring by the reference and reward model, and the ``critic``'s too for PPO, and training).
     """
 
-    key: Literal["architecture", "dense", "finetune"]
+    key: Literal["architecture", "dense", "finetune", "rl"]
     model: str | None = None
     seq_len: int | None = None
     causal: bool = True
@@ -253,6 +254,8 @@ class CountMethod:
     dpo: bool = False
     precomputed: bool = False
     architecture: bool = False
+    teacher: bool = False
+    critic: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from costcalc.render import html, summary
 from costcalc.render.backtest import render_backtest
 from costcalc.render.checks import render_checks
+from costcalc.render.claim_words import outcome_words
 from costcalc.render.estimate import assumption_records, render_table
 from costcalc.render.memory import render_memory
 from costcalc.render.phrases import phrase_text
@@ -70,6 +71,7 @@ def show(result: object, view: View) -> str:
 WORDS: dict[str, Callable[[Any], Any]] = {
     "assumption": worded,  # an Assumption: (name, value, basis) in words
     "assumption_records": assumption_records,  # an Estimate's assumptions for JSON, in words and as data
+    "claim_outcome": outcome_words,  # a claim check's Outcome: its estimate, reason, tolerance, deciding, source
     "phrase": phrase_text,  # a Phrase (a key and typed parameters): the sentence domain code hands over
 }
 

@@ -13,6 +13,7 @@ from costcalc.render.text import (
     gigabytes,
     markdown_table,
     render_json,
+    terminal_width,
     text_table,
     threshold_line,
     wrap,
@@ -89,15 +90,15 @@ def memory_lines(memory: MemoryBreakdown) -> list[str]:
     return lines
 
 
-def assumption_lines(est: Estimate) -> list[str]:
-    """Each assumption: name and value, then its basis and source, wrapped to the terminal."""
+def assumption_lines(est: Estimate, width: int | None = None) -> list[str]:
+    """Each assumption: name and value, then its basis and source, wrapped to ``width`` (the terminal's)."""
     lines = ["Assumptions (* = given by you):"]
     for a in est.assumptions:
         words = worded(a)
-        lines += wrap(f"{'*' if a.given else '-'} {words.name}: {words.value}", indent="  ", hanging="      ")
-        lines += wrap(words.basis, indent="      ", hanging="      ")
+        lines += wrap(f"{'*' if a.given else '-'} {words.name}: {words.value}", width, indent="  ", hanging="      ")
+        lines += wrap(words.basis, width, indent="      ", hanging="      ")
         if a.source:
-            lines += wrap(f"source: {a.source}", indent="      ", hanging="        ")
+            lines += wrap(f"source: {a.source}", width, indent="      ", hanging="        ")
     return lines
 
 
@@ -130,7 +131,7 @@ def assumption_records(est: Estimate) -> list[dict[str, Any]]:
     return [assumption_record(a) for a in est.assumptions]
 
 
-def threshold_lines(est: Estimate) -> list[str]:
+def threshold_lines(est: Estimate, width: int | None = None) -> list[str]:
     """Whether the training compute crosses each regulatory threshold, with the rule's source."""
     if not est.thresholds:
         return []
@@ -139,19 +140,21 @@ def threshold_lines(est: Estimate) -> list[str]:
     lines = [f"Compute thresholds (training compute {shown}, model FLOPs):"]
     for crossing in est.thresholds:
         data = crossing.to_dict()
-        lines += wrap(threshold_line(data), indent="  ", hanging="      ")
-        lines += wrap(f"source: {data['source']}", indent="      ", hanging="        ")
+        lines += wrap(threshold_line(data), width, indent="  ", hanging="      ")
+        lines += wrap(f"source: {data['source']}", width, indent="      ", hanging="        ")
     return lines
 
 
 def render_table(est: Estimate) -> str:
-    """Results with their ranges, the memory per GPU, then the assumptions each rests on."""
-    parts = [text_table(["result", "estimate", "range (P10 to P90)"], result_rows(est))]
+    """Results with their ranges, the memory per GPU, then the assumptions each rests on, all laid
+    out for the terminal's width as it is when the report starts (asked once, not per paragraph)."""
+    width = terminal_width()
+    parts = [text_table(["result", "estimate", "range (P10 to P90)"], result_rows(est), width)]
     if est.memory is not None:
-        parts.append("\n".join(wrap_lines(memory_lines(est.memory))))
+        parts.append("\n".join(wrap_lines(memory_lines(est.memory), width)))
     if est.thresholds:
-        parts.append("\n".join(threshold_lines(est)))
-    parts.append("\n".join(assumption_lines(est)))
+        parts.append("\n".join(threshold_lines(est, width)))
+    parts.append("\n".join(assumption_lines(est, width)))
     return "\n\n".join(parts) + "\n"
 
 

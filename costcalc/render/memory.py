@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from costcalc.render.estimate import memory_lines
+from costcalc.render.numbers import grouped
 from costcalc.render.text import fit, gigabytes, markdown_table, render_json, text_table
 
 if TYPE_CHECKING:
@@ -42,10 +43,12 @@ def finetune_lines(report: FinetuneReport) -> list[str]:
         "trainable parameters; "
         f"DP={s.dp} ZeRO-{s.zero}, micro-batch {s.micro_batch}, recompute {s.recompute}, {s.attention} "
         f"attention, {s.optimizer}):",
-        f"  frozen weights {gigabytes(m.frozen)}" + (f", reference {gigabytes(m.extra)}" if m.extra else ""),
+        f"  frozen weights {gigabytes(m.frozen)}" + (f", {report.extra_label} {gigabytes(m.extra)}" if m.extra else ""),
         f"  trained: weights {gigabytes(m.weights)}, gradients {gigabytes(m.gradients)}, "
         f"optimizer {gigabytes(m.optimizer)}{paged}",
-        f"  activations {gigabytes(m.activations)}, overhead {gigabytes(m.overhead)}",
+        f"  activations {gigabytes(m.activations)}"
+        + (f", KV cache {gigabytes(m.kv_cache)}" if m.kv_cache else "")
+        + f", overhead {gigabytes(m.overhead)}",
         f"  total {gigabytes(m.total)} of {gigabytes(report.capacity)}: {verdict}",
     ]
     return lines + [f"  note: {n}" for n in finetune_notes(report)]
@@ -53,6 +56,24 @@ def finetune_lines(report: FinetuneReport) -> list[str]:
 
 def finetune_notes(report: FinetuneReport) -> list[str]:
     """The report's notes in words."""
+    return [_finetune_note(report, note.key, note.params) for note in report.notes]
+
+
+def _finetune_note(report: FinetuneReport, key: str, p: Any) -> str:
+    if key == "rl_models":
+        reference = "the reference" + (" (the base with the adapters off)" if p["adapters"] else "")
+        critic = ", the critic trained in full" if p["critic"] else ""
+        return (
+            f"{p['stage']}: {reference} and the reward model frozen at 16 bits{critic}; KV cache of {p['batch']} "
+            f"sequences of {grouped(p['length'])} tokens (--generation-batch)"
+        )
+    if key == "zero3_generation":
+        over = ", more than the GPU's" if p["over"] else ""
+        return (
+            f"generating under ZeRO-3 gathers the actor's weights whole (+{gigabytes(p['gathered'])}, "
+            f"DeepSpeed-Chat's hybrid engine): that phase holds about {gigabytes(p['generating'])} "
+            f"without the training activations{over}"
+        )
     words = {
         "no_activations": "activations need an architecture and a sequence length: give a model preset or a shape",
         "over_without_activations": (
@@ -61,7 +82,7 @@ def finetune_notes(report: FinetuneReport) -> list[str]:
         "one_gpu": "no GPU count given: one GPU",
         "dpo_adapters": "DPO with adapters: the base with the adapters off is the reference, no second copy",
     }
-    return [words[note] for note in report.notes]
+    return words[key]
 
 
 def render_memory(report: MemoryReport, fmt: str) -> str:

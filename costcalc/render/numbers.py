@@ -24,6 +24,7 @@ import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.parse import format_count, unit_of
+from costcalc.base.text import Printable, printable
 from costcalc.base.units import Quantity
 
 __all__ = [
@@ -334,15 +335,23 @@ Part = np.ndarray | bytes
 """One piece of every row: a column of numbers (formatted), an (n, width) byte matrix, or constant bytes."""
 
 
-def joined_rows(parts: Sequence[Part], n: int, digits: int = 6, missing: bytes = b"") -> str:
+def _escaped(text: bytes) -> bytes:
+    """UTF-8 text with its control characters but the line break escaped (``printable``)."""
+    return printable(text.decode("utf-8")).encode("utf-8")
+
+
+def joined_rows(parts: Sequence[Part], n: int, digits: int = 6, missing: bytes = b"") -> Printable:
     """n rows of text, each the concatenation of the parts: numbers as ``%.{digits}g`` (NaN as
     ``missing``), byte matrices as they are (zero bytes dropped), constant bytes repeated.
 
     Each column's template slots that no value uses (the exponent of a column of plain numbers,
     the sign of positive ones...) are left out before the rows are joined, halving the bytes moved.
+    Constant bytes and ``missing`` pass ``printable``, and a byte matrix that is not printable ASCII
+    is refused (ValueError), so the text is ``Printable``: writing it needs no second scan.
     """
     if n == 0:
-        return ""
+        return Printable()
+    missing = _escaped(missing)
     blocks = []
     made: dict[int, np.ndarray] = {}  # a column given twice is formatted once
     for part in parts:
@@ -351,14 +360,17 @@ def joined_rows(parts: Sequence[Part], n: int, digits: int = 6, missing: bytes =
             continue
         if isinstance(part, bytes):
             if part:
-                blocks.append(np.broadcast_to(np.frombuffer(part, dtype=np.uint8)[:, None], (len(part), n)))
+                text = _escaped(part)
+                blocks.append(np.broadcast_to(np.frombuffer(text, dtype=np.uint8)[:, None], (len(text), n)))
             continue
         if part.ndim == 2:
             block = np.ascontiguousarray(part.T)
+            if np.any(((block < 32) & (block != 0) & (block != 10)) | (block >= 127)):
+                raise ValueError("a byte matrix of joined rows must be printable ASCII")
         else:
             block = np.zeros((slots(digits), n), dtype=np.uint8)
             _fill(block, part, digits, missing)
         made[id(part)] = block[block.any(axis=1)]
         blocks.append(made[id(part)])
     flat = np.concatenate(blocks, axis=0).T.reshape(-1)
-    return str(flat[flat != 0].tobytes().decode("utf-8"))
+    return Printable(flat[flat != 0].tobytes(), "utf-8")

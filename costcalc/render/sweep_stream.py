@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
+from costcalc.base.text import Printable
 from costcalc.render.numbers import Part, joined_rows
 from costcalc.render.sweep_notes import note_text
 
@@ -138,7 +139,8 @@ def json_stream(result: SweepResult) -> Iterator[tuple[str, int]]:
             parts += [columns[k + 1][start:end], b"], " if k + 2 < len(headers) else b"]"]
         parts.append(b"}},\n")
         text = joined_rows(parts, end - start, JSON_DIGITS, b"null")
-        yield separator + text[:-2], end  # the comma after the last row goes out only before the next
+        # the comma after the last row goes out only before the next (the separator is plain text)
+        yield Printable(separator + text[:-2]), end
         separator = ",\n"
     notes = [note_text(note) for note in result.notes]
     yield f'\n], "notes": {json.dumps(notes, ensure_ascii=False)}}}\n', len(result)

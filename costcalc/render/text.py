@@ -47,11 +47,17 @@ def terminal_width() -> int:
     return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
+#: The first character ``unicodedata`` calls wide or full-width (U+0378, unassigned; Hangul Jamo
+#: from U+1100 are the first assigned ones): every character before it takes one column.
+FIRST_WIDE = "\u0378"
+
+
 def cells(text: str) -> int:
     """Terminal columns ``text`` takes: East Asian wide characters take two."""
     if text.isascii():  # every ASCII character takes one column: no per-character lookup
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    # looked up only from FIRST_WIDE on: "·", "²" and "é" need no look (start-up: a report has thousands)
+    return len(text) + sum(unicodedata.east_asian_width(c) in "WF" for c in text if c >= FIRST_WIDE)
 
 
 def _cut(line: str, width: int, head: int) -> int:

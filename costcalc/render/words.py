@@ -3,26 +3,25 @@
 An ``Assumption`` is data (``costcalc.estimator.scenario``): a key, a value (a quantity or a typed
 choice), a range, a kind and a basis (a key and typed parameters). Here each (assumption key,
 basis key) has the function that words its value and its basis; the text table, Markdown, HTML,
-JSON and the TUI all read ``worded``, so a sentence is changed here and nowhere else. The number
-styles come from ``costcalc.render.numbers``.
+JSON and the TUI all read ``worded``, so a sentence is changed here and nowhere else. A training
+stage's assumptions (its data, FLOPs, the models beside the trained one, the time beside the
+efficiency) are worded in ``costcalc.render.words_stage``, whose table this one takes in. The
+number styles come from ``costcalc.render.numbers``.
 """
 
-# long because every sentence an assumption is shown with is here, one function per kind of
-# basis: the point of the module is that there is no other place to look.
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-
 from costcalc.render.numbers import count, fixed, general, grouped, percent, percent_span, quantity_text, sig
 from costcalc.render.shape_words import STANDARD_SHAPE_RULE
+from costcalc.render.words_results import SCALING_RULES, SHORT_LABELS, plan_how, plan_title
+from costcalc.render.words_stage import STAGE_NAMES, STAGE_WORDS, count_words
+from costcalc.render.words_stage import magnitude as _m
 
-if TYPE_CHECKING:  # the words read assumptions and plans; they never build one
-    from costcalc.commands.plan import Plan
+if TYPE_CHECKING:  # the words read assumptions; they never build one
     from costcalc.estimator.scenario import Assumption
-    from costcalc.formulas.flops import CountMethod
 
 __all__ = [
     "NAMES",
@@ -63,13 +62,13 @@ NAMES: dict[str, str] = {
     "nearest_runs": "nearest runs",
     "efficiency": "efficiency",
     "finetune_efficiency": "fine-tuning efficiency",
-    "stage": "stage",
     "overheads": "overheads",
     "layout": "layout",
     "recompute": "recomputation",
     "presets": "presets",
     "ranges": "ranges",
     "flops": "FLOPs",
+    **STAGE_NAMES,
 }
 
 _UNKNOWN = "unknown"
@@ -79,11 +78,10 @@ _RANKING_ONLY = (
     "typical bubbles and communication (--count-bubble adds this layout's bubble)"
 )
 _SEQ_DEFAULT = "sequence length {} (default; give --seq-len)"
-
-
-def _m(q: Any, unit: str = "") -> float:
-    """A scalar quantity's magnitude in ``unit`` (its own unit when none is named)."""
-    return float(np.asarray(q.m_as(unit) if unit else q.magnitude).reshape(-1)[0])
+_TIMED = (
+    "; the efficiency's range scales the time spent at the efficiency only: generation, bounded by memory "
+    "bandwidth, is taken as exact, and the fixed time's range moves with the efficiency's (conservative)"
+)
 
 
 def _size(params: Any, active: Any) -> str:
@@ -122,42 +120,6 @@ def _standard_shape(a: Assumption) -> tuple[str, str]:
     if b["seq_len"] is not None:
         basis += "; " + _SEQ_DEFAULT.format(grouped(b["seq_len"]))
     return f"{layers} layers x {grouped(hidden)} wide, {heads} heads, MLP {grouped(ffn)}", basis
-
-
-def _examples(a: Assumption) -> tuple[str, str]:
-    b = a.basis
-    what = "pairs (both sequences, the prompt in each)" if b["dpo"] else "examples"
-    epochs = b["epochs"]
-    per = grouped(int(_m(b["per_example"])))
-    basis = f"{grouped(b['examples'])} {what} x {epochs} epoch{'s' * (epochs > 1)} x {per} tokens"
-    basis += "" if b["per_example_given"] else " (--seq-len: an upper bound; give --example-tokens)"
-    basis += {"none": ", packed", "batch": ", padded to the batch's longest (x2)", "max": ", padded to --seq-len"}[
-        b["padding"]
-    ]
-    return quantity_text(a.value), basis
-
-
-def _stage_total(a: Assumption) -> tuple[str, str]:
-    basis = "given: the total processed over all epochs, padding included"
-    if a.basis["dpo"]:
-        basis += "; one epoch for the reference's forward (give --examples and --epochs for more)"
-    return quantity_text(a.value), basis
-
-
-def _stage(a: Assumption) -> tuple[str, str]:
-    b = a.basis
-    value = f"{a.value}, {b['method']}"
-    if b["rank"] is not None:
-        value += f", LoRA r={b['rank']} on {b['targets']}"
-        if b["quant"] is not None:
-            value += f", {b['quant']} base"
-    trained = b["trained"]
-    if b["all"]:
-        shown = "all" if trained is None else f"{count(_m(trained))} (all)"
-    else:
-        shown = count(_m(trained)) + (" (on the standard shape)" if b["standard_shape"] else "")
-    value += f": {shown} trainable parameters"
-    return value, f"FLOPs {count_words(b['flops'])}; memory per GPU: costcalc memory with the same options"
 
 
 # --- hardware, precision and efficiency ---------------------------------------------------------
@@ -327,7 +289,7 @@ def _ranges(a: Assumption) -> tuple[str, str]:
         return "10th-90th percentile", (
             "independent uncertain defaults (efficiency, price, PUE, carbon intensity) combined in "
             "quadrature of their logs; inputs you give are taken as exact"
-        )
+        ) + _TIMED * bool(a.basis["timed"])
     b = a.basis
     return f"Monte Carlo, {grouped(b['samples'])} samples (seed {b['seed']}): P10 to P90, with P50", (
         "quasi-random draws: efficiency from the calibration's split t (leave-one-family-out spread), "
@@ -364,21 +326,6 @@ def _preset(a: Assumption) -> tuple[str, str]:
     return str(a.value), f"from your preset file{overriding}"
 
 
-def count_words(m: CountMethod) -> str:
-    """How the FLOPs were counted, in words."""
-    if m.key == "architecture":
-        mask = ("causal" if m.causal else "no causal saving") + (f", sliding window {m.window}" if m.window else "")
-        return f"architecture-aware ({m.model}, sequence length {m.seq_len}, {mask})"
-    if m.key == "dense":
-        return "6·N·D, attention-score FLOPs not counted" + (f" ({m.model}: {m.note})" if m.model else "")
-    how = "4N + 6·N_lora per token" if m.adapters else "6N per token"
-    how += (" + the frozen reference's 2N" + (" once (precomputed)" if m.precomputed else "")) if m.dpo else ""
-    where = ("architecture-aware" if m.architecture else "2N per forward") + (
-        f", sequence length {m.seq_len}" if m.seq_len else ""
-    )
-    return f"{how} ({where})"
-
-
 def _const(value: str, basis: str) -> Callable[[Assumption], tuple[str, str]]:
     return lambda a: (str(a.value) if value == "{value}" else value, basis)
 
@@ -399,9 +346,6 @@ _WORDS: dict[tuple[str, str], Callable[[Assumption], tuple[str, str]]] = {
         f"compute-optimal default: {general(_m(a.basis['per_parameter']))} tokens per "
         + ("active parameter" if a.basis["moe"] else "parameter"),
     ),
-    ("tokens", "stage_total"): _stage_total,
-    ("tokens", "examples"): _examples,
-    ("stage", ""): _stage,
     ("gpu", ""): _gpu,
     ("gpus", "nodes"): lambda a: (
         f"{grouped(int(_m(a.value)))} GPUs",
@@ -426,9 +370,9 @@ _WORDS: dict[tuple[str, str], Callable[[Assumption], tuple[str, str]]] = {
     ("recompute", ""): _recompute,
     ("overheads", ""): _overheads,
     ("ranges", ""): _ranges,
-    ("flops", ""): lambda a: (count_words(a.value), "model FLOPs; GPU-hours = FLOPs / (peak x MFU)"),  # type: ignore[arg-type]
     ("preset", ""): _preset,
     ("presets", ""): lambda a: ("folder not read", str(a.basis["notice"])),
+    **STAGE_WORDS,
 }
 
 
@@ -441,36 +385,3 @@ def worded(a: Assumption) -> Worded:
     value, basis = words(a)
     name = f"{a.basis['kind']} preset" if a.key == "preset" else NAMES[a.key]
     return Worded(name, value, basis)
-
-
-# --- results and plans ---------------------------------------------------------------------------
-
-#: Each result's label where columns are few (the TUI's results panel).
-SHORT_LABELS = {
-    "flops": "FLOPs",
-    "gpu_hours": "GPU-hours",
-    "wall_clock": "Days",
-    "cost": "Cost",
-    "energy": "Energy",
-    "co2": "CO2e",
-}
-
-#: How each allocation rule of a compute-optimal plan is named.
-SCALING_RULES = {"hoffmann": "20 tokens per parameter, Hoffmann et al. 2022", "besiroglu": "Besiroglu et al. 2024 fit"}
-
-
-def plan_title(plan: Plan) -> str:
-    """What a plan answers and what binds it: '2M USD (budget binds)'."""
-    binds = " binds" if plan.binding in ("budget", "deadline") else ""
-    return f"{plan.question} ({plan.binding}{binds})"
-
-
-def plan_how(plan: Plan) -> str:
-    """How a plan split its compute between model size and tokens."""
-    if plan.scaling:
-        return f"compute-optimal: {SCALING_RULES.get(plan.scaling, plan.scaling)}"
-    if plan.range.get("params") is not None:
-        return "the largest model for the given tokens"
-    if plan.range.get("tokens") is not None:
-        return "the most tokens for the given model"
-    return "the model and tokens fix the compute"

@@ -27,7 +27,8 @@ class CarbonObservation(BaseModel):
 
 
 class Observation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first use, as the others: only 'costcalc costs' validates one (start-up)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     value: Annotated[Quantity, QuantityOf("USD/kWh", scalar=True)] | Annotated[float, Field(gt=0, allow_inf_nan=False)]
     scope: str
     source: str = Field(min_length=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["LoraTargets", "Method", "Padding", "Quant", "Stage"]
+__all__ = ["PAIRED_STAGES", "LoraTargets", "Method", "Padding", "Quant", "Stage"]
 
 #: Which weights train: all of them, low-rank adapters (LoRA), or adapters on a quantized base (QLoRA).
 Method = Literal["full", "lora", "qlora"]
@@ -20,4 +20,8 @@ Quant = Literal["nf4", "nf4-dq", "int8"]
 #: The matrices LoRA adapts: the query and value projections, all of attention, or every linear layer.
 LoraTargets = Literal["qv", "attention", "all-linear"]
 #: The stage of training: the objective and the efficiency regime.
-Stage = Literal["pretrain", "continued", "long-context", "sft", "dpo", "ppo", "grpo"]
+Stage = Literal["pretrain", "continued", "long-context", "sft", "dpo", "orpo", "simpo", "ppo", "grpo"]
+#: The preference stages, whose examples are pairs (chosen and rejected): DPO, and the
+#: reference-free ORPO (Hong et al. 2024, arXiv:2403.07691) and SimPO (Meng et al. 2024,
+#: arXiv:2405.14734), which are DPO without the reference model.
+PAIRED_STAGES = ("dpo", "orpo", "simpo")

@@ -15,7 +15,7 @@ import pytest
 
 import costcalc
 from costcalc.cli import build_parser, main
-from costcalc.cli_parsers import COMMANDS
+from costcalc.cli_parsers import COMMANDS, command_line_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -276,17 +276,31 @@ def test_installed_entry_point_and_module(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
-def _imported_after(argv: list[str], names: list[str]) -> list[str]:
-    """Which of ``names`` a fresh interpreter has imported after running ``costcalc argv``."""
-    code = (
+def _imported_after(argv: list[str], names: list[str], code: int = 0) -> list[str]:
+    """Which of ``names`` a fresh interpreter has imported after running ``costcalc argv`` (which
+    must end with exit code ``code``)."""
+    probe = (
         "import json, sys\nfrom costcalc.cli import main\n"
-        "try:\n    main(sys.argv[1:])\n"  # --version and --help end in SystemExit(0), as the console script does
+        "try:\n    code = main(sys.argv[1:])\n"  # --version and --help end in SystemExit(0), as the console script does
         f"finally:\n    print(json.dumps([n for n in {names!r} if n in sys.modules]), file=sys.stderr)\n"
+        "sys.exit(code)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == code, done.stderr
     found: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
     return found
+
+
+def _presets_parsed_after(argv: list[str]) -> list[str]:
+    """The built-in preset files a fresh interpreter has parsed after running ``costcalc argv``."""
+    probe = (
+        "import sys\nfrom costcalc.cli import main\nfrom costcalc.data.catalog import default_catalog\n"
+        "assert main(sys.argv[1:]) == 0\n"
+        "print(' '.join(f.path.name for f in default_catalog().files if f.builtin and f._entries is not None))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return sorted(done.stdout.strip().splitlines()[-1].split())
 
 
 def test_estimate_path_does_not_import_textual_or_plotting() -> None:
@@ -301,6 +315,36 @@ def test_a_pre_training_estimate_does_not_load_the_fine_tuning_code() -> None:
     assert _imported_after(["estimate", "--params", "70e9", "--gpus", "2000"], tuning) == []
     lora = ["estimate", "--params", "7B", "--method", "lora", "--stage", "sft", "--tokens", "1B", "--seq-len", "2048"]
     assert _imported_after(lora, tuning) == tuning[:1] + tuning[2:4]  # the probe sees them when they are used
+
+
+def test_a_pre_training_estimate_reads_only_what_it_uses(tmp_path: Path) -> None:
+    """Start-up: no config-file reader, no name suggester, no published runs, and of the built-in
+    presets only the accelerators, facility figures and thresholds; each loads when it is used."""
+    off = ["costcalc.data.model_config", "difflib", "costcalc.data.runs", "costcalc.schemas.runs"]
+    estimate = ["estimate", "--params", "70e9", "--gpus", "2000"]
+    assert _imported_after(estimate, off) == []
+    assert _presets_parsed_after(estimate) == ["accelerators.toml", "facility.toml", "thresholds.toml"]
+    config = tmp_path / "config.json"
+    shape = {"hidden_size": 4096, "intermediate_size": 11008, "num_attention_heads": 32, "num_hidden_layers": 32}
+    config.write_text(json.dumps({"model_type": "llama", "vocab_size": 32000, **shape}))
+    assert _imported_after(["estimate", "--model-config", str(config), "--gpus", "8"], off) == off[:1]
+    assert _imported_after(["estimate", "--params", "7B", "--gpu", "h1000"], off, code=2) == off[1:2]  # did you mean
+    assert "models.toml" in _presets_parsed_after(["estimate", "--model", "llama-2-7b", "--gpus", "8"])
+
+
+def test_a_pre_training_estimate_builds_no_model_it_does_not_validate() -> None:
+    """pydantic builds a model's validator on first use (``defer_build``): the electricity and
+    server-price observations of 'costcalc costs' are not built by an estimate."""
+    probe = (
+        "import sys\nfrom costcalc.cli import main\nfrom costcalc.schemas.observations import Observation\n"
+        "assert main(sys.argv[1:]) == 0\nprint(Observation.__pydantic_complete__)\n"
+    )
+    runs = {"False": ["estimate", "--params", "70e9", "--gpus", "2000"], "True": ["costs", "--params", "7B"]}
+    for built, argv in runs.items():
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout.strip().splitlines()[-1] == built
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["-V"], ["--help"], []])
@@ -326,6 +370,32 @@ def test_only_the_command_being_run_gets_its_parser(
     built.clear()
     code, out, _ = run(capsys, "--help")
     assert code == 0 and built == [] and all(f"    {name}" in out for name in cli_parsers.COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "listed"),
+    [
+        (["estimate", "--params", "70e9"], ["estimate"]),
+        (["memory", "--help"], ["memory"]),
+        (["-h", "estimate"], list(COMMANDS)),  # the top level's help lists every command
+        (["--version", "estimate"], list(COMMANDS)),
+        (["estimat"], list(COMMANDS)),  # "invalid choice" lists them
+        ([], list(COMMANDS)),
+    ],
+)
+def test_a_line_starting_with_a_command_lists_only_that_one(argv: list[str], listed: list[str]) -> None:
+    """Start-up: each listed command costs a parser, so a line that starts with a known command gets
+    only its own; any line whose top level may show its help or choices lists them all."""
+    parser = command_line_parser(argv)
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert list(commands) == listed
+
+
+def test_the_top_level_help_and_errors_list_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "-h", "estimate")
+    assert code == 0 and all(f"    {name}" in out for name in COMMANDS)
+    code, _, err = run(capsys, "estimat", "--params", "7B")
+    assert code == 2 and "invalid choice: 'estimat'" in err and all(repr(name) in err for name in COMMANDS)
 
 
 def test_every_command_has_a_handler() -> None:

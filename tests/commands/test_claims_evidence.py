@@ -7,7 +7,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from costcalc.commands.claims.evidence import Evidence, show
+from costcalc.commands.claims.evidence import Evidence
+from costcalc.commands.claims.outcome import Reason
+from costcalc.render.claim_figures import show
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,6 @@ def test_figures_are_shown_in_the_claims_unit(quantity: str, value: float, shown
 
 
 def test_evidence_is_frozen() -> None:
-    evidence = Evidence(1.0, 2.0, "derived", "published", "a figure", "a source")
+    evidence = Evidence(1.0, 2.0, "derived", "published", Reason("evidence.params", {"low": 1.0, "high": 2.0}), None)
     with pytest.raises(FrozenInstanceError):
         evidence.low = 0.0  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from costcalc.commands.claims.facts import check_benchmark, check_match
+from costcalc.render.claim_words import said
 from costcalc.schemas.claims import BenchmarkCheck, MatchCheck
 
 TOL = 0.5
@@ -47,4 +48,5 @@ def test_benchmark_wins_counted(require: str, gaps: tuple[float, ...], verdict: 
     assert outcome.verdict == verdict
     wins = sum(1 for gap in gaps if gap > TOL)
     needed = len(gaps) if require == "all" else len(gaps) // 2 + 1
-    assert f"higher on {wins} of {len(gaps)}" in outcome.deciding and f"(needs {needed})" in outcome.deciding
+    deciding = said(outcome.deciding)
+    assert f"higher on {wins} of {len(gaps)}" in deciding and f"(needs {needed})" in deciding

@@ -10,6 +10,7 @@ from costcalc.base.units import Q_
 from costcalc.commands.claims.figures import check_capacity, check_ratio
 from costcalc.commands.claims.subject import figures_of
 from costcalc.data.catalog import Catalog
+from costcalc.render.claim_words import said
 from costcalc.schemas.claims import CapacityCheck, RatioCheck
 
 TOL = 0.1
@@ -38,10 +39,10 @@ def test_capacity_boundary(catalog: Catalog, used: float, verdict: str) -> None:
     on 10 dedicated GPUs take 1,200 / 240 = 5 days."""
     outcome = check_capacity(_capacity(used), catalog, TOL)
     assert outcome.verdict == verdict
-    assert f"at most {used / 2400:.0%}" in outcome.deciding
-    assert f"= {used / 4800:.0%}-{used / 2400:.0%};" in outcome.estimate
+    assert f"at most {used / 2400:.0%}" in said(outcome.deciding)
+    assert f"= {used / 4800:.0%}-{used / 2400:.0%};" in said(outcome.estimate)
     if used == 1200:
-        assert "5 days on 10 dedicated GPUs" in outcome.estimate
+        assert "5 days on 10 dedicated GPUs" in said(outcome.estimate)
 
 
 @pytest.mark.parametrize(("factor", "verdict"), [(0.99, "consistent"), (1.01, "inconsistent")])

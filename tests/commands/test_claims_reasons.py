@@ -10,10 +10,12 @@ from __future__ import annotations
 import pytest
 
 from costcalc.commands.checks import check_claim
-from costcalc.commands.claims.evidence import Evidence, evidence_for, show
+from costcalc.commands.claims.evidence import Evidence, evidence_for
 from costcalc.commands.claims.outcome import Outcome
 from costcalc.commands.claims.subject import resolve_subject
 from costcalc.data.catalog import Catalog
+from costcalc.render.claim_figures import show
+from costcalc.render.claim_words import said
 from costcalc.render.words import worded
 from costcalc.schemas.claims import Claim
 
@@ -44,16 +46,16 @@ def test_a_published_figure_contradicts_bears_out_or_is_too_close(catalog: Catal
     ev = evidence(catalog, "gpu-hours", BLOOM)
     figure = show("gpu-hours", ev.low)
     wrong = judged(catalog, "gpu-hours", "=", "1.09M", BLOOM)
-    assert wrong.reason == f"{capital(ev.figure)} contradicts 'gpu-hours = 1.09M' (tolerance 0.5%)."
+    assert wrong.reason == f"{capital(said(ev.figure))} contradicts 'gpu-hours = 1.09M' (tolerance 0.5%)."
     claim = 1.09e6 / ev.low - 1
     assert wrong.deciding == f"the figure {figure} against the claimed 1,090,000 GPU-h (claim {claim:+.1%})"
     assert wrong.tolerance == "0.5% (the default for a published figure)"
     more = judged(catalog, "gpu-hours", ">", "1M", BLOOM)
-    assert more.reason == f"{capital(ev.figure)} bears out 'gpu-hours > 1M'."
+    assert more.reason == f"{capital(said(ev.figure))} bears out 'gpu-hours > 1M'."
     assert more.deciding == f"the figure {figure} against the claimed 1,000,000 GPU-h (claim {1e6 / ev.low - 1:+.1%})"
     assert more.tolerance == "0.5% (the default for a published figure, before it contradicts)"
     close = judged(catalog, "gpu-hours", ">", str(ev.low), BLOOM)
-    assert close.reason == f"{capital(ev.figure)} is within 0.5% of the claimed value: too close to decide."
+    assert close.reason == f"{capital(said(ev.figure))} is within 0.5% of the claimed value: too close to decide."
     assert close.deciding == f"the figure {figure} against the claimed {figure}"  # no "(claim +0.0%)"
 
 
@@ -69,7 +71,7 @@ def test_a_cost_against_published_gpu_hours_names_the_price_it_needs(catalog: Ca
     assert ev.hours is not None and ev.prices is not None and ev.kind == "observed"
     cheap, dear = ev.prices
     inside = judged(catalog, "cost", "=", "5M", LLAMA)
-    assert inside.reason == f"'cost = 5M' lies within {ev.figure} (tolerance 25.0%)."
+    assert inside.reason == f"'cost = 5M' lies within {said(ev.figure)} (tolerance 25.0%)."
     assert (
         inside.deciding
         == f"needs {5e6 / ev.hours:.2f} USD per A100-80GB-hour; the dearest observed price is {dear:.2f}"
@@ -88,7 +90,7 @@ def test_a_cost_against_published_gpu_hours_names_the_price_it_needs(catalog: Ca
         f"observed A100-80GB price ({dear:.2f}) by more than 25%."
     )
     less = judged(catalog, "cost", "<", "50M", LLAMA)
-    assert less.reason == f"{capital(ev.figure)} bears out 'cost < 50M'." and "dearest" in less.deciding
+    assert less.reason == f"{capital(said(ev.figure))} bears out 'cost < 50M'." and "dearest" in less.deciding
     more = judged(catalog, "cost", ">", "1M", LLAMA)
     assert f"the cheapest observed price is {cheap:.2f}" in more.deciding
 
@@ -98,7 +100,7 @@ def test_costcalcs_range_names_its_p10_or_p90_and_what_the_claim_implies(catalog
     p10, p90 = show("gpu-hours", ev.low), show("gpu-hours", ev.high)
     low = judged(catalog, "gpu-hours", "=", "500000", UNPUBLISHED)
     assert low.reason == (
-        f"No published gpu-hours figure, and 'gpu-hours = 500000' is outside {ev.figure} by more than 25%."
+        f"No published gpu-hours figure, and 'gpu-hours = 500000' is outside {said(ev.figure)} by more than 25%."
     )
     assert low.deciding.startswith(f"costcalc's P10 {p10} against the claimed 500,000 GPU-h (claim ")
     assert "; the claim implies MFU " in low.deciding
@@ -108,7 +110,7 @@ def test_costcalcs_range_names_its_p10_or_p90_and_what_the_claim_implies(catalog
     assert zero.deciding == f"costcalc's P10 {p10} against the claimed 0 GPU-h (claim -100.0%)"
     half = judged(catalog, "gpu-hours", ">", "0.5", UNPUBLISHED)
     assert half.reason == (
-        f"No published gpu-hours figure; 'gpu-hours > 0.5' fits {ev.figure}: plausible, not confirmed."
+        f"No published gpu-hours figure; 'gpu-hours > 0.5' fits {said(ev.figure)}: plausible, not confirmed."
     )
     assert "; the claim implies MFU " in half.deciding
 
@@ -123,8 +125,8 @@ def test_a_cost_inside_costcalcs_range_implies_a_price(catalog: Catalog) -> None
         hours = float(est.gpu_hours.m_as("GPU_hour"))
         outcome = judged(catalog, "cost", "=", "4M", subject)
         assert outcome.deciding.startswith(
-            f"{ev.figure} holds the claimed $4M; it implies {4e6 / hours:.2f} USD per A100-80GB-hour at costcalc's "
-            f"central efficiency (price {price}"
+            f"{said(ev.figure)} holds the claimed $4M; it implies {4e6 / hours:.2f} USD per A100-80GB-hour at "
+            f"costcalc's central efficiency (price {price}"
         ), outcome.deciding
 
 
@@ -133,7 +135,7 @@ def test_a_derived_figure_and_no_figure(catalog: Catalog) -> None:
     ev = evidence(catalog, "days", subject)
     assert ev.kind == "derived" and ev.low == ev.high
     days = judged(catalog, "days", "=", "40", subject)
-    assert days.reason == f"{capital(ev.figure)} bears out 'days = 40'."
+    assert days.reason == f"{capital(said(ev.figure))} bears out 'days = 40'."
     assert (
         days.deciding
         == f"the figure {show('days', ev.low)} against the claimed 40.0 days (claim {40 / ev.low - 1:+.1%})"
@@ -159,7 +161,7 @@ def test_a_range_from_published_gpu_hours_names_its_lower_or_upper_end(catalog: 
 def test_a_duration_inside_costcalcs_range_implies_nothing_more(catalog: Catalog) -> None:
     ev = evidence(catalog, "days", UNPUBLISHED)
     assert ev.kind == "estimate" and ev.low < 40 < ev.high
-    assert judged(catalog, "days", "=", "40", UNPUBLISHED).deciding == f"{ev.figure} holds the claimed 40.0 days"
+    assert judged(catalog, "days", "=", "40", UNPUBLISHED).deciding == f"{said(ev.figure)} holds the claimed 40.0 days"
 
 
 def test_a_small_figure_still_shows_how_far_the_claim_is(catalog: Catalog) -> None:

@@ -7,6 +7,7 @@ import pytest
 from costcalc.commands.claims.statements import check_share
 from costcalc.data.catalog import Catalog
 from costcalc.data.runs import load_runs
+from costcalc.render.claim_words import said
 from costcalc.schemas.claims import ShareCheck
 
 
@@ -24,4 +25,4 @@ def test_share_boundary(catalog: Catalog, factor: float, verdict: str) -> None:
     check = ShareCheck(kind="share", field="architecture", values=["dense"], min_share=min(1.0, share * factor))
     outcome = check_share(check, catalog, 0.0)
     assert outcome.verdict == verdict
-    assert f"({share:.0%})" in outcome.deciding
+    assert f"({share:.0%})" in said(outcome.deciding)

@@ -13,12 +13,14 @@ import dataclasses
 
 import pytest
 
+from costcalc.base.units import Q_
 from costcalc.commands.checks import check_claim
 from costcalc.commands.claims.evidence import evidence_for
-from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, EVIDENCE_TOLERANCE, Outcome, millions, same
+from costcalc.commands.claims.outcome import DEFAULT_TOLERANCE, EVIDENCE_TOLERANCE, Outcome, Reason, same
 from costcalc.commands.claims.quantity import APPROX_FACTOR, APPROX_MINIMUM, judge
 from costcalc.commands.claims.subject import resolve_subject
 from costcalc.data.catalog import Catalog
+from costcalc.render.claim_figures import millions
 from costcalc.schemas.claims import Claim
 
 TOLERANCES = (0.0, 0.005, 0.05, 0.15, 0.25, 0.5)
@@ -119,7 +121,8 @@ def test_same_is_relative_and_text_ignores_case_and_spacing() -> None:
 
 
 def test_an_outcome_cannot_be_changed_after_the_check() -> None:
-    result = Outcome(estimate="e", verdict="consistent", reason="r", tolerance="t")
+    said = Reason("acronym.same")
+    result = Outcome("consistent", said, said, said, said, Q_(0.0, ""))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.verdict = "inconsistent"  # type: ignore[misc]
 

@@ -122,7 +122,13 @@ def test_text_output_names_the_setting(capsys: pytest.CaptureFixture[str]) -> No
         (["--lora-targets", "mlp", "--method", "lora"], "--lora-targets: Input should be 'qv', 'attention' or"),
         (["--method", "dora"], "--method: Input should be 'full', 'lora' or 'qlora'"),
         (["--stage", "rlhf"], "--stage: Input should be 'pretrain', 'continued', 'long-context', 'sft', 'dpo',"),
-        (["--stage", "ppo", "--method", "lora"], "--stage: ppo is not yet estimated"),
+        (["--stage", "ppo", "--method", "lora"], "--prompt-tokens: --stage ppo memory needs --prompt-tokens"),
+        (
+            ["--stage", "grpo", "--prompt-tokens", "9", "--generated-tokens", "9", "--critic-model", "350M"],
+            "--critic-model: GRPO has no critic",
+        ),
+        (["--stage", "sft", "--teacher", "llama-9t"], "--teacher: unknown model preset 'llama-9t'"),
+        (["--stage", "sft", "--generation-batch", "4"], "--generation-batch: --generation-batch is PPO/GRPO's"),
         (["--method", "lora", "--gpus", "2", "--tp", "2"], "--tp: fine-tuning memory is modelled with data parallel"),
     ],
 )
@@ -154,6 +160,6 @@ def test_repr_and_html_show_the_fine_tuning_verdict() -> None:
     )
     assert repr(report) == "MemoryReport(LLaMA-2-7B on ? x A100-40GB: 22.1 GB per GPU, fits)"
     assert "Fine-tuning memory per GPU" in report._repr_html_()
-    assert report.finetune is not None and report.finetune.notes == ("one_gpu",)
+    assert report.finetune is not None and [n.key for n in report.finetune.notes] == ["one_gpu"]
     assert repr(report.finetune) == "FinetuneReport(lora sft: 22.1 GB of 40.0 GB per GPU, fits)"
     assert str(report.finetune).splitlines()[-1] == "  note: no GPU count given: one GPU"

@@ -105,10 +105,12 @@ def test_each_setting_is_on_its_fewest_gpus() -> None:
 
 def test_a_shorter_deadline_takes_more_gpus_at_a_cost_no_lower() -> None:
     """The deadline raises the count: lora on H100 fits one GPU and takes hours, so 20 minutes take
-    the fewest whole nodes that finish within them; the GPU-hours grow only as the efficiency falls
-    with the count (the same price, so the cost grows in the same ratio)."""
-    day = plan_stage(model="llama-2-7b", stage="sft", tokens="100M", deadline="1 day", gpu="h100", method="lora")
-    hour = plan_stage(model="llama-2-7b", stage="sft", tokens="100M", deadline="20 min", gpu="h100", method="lora")
+    the fewest whole nodes that finish within them; without the fixed time per run (held on every
+    GPU, so it grows with the count), the GPU-hours grow only as the efficiency falls with the count
+    (the same price, so the cost grows in the same ratio)."""
+    base = {"model": "llama-2-7b", "stage": "sft", "tokens": "100M", "gpu": "h100", "method": "lora"}
+    day = plan_stage(**base, deadline="1 day", setup_time="0 h")
+    hour = plan_stage(**base, deadline="20 min", setup_time="0 h")
     assert day.answer.gpus == 1 and hour.answer.gpus > 8 and hour.answer.gpus % 8 == 0
     assert hour.answer.figure("wall_clock_hours")[0] <= 1 / 3
     day_cost, hour_cost = day.answer.figure("cost_usd")[0], hour.answer.figure("cost_usd")[0]
@@ -119,6 +121,14 @@ def test_a_shorter_deadline_takes_more_gpus_at_a_cost_no_lower() -> None:
     fields = dict(zip((w[2:].replace("-", "_") for w in words[::2]), words[1::2], strict=True))
     fewer = costcalc.estimate(**{**fields, "gpus": hour.answer.gpus - 8})
     assert fewer.wall_clock is not None and fewer.wall_clock.m_as("minute") > 20  # one node fewer misses it
+
+
+def test_a_ppo_or_grpo_plan_counts_a_prompt_and_its_generation_not_the_context() -> None:
+    """PPO/GRPO's sequence is the prompt and its generation (256 + 256), not the model's 4,096 context."""
+    grpo = plan_stage(model="llama-2-7b", stage="grpo", examples=1000, prompt_tokens=256, generated_tokens=256,
+                      deadline="1 day", gpu="h100", method="lora")  # fmt: skip
+    assert grpo.seq_len == 512 and "--seq-len 512" in grpo.answer.command and not grpo.notes
+    assert float(grpo.tokens.m_as("token")) == 1000 * 8 * 512  # the default group of 8
 
 
 def test_a_budget_keeps_the_settings_within_it(capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,7 +158,7 @@ def test_a_given_gpu_count_is_kept_or_the_setting_left_out(capsys: pytest.Captur
         (["--method", "lora", "--deadline", "1 day"], "--method: describes a fine-tuning stage: give --stage"),
         (["--stage", "sft", "--tokens", "1M", "--deadline", "1 day", "--price", "2"],
          "--price: one value cannot hold for several GPU types: give --gpu with it"),
-        (["--stage", "grpo", "--tokens", "1M", "--deadline", "1 day"], "--stage: grpo is not yet estimated"),
+        (["--stage", "grpo", "--tokens", "1M", "--deadline", "1 day"], "--tokens: --stage grpo counts its own tokens"),
         (["--stage", "sft", "--tokens", "1M"], "--budget: give a budget"),
         (["--stage", "sft", "--deadline", "1 day"], "--tokens: --stage sft needs its own data"),
         (["--stage", "sft", "--tokens", "1M", "--deadline", "1 day", "--gpu", "h100", "--zero", "4"],

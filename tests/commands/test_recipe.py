@@ -159,7 +159,7 @@ STAGE = '[[stage]]\nmodel = "llama-2-7b"\ngpus = 8\n'
         (f'{STAGE}[[stage]]\nmodel = "nope-9b"\n', "stage 2: model", "unknown model preset 'nope-9b'"),
         (f"{STAGE}gpuz = 8\n", "stage 1: gpuz", "unknown key"),
         ('[[stage]]\nmodel = "llama-2-7b"\ngpus = -5\n', "stage 1: gpus", "must be positive"),
-        (f'{STAGE}[[stage]]\nmodel = "llama-2-7b"\nstage = "ppo"\n', "stage 2: stage", "ppo"),
+        (f'{STAGE}[[stage]]\nmodel = "llama-2-7b"\nstage = "ppo"\n', "stage 2: examples", "stage ppo needs examples"),
         (f"{STAGE}name = 3\n", "stage 1: name", "must be text"),
         (f"{STAGE}tokens = [1, 2]\n", "stage 1: tokens", "not a table or list"),
         ('[[stage]]\nname = "a\\u001b"\nmodel = "llama-2-7b"\n', "stage[0].name", "control character"),

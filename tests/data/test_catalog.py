@@ -131,6 +131,20 @@ def test_user_preset_is_found_and_overrides(user_presets: Path) -> None:
     assert catalog.accelerator("a100").vendor == "Me"  # the user's file replaces the built-in
 
 
+def test_origin_names_the_user_file_and_parses_no_built_in_file_to_say_none(user_presets: Path) -> None:
+    """A kind no user file holds is answered without parsing the built-in files of that kind (a
+    pre-training estimate from a parameter count never reads the model presets)."""
+    (user_presets / "mine.toml").write_text(GOOD_ACCELERATOR)
+    catalog = Catalog.load([user_presets])
+    assert catalog.origin("accelerator", "mychip") == user_presets / "mine.toml"
+    assert catalog.origin("accelerator", "A100-80GB") is None  # built-in
+    assert catalog.origin("model", "llama-2-70b") is None and catalog.origin("model", "70B standard shape") is None
+    models = [f for f in catalog.files if f.builtin and "model" in f.kinds]
+    assert models and all(f._entries is None for f in models)
+    catalog.model("llama-2-70b")  # the probe sees a parse
+    assert any(f._entries is not None for f in models)
+
+
 def test_user_presets_from_environment(user_presets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (user_presets / "mine.toml").write_text(GOOD_ACCELERATOR)
     monkeypatch.setenv("COSTCALC_PRESETS", str(user_presets))

@@ -280,6 +280,36 @@ def test_vectorised_memory_check_matches_the_search(catalog: Catalog) -> None:
         assert value == pytest.approx(least)
 
 
+@pytest.mark.parametrize(
+    ("model", "gpu", "counts"),
+    [
+        # dense: counts below, at and between the model-parallel sizes, odd counts no layout divides
+        ("llama-2-70b", "a100", [1, 2, 3, 7, 8, 12, 16, 24, 63, 64, 96, 100, 513, 1000, 2048]),
+        # mixture of experts: expert parallelism must divide N_d too
+        ("deepseek-v3", "h100", [8, 16, 24, 64, 96, 256, 1000, 2048]),
+    ],
+)
+def test_the_grid_equals_the_search_at_every_count(catalog: Catalog, model: str, gpu: str, counts: list[int]) -> None:
+    """At every count (usable by every layout, some, or none) the grid's least memory is the least
+    over ``search``, with one parameter count throughout and with a different count per point."""
+    problem = _problem(catalog, model, gpu)
+    gpus = np.array(counts, dtype=float)
+    layouts = grid_candidates(problem, max(counts))
+    same, _ = grid_memory(problem.spec, np.full(len(counts), problem.params), problem.expert_params, gpus, layouts)
+    scalar, _ = grid_memory(problem.spec, np.float64(problem.params), problem.expert_params, gpus, layouts)
+    for count, value in zip(counts, same.tolist(), strict=True):
+        least = min((lay.memory.total or np.inf for lay in search(problem, count)), default=np.inf)
+        assert value == pytest.approx(least), count
+    assert np.array_equal(same, scalar)
+    # a different parameter count per point: each point as if the grid were called for it alone
+    varied = problem.params * np.linspace(1.0, 1.5, len(counts))
+    each, _ = grid_memory(problem.spec, varied, problem.expert_params, gpus, layouts)
+    alone = [grid_memory(problem.spec, varied[i : i + 1], problem.expert_params, gpus[i : i + 1], layouts)[0][0]
+             for i in range(len(counts))]  # fmt: skip
+    assert each.tolist() == alone
+    assert np.isfinite(each).all()  # t = p = e = 1 can use every count
+
+
 def test_the_memory_check_of_a_sweep_is_vectorised(monkeypatch: pytest.MonkeyPatch) -> None:
     """Thousands of GPU counts get their memory check from one vectorised call over the grid of
     points and layouts, not one search per point (its speed is measured in benchmarks/, not here)."""

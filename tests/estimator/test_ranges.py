@@ -57,6 +57,22 @@ def default() -> Estimate:
     return costcalc.estimate(params=70e9, gpus=2000)
 
 
+def test_a_range_without_width_is_the_value_itself_not_copies() -> None:
+    """FLOPs have no range, and GPU-hours none once the efficiency is given: both ends are the
+    value (the same array, so a million-point sweep holds it once), and a range with width is not."""
+    tokens = np.linspace(1e11, 1e12, 5)
+    given = costcalc.estimate(params="7B", tokens=tokens, gpus=64, mfu=0.4)
+    for field in ("flops", "hardware_flops", "gpu_hours", "wall_clock"):
+        span = given.ranges[field]
+        value = getattr(given, field)
+        assert span.low is value and span.high is value, field
+    assert (given.ranges["cost"].low.m < given.cost.m).all()  # the price is still uncertain
+    default = costcalc.estimate(params="7B", tokens=tokens, gpus=64)
+    hours = default.ranges["gpu_hours"]
+    assert (hours.low.m < default.gpu_hours.m).all() and (hours.high.m > default.gpu_hours.m).all()
+    assert default.ranges["flops"].low is default.flops
+
+
 def test_each_range_is_its_sources_in_quadrature(default: Estimate) -> None:
     s = default.scenario
     assert s.mfu_range is not None and s.price_range and s.pue_range and s.carbon_range

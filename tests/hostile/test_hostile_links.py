@@ -196,7 +196,11 @@ def test_tui_save_and_export_refuse_it_too(tmp_path: Path, shared: Path) -> None
                 await pilot.press(key)
                 await pilot.pause()
                 app.screen.query_one("#path", Input).value = str(shared / name)
-                await pilot.press("enter")
+                await pilot.press("enter")  # the name exists (the planted link): the dialog asks first
+                await pilot.pause()
+                await pilot.press("enter")  # yes: then the link is refused, inside the dialog too
+                await pilot.pause()
+                await pilot.press("escape")
                 await pilot.pause()
             shown.extend(str(note.message) for note in app._notifications)
 

@@ -154,3 +154,48 @@ def test_a_chunk_cut_short_in_process_is_marked(capsys: pytest.CaptureFixture[st
     with pytest.raises(KeyboardInterrupt):
         write_output(chunks(), Quiet)
     assert capsys.readouterr().out == f"a,b\n1,2\n\n{INCOMPLETE}\n"
+
+
+#: The installed console script, as installers generate it, with a SIGINT sent to itself while it
+#: imports ``STOP`` (Ctrl-C arriving in the first ~0.1 s, while the command's modules load).
+_SIGINT_WHILE_IMPORTING = """
+import os, signal, sys
+ENTRY, STOP = sys.argv[1], sys.argv[2]
+
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == STOP:
+            os.kill(os.getpid(), signal.SIGINT)  # a real signal, handled between two bytecodes
+        return None
+
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["costcalc", "estimate", "--params", "7B", "--gpus", "8"]
+module = __import__(ENTRY, fromlist=["main"])
+sys.exit(module.main())
+"""
+
+
+@pytest.mark.parametrize("stop", ["costcalc.cli", "argparse", "costcalc.cli_parsers", "numpy", "pint"])
+def test_ctrl_c_from_the_console_scripts_first_statement_is_quiet(stop: str) -> None:
+    """The console script's entry point installs the quiet Ctrl-C before any heavy import: a SIGINT
+    while any module loads ends with 130 and nothing on stderr (the old entry point printed a
+    traceback for a signal before costcalc.cli's own handler)."""
+    run = [sys.executable, "-c", _SIGINT_WHILE_IMPORTING]
+    done = subprocess.run([*run, "costcalc.cli_entry", stop], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
+    old = subprocess.run([*run, "costcalc.cli", "costcalc.cli"], capture_output=True, text=True, timeout=120)
+    assert old.returncode != 0 and "KeyboardInterrupt" in old.stderr  # the window the new entry closes
+
+
+def test_the_installed_command_and_python_m_use_the_quiet_entry_point() -> None:
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"costcalc": "costcalc.cli_entry:main"}
+    assert "from costcalc.cli_entry import main" in (root / "costcalc" / "__main__.py").read_text()
+    done = subprocess.run([sys.executable, "-m", "costcalc", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("costcalc ")

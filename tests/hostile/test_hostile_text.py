@@ -277,6 +277,27 @@ def test_write_output_escapes_strings_and_chunks(capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().out == "\\u001b]0;pwned\\u0007\\u001b[2J\n\\u009b\n"
 
 
+def test_joined_rows_escape_their_text_parts_so_that_writing_skips_the_scan(capsys: pytest.CaptureFixture[str]) -> None:
+    """A sweep's streamed rows are made printable where they are joined (the numbers cannot hold a
+    control character; the text parts, a label or ``missing``, are escaped), so write_output
+    passes them on as they are, and a byte matrix that is not printable ASCII is refused."""
+    import numpy as np
+
+    from costcalc.base.text import Printable
+    from costcalc.render.numbers import joined_rows
+
+    rows = joined_rows([f"{HOSTILE}{LEGIT},".encode(), np.array([1.5, np.nan]), b"\n"], 2, 6, b"n\x07")
+    escaped = printable(HOSTILE)
+    assert rows == f"{escaped}{LEGIT},1.5\n{escaped}{LEGIT},n\\u0007\n"
+    assert type(rows) is Printable and printable(rows) is rows
+    assert streams.write_output(iter([(rows, 2)]), _no_progress) is None
+    assert capsys.readouterr().out == rows
+    bad = np.frombuffer(b"ok\x1bz", dtype=np.uint8).reshape(1, 4).repeat(2, axis=0)
+    with pytest.raises(ValueError, match="printable ASCII"):
+        joined_rows([bad], 2)
+    assert printable(f"{HOSTILE}") != HOSTILE  # plain text is still scanned
+
+
 class _no_progress:
     def __enter__(self) -> _no_progress:
         return self

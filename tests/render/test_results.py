@@ -24,6 +24,7 @@ from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Q_
 from costcalc.commands.compare import Comparison
 from costcalc.commands.costs import estimate_cost_models
+from costcalc.commands.finetune_report import Note
 from costcalc.commands.memory_report import training_memory
 from costcalc.render.memory import finetune_notes
 
@@ -201,7 +202,8 @@ def test_every_result_shows_itself_as_text_a_repr_and_an_html_table(results: dic
 
 def test_fine_tuning_notes_are_keys_worded_by_the_renderer(results: dict[str, Any]) -> None:
     report = results["FinetuneReport"]
-    every = dataclasses.replace(report, notes=("no_activations", "over_without_activations", "one_gpu", "dpo_adapters"))
+    keys = ("no_activations", "over_without_activations", "one_gpu", "dpo_adapters")
+    every = dataclasses.replace(report, notes=tuple(Note(key) for key in keys))
     words = finetune_notes(every)
     assert words[0].startswith("activations need an architecture") and words[2] == "no GPU count given: one GPU"
     lower = report.memory.lower_bound / 1e9

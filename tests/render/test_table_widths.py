@@ -92,3 +92,14 @@ def test_columns_that_cannot_stand_side_by_side_become_panels_repeating_the_key(
     assert "a  857 ZFLOP" in one_line and "a  9 GB" in one_line and "\n\n" in one_line
     wrapped = text_table(["k", "v", "w"], [["a", "857 ZFLOP", "9 GB"]], width=14)
     assert "\n\n" not in wrapped and "857" in wrapped.split() and "ZFLOP" in wrapped.split()
+
+
+def test_no_character_before_the_first_wide_one_takes_two_columns() -> None:
+    """``cells`` looks characters up from FIRST_WIDE on only; every one before it is narrow."""
+    import unicodedata
+
+    from costcalc.render.text import FIRST_WIDE
+
+    before = [chr(code) for code in range(ord(FIRST_WIDE)) if unicodedata.east_asian_width(chr(code)) in "WF"]
+    assert before == [] and unicodedata.east_asian_width(FIRST_WIDE) in "WF"
+    assert cells("A100 · 80 GB — 中文 ²") == 21 and cells("ᄀ") == 2 and cells("é") == 1

@@ -45,6 +45,25 @@ def test_a_wider_terminal_gets_wider_tables(
     assert max(cells(line) for line in capsys.readouterr().out.splitlines()) > 80
 
 
+def test_an_estimate_asks_the_terminal_its_width_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole report is laid out for one width, asked once (each ask is a system call)."""
+    from costcalc.render import estimate, text
+
+    asked: list[int] = []
+
+    def width() -> int:
+        asked.append(1)
+        return 70
+
+    monkeypatch.setattr(text, "terminal_width", width)
+    monkeypatch.setattr(estimate, "terminal_width", width)
+    assert main(["estimate", "--params", "70e9", "--gpus", "2000"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(asked) == 1 and max(cells(line) for line in lines) <= 70 and len(lines) > 40
+
+
 def test_table_cells_wrap_and_wide_characters_count_twice() -> None:
     table = text_table(["name", "basis"], [["a", "word " * 30]], width=40)
     assert all(len(line) <= 40 for line in table.splitlines()) and table.count("\n") > 3

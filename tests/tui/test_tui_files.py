@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from costcalc_tui.app import CostcalcApp
 from costcalc_tui.files import read_scenario
+from costcalc_tui.widgets.screens import FileTree, usable_paths
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
-from tui_helpers import drive, load, notes, screen_text, type_into
+from textual.widgets import DirectoryTree, Input, Select, Static
+from tui_helpers import drive, load, notes, screen_text, settle, type_into
 
 from costcalc.commands.scenario_files import estimate_file, load_scenario
 from costcalc.data.catalog import default_catalog
@@ -156,7 +157,7 @@ def test_paths_with_markup_are_text(tmp_path: Path) -> None:
         for name in ("[/x].toml", "[link=https://example.org]a.toml", "[bold"):
             await load(pilot, tmp_path / name, keys=("ctrl+s",))
             await load(pilot, tmp_path / "missing" / name)
-            await load(pilot, tmp_path / name, keys=("ctrl+r",))
+            await load(pilot, tmp_path / name, keys=("ctrl+r",), replace=True)  # the scenario just saved
         assert (tmp_path / "[/x].toml").is_file() and not notes(app)[-1].startswith("Not")
         assert app.is_running
 
@@ -197,3 +198,106 @@ def test_every_notification_is_one_line_of_text() -> None:
         assert not any(c in screen_text(app) for c in CONTROL) and "Not saved: x\\x07y" in screen_text(app)
 
     drive(scenario, notifications=True)
+
+
+# --- the file dialog: folders and the files it can use, a name, errors inside it ----------------
+
+
+def test_the_file_tree_lists_folders_and_the_files_it_can_use(tmp_path: Path) -> None:
+    for name in ("a.toml", "B.TOML", "c.json", "d.md", "notes.txt", ".hidden.toml", "toml"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    entries = sorted(tmp_path.iterdir())
+    assert sorted(p.name for p in usable_paths(entries, (".toml",))) == ["B.TOML", "a.toml", "sub"]
+    assert sorted(p.name for p in usable_paths(entries, (".md", ".JSON"))) == ["c.json", "d.md", "sub"]
+    assert FileTree.filter_paths is not DirectoryTree.filter_paths  # the tree uses it (not built outside an app)
+
+
+def _error(app: CostcalcApp) -> str:
+    """The reason the open dialog shows ('' when none)."""
+    return str(app.screen.query_one("#path-error", Static).render())
+
+
+async def _tree_loaded(pilot: Pilot[None]) -> list[str]:
+    """The names the dialog's tree shows once its folder is listed. The listing runs in a thread
+    the tree starts; the wait is bounded in rounds (about 30 s at most), never an assertion on speed.
+    (Not ``wait_for_complete``: the tree cancels and restarts its loader, and a cancelled worker
+    raises there.)"""
+    tree = pilot.app.screen.query_one("#path-tree", FileTree)
+    for _ in range(600):
+        if tree.root.children:
+            await pilot.pause()
+            return [str(node.label) for node in tree.root.children]
+        await pilot.pause(0.05)
+    raise AssertionError("the folder was never listed")
+
+
+def test_a_scenario_is_picked_from_the_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "run.toml").write_text('params = "13B"\ntokens = "1T"\n')
+    (tmp_path / "out.json").write_text("{}")
+    (tmp_path / "data").mkdir()
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+o")
+        assert await _tree_loaded(pilot) == ["data", "run.toml"]
+        tree = app.screen.query_one("#path-tree", FileTree)
+        assert app.focused is app.screen.query_one("#path", Input)
+        await pilot.press("tab")  # from the name to the tree (Tab works while the dialog is open)
+        assert app.focused is tree
+        await pilot.press("down", "down", "enter")  # the root, then data, then run.toml
+        await settle(pilot)
+        assert len(app.screen_stack) == 1 and notes(app)[-1] == "Loaded run"
+        assert app.query_one("#params", Input).value == "13B"
+
+    drive(scenario)
+
+
+def test_a_name_it_cannot_use_is_explained_inside_the_dialog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "other.toml").write_text('params = "7B"\n')
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+o")
+        assert await _tree_loaded(pilot) == ["other.toml"]
+        dialog = app.screen
+        field = dialog.query_one("#path", Input)
+        for typed, reason in (("missing.toml", "Not loaded: missing.toml"), ("  ", "expected a file name")):
+            field.value = typed
+            await pilot.press("enter")
+            assert app.screen is dialog and reason in _error(app)
+        field.value = "other.toml"  # editing clears the reason
+        await pilot.pause()
+        assert _error(app) == ""
+        await pilot.press("escape")
+        assert len(app.screen_stack) == 1
+
+    drive(scenario)
+
+
+def test_saving_over_a_file_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    kept = tmp_path / "kept.toml"
+    kept.write_text('params = "1B"\n')
+
+    async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+s")
+        await _tree_loaded(pilot)
+        field = app.screen.query_one("#path", Input)
+        field.value = "kept.toml"
+        await pilot.press("enter")
+        assert len(app.screen_stack) == 2 and "kept.toml exists: press Enter again" in _error(app)
+        assert kept.read_text() == 'params = "1B"\n'
+        field.value = "kept.toml.new"  # another name: asked again for the first
+        field.value = "kept.toml"
+        await pilot.press("enter")
+        assert len(app.screen_stack) == 2 and kept.read_text() == 'params = "1B"\n'
+        await pilot.press("enter")  # confirmed
+        assert len(app.screen_stack) == 1 and 'params = "70B"' in kept.read_text()
+        await pilot.press("ctrl+s")
+        app.screen.query_one("#path", Input).value = "fresh.toml"
+        await pilot.press("enter")  # a new file needs no confirmation
+        assert len(app.screen_stack) == 1 and (tmp_path / "fresh.toml").is_file()
+
+    drive(scenario)

@@ -47,6 +47,7 @@ def test_a_dialog_is_never_opened_twice(keys: tuple[str, ...]) -> None:
                                   ("ctrl+r", "escape", "escape"), ("ctrl+s", "escape", "enter", "escape")])  # fmt: skip
 def test_a_dialog_closes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...]) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenario.toml").write_text('params = "7B"\n')  # loads; saving asks, the next Enter replaces
 
     async def scenario(app: CostcalcApp, pilot: Pilot[None]) -> None:
         await pilot.press(*keys)  # a burst: the second Enter arrives before the dialog is gone

@@ -142,13 +142,20 @@ def rendered(app: CostcalcApp, selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
-async def load(pilot: Pilot[None], path: Path | str, keys: Iterable[str] = ("ctrl+o",)) -> None:
-    """Open a file through the Ctrl+O prompt."""
+async def load(
+    pilot: Pilot[None], path: Path | str, keys: Iterable[str] = ("ctrl+o",), *, replace: bool = False
+) -> None:
+    """Give a file name to the dialog a key opens (Ctrl+O load, Ctrl+S save, Ctrl+R export); with
+    ``replace``, a second Enter confirms replacing a file. A dialog left open by a name it could not
+    use (its reason shown inside it) is closed with Escape."""
     await pilot.press(*keys)
     await pilot.pause()
     pilot.app.screen.query_one("#path", Input).value = str(path)
-    await pilot.press("enter")
+    await pilot.press(*(["enter", "enter"] if replace else ["enter"]))
     await pilot.pause()
+    if len(pilot.app.screen_stack) > 1:
+        await pilot.press("escape")
+        await pilot.pause()
 
 
 @dataclass

@@ -43,7 +43,7 @@ from costcalc_tui.panes import (
 from costcalc_tui.state import DEFAULT_FORM, FormState, Outcome, Pins, evaluate, form_fields, guarded
 from costcalc_tui.widgets.form import DEBOUNCE_SECONDS, FieldsForm
 from costcalc_tui.widgets.palette import Palette
-from costcalc_tui.widgets.screens import HelpScreen, PathScreen
+from costcalc_tui.widgets.screens import Attempt, HelpScreen, PathScreen
 
 __all__ = ["MAX_SIZE", "CostcalcApp", "capped", "key_label", "make_app"]
 
@@ -97,8 +97,9 @@ class CostcalcApp(App[None]):
                 tooltip="export the current view as Markdown (.md) or JSON (.json)"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="quit"),
     ]  # fmt: skip
-    #: Actions that stay available while a dialog is open (all others wait for it to close).
-    MODAL_SAFE = frozenset({"quit"})
+    #: Actions that stay available while a dialog is open (all others wait for it to close): quitting,
+    #: and Tab / Shift+Tab between the file dialog's folder tree and its file name.
+    MODAL_SAFE = frozenset({"quit", "focus_next", "focus_previous"})
 
     form: reactive[FormState] = reactive(DEFAULT_FORM, init=False)
     inputs: reactive[dict[str, str]] = reactive(dict, init=False)
@@ -189,7 +190,8 @@ class CostcalcApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While a dialog is open only quitting works: no second dialog, no view switch beneath it."""
+        """While a dialog is open only quitting and moving the focus work: no second dialog, no view
+        switch beneath it."""
         return action in self.MODAL_SAFE or not self.dialog_open()
 
     def dialog_open(self) -> bool:
@@ -221,40 +223,41 @@ class CostcalcApp(App[None]):
         if not self.dialog_open():
             self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
-    def ask_path(self, title: str, default: str, then: Any) -> None:
-        """Ask for a file name, unless a dialog is already open; ``then`` gets the name once."""
+    def ask_path(self, title: str, default: str, attempt: Attempt, **options: Any) -> None:
+        """The file dialog, unless one is already open: it closes once ``attempt`` succeeds."""
         if not self.dialog_open():
-            self.push_screen(PathScreen(title, default), lambda path: then(path) if path else None)
+            self.push_screen(PathScreen(title, default, attempt=attempt, **options))
 
     def action_save(self) -> None:
-        self.ask_path("Save scenario as (TOML):", "scenario.toml", self.save_scenario)
+        self.ask_path("Save scenario as (TOML):", "scenario.toml", self.save_scenario, confirm=True)
 
     def action_load(self) -> None:
         self.ask_path("Load scenario (TOML):", "scenario.toml", self.load_scenario)
 
     def action_export(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active or "estimate"
-        self.ask_path("Export this view (.md or .json):", f"{tab}.md", partial(self.export_view, tab))
+        self.ask_path("Export this view (.md or .json):", f"{tab}.md", partial(self.export_view, tab),
+                      suffixes=(".md", ".json"), confirm=True)  # fmt: skip
 
-    # -- files ----------------------------------------------------------------------------------
-    def save_scenario(self, path: str) -> None:
+    # -- files: each returns None when done, else the reason it was not (also notified) ----------
+    def save_scenario(self, path: str) -> str | None:
         form = self.settle()
         saved, problem = guarded(lambda: write_scenario(path, form))
-        self.report("Saved", saved, "Not saved", problem)
+        return self.report("Saved", saved, "Not saved", problem)
 
-    def load_scenario(self, path: str) -> None:
+    def load_scenario(self, path: str) -> str | None:
         loaded, problem = guarded(lambda: read_scenario(path, self.catalog))
         if loaded is not None:
             self.apply(loaded[1])
-        self.report("Loaded", loaded and loaded[0], "Not loaded", problem)
+        return self.report("Loaded", loaded and loaded[0], "Not loaded", problem)
 
-    def export_view(self, tab: str, path: str) -> None:
+    def export_view(self, tab: str, path: str) -> str | None:
         self.settle()
         pane = self.panes[tab]
         text, problem = guarded(lambda: pane.export(as_json=path.lower().endswith(".json")))
         if text is not None:
             _, problem = guarded(lambda: write_atomic(Path(path), text))
-        self.report("Exported", None if problem else path, "Not exported", problem)
+        return self.report("Exported", None if problem else path, "Not exported", problem)
 
     def notify(
         self,
@@ -271,13 +274,16 @@ class CostcalcApp(App[None]):
         """
         super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=markup)
 
-    def report(self, done: str, what: object, failed: str, problem: tuple[str, str] | None) -> None:
+    def report(self, done: str, what: object, failed: str, problem: tuple[str, str] | None) -> str | None:
         """One notification, never read as markup (paths and messages can hold brackets), with every
-        control character escaped (a scenario's name or a path can hold terminal escape sequences)."""
+        control character escaped (a scenario's name or a path can hold terminal escape sequences);
+        the failure's line is returned too (a dialog shows it), None on success."""
         if problem is not None:
-            self.notify(one_line(f"{failed}: {problem[1]}"), severity="error", markup=False)
-        else:
-            self.notify(one_line(f"{done} {what}"), markup=False)
+            line = one_line(f"{failed}: {problem[1]}")
+            self.notify(line, severity="error", markup=False)
+            return line
+        self.notify(one_line(f"{done} {what}"), markup=False)
+        return None
 
     # -- help and the command palette -----------------------------------------------------------
     def all_bindings(self) -> Iterator[tuple[Any, Binding]]:

@@ -17,18 +17,18 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
-from costcalc.base.units import Q_
+from costcalc.base.units import Q_, Quantity
+from costcalc.commands.claims.outcome import Reason
 from costcalc.commands.claims.subject import KEPT, Subject, kept, pinned_estimate, resolve_subject
 from costcalc.data.catalog import Catalog
 from costcalc.data.defaults import price_observations
 from costcalc.estimator.result import Estimate
 from costcalc.formulas import runtime
 from costcalc.formulas.flops import training_flops
-from costcalc.schemas.claims import JudgeBy
+from costcalc.schemas.claims import QUANTITY_UNITS, JudgeBy
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu", "show"]
+__all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu"]
 
 #: published: a run's own figure; bound: a published upper bound; derived: arithmetic on published or
 #: given figures only; observed: published figures times observed prices or PUE; estimate: costcalc's
@@ -36,57 +36,51 @@ __all__ = ["Evidence", "EvidenceKind", "evidence_for", "implied_mfu", "show"]
 EvidenceKind = Literal["published", "bound", "derived", "observed", "estimate", "none"]
 
 
-def show(quantity: str, value: float) -> str:
-    """A claimed or computed figure as people write it, in the quantity's unit."""
-    if not math.isfinite(value):
-        return "unknown"
-    if quantity == "cost":
-        return f"${format_count(value, 3)}"
-    formats: dict[str, Callable[[float], str]] = {
-        "gpu-hours": lambda v: f"{v:,.0f} GPU-h",
-        "days": lambda v: f"{v:,.1f} days",
-        "gpus": lambda v: f"{v:,.0f} GPUs",
-        "flops": lambda v: f"{v:.4g} FLOP",
-        "tokens": lambda v: f"{format_count(v)} tokens",
-        "params": lambda v: f"{format_count(v)} parameters",
-        "energy": lambda v: f"{v:,.4g} MWh",
-        "co2": lambda v: f"{v:,.4g} tCO2e",
-    }
-    return formats[quantity](value)
-
-
 @dataclass(frozen=True)
 class Evidence:
-    """The figure (or interval) a claim is judged against, in the claim's unit, and where it comes from."""
+    """The figure (or interval) a claim is judged against, in the claim's unit, and where it comes from.
+
+    ``low`` and ``high`` are in the claim's unit (``QUANTITY_UNITS``); ``figure`` (what the evidence
+    is) and ``source`` (where it comes from) are ``Reason`` keys with typed parameters, worded by
+    ``costcalc.render.claim_quantity``.
+    """
 
     low: float
     high: float
     kind: EvidenceKind
     #: What the evidence is, for its default tolerance (``EVIDENCE_TOLERANCE``).
     tolerance_kind: str
-    figure: str
-    source: str
+    figure: Reason
+    source: Reason | None
     #: For a cost judged by GPU-hours x prices: the GPU-hours, the price span and the accelerator.
     hours: float | None = None
     prices: tuple[float, float] | None = None
     accelerator: str = ""
 
 
-def _run_source(run: PublishedRun, basis: str | None) -> str:
-    said = f"; {basis}" if basis else ""
-    return f"{run.name} (shipped run {run.id}){said} [{run.source}]"
+def _q(quantity: str, value: float) -> Quantity:
+    """A figure of a claim about ``quantity`` as a quantity in the claim's unit."""
+    return Q_(value, QUANTITY_UNITS[quantity])
 
 
-def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str, source: str) -> Evidence:
-    return Evidence(value, value, kind, tol, f"{what} {show(quantity, value)}", source)
+def _run_source(run: PublishedRun, basis: str | None) -> Reason:
+    return Reason("evidence.run_source", {"name": run.name, "id": run.id, "basis": basis, "source": run.source})
 
 
-def _behind(est: Estimate, names: tuple[str, ...]) -> str:
+def _point(quantity: str, value: float, kind: EvidenceKind, tol: str, what: str, source: Reason) -> Evidence:
+    return Evidence(
+        value,
+        value,
+        kind,
+        tol,
+        Reason("evidence.point", {"what": what, "quantity": quantity, "value": _q(quantity, value)}),
+        source,
+    )
+
+
+def _behind(est: Estimate, names: tuple[str, ...]) -> Reason:
     """The uncertain defaults a range rests on, as the estimate states them."""
-    from costcalc.base.display import in_words  # the assumptions' words are the renderer's (one voice)
-
-    parts = [" ".join(in_words(a, "assumption")[:2]) for a in est.assumptions if a.field in names]
-    return "costcalc's estimate; " + ("; ".join(parts) if parts else "every input given")
+    return Reason("evidence.behind", {"assumptions": tuple(a for a in est.assumptions if a.field in names)})
 
 
 #: The inputs (``EstimateInputs`` fields) whose defaults each range rests on.
@@ -103,13 +97,14 @@ def _from_range(est: Estimate, field: str, quantity: str, unit: str, kind: Evide
     """costcalc's P10-P90 range of ``field`` (or why there is none)."""
     value = getattr(est, field)
     if value is None:
-        missing = {"wall_clock": "no GPU count given (--gpus)", "cost": "no price for this accelerator"}
-        reason = missing.get(field, "no power figure for this accelerator")
-        return Evidence(math.nan, math.nan, "none", "range", f"costcalc cannot say: {reason}", "")
+        return Evidence(math.nan, math.nan, "none", "range", Reason("evidence.cannot_say", {"field": field}), None)
     span = est.ranges.get(field)
     low, high = (float(value.m_as(unit)),) * 2 if span is None else (float(q.m_as(unit)) for q in span)
     central = float(value.m_as(unit))
-    figure = f"costcalc's range {show(quantity, low)} to {show(quantity, high)} (central {show(quantity, central)})"
+    figure = Reason(
+        "evidence.range",
+        {"quantity": quantity, "low": _q(quantity, low), "high": _q(quantity, high), "central": _q(quantity, central)},
+    )
     tolerance_kind = "prices" if kind == "observed" else "range"
     return Evidence(low, high, kind, tolerance_kind, figure, _behind(est, _RANGE_DEFAULTS[field]))
 
@@ -121,9 +116,8 @@ def _gpu_hours(s: Subject, catalog: Catalog) -> Evidence:
         value = float(hours.m_as("GPU_hour"))
         source = _run_source(run, run.gpu_hours_basis)
         if "upper_bound" in run.flags:
-            return Evidence(
-                0.0, value, "bound", "published", f"published upper bound {show('gpu-hours', value)}", source
-            )
+            figure = Reason("evidence.upper_bound", {"quantity": "gpu-hours", "value": hours})
+            return Evidence(0.0, value, "bound", "published", figure, source)
         return _point("gpu-hours", value, "published", "published", "published", source)
     return _from_range(s.est, "gpu_hours", "gpu-hours", "GPU_hour")
 
@@ -138,11 +132,13 @@ def _days(s: Subject, catalog: Catalog) -> Evidence:
         hours = run.pretraining_gpu_hours
         if hours is not None and gpus is not None:
             value = float(runtime.wall_clock(hours, gpus).m_as("day"))
-            figure = f"{show('gpu-hours', float(hours.m_as('GPU_hour')))} / {show('gpus', float(gpus.m_as('GPU')))}"
+            bound = "upper_bound" in run.flags
+            figure = Reason(
+                "evidence.per_gpu",
+                {"hours": hours, "gpus": gpus, "days": Q_(value, "day"), "bound": bound},
+            )  # fmt: skip
             source = _run_source(run, run.gpu_hours_basis)
-            if "upper_bound" in run.flags:
-                return Evidence(0.0, value, "bound", "duration", f"at most {figure} = {show('days', value)}", source)
-            return Evidence(value, value, "derived", "duration", f"{figure} = {show('days', value)}", source)
+            return Evidence(0.0 if bound else value, value, "bound" if bound else "derived", "duration", figure, source)
     return _from_range(s.est, "wall_clock", "days", "day")
 
 
@@ -158,22 +154,23 @@ def _cost(s: Subject, catalog: Catalog) -> Evidence:
     if "price" in s.given:
         price = float(s.est.scenario.price.m_as("USD/GPU/hour")) if s.est.scenario.price is not None else math.nan
         cheapest = dearest = price
-        basis = "the price given"
+        basis = Reason("evidence.price_given")
     else:
         observations, _proxy = price_observations(accelerator, catalog)
         if not observations:
-            figure = f"no observed {accelerator.name} price to turn the published GPU-hours into dollars"
+            figure = Reason("evidence.no_price", {"accelerator": accelerator.name})
             return Evidence(math.nan, math.nan, "none", "prices", figure, _run_source(run, run.gpu_hours_basis))
         mids = [float(o.midpoint.m_as("USD/GPU/hour")) for o in observations]
         cheapest, dearest = min(mids), max(mids)
-        basis = f"{len(mids)} observed {accelerator.name} prices in presets/accelerators.toml"
+        basis = Reason("evidence.prices_observed", {"count": Q_(len(mids), ""), "accelerator": accelerator.name})
     value = float(hours.m_as("GPU_hour"))
     low_hours = 0.0 if "upper_bound" in run.flags else value
-    figure = (
-        f"published {show('gpu-hours', value)} x {cheapest:.2f}-{dearest:.2f} USD/GPU-h = "
-        f"{show('cost', low_hours * cheapest)} to {show('cost', value * dearest)}"
-    )
-    source = f"{_run_source(run, run.gpu_hours_basis)}; prices: {basis}"
+    figure = Reason(
+        "evidence.priced",
+        {"hours": hours, "cheapest": Q_(cheapest, "USD/GPU/hour"), "dearest": Q_(dearest, "USD/GPU/hour"),
+         "low": Q_(low_hours * cheapest, "USD"), "high": Q_(value * dearest, "USD")},
+    )  # fmt: skip
+    source = Reason("evidence.priced_source", {"run": _run_source(run, run.gpu_hours_basis), "basis": basis})
     return Evidence(
         low_hours * cheapest, value * dearest, "observed", "prices", figure, source, value, (cheapest, dearest),
         accelerator.name,
@@ -194,9 +191,11 @@ def _energy_or_co2(quantity: str) -> Callable[[Subject, Catalog], Evidence]:
         if pinned is not None and getattr(pinned, field) is not None:
             ev = _from_range(pinned, field, quantity, unit, "observed")
             assert run is not None and run.pretraining_gpu_hours is not None
-            hours = show("gpu-hours", float(run.pretraining_gpu_hours.m_as("GPU_hour")))
-            figure = f"published {hours} with costcalc's ranges: {show(quantity, ev.low)} to {show(quantity, ev.high)}"
-            source = f"{ev.source}; GPU-hours as published by {_run_source(run, run.gpu_hours_basis)}"
+            figures = {"hours": run.pretraining_gpu_hours, "low": _q(quantity, ev.low), "high": _q(quantity, ev.high)}
+            figure = Reason("evidence.pinned", {"quantity": quantity, **figures})
+            source = Reason(
+                "evidence.pinned_source", {"behind": ev.source, "run": _run_source(run, run.gpu_hours_basis)}
+            )
             return Evidence(ev.low, ev.high, "observed", "prices", figure, source)
         return _from_range(s.est, field, quantity, unit)
 
@@ -209,8 +208,8 @@ def _gpus(s: Subject, catalog: Catalog) -> Evidence:
         return _point("gpus", run.gpus, "published", "published", "published", _run_source(run, run.hardware))
     if s.est.scenario.gpus is not None and ("gpus" in s.given or "nodes" in s.given):
         value = float(s.est.scenario.gpus.m_as("GPU"))
-        return _point("gpus", value, "derived", "published", "given:", "the subject's own inputs")
-    return Evidence(math.nan, math.nan, "none", "published", "no published GPU count", "")
+        return _point("gpus", value, "derived", "published", "given", Reason("evidence.own_inputs"))
+    return Evidence(math.nan, math.nan, "none", "published", Reason("evidence.no_gpus"), None)
 
 
 def _tokens(s: Subject, catalog: Catalog) -> Evidence:
@@ -220,26 +219,35 @@ def _tokens(s: Subject, catalog: Catalog) -> Evidence:
         return _point("tokens", value, "published", "published", "published", _run_source(run, None))
     if "tokens" in s.given:
         value = float(s.est.scenario.tokens.m_as("token"))
-        return _point("tokens", value, "derived", "published", "given:", "the subject's own inputs")
+        return _point("tokens", value, "derived", "published", "given", Reason("evidence.own_inputs"))
     if spec is not None and spec.tokens is not None:
         value = float(spec.tokens.m_as("token"))
-        source = f"{spec.name} preset: {spec.sources.get('tokens', '')}"
+        source = Reason("evidence.preset_source", {"name": spec.name, "source": spec.sources.get("tokens", "")})
         return _point("tokens", value, "published", "published", "published", source)
-    return Evidence(math.nan, math.nan, "none", "published", "no published token count (costcalc assumed one)", "")
+    return Evidence(math.nan, math.nan, "none", "published", Reason("evidence.no_tokens"), None)
 
 
 def _params(s: Subject, catalog: Catalog) -> Evidence:
     run, spec = s.run, s.est.scenario.model
     if spec is None:
         value = float(s.est.scenario.params.m_as("parameter"))
-        return _point("params", value, "derived", "published", "given:", "the subject's own inputs")
+        return _point("params", value, "derived", "published", "given", Reason("evidence.own_inputs"))
     counts = [float(spec.params.m_as("parameter"))]
     if run is not None:
         counts.append(float(run.params.m_as("parameter")))
     low, high = min(counts), max(counts)
-    span = show("params", low) if low == high else f"{show('params', low)} to {show('params', high)}"
-    source = f"{spec.name} preset: {spec.sources.get('params', '')}" + (f"; run {run.id}" if run else "")
-    return Evidence(low, high, "derived", "published", f"published {span}", source)
+    source = Reason(
+        "evidence.preset_source",
+        {"name": spec.name, "source": spec.sources.get("params", ""), "run": None if run is None else run.id},
+    )
+    return Evidence(
+        low,
+        high,
+        "derived",
+        "published",
+        Reason("evidence.params", {"low": _q("params", low), "high": _q("params", high)}),
+        source,
+    )
 
 
 def _flops(s: Subject, catalog: Catalog) -> Evidence:
@@ -247,10 +255,8 @@ def _flops(s: Subject, catalog: Catalog) -> Evidence:
     dense = float(training_flops(sc.tokens, params=sc.flop_params).model.m_as("FLOP"))
     counted = float(s.est.flops.m_as("FLOP"))
     low, high = min(dense, counted), max(dense, counted)
-    figure = f"FLOP count {show('flops', dense)} (6·N·D)"
-    if counted != dense:
-        figure += f" to {show('flops', counted)} (architecture-aware)" if counted > dense else f", {counted:.3g}"
-    source = "costcalc.formulas.flops on " + ("the model preset's shape and tokens" if sc.model else "the inputs given")
+    figure = Reason("evidence.flops", {"dense": _q("flops", dense), "counted": _q("flops", counted)})
+    source = Reason("evidence.flops_source", {"preset": sc.model is not None})
     return Evidence(low, high, "derived", "flops", figure, source)
 
 

@@ -10,8 +10,7 @@ data, the catalog and the tolerance, and returning an ``Outcome`` with the numbe
 from __future__ import annotations
 
 from costcalc.base.units import Q_
-from costcalc.commands.claims.outcome import Outcome
-from costcalc.commands.claims.outcome import millions as _m
+from costcalc.commands.claims.outcome import Outcome, Reason
 from costcalc.commands.claims.subject import figures_of
 from costcalc.data.catalog import Catalog
 from costcalc.formulas import runtime
@@ -33,51 +32,46 @@ def check_capacity(check: CapacityCheck, catalog: Catalog, tol: float) -> Outcom
     cap_max = float(runtime.held_gpu_hours(gpus, Q_(days_max, "day")).m_as("GPU_hour"))
     share_low, share_high = used / cap_max, used / cap_min
     dedicated = float(runtime.wall_clock(check.used_gpu_hours, gpus).m_as("day"))
-    estimate = (
-        f"capacity {_m(cap_min)}-{_m(cap_max)} GPU-h ({check.gpus} GPUs x {days_min}-{days_max} days); "
-        f"used {_m(used)} = {share_low:.0%}-{share_high:.0%}; {dedicated:.0f} days on {check.gpus} dedicated GPUs"
-    )
-    shown = f"used share >= {1 - tol:.0%}"
-    deciding = f"the published GPU-hours fill at most {share_high:.0%} of the stated GPUs x period"
-    if share_high >= 1 - tol:
-        reason = "The GPU-hours used fill the stated GPUs over the stated period."
-        return Outcome(estimate, "consistent", reason, shown, deciding)
+    figures = {"gpus": gpus, "share_low": Q_(share_low, ""), "share_high": Q_(share_high, "")}
+    estimate = Reason(
+        "capacity.estimate",
+        {**figures, "cap_min": Q_(cap_min, "GPU_hour"), "cap_max": Q_(cap_max, "GPU_hour"),
+         "days_min": Q_(days_min, "day"), "days_max": Q_(days_max, "day"), "used": check.used_gpu_hours,
+         "dedicated": Q_(dedicated, "day")},
+    )  # fmt: skip
+    consistent = share_high >= 1 - tol
     return Outcome(
+        "consistent" if consistent else "inconsistent",
+        Reason("capacity.fills" if consistent else "capacity.window", figures),
         estimate,
-        "inconsistent",
-        f"Read as the training resource it is contradicted: the published GPU-hours fill only {share_low:.0%} to "
-        f"{share_high:.0%} of {check.gpus} GPUs over the period, so it describes a cluster and a calendar window, "
-        "not the compute used.",
-        shown,
-        deciding,
+        Reason("capacity.rule", {"tol": Q_(tol, "")}),
+        Reason("capacity.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(share_high, ""),
+        claimed=Q_(1 - tol, ""),
     )
 
 
 def check_ratio(check: RatioCheck, catalog: Catalog, tol: float) -> Outcome:
-    hours_ratio = (check.numerator_gpu_hours / check.denominator_gpu_hours).m_as("")
+    hours_ratio = float((check.numerator_gpu_hours / check.denominator_gpu_hours).m_as(""))
     num = figures_of(catalog, model=check.numerator).flops
     den = figures_of(catalog, model=check.denominator).flops
-    flop_ratio = (num / den).m_as("")
-    estimate_text = f"GPU-hour ratio {hours_ratio:.2f}x; costcalc FLOP ratio {flop_ratio:.2f}x"
-    shown = f"within {tol:.0%} of {check.claimed:g}x"
-    deciding = f"{hours_ratio:.2f}x by published GPU-hours, {flop_ratio:.2f}x by FLOPs, against {check.claimed:g}x"
+    flop_ratio = float((num / den).m_as(""))
+    figures = {
+        "hours_ratio": Q_(hours_ratio, ""), "flop_ratio": Q_(flop_ratio, ""), "claimed": Q_(check.claimed, ""),
+        "tol": Q_(tol, ""),
+    }  # fmt: skip
     lo, hi = check.claimed * (1 - tol), check.claimed * (1 + tol)
-    if lo <= hours_ratio <= hi and lo <= flop_ratio <= hi:
-        return Outcome(
-            estimate_text,
-            "consistent",
-            f"Both the published GPU-hours ({hours_ratio:.2f}x) and costcalc's FLOP count ({flop_ratio:.2f}x) "
-            f"are within {tol:.0%} of {check.claimed:g}x.",
-            shown,
-            deciding,
-        )
+    consistent = lo <= hours_ratio <= hi and lo <= flop_ratio <= hi
     return Outcome(
-        estimate_text,
-        "inconsistent",
-        f"The ratio is {hours_ratio:.2f}x by GPU-hours and {flop_ratio:.2f}x by FLOPs, outside {tol:.0%} of "
-        f"{check.claimed:g}x.",
-        shown,
-        deciding,
+        "consistent" if consistent else "inconsistent",
+        Reason("ratio.within" if consistent else "ratio.outside", figures),
+        Reason("ratio.estimate", figures),
+        Reason("ratio.rule", figures),
+        Reason("ratio.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(hours_ratio, ""),
+        claimed=Q_(check.claimed, ""),
     )
 
 
@@ -87,25 +81,18 @@ def check_feasibility(check: FeasibilityCheck, catalog: Catalog, tol: float) -> 
     low = sum(float(e.ranges["wall_clock"].low.m_as("day")) for e in ests)
     high = sum(float(e.ranges["wall_clock"].high.m_as("day")) for e in ests)
     hours = sum(float(e.gpu_hours.m_as("GPU_hour")) for e in ests)
-    estimate_text = (
-        f"{_m(hours)} GPU-h; {days:.0f} days on {check.gpus} {check.gpu} (range {low:.0f} to {high:.0f}) "
-        "at costcalc's default efficiency"
-    )
-    shown = f"upper end within {check.max_days:g} days"
-    deciding = f"up to {high:.0f} days on {check.gpus} {check.gpu}, against a limit of {check.max_days:g}"
-    if high <= check.max_days:
-        return Outcome(
-            estimate_text,
-            "unverifiable",
-            f"No duration or GPU-hours are published; costcalc puts the runs at {low:.0f} to {high:.0f} days on "
-            "this cluster, which is plausible.",
-            shown,
-            deciding,
-        )
+    figures = {
+        "hours": Q_(hours, "GPU_hour"), "days": Q_(days, "day"), "low": Q_(low, "day"), "high": Q_(high, "day"),
+        "gpus": Q_(check.gpus, "GPU"), "gpu": check.gpu, "max_days": Q_(check.max_days, "day"),
+    }  # fmt: skip
+    fits = high <= check.max_days
     return Outcome(
-        estimate_text,
-        "implausible",
-        f"Nothing is published, and costcalc needs up to {high:.0f} days on this cluster, beyond {check.max_days:g}.",
-        shown,
-        deciding,
+        "unverifiable" if fits else "implausible",
+        Reason("feasibility.plausible" if fits else "feasibility.beyond", figures),
+        Reason("feasibility.estimate", figures),
+        Reason("feasibility.rule", figures),
+        Reason("feasibility.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(high, "day"),
+        claimed=Q_(check.max_days, "day"),
     )

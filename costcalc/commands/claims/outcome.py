@@ -9,10 +9,16 @@ implausible   no source, and the arithmetic puts it outside anything the data su
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["DEFAULT_TOLERANCE", "EVIDENCE_TOLERANCE", "VERDICTS", "Outcome", "Verdict", "millions", "same"]
+from costcalc.base.units import Quantity
+
+if TYPE_CHECKING:  # the display hook imports this module: no runtime import of result types
+    from costcalc.estimator.result import ThresholdCrossing
+
+__all__ = ["DEFAULT_TOLERANCE", "EVIDENCE_TOLERANCE", "VERDICTS", "Outcome", "Reason", "Verdict", "same"]
 
 Verdict = Literal["consistent", "inconsistent", "unverifiable", "implausible"]
 VERDICTS: tuple[Verdict, ...] = ("consistent", "inconsistent", "unverifiable", "implausible")
@@ -48,31 +54,47 @@ EVIDENCE_TOLERANCE: dict[str, tuple[float, str]] = {
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a check found: costcalc's figure, the verdict, why, and the number and tolerance that decided it.
+class Reason:
+    """A sentence as data: a key naming it and the typed parameters it is worded with.
 
-    ``tolerance_value`` is the tolerance as a number (a fraction) when it is not the one the check
-    was given (a quantity claim takes the tolerance of the evidence it is judged against).
+    The words are ``costcalc.render.claim_words``'s (one function per key); a parameter is a
+    quantity, a number, a flag, a name, a date, a nested ``Reason`` or a tuple of them, never a
+    number already written out.
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params.get(name)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found, as data: the verdict, why, what decided it and with which tolerance.
+
+    ``reason``, ``deciding`` (the number or fact that decided), ``estimate`` (costcalc's own figure)
+    and ``rule`` (how the tolerance applies) are ``Reason`` keys with typed parameters;
+    ``costcalc.render.claim_words`` words them. ``tolerance`` is the tolerance used, dimensionless (a
+    fraction: 0.005 is 0.5%); ``decided_by`` the deciding quantity and ``claimed`` the claimed one,
+    where the check has them (a count, a ratio or a figure in its unit).
 
     ``source_value`` and ``source`` are set by checks that find what they judge against themselves
     (quantity claims: the published run or the estimate); ``thresholds`` lists the regulatory
     compute thresholds the subject's training compute was compared with.
     """
 
-    estimate: str
     verdict: Verdict
-    reason: str
-    tolerance: str
-    deciding: str = ""
-    source_value: str | None = None
-    source: str | None = None
-    thresholds: tuple[dict[str, Any], ...] = ()
-    tolerance_value: float | None = None
-
-
-def millions(value: float) -> str:
-    """Millions with two decimals, as the ledger writes GPU-hours and dollars."""
-    return f"{value / 1e6:.2f}M"
+    reason: Reason
+    estimate: Reason
+    rule: Reason
+    deciding: Reason
+    tolerance: Quantity
+    decided_by: Quantity | None = None
+    claimed: Quantity | None = None
+    source_value: Reason | None = None
+    source: Reason | None = None
+    thresholds: tuple[ThresholdCrossing, ...] = ()
 
 
 def same(a: Any, b: Any, tol: float) -> bool:

@@ -26,13 +26,14 @@ figure, 15% for a duration, 25% beyond observed prices or costcalc's range, 5% f
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
-from costcalc.commands.claims.evidence import Evidence, evidence_for, implied_mfu, show
-from costcalc.commands.claims.outcome import EVIDENCE_TOLERANCE, Outcome, Verdict
+from costcalc.base.units import Q_
+from costcalc.commands.claims.evidence import Evidence, evidence_for, implied_mfu
+from costcalc.commands.claims.outcome import EVIDENCE_TOLERANCE, Outcome, Reason, Verdict
 from costcalc.commands.claims.subject import Subject, resolve_subject
 from costcalc.data.catalog import Catalog
-from costcalc.schemas.claims import QuantityCheck
+from costcalc.schemas.claims import QUANTITY_UNITS, QuantityCheck
 
 __all__ = ["APPROX_FACTOR", "APPROX_MINIMUM", "check_quantity", "judge"]
 
@@ -69,14 +70,15 @@ def judge(relation: str, value: float, low: float, high: float, tol: float) -> J
     return "proven" if proven else "refuted" if refuted else "possible"
 
 
-def _tolerance(check: QuantityCheck, ev: Evidence) -> tuple[float, str]:
-    default, what = EVIDENCE_TOLERANCE[ev.tolerance_kind]
+def _tolerance(check: QuantityCheck, ev: Evidence) -> tuple[float, Reason]:
+    default = EVIDENCE_TOLERANCE[ev.tolerance_kind][0]
     base = check.tolerance if check.tolerance is not None else default
-    origin = "the claim's own tolerance" if check.tolerance is not None else f"the default for {what}"
-    if check.relation == "~":
-        tol = max(APPROX_FACTOR * base, APPROX_MINIMUM)
-        return tol, f"{tol:.1%} ('~': twice {base:.1%}, {origin}, and at least {APPROX_MINIMUM:.0%})"
-    return base, f"{base:.1%} ({origin}{'' if check.relation == '=' else ', before it contradicts'})"
+    tol = max(APPROX_FACTOR * base, APPROX_MINIMUM) if check.relation == "~" else base
+    params = {
+        "tol": Q_(tol, ""), "base": Q_(base, ""), "own": check.tolerance is not None, "evidence": ev.tolerance_kind,
+        "relation": check.relation, "minimum": Q_(APPROX_MINIMUM, ""),
+    }  # fmt: skip
+    return tol, Reason("quantity.tolerance", params)
 
 
 def _bound_side(relation: str, value: float, ev: Evidence, judgement: Judgement) -> Literal["low", "high"]:
@@ -88,85 +90,82 @@ def _bound_side(relation: str, value: float, ev: Evidence, judgement: Judgement)
     return "high" if value > ev.high else "low" if value < ev.low else "high"
 
 
-def _deciding(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement) -> str:
-    """The number that decided, e.g. 'needs 11.43 USD per A100-40GB-hour; the dearest observed price is 4.10'."""
+def _deciding(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement) -> tuple[Reason, float]:
+    """What decided, e.g. 'needs 11.43 USD per A100-40GB-hour; the dearest observed price is 4.10', and
+    the deciding figure in the claim's unit (the price per GPU-hour for a cost judged by prices)."""
     v, q = check.value, check.quantity
+    unit = QUANTITY_UNITS[q]
     if ev.kind == "none":
-        return ev.figure
+        return ev.figure, math.nan
     side = _bound_side(check.relation, v, ev, judgement)
     if ev.hours and ev.prices:
         price = ev.prices[1] if side == "high" else ev.prices[0]
-        word = "dearest" if side == "high" else "cheapest"
-        return f"needs {v / ev.hours:.2f} USD per {ev.accelerator}-hour; the {word} observed price is {price:.2f}"
+        figures: dict[str, Any] = {
+            "needs": Q_(v / ev.hours, "USD/GPU/hour"), "accelerator": ev.accelerator, "side": side,
+            "price": Q_(price, "USD/GPU/hour"),
+        }  # fmt: skip
+        return Reason("quantity.needs_price", figures), price * ev.hours
+    implied = _implied(check, subject, ev)
     if check.relation in ("=", "~") and judgement != "refuted" and ev.low != ev.high:
-        return f"{ev.figure} holds the claimed {show(q, v)}" + _implied(check, subject, ev)
+        figures = {"figure": ev.figure, "quantity": q, "value": Q_(v, unit), "implied": implied}
+        return Reason("quantity.holds", figures), ev.high if side == "high" else ev.low
     bound = ev.high if side == "high" else ev.low
-    if ev.low == ev.high:
-        name = "the figure"
-    elif ev.kind == "estimate":
-        name = "costcalc's P90" if side == "high" else "costcalc's P10"
-    else:
-        name = "the upper end" if side == "high" else "the lower end"
-    text = f"{name} {show(q, bound)} against the claimed {show(q, v)}"
-    if bound > 0 and abs(v / bound - 1) >= 0.0005:
-        text += f" (claim {v / bound - 1:+.1%})"
-    return text + _implied(check, subject, ev)
+    end = "figure" if ev.low == ev.high else ("p90" if side == "high" else "p10") if ev.kind == "estimate" else side
+    figures = {"end": end, "quantity": q, "bound": Q_(bound, unit), "value": Q_(v, unit), "implied": implied}
+    return Reason("quantity.bound", figures), bound
 
 
-def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> str:
+def _implied(check: QuantityCheck, subject: Subject, ev: Evidence) -> Reason | None:
     """What an estimate-judged GPU-hour or cost claim implies: the efficiency, or the price per GPU-hour."""
     v, est = check.value, subject.est
     if ev.kind != "estimate" or v <= 0:
-        return ""
+        return None
     if check.quantity == "gpu-hours":
-        return f"; the claim implies MFU {implied_mfu(subject, v):.1%}"
+        return Reason("quantity.implied_mfu", {"mfu": Q_(implied_mfu(subject, v), "")})
     if check.quantity == "cost" and est.scenario.price is not None:
         hours = float(est.gpu_hours.m_as("GPU_hour"))
-        from costcalc.base.display import in_words  # the assumptions' words are the renderer's (one voice)
-
-        price = next((in_words(a, "assumption").value for a in est.assumptions if a.field == "price"), "given")
-        return (
-            f"; it implies {v / hours:.2f} USD per {est.scenario.accelerator.name}-hour at costcalc's central "
-            f"efficiency (price {price})"
-        )
-    return ""
+        price = next((a for a in est.assumptions if a.field == "price"), None)
+        per_hour = Q_(v / hours, "USD/GPU/hour")
+        figures = {"per_hour": per_hour, "accelerator": est.scenario.accelerator.name, "price": price}
+        return Reason("quantity.implied_price", figures)
+    return None
 
 
-def _reason(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement, tol: float) -> str:
-    claim = f"'{check.quantity} {check.relation} {check.stated}'"
+def _reason(check: QuantityCheck, subject: Subject, ev: Evidence, judgement: Judgement, tol: float) -> Reason:
+    claim = {"quantity": check.quantity, "relation": check.relation, "stated": check.stated}
+    said = {**claim, "figure": ev.figure, "tol": Q_(tol, "")}
     if _published_against_range(check, ev):
         if judgement == "refuted":
-            return f"The published {claim} is outside {ev.figure} by more than {tol:.0%}."
-        return f"The published {claim} fits {ev.figure} (tolerance {tol:.0%})" + _implied(check, subject, ev) + "."
-    unpublished = f"No published {check.quantity} figure" + (f" ({subject.run_note})" if subject.mismatch else "")
+            return Reason("quantity.published_outside", said)
+        return Reason("quantity.published_fits", {**said, "implied": _implied(check, subject, ev)})
+    said["run_note"] = subject.run_note if subject.mismatch else None
     if ev.kind == "none":
-        return f"Nothing to judge {claim} against: {ev.figure}."
+        return Reason("quantity.nothing", said)
     if judgement == "refuted":
         if ev.hours and ev.prices:
             return _price_reason(check.value / ev.hours, ev, tol)
-        if ev.kind in ("estimate", "observed"):
-            return f"{unpublished}, and {claim} is outside {ev.figure} by more than {tol:.0%}."
-        return f"{ev.figure[0].upper()}{ev.figure[1:]} contradicts {claim} (tolerance {tol:.1%})."
+        return Reason("quantity.outside" if ev.kind in ("estimate", "observed") else "quantity.contradicts", said)
     if judgement == "proven" and ev.kind not in ("estimate",):
-        return f"{ev.figure[0].upper()}{ev.figure[1:]} bears out {claim}."
+        return Reason("quantity.bears_out", said)
     if ev.kind == "estimate":
-        return f"{unpublished}; {claim} fits {ev.figure}: plausible, not confirmed."
+        return Reason("quantity.plausible", said)
     if ev.kind == "bound":
-        return f"The {ev.figure} does not decide {claim}."
+        return Reason("quantity.bound_undecided", said)
     if ev.low == ev.high:
-        return f"{ev.figure[0].upper()}{ev.figure[1:]} is within {tol:.1%} of the claimed value: too close to decide."
-    return f"{claim} lies within {ev.figure} (tolerance {tol:.1%})."
+        return Reason("quantity.too_close", said)
+    return Reason("quantity.within", said)
 
 
-def _price_reason(implied: float, ev: Evidence, tol: float) -> str:
+def _price_reason(implied: float, ev: Evidence, tol: float) -> Reason:
     """Why a cost is refuted by the published GPU-hours: the price per GPU-hour it needs."""
     assert ev.prices is not None
     above = implied > ev.prices[1]
-    side, bound = ("dearest", ev.prices[1]) if above else ("cheapest", ev.prices[0])
-    return (
-        f"At the published GPU-hours the claim needs {implied:.2f} USD per GPU-hour, {'above' if above else 'below'} "
-        f"the {side} observed {ev.accelerator} price ({bound:.2f}) by more than {tol:.0%}."
-    )
+    figures = {
+        "needs": Q_(implied, "USD/GPU/hour"), "above": above,
+        "price": Q_(ev.prices[1] if above else ev.prices[0], "USD/GPU/hour"), "accelerator": ev.accelerator,
+        "tol": Q_(tol, ""),
+    }  # fmt: skip
+    return Reason("quantity.price_refutes", figures)
 
 
 def _published_against_range(check: QuantityCheck, ev: Evidence) -> bool:
@@ -187,19 +186,22 @@ def check_quantity(check: QuantityCheck, catalog: Catalog, tol: float) -> Outcom
     """Judge the claim against the subject's published run, else against costcalc's range."""
     subject = resolve_subject(dict(check.subject), catalog)
     ev = evidence_for(check.quantity, subject, catalog, check.judge_by)
-    tolerance, shown = _tolerance(check, ev)
+    tolerance, rule = _tolerance(check, ev)
     judgement: Judgement = (
         "possible" if math.isnan(ev.low) else judge(check.relation, check.value, ev.low, ev.high, tolerance)
     )
-    estimate = f"{subject.label}: {ev.figure}; {subject.run_note}"
+    deciding, decided_by = _deciding(check, subject, ev, judgement)
+    unit = QUANTITY_UNITS[check.quantity]
     return Outcome(
-        estimate=estimate,
         verdict=_verdict(check, ev, judgement),
         reason=_reason(check, subject, ev, judgement, tolerance),
-        tolerance=shown,
-        tolerance_value=tolerance,
-        deciding=_deciding(check, subject, ev, judgement),
+        estimate=Reason("quantity.estimate", {"label": subject.label, "figure": ev.figure, "note": subject.run_note}),
+        rule=rule,
+        deciding=deciding,
+        tolerance=Q_(tolerance, ""),
+        decided_by=Q_(decided_by, unit),
+        claimed=Q_(check.value, unit),
         source_value=ev.figure,
-        source=ev.source or subject.run_note,
-        thresholds=tuple(c.to_dict() for c in subject.est.thresholds),
+        source=ev.source if ev.source is not None else subject.run_note,
+        thresholds=subject.est.thresholds,
     )

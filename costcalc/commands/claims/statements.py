@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from costcalc.commands.claims.outcome import Outcome
+from costcalc.base.units import Q_
+from costcalc.commands.claims.outcome import Outcome, Reason
 from costcalc.data.catalog import Catalog
 from costcalc.data.runs import load_runs
 from costcalc.schemas.claims import (
@@ -30,86 +31,101 @@ def check_share(check: ShareCheck, catalog: Catalog, tol: float) -> Outcome:
     counts = Counter(str(getattr(run, check.field)) for run in runs)
     matching = sum(counts[v] for v in check.values)
     share = matching / len(runs) if runs else 0.0
-    breakdown = ", ".join(f"{name} {n}" for name, n in counts.most_common())
-    estimate = f"{matching} of {len(runs)} shipped published runs ({share:.0%}); {check.field}: {breakdown}"
-    shown = f"share >= {check.min_share:.0%}"
-    deciding = f"{matching} of {len(runs)} published runs ({share:.0%}) have {check.field} {'/'.join(check.values)}"
-    if runs and share >= check.min_share:
-        reason = (
-            f"{share:.0%} of the shipped published runs are {'/'.join(check.values)}, at least {check.min_share:.0%}."
-        )
-        return Outcome(estimate, "consistent", reason, shown, deciding)
-    reason = f"Only {share:.0%} of the shipped published runs are {'/'.join(check.values)}."
-    return Outcome(estimate, "inconsistent", reason, shown, deciding)
+    figures = {
+        "matching": Q_(matching, ""), "runs": Q_(len(runs), ""), "share": Q_(share, ""), "field": check.field,
+        "values": tuple(check.values), "min_share": Q_(check.min_share, ""),
+    }  # fmt: skip
+    estimate = Reason(
+        "share.estimate", {**figures, "counts": tuple((name, Q_(n, "")) for name, n in counts.most_common())}
+    )
+    held = bool(runs) and share >= check.min_share
+    return Outcome(
+        "consistent" if held else "inconsistent",
+        Reason("share.reached" if held else "share.short", figures),
+        estimate,
+        Reason("share.rule", figures),
+        Reason("share.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(share, ""),
+        claimed=Q_(check.min_share, ""),
+    )
 
 
 def check_architecture(check: ArchitectureCheck, catalog: Catalog, tol: float) -> Outcome:
     wrong = [m for m in check.models if m.reported is not None and check.claimed not in m.reported]
     unsourced = [m for m in check.models if m.reported is None]
-    estimate = "; ".join(
-        f"{m.name}: {'/'.join(m.reported) if m.reported is not None else 'no source found'}" for m in check.models
-    )
-    shown = "the claimed architecture among those each paper reports"
+    reported = tuple((m.name, None if m.reported is None else tuple(m.reported)) for m in check.models)
+    estimate, rule = Reason("architecture.estimate", {"reported": reported}), Reason("architecture.rule")
     if wrong:
-        names = ", ".join(f"{m.name} ({'/'.join(m.reported or [])})" for m in wrong)
-        return Outcome(estimate, "inconsistent", f"Not {check.claimed}: {names}.", shown, f"{names}")
+        names = Reason("architecture.wrong", {"wrong": tuple((m.name, tuple(m.reported or [])) for m in wrong)})
+        reason = Reason("architecture.not", {"claimed": check.claimed, "names": names})
+        return Outcome("inconsistent", reason, estimate, rule, names, Q_(tol, ""))
     if unsourced:
-        names = ", ".join(m.name for m in unsourced)
-        reason = f"No source describes {names}; the others are {check.claimed}."
-        return Outcome(estimate, "unverifiable", reason, shown, f"no source for {names}")
-    deciding = f"every named model's paper reports {check.claimed}"
-    reason = f"Each named model is {check.claimed} in its own paper."
-    return Outcome(estimate, "consistent", reason, shown, deciding)
+        figures = {"names": tuple(m.name for m in unsourced), "claimed": check.claimed}
+        reason = Reason("architecture.unsourced", figures)
+        return Outcome("unverifiable", reason, estimate, rule, Reason("architecture.no_source", figures), Q_(tol, ""))
+    figures = {"claimed": check.claimed}
+    reason, deciding = Reason("architecture.each", figures), Reason("architecture.deciding", figures)
+    return Outcome("consistent", reason, estimate, rule, deciding, Q_(tol, ""))
 
 
 def check_largest(check: LargestCheck, catalog: Catalog, tol: float) -> Outcome:
     released = [c for c in check.candidates if c.released <= check.as_of]
     sizes = {c.model: c.params or float(catalog.model(c.model).params.m_as("parameter")) for c in released}
-    estimate = "; ".join(f"{name} {size / 1e9:.2f}B" for name, size in sorted(sizes.items(), key=lambda kv: -kv[1]))
-    shown = f"most parameters among {check.scope} released by {check.as_of.isoformat()}"
-    if check.subject not in sizes:
-        reason = f"{check.subject} is not among the candidates released by {check.as_of.isoformat()}."
-        return Outcome(estimate, "unverifiable", reason, shown, "no release date")
     ranked = sorted(sizes, key=lambda name: -sizes[name])
+    estimate = Reason("largest.estimate", {"sizes": tuple((name, Q_(sizes[name], "parameter")) for name in ranked)})
+    figures = {"subject": check.subject, "scope": check.scope, "as_of": check.as_of}
+    rule = Reason("largest.rule", figures)
+    if check.subject not in sizes:
+        reason = Reason("largest.unreleased", figures)
+        return Outcome("unverifiable", reason, estimate, rule, Reason("largest.no_date"), Q_(tol, ""))
     runner_up = next(name for name in ranked if name != check.subject)
     subject, other = sizes[check.subject], sizes[runner_up]
-    deciding = f"{check.subject} {subject / 1e9:.2f}B parameters against {runner_up} {other / 1e9:.2f}B"
-    if subject > other:
-        reason = f"{check.subject} has the most parameters of the {check.scope} released by {check.as_of.isoformat()}."
-        return Outcome(estimate, "consistent", reason, shown, deciding)
-    reason = f"{runner_up} is larger than {check.subject}, among {check.scope}."
-    return Outcome(estimate, "inconsistent", reason, shown, deciding)
+    figures |= {"runner_up": runner_up, "size": Q_(subject, "parameter"), "other": Q_(other, "parameter")}
+    larger = subject > other
+    return Outcome(
+        "consistent" if larger else "inconsistent",
+        Reason("largest.most" if larger else "largest.smaller", figures),
+        estimate,
+        rule,
+        Reason("largest.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(subject, "parameter"),
+        claimed=Q_(other, "parameter"),
+    )
 
 
 def check_ordinal(check: OrdinalCheck, catalog: Catalog, tol: float) -> Outcome:
     position = len(check.earlier) + 1
-    estimate = f"released before {check.subject}: {', '.join(check.earlier) or 'none'}"
-    shown = "count of earlier releases"
-    deciding = f"{len(check.earlier)} earlier model(s), so {check.subject} is number {position}"
+    figures = {
+        "subject": check.subject, "earlier": tuple(check.earlier), "position": Q_(position, ""),
+        "claimed": Q_(check.claimed_position, ""),
+    }  # fmt: skip
     after_ok = check.claimed_after is None or check.claimed_after in check.earlier
-    if position == check.claimed_position and after_ok:
-        reason = f"{check.subject} is the developer's model number {position}."
-        return Outcome(estimate, "consistent", reason, shown, deciding)
-    reason = (
-        f"{', '.join(check.earlier)} came before {check.subject}: it is model number {position}, "
-        f"not {check.claimed_position}."
+    held = position == check.claimed_position and after_ok
+    return Outcome(
+        "consistent" if held else "inconsistent",
+        Reason("ordinal.number" if held else "ordinal.not", figures),
+        Reason("ordinal.estimate", figures),
+        Reason("ordinal.rule"),
+        Reason("ordinal.deciding", figures),
+        Q_(tol, ""),
+        decided_by=Q_(position, ""),
+        claimed=Q_(check.claimed_position, ""),
     )
-    return Outcome(estimate, "inconsistent", reason, shown, deciding)
 
 
 def check_wording(check: WordingCheck, catalog: Catalog, tol: float) -> Outcome:
     rank = {word: i for i, word in enumerate(STRENGTHS)}
     careful = min(check.statements, key=lambda s: rank[s.says])
-    estimate = "; ".join(f"{s.source}: '{s.says}'" for s in check.statements)
-    shown = f"no stronger than the most careful source, on the scale {' < '.join(STRENGTHS)}"
-    deciding = f"'{check.claimed}' against '{careful.says}' ({careful.source})"
+    figures = {"claimed": check.claimed, "says": careful.says, "source": careful.source, "scale": STRENGTHS}
+    estimate = Reason("wording.estimate", {"statements": tuple((s.source, s.says) for s in check.statements)})
+    rule, deciding = Reason("wording.rule", figures), Reason("wording.deciding", figures)
     if rank[check.claimed] <= rank[careful.says]:
-        reason = f"Every primary source says at least '{check.claimed}'."
-        return Outcome(estimate, "consistent", reason, shown, deciding)
-    stronger = [s.source for s in check.statements if rank[s.says] >= rank[check.claimed]]
-    also = f" ({', '.join(stronger)} says as much)" if stronger else ""
-    reason = f"Overstated: {careful.source} says only '{careful.says}', not '{check.claimed}'{also}."
-    return Outcome(estimate, "inconsistent", reason, shown, deciding)
+        return Outcome("consistent", Reason("wording.at_least", figures), estimate, rule, deciding, Q_(tol, ""))
+    stronger = tuple(s.source for s in check.statements if rank[s.says] >= rank[check.claimed])
+    reason = Reason("wording.overstated", {**figures, "stronger": stronger})
+    return Outcome("inconsistent", reason, estimate, rule, deciding, Q_(tol, ""))
 
 
 def _letters(text: str) -> str:
@@ -121,17 +137,14 @@ def check_acronym(check: AcronymCheck, catalog: Catalog, tol: float) -> Outcome:
     words = check.expansion.split()
     initials = "".join(w[0] for w in words if w[0].isalpha()).upper()
     acronym = check.acronym.upper()
-    estimate = f"initials {initials}"
-    shown = "the acronym is the initials of the expansion's leading words; expansion as the source's"
-    deciding = f"initials {initials[: len(acronym)]} of the first {len(acronym)} words"
+    figures = {"initials": initials, "acronym": acronym, "source": check.source_expansion}
+    estimate, rule = Reason("acronym.estimate", figures), Reason("acronym.rule")
+    deciding = Reason("acronym.deciding", figures)
     if not initials.startswith(acronym):
-        reason = f"The initials are {initials}, which do not begin with {acronym}."
-        return Outcome(estimate, "inconsistent", reason, shown, deciding)
+        return Outcome("inconsistent", Reason("acronym.initials", figures), estimate, rule, deciding, Q_(tol, ""))
     if check.source_expansion is None:
-        reason = "The initials fit, but no primary source gives the expansion."
-        return Outcome(estimate, "unverifiable", reason, shown, deciding)
+        return Outcome("unverifiable", Reason("acronym.unsourced"), estimate, rule, deciding, Q_(tol, ""))
     if _letters(check.expansion) != _letters(check.source_expansion):
-        reason = f"The source expands it as {check.source_expansion!r}."
-        return Outcome(estimate, "inconsistent", reason, shown, f"the source gives {check.source_expansion!r}")
-    reason = "The initials fit and the source gives the same expansion."
-    return Outcome(estimate, "consistent", reason, shown, deciding)
+        reason, gives = Reason("acronym.expands", figures), Reason("acronym.source_gives", figures)
+        return Outcome("inconsistent", reason, estimate, rule, gives, Q_(tol, ""))
+    return Outcome("consistent", Reason("acronym.same"), estimate, rule, deciding, Q_(tol, ""))

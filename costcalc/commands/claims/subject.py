@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from costcalc.base.parse import format_count
+from costcalc.commands.claims.outcome import Reason
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.data.runs import usable_as_published
 from costcalc.estimator.api import estimate_figures
@@ -25,9 +25,22 @@ from costcalc.formulas import runtime
 from costcalc.schemas.hardware import ModelSpec
 from costcalc.schemas.runs import PublishedRun
 
-__all__ = ["KEPT", "SAME_TOKENS", "Subject", "clear_kept", "figures_of", "kept", "pinned_estimate", "resolve_subject"]
+__all__ = [
+    "KEPT",
+    "MISMATCHES",
+    "SAME_TOKENS",
+    "Subject",
+    "clear_kept",
+    "figures_of",
+    "kept",
+    "pinned_estimate",
+    "resolve_subject",
+]
 
 _T = TypeVar("_T")
+
+#: The run notes that say a published run of the model exists but describes other tokens or hardware.
+MISMATCHES = ("subject.other_tokens", "subject.other_hardware")
 
 #: Tokens within this share of the run's count still describe the run.
 SAME_TOKENS = 0.05
@@ -37,10 +50,12 @@ SAME_TOKENS = 0.05
 class Subject:
     """What a claim is about: costcalc's estimate of it and the published run that matches, if any."""
 
-    label: str
+    #: What the subject is (model or parameters, tokens, hardware), worded by ``costcalc.render``.
+    label: Reason
     est: Estimate
     run: PublishedRun | None
-    run_note: str
+    #: Why the run was (not) matched, worded by ``costcalc.render``.
+    run_note: Reason
     given: dict[str, Any]
     #: True when a published run of the model exists but describes other tokens or hardware.
     mismatch: bool
@@ -66,28 +81,34 @@ def _preset_name(name: str, catalog: Catalog) -> str | None:
 
 def _match_run(
     spec: ModelSpec | None, inputs: EstimateInputs, given: dict[str, Any], catalog: Catalog
-) -> tuple[PublishedRun | None, str]:
+) -> tuple[PublishedRun | None, Reason]:
     """The included shipped run of the subject's model preset on its tokens and hardware, and why (not)."""
     if spec is None:
-        return None, "no model preset named, so no published run: judged against costcalc's range"
+        return None, Reason("subject.no_preset")
     if tuning(inputs):
-        what = f"{inputs.stage or 'pretrain'}, {inputs.method or 'full'}"
-        return None, f"the published runs of {spec.name} are pre-training, not {what}: judged against costcalc's range"
+        figures: dict[str, Any] = {
+            "model": spec.name,
+            "stage": inputs.stage or "pretrain",
+            "method": inputs.method or "full",
+        }
+        return None, Reason("subject.tuning", figures)
     runs = _runs_of(spec.name, catalog)
     included = [r for r in runs if usable_as_published(r)[0]]
     if not included:
-        why = "; ".join(f"{r.id}: {usable_as_published(r)[1]}" for r in runs) or "none shipped"
-        return None, f"no included published run of {spec.name} ({why}): judged against costcalc's range"
+        excluded = tuple((r.id, usable_as_published(r)[1]) for r in runs)
+        return None, Reason("subject.none_included", {"model": spec.name, "excluded": excluded})
     run = included[0]
     if "tokens" in given and run.tokens is not None and inputs.tokens is not None:
         tokens, published = float(inputs.tokens.m_as("token")), float(run.tokens.m_as("token"))
         if abs(tokens / published - 1) > SAME_TOKENS:
-            return None, f"run {run.id} trained on {format_count(published)} tokens, not {format_count(tokens)}"
+            figures = {"run": run.id, "published": run.tokens, "tokens": inputs.tokens}
+            return None, Reason("subject.other_tokens", figures)
     accelerator = resolve_hardware(inputs.gpu, catalog).accelerator.name if "gpu" in given else None
     if accelerator is not None and run.accelerator is not None and run.accelerator != accelerator:
-        return None, f"run {run.id} ran on {run.accelerator}, not {accelerator}"
-    bound = " (its GPU-hours are an upper bound)" if "upper_bound" in run.flags else ""
-    return run, f"shipped published run {run.id} ({run.name}, reliability {run.reliability}){bound}"
+        figures = {"run": run.id, "ran_on": run.accelerator, "accelerator": accelerator}
+        return None, Reason("subject.other_hardware", figures)
+    figures = {"run": run.id, "name": run.name, "reliability": run.reliability}
+    return run, Reason("subject.run", {**figures, "upper_bound": "upper_bound" in run.flags})
 
 
 def resolve_subject(given: dict[str, Any], catalog: Catalog) -> Subject:
@@ -114,7 +135,7 @@ def _subject(key: tuple[tuple[str, Any], ...], catalog: Catalog) -> Subject:
     spec = resolve_model(inputs, catalog)[0] if inputs.model is not None else None
     run, note = _match_run(spec, inputs, given, catalog)
     est = estimate_figures(catalog=catalog, **_on_run_hardware(given, run))
-    mismatch = run is None and note.startswith("run ")
+    mismatch = run is None and note.key in MISMATCHES
     return Subject(_label(est, given), est, run, note, given, mismatch, key)
 
 
@@ -169,9 +190,11 @@ def _on_run_hardware(given: dict[str, Any], run: PublishedRun | None) -> dict[st
     return {**given, **hardware}
 
 
-def _label(est: Estimate, given: dict[str, Any]) -> str:
+def _label(est: Estimate, given: dict[str, Any]) -> Reason:
     s = est.scenario
-    what = s.model.name if s.model is not None else f"{format_count(float(s.params.m_as('parameter')))} parameters"
-    tokens = format_count(float(s.tokens.m_as("token")))
-    gpus = "" if s.gpus is None else f"{float(s.gpus.m_as('GPU')):,.0f} x "
-    return f"{what}, {tokens} tokens, on {gpus}{s.hardware}"
+    figures = {
+        "model": None if s.model is None else s.model.name,
+        "params": s.params if s.model is None else None, "tokens": s.tokens, "gpus": s.gpus,
+        "hardware": s.hardware,
+    }  # fmt: skip
+    return Reason("subject.label", figures)

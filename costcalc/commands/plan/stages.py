@@ -29,6 +29,7 @@ from costcalc.estimator.api import estimate
 from costcalc.estimator.inputs import DATA_FIELDS, EstimateInputs, validate_inputs
 from costcalc.estimator.resolve import resolve_hardware
 from costcalc.estimator.result import Estimate
+from costcalc.estimator.rl import check_rl, is_rl, rl_seq_len
 from costcalc.estimator.stage import stage_tokens
 
 __all__ = ["FINETUNE_GPUS", "MAX_GPUS", "METHODS", "STAGE_INPUTS", "plan_stage"]
@@ -58,9 +59,11 @@ def plan_stage(
 ) -> StagePlan:
     """Rank the methods, GPU types and counts that run a fine-tuning stage by cost.
 
-    ``inputs``: ``stage`` (sft, dpo, continued, long-context), ``model`` or ``params``, the stage's
-    data (``tokens``, or ``examples`` with ``epochs``, ``example_tokens``, ``padding``),
-    ``seq_len`` (default: the model's context), and optionally ``method``, ``gpu``, ``gpus``,
+    ``inputs``: ``stage`` (sft, dpo, orpo, simpo, continued, long-context, ppo, grpo), ``model`` or
+    ``params``, the stage's data (``tokens``, or ``examples`` with ``epochs``, ``example_tokens``,
+    ``padding``; for ppo and grpo ``examples`` with ``prompt_tokens`` and ``generated_tokens``),
+    ``seq_len`` (default: the model's context; for ppo and grpo a prompt and its generation), and
+    optionally ``method``, ``gpu``, ``gpus``,
     ``lora_rank``, ``lora_targets``, ``quant``, ``zero``, ``recompute``, ``micro_batch``, ``mfu``
     and ``price`` (these two with ``gpu``). ``deadline``: a duration ("1 day"); ``budget``:
     dollars, GPU-hours or FLOPs. Each setting kept fits in memory and meets both limits; the
@@ -68,7 +71,8 @@ def plan_stage(
     """
     catalog = catalog_for(presets, catalog)
     if inputs.get("stage") in (None, "pretrain"):
-        raise InputError("stage", "plan_stage plans a fine-tuning stage: give sft, dpo, continued or long-context")
+        raise InputError("stage", "plan_stage plans a fine-tuning stage: give sft, dpo, orpo, simpo, continued, "
+                         "long-context, ppo or grpo")  # fmt: skip
     return _plan_stage(budget, deadline, catalog, inputs)
 
 
@@ -76,6 +80,7 @@ def _plan_stage(budget: Any, deadline: Any, catalog: Catalog, given: dict[str, A
     """The settings of every method and GPU type within the deadline and budget, cheapest first."""
     q = question(budget, deadline, "hoffmann", {k: v for k, v in given.items() if k not in STAGE_INPUTS})
     inputs = validate_inputs({k: v for k, v in given.items() if v is not None})
+    check_rl(inputs)  # PPO/GRPO's inputs refused before any setting is tried
     if not q.fixed_model:
         raise InputError("model", "a fine-tuning plan needs the model: give `model` or `params`")
     for name in ("price", "mfu"):
@@ -83,6 +88,8 @@ def _plan_stage(budget: Any, deadline: Any, catalog: Catalog, given: dict[str, A
             raise InputError(name, "one value cannot hold for several GPU types: give `gpu` with it")
     spec = catalog.model(inputs.model) if inputs.model is not None else None
     seq_len, notes = inputs.seq_len, []
+    if seq_len is None and is_rl(inputs):
+        seq_len = rl_seq_len(inputs)  # PPO/GRPO: a prompt and its generation, not the model's context
     if seq_len is None:
         if spec is None or spec.seq_len is None:
             raise InputError("seq_len", f"`stage` {inputs.stage} needs `seq_len` (the examples' longest)")
