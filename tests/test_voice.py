@@ -40,26 +40,8 @@ ALLOWED = {
     "base/fields.py:__get_pydantic_core_schema__": "a quantity serialised to JSON as text (its unit), not shown",
     "base/text.py:printable": "a control character's escape code (\\uXXXX), not a number",
     "data/calibration.py:model_to_json": "calibration.json's numbers rounded to 6 significant digits (a stable file)",
-    "data/model_config.py:spec_from_config": "the message of the error re-raised below",
-    # Still worded below render/ (issue 18 item 2, left open): memory notes and data bases.
-    "data/model_config.py:context": "the config's sequence-length source, said in the model's basis",
-    "data/runs.py:weight_rule": "the calibration's weighting rule in words",
-    "data/finetune_efficiency.py:factor": "the calibrated fine-tuning factor's basis in words",
     "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
-    "data/finetune_calibrate.py:_class_spread": "the range rule's note in words",
-    "formulas/shapes.py": "STANDARD_SHAPE_RULE and the standard shape's name",
-    "formulas/memory.py:_notes": "the memory breakdown's notes (a result type being restructured separately)",
-    "estimator/layouts.py": "the memory breakdown's notes and suggestions (same)",
-    # Commands: the plan's answer, and result types another change turns into data (sweep, costs,
-    # fine-tuning report).
-    "commands/plan/answer.py": "the plan's answer text",
-    "commands/plan/fit.py": "the plan's answer text",
-    "commands/plan/question.py": "the plan's answer text",
-    "commands/sweep_axes.py": "the sweep's notes (same)",
-    # Fine-tuning commands merged beside this change, still wording their answers in commands/.
-    "commands/hosted.py": "the hosted prices' reasons (why no price applies)",
-    "commands/memory_limits.py": "the memory limit's advice and notes",
-    "commands/plan/stages.py": "the fine-tuning plan's reasons, notes and rerun command",
+    "data/model_config.py:spec_from_config": "the message of the error re-raised below",
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.display import said
 from costcalc.base.units import Quantity
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.estimator.result import Estimate
@@ -103,7 +104,7 @@ def _why_not(price: HostedPrice, stage: str, method: str, params: Quantity) -> s
     if stage not in PRICED_STAGES:
         return f"prices {' and '.join(PRICED_STAGES)} only, not a {stage} stage"
     if price.own_models:
-        return f"tunes only its own models (sizes unpublished), e.g. {price.tier} at {_per_million(price)}"
+        return said("hosted.own_models", tier=price.tier, price=price.price)
     if price.stage != stage:
         return f"no {stage} stage price"
     if price.method is not None and price.method != ("lora" if method == "qlora" else method):
@@ -111,13 +112,5 @@ def _why_not(price: HostedPrice, stage: str, method: str, params: Quantity) -> s
     low = price.min_params * (1 - EDGE) if price.min_params is not None else None
     high = price.max_params * (1 + EDGE) if price.max_params is not None else None
     if (low is not None and params <= low) or (high is not None and params > high):
-        return f"no price for a model of this size ({_billions(params)} parameters)"
+        return said("hosted.no_size", params=params)
     return ""
-
-
-def _per_million(price: HostedPrice) -> str:
-    return f"{float(price.price.m_as('USD/Mtoken')):.2f} USD per M tokens"
-
-
-def _billions(params: Quantity) -> str:
-    return f"{float(params.m_as('parameter')) / 1e9:,.3g}B"

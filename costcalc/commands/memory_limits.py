@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
 from costcalc.commands.finetune_report import finetune_report
 from costcalc.commands.memory_report import MemoryReport, training_memory
@@ -162,9 +163,13 @@ def memory_limit(
     found = bisect_largest(fits, cap)
     if found is None:
         used = total(1)
-        need = "" if used is None else f" (needs {used / 1e9:.1f} GB of {capacity / 1e9:.1f} GB)"
         advice = "give more GPUs (--gpus), a ZeRO stage, recomputation or a smaller model"
-        raise InputError(quantity, f"nothing fits on this GPU even at {_WHAT[quantity]} 1{need}: {advice}")
+        raise InputError(
+            quantity,
+            f"nothing fits on this GPU even at {_WHAT[quantity]} 1"
+            + ("" if used is None else f" (needs {used / 1e9:.1f} GB of {capacity / 1e9:.1f} GB)")
+            + f": {advice}",
+        )
     at_cap = found == cap
     single: dict[str, Any] = {} if fields.get("gpus") is not None or fields.get("nodes") is not None else {"gpus": 1}
     report = training_memory(catalog=catalog, **{**fields, **single, quantity: found})
@@ -172,8 +177,8 @@ def memory_limit(
     if single:
         notes.append("no GPU count given: one GPU")
     if quantity == "seq_len" and context is not None and found > context:
-        notes.append(f"longer than the model's context ({context:,} tokens): it would need a long-context stage")
+        notes.append(said("memory_limit.past_context", context=context))
     if at_cap:
-        notes.append(f"the search's cap ({cap:,}) fits: the answer is at least that")
+        notes.append(said("memory_limit.at_cap", cap=cap))
     nxt = None if at_cap else total(found + 1)
     return MemoryLimit(quantity, found, other or 1, at_cap, nxt, capacity, report, tuple(notes))

@@ -15,6 +15,7 @@ import numpy as np
 
 from costcalc.base.errors import InputError
 from costcalc.base.parse import parse_quantity
+from costcalc.commands.sweep_notes import WholeCounts
 from costcalc.estimator.guards import MAX_POINTS
 from costcalc.estimator.input_fields import categorical, sweepable
 
@@ -77,7 +78,7 @@ def _shown(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
+def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], WholeCounts | None]:
     """``name=v1,v2,...`` or ``name=start..stop:log:N`` / ``:lin:N`` into (name, values, note).
 
     Quantities come back as an array in the field's unit; categorical inputs as their strings. A
@@ -118,7 +119,7 @@ def parse_sweep(spec: str) -> tuple[str, np.ndarray | list[str], str | None]:
     return name, listed, None
 
 
-def axis(name: Any, values: Any) -> tuple[str, np.ndarray | list[str], str | None]:
+def axis(name: Any, values: Any) -> tuple[str, np.ndarray | list[str], WholeCounts | None]:
     """One swept input given as Python values: checked and converted as ``parse_sweep`` does text."""
     if not isinstance(name, str):
         raise InputError("over", f"input names are text, got {type(name).__name__}")
@@ -153,14 +154,12 @@ def _number(value: Any, name: str) -> float:
     return number
 
 
-def _whole(name: str, values: np.ndarray, parts: tuple[str, str, str, str]) -> tuple[str, np.ndarray, str | None]:
+def _whole(
+    name: str, values: np.ndarray, parts: tuple[str, str, str, str]
+) -> tuple[str, np.ndarray, WholeCounts | None]:
     """A range over a whole count rounded to whole counts, duplicates dropped, and the note that says so."""
     if name not in WHOLE:
         return name, values, None
     points = np.unique(np.maximum(1.0, np.round(values)))
     points = points if values[0] <= values[-1] else points[::-1]
-    asked = len(values)
-    rounded = f"rounded to whole {name}" + (
-        f", {asked - len(points):,} duplicates dropped" if asked > len(points) else ""
-    )
-    return name, points, f"{name}: the {parts[2]} range gives whole counts only: {len(points):,} values ({rounded})"
+    return name, points, WholeCounts(name, parts[2], len(points), len(values) - len(points))

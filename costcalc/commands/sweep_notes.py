@@ -1,4 +1,5 @@
-"""What a sweep notes, as data: duplicates dropped from an axis, points where no layout fits.
+"""What a sweep notes, as data: a range over a count made whole, duplicates dropped from an axis,
+points where no layout fits.
 
 ``costcalc.render.sweep.note_text`` words each note (the axes' own notes are text already).
 """
@@ -11,7 +12,7 @@ from typing import Any
 from costcalc.base.record import Field, Record, plain
 from costcalc.base.units import Quantity
 
-__all__ = ["DuplicatesDropped", "NoFit", "Note", "Repeated"]
+__all__ = ["DuplicatesDropped", "NoFit", "Note", "Repeated", "WholeCounts"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,19 @@ class DuplicatesDropped(Record):
 
 
 @dataclass(frozen=True)
+class WholeCounts(Record):
+    """A range over a whole count (GPUs, nodes) rounded to whole counts: the axis, the range's scale
+    (``log`` or ``lin``), how many values are left and how many duplicates the rounding dropped."""
+
+    axis: str
+    scale: str
+    values: int
+    dropped: int
+
+    FIELDS = (Field("axis", "axis"), Field("scale", "scale"), Field("values", "values"), Field("dropped", "dropped"))
+
+
+@dataclass(frozen=True)
 class NoFit(Record):
     """Points where no layout fits in memory: how many, the first (its parameters, GPU count and
     accelerator), and the smallest changes that would fit it (``layouts.suggestions``)."""
@@ -62,6 +76,6 @@ class NoFit(Record):
     )
 
 
-#: What a sweep notes: the axes' own notes (text), duplicates dropped, points that do not fit
-#: (``costcalc.render.sweep.note_text`` words each).
-Note = str | DuplicatesDropped | NoFit
+#: What a sweep notes: the axes' own notes (text), a range made whole, duplicates dropped, points
+#: that do not fit (``costcalc.render.sweep_notes.note_text`` words each).
+Note = str | WholeCounts | DuplicatesDropped | NoFit

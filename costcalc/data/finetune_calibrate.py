@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import said
 from costcalc.base.stats import Z90, SplitT, t_quantile
 from costcalc.base.units import Q_
 from costcalc.data.calibrate import efficiency_model, uses_shipped_file
@@ -174,7 +175,7 @@ def _class_spread(runs: Sequence[FinetuneRun], residuals: dict[str, float], sigm
     p10, p90 = plotting_quantile(values, 0.1), plotting_quantile(values, 0.9)
     low = _excess(max(-p10, _FLOOR * Z90), [r.pretraining_spread[0] for r in runs], df, variance)
     high = _excess(max(p90, _FLOOR * Z90), [r.pretraining_spread[1] for r in runs], df, variance)
-    return SplitT(low, high), f"{len(values)} residuals, P10 {p10:+.2f} and P90 {p90:+.2f}"
+    return SplitT(low, high), said("finetune.spread", residuals=len(values), p10=p10, p90=p90)
 
 
 def derive(runs: Sequence[FinetuneRun]) -> FinetuneModel:
@@ -188,11 +189,11 @@ def derive(runs: Sequence[FinetuneRun]) -> FinetuneModel:
         note = f"fewer than {MIN_FAMILIES} families: the factor's range is a stated fallback, not cross-validated"
         return replace(model, notes={"spread": note})
     residuals = _residuals(runs)
-    spreads, said = {}, []
+    spreads, hows = {}, []
     for name in ("sft", "cluster"):
         spreads[name], how = _class_spread([r for r in runs if stage_class(r.stage) == name], residuals, sigma)
-        said.append(f"{name}: {how}")
-    note = (f"leave-one-family-out residuals ({families} families) per stage class ({'; '.join(said)}), at the "
+        hows.append(f"{name}: {how}")
+    note = (f"leave-one-family-out residuals ({families} families) per stage class ({'; '.join(hows)}), at the "
             "(n + 1) plotting position (the extremes below 9 runs), less the pre-training range and the "
             "coefficients' variance they already hold")  # fmt: skip
     return replace(model, spreads=spreads, notes={"spread": note})

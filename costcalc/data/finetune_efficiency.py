@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from costcalc.base.display import said
 from costcalc.base.files import read_text
 from costcalc.base.stats import SplitT
 from costcalc.data.calibration import Speedup
@@ -199,14 +200,12 @@ class FinetuneModel:
         x = covariates(stage, method, gpus, seq_len)
         central, variance = self.log_factor(x)
         low, high = self.spreads[stage_class(stage)].widened(variance).factors(0.1, 0.9)
-        terms = zip(COEFFICIENTS, self.coefficients, x, strict=True)
-        shown = f"{central:+.2f} (" + ", ".join(f"{name} {b * xi:+.2f}" for name, b, xi in terms if xi) + ")"
-        where = f"{gpus:g} GPUs" if gpus else f"no GPU count (taken as {REFERENCE_GPUS})"
-        basis = (
-            f"fine-tuning calibration on {len(self.runs)} published runs ({self.families} families), "
-            f"log factor = {shown} for {stage}, {method}, {where}, length {seq_len or _REFERENCE_SEQ_LEN:g}; "
-            "range: leave-one-family-out errors beyond the pre-training range, wider where runs are few"
+        terms = tuple(
+            (name, float(b * xi)) for name, b, xi in zip(COEFFICIENTS, self.coefficients, x, strict=True) if xi
         )
+        basis = said("finetune.factor", runs=len(self.runs), families=self.families, log_factor=central, terms=terms,
+                     stage=stage, method=method, gpus=gpus or None, reference_gpus=REFERENCE_GPUS,
+                     seq_len=seq_len or _REFERENCE_SEQ_LEN)  # fmt: skip
         return Speedup(f"{stage} factor", math.exp(central), math.exp(central) * low, math.exp(central) * high, basis)
 
 

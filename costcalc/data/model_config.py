@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from costcalc.base.display import said
 from costcalc.base.errors import FileError, InputError, one_line
 from costcalc.base.files import read_text
 from costcalc.base.text import control_character, no_control_message
@@ -119,8 +120,8 @@ class _Config:
             return original, longest, "rope_scaling's original_max_position_embeddings (the pre-training context)"
         if longest is not None and longest < DEFAULT_TRAINING_SEQ_LEN:
             return longest, longest, f"the config's context, {self.used['max_seq_len']}"
-        where = f"; the config's {self.used['max_seq_len']} {longest:,} is the longest context" if longest else ""
-        return DEFAULT_TRAINING_SEQ_LEN, longest, f"default training length{where}"
+        basis = said("config.default_length", key=self.used.get("max_seq_len"), longest=longest)
+        return DEFAULT_TRAINING_SEQ_LEN, longest, basis
 
     def window(self) -> int | None:
         """Mistral's ``sliding_window`` (Qwen2 states one too, off unless ``use_sliding_window``)."""

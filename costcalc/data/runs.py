@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import get_args
 
+from costcalc.base.display import said
 from costcalc.data.catalog import Catalog, validate_entry
 from costcalc.schemas.runs import CalibrationSet, Flag, PublishedRun
 
@@ -99,9 +100,7 @@ def run_weight(run: PublishedRun) -> tuple[float, str]:
 
 def weight_rule() -> str:
     """``run_weight`` in words: '1 for reliability A, x0.5 for B, x0.5 includes downtime, ...'."""
-    factors = [f"x{w:g} reliability {r}" for r, w in RELIABILITY_WEIGHTS.items() if w != 1.0]
-    factors += [f"x{w:g} {flag.replace('_', ' ')}" for flag, w in FLAG_WEIGHTS.items()]
-    return "1, " + ", ".join(factors)
+    return said("runs.weight_rule", reliability=dict(RELIABILITY_WEIGHTS), flags=dict(FLAG_WEIGHTS))
 
 
 def load_runs(catalog: Catalog) -> list[PublishedRun]:

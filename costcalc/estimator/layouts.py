@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
 from costcalc.base.units import Q_, Quantity
 from costcalc.estimator.inputs import EstimateInputs
@@ -227,14 +228,15 @@ def suggestions(problem: Problem, gpus: int) -> list[str]:
         staged = problem.with_options(zero=stage)
         layout = next(iter(search(staged, gpus)), None) if problem.shaped else _unshaped(staged, gpus, staged.options)
         if layout is not None and layout.memory.fits is not False:
-            found.append(f"--zero {stage} ({_describe(layout)})")
+            found.append(said("memory.zero_change", stage=stage, label=layout.label, memory=layout.memory))
             break
     if not problem.shaped:
         found += _model_parallel_bound(problem, gpus)
     else:
         smallest = smallest_fit(problem)
         if smallest is not None:
-            found.append(f"{smallest[0]:,} GPUs ({_describe(smallest[1])})")
+            gpus, fits = smallest
+            found.append(said("memory.more_gpus", gpus=gpus, label=fits.label, memory=fits.memory))
     return found
 
 
@@ -258,16 +260,8 @@ def _model_parallel_bound(problem: Problem, gpus: int) -> list[str]:
             continue
         layout = _unshaped(problem, gpus, o.model_copy(update={"tp": t, "pp": p}))
         if layout is not None and layout.memory.fits is not False:
-            flags = f"--tp {t}" + (f" --pp {p}" if p > 1 else "")
-            return [f"{flags} ({_describe(layout)})"]
+            return [said("memory.model_parallel", tp=t, pp=p, label=layout.label, memory=layout.memory)]
     return []
-
-
-def _describe(layout: Layout) -> str:
-    m = layout.memory
-    if m.total is None:
-        return f"model states {m.states / 1e9:.1f} GB per GPU"
-    return f"{layout.label}, recompute {m.recompute}, {m.total / 1e9:.1f} GB of {m.capacity / 1e9:.1f} GB"
 
 
 @dataclass(frozen=True)
@@ -381,7 +375,7 @@ def plan_memory(  # long because each case (array, no GPU count, no shape, searc
     if chosen.memory.fits:
         return _chosen(chosen, layouts, problem, inputs, {"accelerator": accelerator.name})
     changes = suggestions(problem, count)
-    notes = [f"no layout fits on {count:,} GPUs; this one comes closest"]
+    notes = [said("memory.none_fits", gpus=count)]
     if changes:
         notes.append("smallest change that would fit: " + " or ".join(changes))
     return LayoutChoice(_noted(chosen.memory, *notes), chosen.memory.recompute)

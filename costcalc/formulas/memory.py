@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
 from costcalc.formulas.flops import Recompute
 from costcalc.formulas.parallel import pipeline_bubble
@@ -282,12 +283,9 @@ def _notes(activations: float | None, options: MemoryOptions, dtype: str, states
     notes = []
     if activations is None:
         notes.append("activations need an architecture and a sequence length: give a model preset or a shape")
-        if model_state_lower_bound(states) > capacity:
-            notes.append(
-                f"does not fit: the model states alone need {states / 1e9:.1f} GB per GPU "
-                f"({model_state_lower_bound(states) / 1e9:.1f} GB with the overhead allowance), "
-                f"more than the {capacity / 1e9:.1f} GB"
-            )
+        bound = model_state_lower_bound(states)
+        if bound > capacity:
+            notes.append(said("memory.states_over", states=states, bound=bound, capacity=capacity))
     if options.sp and options.tp == 1:
         notes.append("sequence parallelism has no effect without tensor parallelism")
     if dtype in ("fp8", "int8"):

@@ -21,7 +21,7 @@ __all__ = [
     "DEFAULT_TRAINING_SEQ_LEN",
     "HEAD_DIM",
     "MULTIPLE",
-    "STANDARD_SHAPE_RULE",
+    "STANDARD_SHAPE_SOURCE",
     "STANDARD_VOCAB",
     "WIDE",
     "standard_shape",
@@ -48,11 +48,10 @@ STANDARD_VOCAB = 32_000
 MULTIPLE = 8
 WIDE = 4096
 
-STANDARD_SHAPE_RULE = (
-    f"width about {ASPECT_RATIO} x layers (layers a multiple of {MULTIPLE}), heads of {HEAD_DIM} "
-    f"(a multiple of {MULTIPLE} from width {WIDE:,}), SwiGLU MLP by Llama's rule, vocabulary "
-    f"{STANDARD_VOCAB:,} untied, sized so that 12·l·d² + 2·V·d is the count (Llama 2's shapes; "
-    "Kaplan et al. 2020 §3.1: the loss is nearly flat in the aspect ratio)"
+#: Where the standard shape's rule comes from (the rule in words: ``costcalc.render.shape_words``).
+STANDARD_SHAPE_SOURCE = (
+    "costcalc.formulas.shapes.standard_shape: Llama 2's shapes (Touvron et al. 2023), sized so that "
+    "12·l·d² + 2·V·d is the count; Kaplan et al. 2020 §3.1: the loss is nearly flat in the aspect ratio"
 )
 
 
@@ -93,7 +92,7 @@ def standard_shape(params: float, seq_len: int = DEFAULT_TRAINING_SEQ_LEN) -> Mo
     width = (-b + math.sqrt(b * b + 4 * a * params)) / (2 * a)
     step = HEAD_DIM * (MULTIPLE if width >= WIDE else 1)
     hidden = max(HEAD_DIM, step * round(width / step))
-    source = f"standard shape for {format_count(params)} parameters: {STANDARD_SHAPE_RULE}"
+    source = f"standard shape for {format_count(params)} parameters: {STANDARD_SHAPE_SOURCE}"
     return ModelSpec(
         name=f"standard shape ({format_count(params)} parameters)",
         params=Q_(float(params), "parameter"),

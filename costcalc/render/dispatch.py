@@ -17,6 +17,7 @@ from costcalc.render.checks import render_checks
 from costcalc.render.claim_words import outcome_words
 from costcalc.render.estimate import assumption_records, render_table
 from costcalc.render.memory import render_memory
+from costcalc.render.phrases import phrase_text
 from costcalc.render.plan import render_plan
 from costcalc.render.recipe import recipe_html, recipe_repr, render_recipe
 from costcalc.render.stage_plan import render_stage_plan, stage_plan_html
@@ -71,6 +72,7 @@ WORDS: dict[str, Callable[[Any], Any]] = {
     "assumption": worded,  # an Assumption: (name, value, basis) in words
     "assumption_records": assumption_records,  # an Estimate's assumptions for JSON, in words and as data
     "claim_outcome": outcome_words,  # a claim check's Outcome: its estimate, reason, tolerance, deciding, source
+    "phrase": phrase_text,  # a Phrase (a key and typed parameters): the sentence domain code hands over
 }
 
 

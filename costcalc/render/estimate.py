@@ -8,7 +8,6 @@ import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.units import Quantity
-from costcalc.formulas.memory import MemoryBreakdown
 from costcalc.render.text import (
     format_quantity,
     gigabytes,
@@ -25,6 +24,7 @@ from costcalc.render.words import worded
 if TYPE_CHECKING:  # the renderer reads estimates; it never builds one
     from costcalc.estimator.result import Estimate
     from costcalc.estimator.scenario import Assumption
+    from costcalc.formulas.memory import MemoryBreakdown
 
 __all__ = [
     "assumption_lines",

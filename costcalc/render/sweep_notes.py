@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from costcalc.base.parse import format_count
-from costcalc.commands.sweep_notes import NoFit, Note
+from costcalc.commands.sweep_notes import NoFit, Note, WholeCounts
 
 __all__ = ["note_text"]
 
 
 def note_text(note: Note) -> str:
-    """A sweep's note in words: an axis's own note as it is, duplicates dropped, points that do not fit."""
+    """A sweep's note in words: an axis's own note as it is, a range made whole, duplicates dropped,
+    points that do not fit."""
     if isinstance(note, str):
         return note
+    if isinstance(note, WholeCounts):
+        dropped = f", {note.dropped:,} duplicates dropped" if note.dropped else ""
+        rounded = f"rounded to whole {note.axis}{dropped}"
+        return f"{note.axis}: the {note.scale} range gives whole counts only: {note.values:,} values ({rounded})"
     if isinstance(note, NoFit):
         where = f"{format_count(float(note.params.m_as('parameter')))} parameters on "
         where += f"{round(float(note.gpus.m_as('GPU'))):,} {note.accelerator}"

@@ -18,7 +18,6 @@ import numpy as np
 
 from costcalc.base.labels import RESULT_FIELDS
 from costcalc.base.text import Printable
-from costcalc.estimator.input_fields import sweepable
 from costcalc.render.numbers import Part, joined_rows
 from costcalc.render.sweep_notes import note_text
 
@@ -41,14 +40,14 @@ def sweep_columns(result: SweepResult) -> tuple[list[str], list[str], list[np.nd
     Numeric columns: the swept quantities, each result, ``memory_gb``, ``fits`` (1 yes, 0 no, NaN
     unknown), then each result's range ends (``_low``, ``_high``). Results that cannot be computed
     (no price, no power) are NaN; every value is in the unit of ``Estimate.to_dict``'s key. The
-    columns are the result's own arrays, not copies.
+    columns are the result's own arrays, not copies; a swept quantity is read in the unit ``sweep``
+    holds it in (its input's, as in ``SweepResult.to_dict``).
     """
     labels = [k for k, v in result.columns.items() if isinstance(v, list)]
     numeric = [k for k in result.columns if k not in labels]
     specs = [spec for field, spec in RESULT_FIELDS.items() if field != "hardware_flops"]
-    units = sweepable()
     headers = [*numeric, *(spec.key for spec in specs), "memory_gb", "fits"]
-    data = [np.asarray(_column(result, k).m_as(units[k]), dtype=float) for k in numeric]
+    data = [np.asarray(_column(result, k).magnitude, dtype=float) for k in numeric]
     data += [result.values[spec.key].m_as(spec.unit) for spec in specs]
     data += [result.memory.m_as("GB"), result.fits]
     for spec in specs:

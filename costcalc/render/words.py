@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from costcalc.formulas.shapes import STANDARD_SHAPE_RULE
 from costcalc.render.numbers import count, fixed, general, grouped, percent, percent_span, quantity_text, sig
+from costcalc.render.shape_words import STANDARD_SHAPE_RULE
 from costcalc.render.words_results import SCALING_RULES, SHORT_LABELS, plan_how, plan_title
 from costcalc.render.words_stage import STAGE_NAMES, STAGE_WORDS, count_words
 from costcalc.render.words_stage import magnitude as _m

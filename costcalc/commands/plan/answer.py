@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import inspect
 import math
-import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
-from costcalc.base.units import Q_, Quantity
+from costcalc.base.units import Quantity
 from costcalc.commands.plan.fit import fitting
 from costcalc.commands.plan.question import PLAN_INPUTS, STAGE_INPUTS, Question, question
 from costcalc.commands.plan.rates import Limit, Rates, limits, rates
@@ -30,9 +29,6 @@ __all__ = ["MAX_ROUNDS", "plan"]
 MAX_ROUNDS = 20
 #: Relative change in the model size below which the fixed point has settled.
 SETTLED = 1e-12
-#: How a quantity input is shown in the rerun command: its unit, and the format of the number.
-_SHOWN = {"params": ("parameter", ".6g"), "tokens": ("token", ".6g"), "gpus": ("GPU", ".0f"),
-          "mfu": ("", ".6g"), "price": ("USD/GPU/hour", ".6g")}  # fmt: skip
 
 
 def plan(
@@ -121,11 +117,10 @@ def _fixed_compute(q: Question, spec: ModelSpec | None, catalog: Catalog) -> Pla
     fields.update({k: getattr(given, k) for k in ("tokens", "mfu", "price") if getattr(given, k) is not None})
     base = estimate(catalog=catalog, **fields)
     n, d = base.scenario.params, base.scenario.tokens
-    named = spec.name if spec is not None else f"{format_count(n.m_as('parameter'))} parameters"
-    what = f"{named} on {format_count(d.m_as('token'))} tokens"
+    what = said("plan.fixed_run", model=spec.name if spec is not None else None, params=n, tokens=d)
     fixed = Allocation(n, d, None, None, None)
     if r.gpus is not None:
-        gpus = f"{r.gpus.m_as('GPU'):,.0f} GPUs"
+        gpus = said("plan.gpus", gpus=r.gpus)
         return _planned(q, r, catalog, [what, gpus], {**fields, "tokens": d}, fixed, (r.gpus, None),
                         "the GPUs set the time")  # fmt: skip
     assert q.deadline is not None  # the question needs a deadline or a GPU count for a fixed model
@@ -163,7 +158,7 @@ def _planned(
             "gpus": count_range,
             "wall_clock_days": None if days is None else (days.low, days.high),
         },
-        command=_command({**fields, **{k: v for k, v in q.typed.items() if k in fields}}),
+        command=said("plan.command", fields={**fields, **{k: v for k, v in q.typed.items() if k in fields}}),
         estimate=result,
     )
 
@@ -182,24 +177,10 @@ def _candidate(
         if not derived.get(err.field, False):
             raise
         cause = "deadline" if err.field == "gpus" else binding
-        implied = f"{_shown(err.field, fields[err.field])} {err.field}" if err.field in fields else err.field
+        shown = said("plan.input", name=err.field, value=fields.get(err.field))
+        implied = f"{shown} {err.field}" if err.field in fields else err.field
         message = f"the plan would need {implied}, beyond what costcalc estimates ({err.message})"
         raise InputError(cause, message) from None
-
-
-def _command(fields: dict[str, Any]) -> str:
-    """The ``costcalc estimate`` command that reruns the plan's run."""
-    return "costcalc estimate " + " ".join(
-        f"--{k.replace('_', '-')} {shlex.quote(_shown(k, v))}" for k, v in fields.items()
-    )
-
-
-def _shown(name: str, value: Any) -> str:
-    """An input as the rerun command writes it: a quantity as a number in its input's unit."""
-    if name in _SHOWN and isinstance(value, Q_):
-        unit, spec = _SHOWN[name]
-        return format(float(value.m_as(unit)), spec)
-    return str(value)
 
 
 def _signature() -> inspect.Signature:

@@ -10,6 +10,7 @@ import dataclasses
 import math
 from typing import Any
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
 from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
@@ -51,9 +52,5 @@ def fitting(
     memory = refit.memory
     if memory is None or memory.fits is not True:
         raise InputError("gpus", f"{what} does not fit in memory on {gpus.m_as('GPU'):,.0f} GPUs")
-    why = (
-        f"the plan's {planned.m_as('GPU'):,.0f} GPUs raised to {gpus.m_as('GPU'):,.0f}, the fewest whole nodes "
-        "on which a layout fits in memory"
-    )
-    noted = memory.model_copy(update={"notes": (*memory.notes, why)})
+    noted = memory.model_copy(update={"notes": (*memory.notes, said("plan.raised", planned=planned, gpus=gpus))})
     return dataclasses.replace(refit, memory=noted), gpus

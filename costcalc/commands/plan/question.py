@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
 from costcalc.base.fields import QuantityOf
 from costcalc.base.units import Q_, Quantity
@@ -64,7 +65,7 @@ class Question:
     @property
     def deadline_words(self) -> str:
         """The deadline as the plan says it: in days."""
-        return "" if self.deadline is None else f"{self.deadline.m_as('day'):g} days"
+        return "" if self.deadline is None else said("plan.deadline", deadline=self.deadline)
 
 
 def question(budget: Any, deadline: Any, scaling: str, given: dict[str, Any]) -> Question:
@@ -113,9 +114,7 @@ def _budget(budget: Any) -> Budget | None:
         return None
     kind = _budget_kind(budget)
     amount = _checked(QuantityOf(kind, scalar=True, maximum=MAX_BUDGET[kind]), budget, "budget")
-    shown = float(amount.m_as(kind))
-    words = {"USD": f"{_figure(shown)} USD", "GPU_hour": f"{_figure(shown)} GPU-hours", "FLOP": f"{shown:.3g} FLOP"}
-    return Budget(kind, amount, words[kind])
+    return Budget(kind, amount, said("plan.budget", kind=kind, amount=amount))
 
 
 def _deadline(deadline: Any) -> Quantity | None:
@@ -126,8 +125,3 @@ def _deadline(deadline: Any) -> Quantity | None:
     if not MIN_DEADLINE <= hours <= MAX_DEADLINE:
         raise InputError("deadline", f"expected a duration from 1 minute to 100 years, got {hours.m_as('hour'):.3g} h")
     return hours
-
-
-def _figure(value: float) -> str:
-    """Every digit of large amounts (2,000,000), significant figures of small ones (0.5)."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"

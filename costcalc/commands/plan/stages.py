@@ -13,13 +13,12 @@ listed.
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from costcalc.base.display import said
 from costcalc.base.errors import InputError
-from costcalc.base.parse import format_count
 from costcalc.base.units import Q_, Quantity
 from costcalc.commands.memory_report import training_memory
 from costcalc.commands.plan.question import STAGE_INPUTS, Budget, question
@@ -95,8 +94,7 @@ def _plan_stage(budget: Any, deadline: Any, catalog: Catalog, given: dict[str, A
         if spec is None or spec.seq_len is None:
             raise InputError("seq_len", f"`stage` {inputs.stage} needs `seq_len` (the examples' longest)")
         seq_len = spec.seq_len
-        notes.append(f"sequence length {seq_len:,}: {spec.name}'s context, the longest an example can be "
-                     "(memory is checked at it); give --seq-len")  # fmt: skip
+        notes.append(said("stage.seq_len", seq_len=seq_len, model=spec.name))
     common = {k: v for k, v in given.items() if v is not None and k not in ("gpu", "method", "seq_len")}
     common["seq_len"] = seq_len
     settings: list[Setting] = []
@@ -116,21 +114,15 @@ def _plan_stage(budget: Any, deadline: Any, catalog: Catalog, given: dict[str, A
     data = stage_tokens(inputs.model_copy(update={"seq_len": seq_len}), spec)
     assert data is not None and data.value is not None  # a stage other than pretrain has its own data
     tokens: Quantity = data.value
-    what = spec.name if spec is not None else f"{format_count(float(_params(q.inputs)))} parameters"
-    limits = [w for w in (_hours_words(q.deadline), q.budget.words if q.budget else "") if w]
-    words = f"{inputs.stage} of {what} on {format_count(float(tokens.m_as('token')))} tokens" + (
-        f" within {' and '.join(limits)}" if limits else "")  # fmt: skip
+    words = said("stage.question", stage=str(inputs.stage), model=spec.name if spec is not None else None,
+                 params=q.inputs.params, tokens=tokens, deadline=q.deadline,
+                 budget=q.budget.words if q.budget else None)  # fmt: skip
     if not ranked:
         reasons = "; ".join(f"{x.method} on {x.gpu}: {x.reason}" for x in left[:3])
         raise InputError("deadline" if q.deadline is not None else "budget" if q.budget else "gpus",
                          f"no method and GPU type runs {words} ({reasons})")  # fmt: skip
     return StagePlan(words, str(inputs.stage), tokens, seq_len, q.deadline, q.budget.words if q.budget else None,
                      tuple(ranked), tuple(left), tuple(notes))  # fmt: skip
-
-
-def _params(inputs: EstimateInputs) -> float:
-    assert inputs.params is not None  # the question fixes the model: a preset or a parameter count
-    return float(inputs.params.m_as("parameter"))
 
 
 def _methods(inputs: EstimateInputs) -> tuple[str, ...]:
@@ -190,13 +182,12 @@ def _setting(method: str, gpu: str, common: dict[str, Any], deadline: Quantity |
     counts = list(_counts(per_node, hardware.node is not None)) if given is None else [_whole(given)]
     start = _fewest(fields, counts, catalog)
     if start is None:
-        most = f"{counts[-1]:,} GPU{'s' * (counts[-1] > 1)}"
-        return f"does not fit in memory on {most} (ZeRO-1 or -3, recomputation)"
+        return said("stage.no_fit", gpus=counts[-1])
     est = estimate(catalog=catalog, **{**fields, "gpus": counts[start]})
     index = start
     if deadline is not None and est.wall_clock is not None and est.wall_clock > deadline:
         if common.get("gpus") is not None:
-            return f"takes {_hours_words(est.wall_clock)} on {counts[start]:,} GPUs"
+            return said("stage.too_slow", wall_clock=est.wall_clock, gpus=counts[start])
         needed = math.ceil(float((est.wall_clock * Q_(counts[start], "GPU") / deadline).m_as("GPU")))
         index = next((i for i, n in enumerate(counts) if n >= needed), len(counts) - 1)
         est = estimate(catalog=catalog, **{**fields, "gpus": counts[index]})
@@ -205,13 +196,13 @@ def _setting(method: str, gpu: str, common: dict[str, Any], deadline: Quantity |
             index += 1
             est = estimate(catalog=catalog, **{**fields, "gpus": counts[index]})
         if est.wall_clock is not None and est.wall_clock > deadline:
-            return f"misses the deadline even on {counts[index]:,} GPUs ({_hours_words(est.wall_clock)})"
+            return said("stage.misses_deadline", wall_clock=est.wall_clock, gpus=counts[index])
     layout = _fits(fields, counts[index], catalog)
     assert layout is not None  # more GPUs shard the states further: what fits on fewer fits on more
     zero, recompute, used, capacity = layout
     run = {**fields, "gpus": counts[index], "recompute": recompute}
     est = estimate(catalog=catalog, **run)
-    command = _command({**run, **({"zero": zero} if zero is not None else {})})
+    command = said("stage.command", fields={**run, **({"zero": zero} if zero is not None else {})})
     return Setting(method, hardware.name, counts[index], zero, recompute, used, capacity, command, est)
 
 
@@ -247,29 +238,5 @@ def _over_budget(est: Estimate, budget: Budget | None) -> str:
     if spent is None:
         return "no price for this GPU: a dollar budget cannot be checked (give --gpu and --price)"
     if spent > budget.amount:
-        shown = f"${spent.m_as('USD'):,.3g}" if budget.kind == "USD" else f"{spent.m_as(budget.kind):,.3g}"
-        return f"costs {shown}, over the budget of {budget.words}"
+        return said("stage.over_budget", kind=budget.kind, spent=spent, budget=budget.words)
     return ""
-
-
-def _hours_words(duration: Quantity | None) -> str:
-    """A duration in minutes under an hour, in hours under two days, else in days."""
-    if duration is None:
-        return ""
-    unit = "minute" if duration < Q_(1, "hour") else "hour" if duration < Q_(48, "hour") else "day"
-    shown = f"{float(duration.m_as(unit)):,.3g}"
-    return f"{shown} {unit}{'' if shown == '1' else 's'}"
-
-
-def _command(fields: dict[str, Any]) -> str:
-    """The ``costcalc estimate`` command that reruns a setting (``costcalc memory`` takes its layout too)."""
-    words = []
-    for name, value in fields.items():
-        option = "--" + name.replace("_", "-")
-        if value is True:
-            words.append(option)
-        elif isinstance(value, Q_):
-            words += [option, shlex.quote(f"{value.m:g} {value.u:~}".strip())]
-        else:
-            words += [option, shlex.quote(str(value))]
-    return "costcalc estimate " + " ".join(words)
