@@ -3,7 +3,8 @@
 ``costcalc backtest`` and ``costcalc calibration`` print these figures in a section of their own,
 apart from pre-training's (whose figures they leave unchanged): for each run the fine-tuning
 calibration uses (``costcalc.data.finetune_calibrate``), the published GPU-hours against the
-estimate's (pre-training efficiency x the calibrated factor x a quantized base's stated slowdown),
+estimate's (the time at the pre-training efficiency x the calibrated factor x a quantized base's stated
+slowdown, plus the fixed per-run time on every GPU),
 in sample and predicted by a calibration derived, spread included, without the run's family; the
 summaries (median absolute log error, share within 25%, share of published figures inside the
 P10-P90 range, per stage, and the median range width); and every reference run not used, with why.
@@ -58,9 +59,8 @@ class FinetuneBacktest(BaseModel):
 
 
 def _hours(held: HeldOutRun) -> tuple[float, tuple[float, float]]:
-    """Predicted GPU-hours and their P10-P90: the published figure x implied / predicted efficiency."""
-    work = held.run.gpu_hours * held.run.implied_mfu  # GPU-hours x efficiency: the same at any efficiency
-    return work / held.predicted_mfu, (work / held.high, work / held.low)
+    """Predicted GPU-hours and their P10-P90, as an estimate gives them: the time at the efficiency plus the fixed."""
+    return held.predicted_gpu_hours, held.gpu_hours_range
 
 
 def _summary(held: list[HeldOutRun]) -> Summary:

@@ -11,7 +11,18 @@ The model and its range are described in ``costcalc.data.finetune_efficiency``. 
    8,192 (the extra attention FLOPs the estimate counts there; equal tokens at each length when a
    run has several), over GPU-hours x the dense bf16 peak. Its ratio to the pre-training
    calibration's efficiency for the same accelerator and size, over the stated slowdown of a
-   quantized base, is ρ, the value fitted.
+   quantized base, is ρ, the value fitted. **The GPU-hours are the published ones less the fixed
+   per-run time** (loading, quantizing, saving: ``costcalc.data.setup_time``, central ~5.65 min)
+   on each of the run's GPUs, H = H_pub − t_fix·G (G unknown: nothing taken off, as an estimate
+   without a GPU count adds none): the published figure includes that time and an estimate adds
+   it to the time at the efficiency, so an estimate reproduces H_pub in sample instead of
+   counting it twice. A run whose fixed time is over ``MAX_FIXED_SHARE`` of its published
+   GPU-hours is excluded, with the share: less than half of its time is left to time the data,
+   and the fixed time's own range (1.2-26 min, a factor ~4.6 either side of the central) would
+   then move its implied efficiency more than the run's scatter ``TAU`` (at a share over ~22%
+   the high end alone exceeds the whole published time). Each run kept has its t_fix·G
+   (``fixed_gpu_hours``) beside its published ``gpu_hours`` in the shipped file (Alpaca's 3.1%
+   is the largest), and the calibration's notes say the rule.
 3. **Fit.** Weighted ridge regression of log ρ on the covariates with a fixed run scatter TAU:
    β = (Xᵀ·W·X + TAU²·Λ)⁻¹·Xᵀ·W·y, Σ = TAU²·(Xᵀ·W·X + TAU²·Λ)⁻¹, Λ = diag(1 / PRIOR_SD²): each
    coefficient pooled towards 0, the pre-training calibration.
@@ -55,10 +66,12 @@ from costcalc.data.finetune_efficiency import (
     shipped_finetune_model,
     stage_class,
 )
+from costcalc.data.setup_time import SETUP_CENTRAL, SETUP_HIGH, SETUP_LOW
 from costcalc.formulas.flops import training_flops
 
 __all__ = [
     "FALLBACK_SPREAD",
+    "MAX_FIXED_SHARE",
     "MIN_FAMILIES",
     "HeldOutRun",
     "cross_validate",
@@ -66,6 +79,7 @@ __all__ = [
     "derive",
     "finetune_model",
     "fit",
+    "fixed_gpu_hours",
     "fresh_model",
     "in_sample",
     "plotting_quantile",
@@ -76,6 +90,14 @@ MIN_FAMILIES = 3
 FALLBACK_SPREAD = SplitT(0.5, 0.5)
 _WEIGHTS = {"A": 1.0, "B": 0.5}
 _FLOOR = 0.05
+#: The largest share of a run's published GPU-hours its fixed time may take for the run to be fitted
+#: (module docstring, step 2; the exclusion's reason says "half").
+MAX_FIXED_SHARE = 0.5
+
+
+def fixed_gpu_hours(gpus: int | None) -> float:
+    """t_fix·G: the fixed per-run time's central (``SETUP_CENTRAL`` hours) on each of G GPUs, 0 when G is unknown."""
+    return SETUP_CENTRAL * gpus if gpus else 0.0
 
 
 def _time_flops(run: dict[str, Any], catalog: Catalog) -> float:
@@ -109,6 +131,11 @@ def decide(catalog: Catalog) -> tuple[list[FinetuneRun], list[tuple[str, str]]]:
             excluded.append((run["id"], f"no accelerator preset {run['accelerator']!r}" if accelerator is None
                              else f"reliability {run['reliability']}"))  # fmt: skip
             continue
+        fixed = fixed_gpu_hours(run["gpus"])
+        if fixed > MAX_FIXED_SHARE * run["gpu_hours"]:
+            excluded.append((run["id"], "the fixed per-run time on its GPUs is over half its published GPU-hours: "
+                             "too little left to time the data"))  # fmt: skip
+            continue
         peak = accelerator.peak.get("bf16", accelerator.peak.get("fp16"))
         assert peak is not None  # AcceleratorSpec guarantees one of them
         moe = bool(run.get("moe"))
@@ -118,11 +145,11 @@ def decide(catalog: Catalog) -> tuple[list[FinetuneRun], list[tuple[str, str]]]:
             id=run["id"], family=run["family"], stage=run["stage"], method=run["method"], quant=run.get("quant"),
             gpus=run["gpus"], seq_len=float(max(lengths)), generation=accelerator.generation,
             accelerator=accelerator.name, params=float(run["params"]), gpu_hours=float(run["gpu_hours"]),
-            implied_mfu=implied_mfu(_time_flops(run, catalog), run["gpu_hours"], float(peak.m_as("FLOP/s"))),
+            implied_mfu=implied_mfu(_time_flops(run, catalog), run["gpu_hours"] - fixed, float(peak.m_as("FLOP/s"))),
             calibrated_mfu=float(prediction.central), pretraining_df=prediction.spread.df,
             pretraining_spread=(prediction.spread.low, prediction.spread.high),
             quant_slowdown=quant_factor(run["quant"]).central if run.get("quant") else 1.0,
-            weight=_WEIGHTS[run["reliability"]],
+            weight=_WEIGHTS[run["reliability"]], fixed_gpu_hours=fixed,
         ))  # fmt: skip
     return used, excluded
 
@@ -178,6 +205,18 @@ def _class_spread(runs: Sequence[FinetuneRun], residuals: dict[str, float], sigm
     return SplitT(low, high), said("finetune.spread", residuals=len(values), p10=p10, p90=p90)
 
 
+def _fixed_note(runs: Sequence[FinetuneRun]) -> str:
+    """What the fit took off each run's published GPU-hours (module docstring, step 2), in words: the
+    figures are each run's ``fixed_gpu_hours`` beside its ``gpu_hours``."""
+    unknown = [r.id for r in runs if not r.gpus]
+    return ("fitted on each run's published gpu_hours less its fixed_gpu_hours, the fixed per-run time's central "
+            "(costcalc.data.setup_time: loading, quantizing, saving) on each of its GPUs, which an estimate adds back, "
+            "so it is counted once; "
+            + (f"none taken off {', '.join(unknown)} (GPU count not stated: an estimate without one adds none); "
+               if unknown else "")
+            + "a run whose fixed time is over half its published GPU-hours is excluded")  # fmt: skip
+
+
 def derive(runs: Sequence[FinetuneRun]) -> FinetuneModel:
     """The model: coefficients from ``fit``, the factor's spreads from leave-one-family-out residuals."""
     beta, sigma = fit(runs)
@@ -185,9 +224,10 @@ def derive(runs: Sequence[FinetuneRun]) -> FinetuneModel:
     fallback = dict.fromkeys(("sft", "cluster"), FALLBACK_SPREAD)
     model = FinetuneModel(tuple(float(b) for b in beta), tuple(tuple(float(v) for v in row) for row in sigma),
                           fallback, families, tuple(runs))  # fmt: skip
+    fixed = {"fixed_time": _fixed_note(runs)}
     if families < MIN_FAMILIES:
         note = f"fewer than {MIN_FAMILIES} families: the factor's range is a stated fallback, not cross-validated"
-        return replace(model, notes={"spread": note})
+        return replace(model, notes={"spread": note} | fixed)
     residuals = _residuals(runs)
     spreads, hows = {}, []
     for name in ("sft", "cluster"):
@@ -196,30 +236,51 @@ def derive(runs: Sequence[FinetuneRun]) -> FinetuneModel:
     note = (f"leave-one-family-out residuals ({families} families) per stage class ({'; '.join(hows)}), at the "
             "(n + 1) plotting position (the extremes below 9 runs), less the pre-training range and the "
             "coefficients' variance they already hold")  # fmt: skip
-    return replace(model, spreads=spreads, notes={"spread": note})
+    return replace(model, spreads=spreads, notes={"spread": note} | fixed)
 
 
 @dataclass(frozen=True)
 class HeldOutRun:
-    """One run predicted by a model: efficiency predicted, its P10-P90, and the published (implied) one."""
+    """One run predicted by a model: efficiency predicted, its P10-P90, and the GPU-hours an estimate gives.
+
+    GPU-hours as ``costcalc.estimator.timing.run_gpu_hours`` times them: H = W / u + t_fix·G, W = (H_pub −
+    t_fix·G)·u_implied the work at the efficiency; the range pairs the low end of the fixed time with the
+    high efficiency and the high end with the low one (``time_factors``: the two ends together).
+    """
 
     run: FinetuneRun
     predicted_mfu: float
     low: float
     high: float
 
+    def _hours(self, mfu: float, fixed: float) -> float:
+        work = (self.run.gpu_hours - self.run.fixed_gpu_hours) * self.run.implied_mfu
+        return work / mfu + self.run.fixed_gpu_hours * fixed / SETUP_CENTRAL
+
+    @property
+    def predicted_gpu_hours(self) -> float:
+        """The estimate's GPU-hours: the time at the predicted efficiency plus the fixed time."""
+        return self._hours(self.predicted_mfu, SETUP_CENTRAL)
+
+    @property
+    def gpu_hours_range(self) -> tuple[float, float]:
+        """P10 and P90 of the estimate's GPU-hours."""
+        return self._hours(self.high, SETUP_LOW), self._hours(self.low, SETUP_HIGH)
+
     @property
     def ratio(self) -> float:
-        """Predicted over published GPU-hours (= published over predicted efficiency)."""
-        return self.run.implied_mfu / self.predicted_mfu
+        """Predicted over published GPU-hours."""
+        return self.predicted_gpu_hours / self.run.gpu_hours
 
     @property
     def inside(self) -> bool:
-        return self.low <= self.run.implied_mfu <= self.high
+        low, high = self.gpu_hours_range
+        return low <= self.run.gpu_hours <= high
 
     @property
     def width(self) -> float:
-        return self.high / self.low
+        low, high = self.gpu_hours_range
+        return high / low
 
 
 def _predict(model: FinetuneModel, run: FinetuneRun) -> HeldOutRun:

@@ -169,6 +169,9 @@ class FinetuneRun:
     pretraining_df: float
     quant_slowdown: float  # the stated factor of a quantized base (1 without)
     weight: float
+    #: The fixed per-run time's central GPU-hours (``costcalc.data.setup_time``: fixed time x GPUs, 0
+    #: without a GPU count), taken off ``gpu_hours`` before ``implied_mfu`` (an estimate adds it back).
+    fixed_gpu_hours: float = 0.0
 
     @property
     def ratio(self) -> float:
