@@ -39,8 +39,7 @@ ALLOWED = {
     "base/fields.py:_hint": "a hint appended to an error message",
     "base/fields.py:__get_pydantic_core_schema__": "a quantity serialised to JSON as text (its unit), not shown",
     "base/text.py:printable": "a control character's escape code (\\uXXXX), not a number",
-    "data/calibration.py:model_to_json": "calibration.json's numbers rounded to 6 significant digits (a stable file)",
-    "data/finetune_efficiency.py:model_to_json": "finetune_calibration.json's numbers rounded (a stable file)",
+    "data/calibration.py:rounded": "derived JSON files' numbers rounded to 6 significant digits (stable files)",
     "data/model_config.py:spec_from_config": "the message of the error re-raised below",
 }
 

@@ -54,6 +54,7 @@ __all__ = [
     "Speedup",
     "model_from_json",
     "model_to_json",
+    "rounded",
     "shipped_model",
 ]
 
@@ -198,17 +199,20 @@ class EfficiencyModel:
         return tuple(sorted(pool, key=distance)[:k])
 
 
+def rounded(value: Any) -> Any:
+    """Data for a derived JSON file, every float rounded to 6 significant digits (a stable file that
+    diffs cleanly when rederived); non-finite floats as text."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}") if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    return value
+
+
 def model_to_json(model: EfficiencyModel) -> dict[str, Any]:
     """The model as JSON-safe data, numbers rounded to 6 significant digits (a stable file)."""
-
-    def rounded(value: Any) -> Any:
-        if isinstance(value, float):
-            return float(f"{value:.6g}") if math.isfinite(value) else str(value)
-        if isinstance(value, dict):
-            return {k: rounded(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [rounded(v) for v in value]
-        return value
 
     data = asdict(model)
     data["runs"] = [asdict(r) for r in model.runs]

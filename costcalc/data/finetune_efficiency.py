@@ -41,7 +41,7 @@ import numpy as np
 from costcalc.base.display import said
 from costcalc.base.files import read_text
 from costcalc.base.stats import SplitT
-from costcalc.data.calibration import Speedup
+from costcalc.data.calibration import Speedup, rounded
 
 __all__ = [
     "CALIBRATION_SEQ_LEN",
@@ -214,15 +214,6 @@ class FinetuneModel:
 
 def model_to_json(model: FinetuneModel, excluded: list[tuple[str, str]]) -> dict[str, Any]:
     """The model as JSON-safe data, numbers rounded to 6 significant digits (a stable file)."""
-
-    def rounded(value: Any) -> Any:
-        if isinstance(value, float):
-            return float(f"{value:.6g}") if math.isfinite(value) else str(value)
-        if isinstance(value, dict):
-            return {k: rounded(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [rounded(v) for v in value]
-        return value
 
     return {
         "about": "Derived from finetune_runs.json by 'python -m costcalc.data.finetune_calibrate'; do not edit.",

@@ -13,7 +13,6 @@ scoring and training.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,6 @@ __all__ = [
     "DEFAULT_LORA_TARGETS",
     "DEFAULT_QUANT",
     "check_stage",
-    "compose",
     "efficiency_factor",
     "stage_flops",
     "stage_of",
@@ -137,18 +135,6 @@ def _from_examples(inputs: EstimateInputs, n: int, seq_len: int, dpo: bool) -> D
     return Default(tokens, note)
 
 
-def compose(first: Speedup | None, second: Speedup | None) -> Speedup | None:
-    """Two independent factors as one: central values multiply, log-ranges add in quadrature."""
-    if first is None or second is None:
-        return first or second
-    central = first.central * second.central
-    down = math.hypot(math.log(first.central / first.low), math.log(second.central / second.low))
-    up = math.hypot(math.log(first.high / first.central), math.log(second.high / second.central))
-    label = f"{first.dtype} x {second.dtype}"
-    basis = f"{first.basis}; {second.basis}"
-    return Speedup(label, central, central * math.exp(-down), central * math.exp(up), basis)
-
-
 def efficiency_factor(
     inputs: EstimateInputs, catalog: Catalog, fp8: Speedup | None
 ) -> tuple[Speedup | None, Assumption | None]:
@@ -156,7 +142,7 @@ def efficiency_factor(
     if inputs.mfu is not None or not tuning(inputs):
         return fp8, None
     from costcalc.data.finetune_calibrate import finetune_model  # fine-tuning only: off the pre-training path
-    from costcalc.data.finetune_efficiency import quant_factor
+    from costcalc.data.finetune_efficiency import compose, quant_factor
 
     quant = (inputs.quant or DEFAULT_QUANT) if inputs.method == "qlora" else None
     gpus = None if inputs.gpus is None else np.asarray(inputs.gpus.m_as("GPU"), dtype=float)
