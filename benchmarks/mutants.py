@@ -86,7 +86,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the price drawn from the PUE's quasi-random dimension: no result depends on both (cost on the price, "
         "energy and CO2 on the PUE), and any one dimension of the Halton sequence is as uniform as another"
     ),
-    ("costcalc/commands/claims/outcome.py", 77, "True -> False"): (
+    ("costcalc/commands/claims/outcome.py", 103, "True -> False"): (
         "zip(strict=True) in same(): the lengths are compared just before, so zip never meets unequal lists"
     ),
     ("costcalc/formulas/parallel.py", 53, "LtE -> Lt"): (

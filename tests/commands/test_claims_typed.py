@@ -168,3 +168,15 @@ def test_every_key_has_a_sentence_and_every_sentence_a_key() -> None:
     given = _keys_given()
     assert len(given) > 100
     assert sorted(given - set(SENTENCES)) == [] and sorted(set(SENTENCES) - given) == []
+
+
+def test_a_reason_cannot_be_changed_after_the_check() -> None:
+    """A reason is part of a verdict: frozen, like the outcome that holds it."""
+    import dataclasses
+
+    from costcalc.commands.claims.outcome import Reason
+
+    reason = Reason("figure", {"value": costcalc.Q_(1.0, "GPU_hour")})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reason.key = "other"  # type: ignore[misc]
+    assert reason["value"] == costcalc.Q_(1.0, "GPU_hour") and reason["missing"] is None
