@@ -340,7 +340,13 @@ def test_a_signal_during_save_leaves_no_temporary_file(tmp_path: Path, signum: s
         """
     )
     number = getattr(signal, signum)
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+
+    def as_from_a_terminal() -> None:  # nohup and background jobs start with SIGHUP or SIGINT ignored
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          preexec_fn=as_from_a_terminal) as process:  # fmt: skip
         assert process.stdout is not None and process.stdout.readline() == b"writing\n"
         assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # mid-write
         process.send_signal(number)

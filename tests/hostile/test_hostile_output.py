@@ -177,15 +177,25 @@ sys.exit(module.main())
 """
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before it starts: Ctrl-C and a hang-up at their defaults, as a command started
+    from a terminal has them (a shell without job control starts background jobs ignoring SIGINT,
+    and ``nohup`` ignores SIGHUP; Python keeps an ignored SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop", ["costcalc.cli", "argparse", "costcalc.cli_parsers", "numpy", "pint"])
 def test_ctrl_c_from_the_console_scripts_first_statement_is_quiet(stop: str) -> None:
     """The console script's entry point installs the quiet Ctrl-C before any heavy import: a SIGINT
     while any module loads ends with 130 and nothing on stderr (the old entry point printed a
     traceback for a signal before costcalc.cli's own handler)."""
     run = [sys.executable, "-c", _SIGINT_WHILE_IMPORTING]
-    done = subprocess.run([*run, "costcalc.cli_entry", stop], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*run, "costcalc.cli_entry", stop], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_as_from_a_terminal)  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "")
-    old = subprocess.run([*run, "costcalc.cli", "costcalc.cli"], capture_output=True, text=True, timeout=120)
+    old = subprocess.run([*run, "costcalc.cli", "costcalc.cli"], capture_output=True, text=True, timeout=120,
+                         preexec_fn=_as_from_a_terminal)  # fmt: skip
     assert old.returncode != 0 and "KeyboardInterrupt" in old.stderr  # the window the new entry closes
 
 
