@@ -12,18 +12,32 @@ from costcalc.cli import main
 Run = Callable[..., tuple[int, str, str]]
 
 
+#: A hostile input must end in seconds: 30 s of this process's CPU time means a spin, and 300 s of
+#: wall-clock time a block (a read that never returns). CPU time, not wall-clock time, for the
+#: spin: a loaded machine stretches the wall clock of a test but not the CPU time it uses, so the
+#: guard does not depend on the machine's speed or load (this is not a speed test).
+SPIN_CPU_SECONDS = 30
+BLOCK_WALL_SECONDS = 300
+
+
 @pytest.fixture(autouse=True)
 def _hang_guard() -> Iterator[None]:
-    """A hostile input must end in seconds; 30 s means a hang (this is not a speed test)."""
+    """Fail a test whose input spins (``SPIN_CPU_SECONDS`` of CPU) or blocks (``BLOCK_WALL_SECONDS``)."""
 
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("input took over 30 s: a hang")
+    def spun(signum: int, frame: object) -> None:
+        raise TimeoutError(f"input used over {SPIN_CPU_SECONDS} s of CPU: a hang")
 
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
+    def blocked(signum: int, frame: object) -> None:
+        raise TimeoutError(f"input took over {BLOCK_WALL_SECONDS} s: a hang")
+
+    previous = signal.signal(signal.SIGPROF, spun), signal.signal(signal.SIGALRM, blocked)
+    signal.setitimer(signal.ITIMER_PROF, SPIN_CPU_SECONDS)
+    signal.alarm(BLOCK_WALL_SECONDS)
     yield
     signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.signal(signal.SIGPROF, previous[0])
+    signal.signal(signal.SIGALRM, previous[1])
 
 
 @pytest.fixture

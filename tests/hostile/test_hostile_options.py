@@ -1,7 +1,8 @@
 """Hostile input: every CLI option fed garbage, malformed files of every kind, no partial files.
 
 Each case must end in a clear one-line error (exit code 2) or a normal answer, never a traceback,
-an internal error or a hang. The alarm below only guards against hangs (it is not a speed test).
+an internal error or a hang. The hang guard (tests/hostile/conftest.py) only catches hangs: it
+counts CPU time, not speed.
 """
 
 from __future__ import annotations
